@@ -1,0 +1,65 @@
+"""Domain exceptions and warnings for trialmeta.
+
+Every user-facing error names the argument (or file/row/column), the value that
+was received and what was expected, so that the CLI can print it on one line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TrialmetaError",
+    "InputError",
+    "DataValidationError",
+    "ConvergenceWarning",
+    "StatisticalWarning",
+]
+
+
+class TrialmetaError(Exception):
+    """Base class of every error raised on purpose by trialmeta."""
+
+
+class InputError(TrialmetaError, ValueError):
+    """An argument to a statistical function is invalid.
+
+    Parameters
+    ----------
+    argument
+        Name of the argument or column (``"vi"``, ``"sd1i"``, ``"method"``).
+    value
+        The offending value.
+    expected
+        What would have been valid.
+    row
+        Zero-based position in the input vector, when one element is at fault.
+    """
+
+    def __init__(self, argument: str, value: object, expected: str, row: int | None = None):
+        self.argument = argument
+        self.value = value
+        self.expected = expected
+        self.row = row
+        where = f"{argument}[{row}]" if row is not None else argument
+        super().__init__(f"{where}: got {value!r}, expected {expected}")
+
+
+class DataValidationError(TrialmetaError):
+    """One or more problems in an extraction sheet or config.
+
+    ``problems`` holds every problem as a one-line string
+    (``file:row:column: what is wrong (got VALUE, expected ...)``).
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} found"
+        super().__init__(head + ":\n" + "\n".join(self.problems))
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative estimator needed its fallback solver."""
+
+
+class StatisticalWarning(UserWarning):
+    """A result is computable but statistically fragile (e.g. k < 10)."""

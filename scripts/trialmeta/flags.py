@@ -1,0 +1,49 @@
+"""Flags carried by result objects.
+
+A flag is a short machine-readable code; ``FLAG_TEXT`` gives the sentence the
+limitations summary prints for it. Every flag a core function can raise is
+listed here, so the report can never meet an unknown code.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FLAG_TEXT", "describe"]
+
+K1 = "k_eq_1"
+K_LT_3_NO_PI = "k_lt_3_no_prediction_interval"
+K_LT_10 = "k_lt_10"
+TAU2_BOUNDARY = "tau2_at_zero_boundary"
+FALLBACK_SOLVER = "fisher_scoring_failed_used_bracketing"
+NOT_CONVERGED = "not_converged"
+TAU2_BEYOND_METAFOR_MAX = "tau2_above_metafor_default_max"
+KNHA_FE = "knha_with_fixed_effect_model"
+KNHA_ZERO_RSS = "knha_scale_zero_identical_estimates"
+TAU2_CI_UPPER_OPEN = "tau2_ci_upper_not_found"
+NO_HETEROGENEITY_DF = "heterogeneity_undefined_k_le_p"
+
+FLAG_TEXT: dict[str, str] = {
+    K1: "only one study: the pooled estimate is that study, and heterogeneity cannot be estimated",
+    K_LT_3_NO_PI: "fewer than 3 studies: no prediction interval can be given",
+    K_LT_10: (
+        "fewer than 10 studies: small-study tests have low power and the Cochrane Handbook "
+        "(section 13.3.5.4) advises against relying on them"
+    ),
+    TAU2_BOUNDARY: "between-study variance estimated at its lower bound of zero",
+    FALLBACK_SOLVER: (
+        "Fisher scoring did not converge; the estimate was found by a bracketing root finder "
+        "on the same estimating equation"
+    ),
+    NOT_CONVERGED: "the heterogeneity estimator did not converge",
+    TAU2_BEYOND_METAFOR_MAX: (
+        "tau^2 exceeds 100, the default search limit of metafor; the bracket was widened"
+    ),
+    KNHA_FE: "the Knapp-Hartung adjustment was applied to a common-effect model",
+    KNHA_ZERO_RSS: "all estimates are identical, so the Knapp-Hartung scale factor is zero",
+    TAU2_CI_UPPER_OPEN: "the upper Q-profile bound for tau^2 could not be located",
+    NO_HETEROGENEITY_DF: "no residual degrees of freedom: heterogeneity cannot be assessed",
+}
+
+
+def describe(flag: str) -> str:
+    """Return the plain-language sentence for ``flag`` (the code itself if unknown)."""
+    return FLAG_TEXT.get(flag, flag)
