@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .bias import begg_test, egger_test, trim_and_fill
 from .effects import effect_sizes, hedges_correction
 from .errors import (
     ConvergenceWarning,
@@ -10,6 +11,9 @@ from .errors import (
     StatisticalWarning,
     TrialmetaError,
 )
+from .influence import leave_one_out
+from .metareg import meta_regression
+from .pooling import pool, prediction_interval
 from .results import (
     BeggResult,
     EffectSizes,
@@ -35,6 +39,13 @@ __all__ = [
     "StatisticalWarning",
     "TrialmetaError",
     "TrimFillResult",
+    "begg_test",
     "effect_sizes",
+    "egger_test",
+    "leave_one_out",
+    "meta_regression",
+    "trim_and_fill",
+    "pool",
+    "prediction_interval",
     "hedges_correction",
 ]
