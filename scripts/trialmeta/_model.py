@@ -56,7 +56,8 @@ def fit_fixed(
             s2w = rss / df if df > 0 else float("nan")
         vb = s2w * vb
         se = np.sqrt(np.diag(vb))
-        stat = beta / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = beta / se
         if df > 0:
             crit = float(stats.t.isf(alpha / 2, df))
             pval = 2 * stats.t.sf(np.abs(stat), df)
