@@ -47,7 +47,14 @@ def egger_test(yi: object, vi: object, level: float = 0.95) -> EggerResult:
     xtwx_inv = np.linalg.inv(X.T @ WX)
     b = xtwx_inv @ (WX.T @ y)
     df = k - 2
-    sigma2 = float(np.sum(w * (y - X @ b) ** 2)) / df
+    rss = float(np.sum(w * (y - X @ b) ** 2))
+    flags = _small_k(k)
+    if rss <= np.finfo(float).eps * max(1.0, float(np.sum(w * y**2))):
+        # Exact fit (e.g. identical estimates): the t statistic is 0/0. metafor prints
+        # whatever rounding noise gives; we report NaN and say why.
+        rss = float("nan")
+        flags += (fl.EGGER_EXACT_FIT,)
+    sigma2 = rss / df
     se = np.sqrt(np.diag(xtwx_inv) * sigma2)
     tcrit = float(stats.t.isf((1.0 - level) / 2, df))
     stat = float(b[1] / se[1])
@@ -55,7 +62,7 @@ def egger_test(yi: object, vi: object, level: float = 0.95) -> EggerResult:
         k=k, bias=float(b[1]), bias_se=float(se[1]), stat=stat, df=df,
         pval=float(2 * stats.t.sf(abs(stat), df)), limit_estimate=float(b[0]),
         limit_ci_lb=float(b[0] - tcrit * se[0]), limit_ci_ub=float(b[0] + tcrit * se[0]),
-        flags=_small_k(k),
+        flags=flags,
     )  # fmt: skip
 
 
@@ -125,6 +132,9 @@ def trim_and_fill(
             raise InputError("maxiter", maxiter, "more iterations for trim-and-fill")
         beta = pool(ys[: k - k0], vs[: k - k0], method=method).estimate
         centred = ys - beta
+        # Rounding noise around identical estimates must rank as ties at zero (exact
+        # arithmetic gives 0); otherwise L0 oscillates, as metafor's does on such data.
+        centred[np.abs(centred) <= 1e-12 * max(1.0, float(np.max(np.abs(ys))))] = 0.0
         signed = np.sign(centred) * _rank_first(np.abs(centred))
         sr = float(np.sum(signed[signed > 0]))
         l0 = (4 * sr - k * (k + 1)) / (2 * k - 1)

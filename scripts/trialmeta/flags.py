@@ -20,6 +20,7 @@ KNHA_FE = "knha_with_fixed_effect_model"
 KNHA_ZERO_RSS = "knha_scale_zero_identical_estimates"
 TAU2_CI_UPPER_OPEN = "tau2_ci_upper_not_found"
 NO_HETEROGENEITY_DF = "heterogeneity_undefined_k_le_p"
+EGGER_EXACT_FIT = "egger_exact_fit_no_residual_variance"
 
 FLAG_TEXT: dict[str, str] = {
     K1: "only one study: the pooled estimate is that study, and heterogeneity cannot be estimated",
@@ -41,6 +42,9 @@ FLAG_TEXT: dict[str, str] = {
     KNHA_ZERO_RSS: "all estimates are identical, so the Knapp-Hartung scale factor is zero",
     TAU2_CI_UPPER_OPEN: "the upper Q-profile bound for tau^2 could not be located",
     NO_HETEROGENEITY_DF: "no residual degrees of freedom: heterogeneity cannot be assessed",
+    EGGER_EXACT_FIT: (
+        "the Egger regression fits exactly (e.g. identical estimates), so its test is undefined"
+    ),
 }
 
 

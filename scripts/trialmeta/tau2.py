@@ -47,16 +47,25 @@ def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 def generalized_q(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
-    """Generalised Q: ``y' P(τ²) y`` (DerSimonian & Kacker 2007)."""
-    P = projection(1.0 / (v + tau2), X)
-    return float(y @ P @ y)
+    """Generalised Q: ``y' P(τ²) y`` (DerSimonian & Kacker 2007).
+
+    Without moderators this is ``Σwᵢ(yᵢ - μ̂)²`` with ``wᵢ = 1/(vᵢ + τ²)``,
+    computed in O(k) rather than through the k × k projection.
+    """
+    w = 1.0 / (v + tau2)
+    if X.shape[1] == 1:
+        mu = float(np.sum(w * y) / np.sum(w))
+        return float(np.sum(w * (y - mu) ** 2))
+    WX = X * w[:, None]
+    beta = np.linalg.solve(X.T @ WX, WX.T @ y)
+    r = y - X @ beta
+    return float(np.sum(w * r * r))
 
 
 def _ll(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray, reml: bool) -> float:
     """(Restricted) log-likelihood of the normal-normal model at ``τ²``."""
     w = 1.0 / (v + tau2)
-    P = projection(w, X)
-    rss = float(y @ P @ y)
+    rss = generalized_q(tau2, y, v, X)
     k, p = X.shape
     if reml:
         _, logdet = np.linalg.slogdet(X.T @ (X * w[:, None]))
@@ -77,6 +86,8 @@ def _score(
     """
     k, p = X.shape
     w = 1.0 / (v + tau2)
+    if p == 1:
+        return _score_intercept(method, w, y, k)
     P = projection(w, X)
     Py = P @ y
     if method == "ML":
@@ -87,6 +98,22 @@ def _score(
         return g, g / float(np.sum(P * P))
     g = float(y @ Py) * k / (k - p) - k
     return g, g / float(np.sum(w))
+
+
+def _score_intercept(method: str, w: np.ndarray, y: np.ndarray, k: int) -> tuple[float, float]:
+    """:func:`_score` for ``X = 1`` without forming P: ``Py = w(y - μ̂)``,
+    ``tr(P) = Σw - Σw²/Σw`` and ``tr(PP) = Σw² - 2Σw³/Σw + (Σw²/Σw)²``."""
+    sw, sw2 = float(np.sum(w)), float(np.sum(w**2))
+    r = y - float(np.sum(w * y)) / sw
+    if method == "ML":
+        g = float(np.sum((w * r) ** 2)) - sw
+        return g, g / sw2
+    if method == "REML":
+        g = float(np.sum((w * r) ** 2)) - (sw - sw2 / sw)
+        trpp = sw2 - 2.0 * float(np.sum(w**3)) / sw + (sw2 / sw) ** 2
+        return g, g / trpp
+    g = float(np.sum(w * r * r)) * k / (k - 1) - k
+    return g, g / sw
 
 
 def _upper_bracket(f, start: float) -> float:
@@ -159,7 +186,7 @@ def _solve_likelihood(method, y, v, X, start) -> tuple[float, bool, int, list[st
 def _he(y, v, X) -> float:
     k, p = X.shape
     P = projection(np.ones(k), X)
-    return (float(y @ P @ y) - float(np.trace(P @ np.diag(v)))) / (k - p)
+    return (float(y @ P @ y) - float(np.sum(np.diag(P) * v))) / (k - p)
 
 
 def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> Tau2Fit:
@@ -200,7 +227,7 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
             (2 * df + 4 * tau2 * np.trace(P0) + 2 * tau2**2 * np.sum(P0 * P0)) / np.sum(w0) ** 2
         )
     elif method == "SJ":
-        tau0 = float(np.var(y))
+        tau0 = float(np.var(y)) if np.ptp(y) > 0 else 0.0  # exact 0 for identical y
         P = projection(1.0 / (v + tau0), X)
         tau2 = max(0.0, tau0 * float(y @ P @ y) / df)
         PV = P * v[None, :]
