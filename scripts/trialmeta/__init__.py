@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .bias import begg_test, egger_test, trim_and_fill
+from .cumulative import CumulativeResult, cumulative
+from .diagnostics import BaujatResult, InfluenceResult, baujat, influence
 from .effects import effect_sizes, hedges_correction
 from .errors import (
     ConvergenceWarning,
@@ -13,6 +15,7 @@ from .errors import (
 )
 from .influence import leave_one_out
 from .metareg import meta_regression
+from .permutation import PermutationResult, permutation_test
 from .pooling import pool, prediction_interval
 from .results import (
     BeggResult,
@@ -23,10 +26,32 @@ from .results import (
     PooledResult,
     TrimFillResult,
 )
+from .tsa import (
+    TsaResult,
+    diversity,
+    lan_demets_boundaries,
+    required_information_size,
+    trial_sequential_analysis,
+    tsa_sentence,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CumulativeResult",
+    "PermutationResult",
+    "TsaResult",
+    "cumulative",
+    "diversity",
+    "lan_demets_boundaries",
+    "permutation_test",
+    "required_information_size",
+    "trial_sequential_analysis",
+    "tsa_sentence",
+    "BaujatResult",
+    "InfluenceResult",
+    "baujat",
+    "influence",
     "BeggResult",
     "ConvergenceWarning",
     "DataValidationError",

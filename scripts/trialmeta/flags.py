@@ -21,6 +21,8 @@ KNHA_ZERO_RSS = "knha_scale_zero_identical_estimates"
 TAU2_CI_UPPER_OPEN = "tau2_ci_upper_not_found"
 NO_HETEROGENEITY_DF = "heterogeneity_undefined_k_le_p"
 EGGER_EXACT_FIT = "egger_exact_fit_no_residual_variance"
+TSA_RIS_NOT_REACHED = "tsa_required_information_size_not_reached"
+TSA_CONVENTIONAL_ONLY = "tsa_conventional_boundary_crossed_not_monitoring"
 
 FLAG_TEXT: dict[str, str] = {
     K1: "only one study: the pooled estimate is that study, and heterogeneity cannot be estimated",
@@ -42,6 +44,14 @@ FLAG_TEXT: dict[str, str] = {
     KNHA_ZERO_RSS: "all estimates are identical, so the Knapp-Hartung scale factor is zero",
     TAU2_CI_UPPER_OPEN: "the upper Q-profile bound for tau^2 could not be located",
     NO_HETEROGENEITY_DF: "no residual degrees of freedom: heterogeneity cannot be assessed",
+    TSA_RIS_NOT_REACHED: (
+        "the participants randomised so far fall short of the required information size "
+        "of trial sequential analysis"
+    ),
+    TSA_CONVENTIONAL_ONLY: (
+        "the cumulative z-curve crossed the conventional 5% threshold but not the trial "
+        "sequential monitoring boundary: the result may be a false positive of repeated testing"
+    ),
     EGGER_EXACT_FIT: (
         "the Egger regression fits exactly (e.g. identical estimates), so its test is undefined"
     ),

@@ -68,7 +68,11 @@ def meta_regression(
     i2, h2 = i2_h2(t2.tau2, typical_variance(v, X), q, common_effect=(method == "FE"))
     b2 = fit.beta[1:]
     V2 = fit.vb[1:, 1:]
-    qm = float(b2 @ np.linalg.solve(V2, b2))
+    try:
+        qm = float(b2 @ np.linalg.solve(V2, b2))
+    except np.linalg.LinAlgError:
+        # knha with a perfect fit scales the covariance to zero: QM is undefined (metafor: NA)
+        qm = float("nan")
     if test == "knha":
         qm = qm / m
         qm_df: tuple[int, ...] = (m, k - p)
