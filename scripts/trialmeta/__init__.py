@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from .bias import begg_test, egger_test, trim_and_fill
+from .comparisons import ComparisonSet, build_comparisons, reason_code
+from .conversions import (
+    QuantileEstimate,
+    combine_groups,
+    mean_sd_from_quantiles,
+    sd_from_ci,
+    sd_from_se,
+    se_from_ci,
+    se_from_p,
+)
 from .cumulative import CumulativeResult, cumulative
 from .diagnostics import BaujatResult, InfluenceResult, baujat, influence
 from .effects import effect_sizes, hedges_correction
@@ -13,6 +23,7 @@ from .errors import (
     StatisticalWarning,
     TrialmetaError,
 )
+from .harmonise import plausibility_warnings
 from .influence import leave_one_out
 from .metareg import meta_regression
 from .permutation import PermutationResult, permutation_test
@@ -34,10 +45,25 @@ from .tsa import (
     trial_sequential_analysis,
     tsa_sentence,
 )
+from .validate import ValidationReport, read_sheets, validate_path
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ComparisonSet",
+    "QuantileEstimate",
+    "ValidationReport",
+    "build_comparisons",
+    "combine_groups",
+    "mean_sd_from_quantiles",
+    "plausibility_warnings",
+    "read_sheets",
+    "reason_code",
+    "sd_from_ci",
+    "sd_from_se",
+    "se_from_ci",
+    "se_from_p",
+    "validate_path",
     "CumulativeResult",
     "PermutationResult",
     "TsaResult",

@@ -1,0 +1,174 @@
+"""trialmeta validate: every malformed sheet gives its message, never a traceback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trialmeta.errors import DataValidationError
+from trialmeta.sheets import load_raw_sheets
+from trialmeta.validate import main, read_sheets, validate_path
+
+HERE = Path(__file__).parents[1]
+MALFORMED = HERE / "data" / "malformed"
+DATA = HERE.parent / "data"
+
+# case directory -> fragments the output must contain (all synthetic data).
+CASES = {
+    "missing_column": ["arms.csv:1:sd: required column is missing"],
+    "duplicated_column": ["arms.csv:1:mean: column appears more than once"],
+    "unknown_column": ["arms.csv:1:sdd: unknown column", "did you mean 'sd'?"],
+    "unknown_study_id": ["arms.csv:2:study_id: unknown study (got 'Synth2021'",
+                         "did you mean 'Synth2020'?"],
+    "duplicate_arm": ["arms.csv:4:arm_id: duplicate arm row", "as row 2"],
+    "enum_typo": ["arms.csv:3:arm_type: not an allowed value (got 'shamm'",
+                  "did you mean 'sham'?"],
+    "non_numeric_text": ["arms.csv:2:mean: not a number (got 'forty', expected a number)"],
+    "decimal_comma": ["arms.csv:2:mean: decimal comma (got '40,5', expected '40.5')"],
+    "n_zero": ["arms.csv:2:n: out of range (got '0', expected a value >= 1)"],
+    "negative_sd": ["arms.csv:2:sd: out of range (got '-15', expected a value > 0)"],
+    "upper_below_lower": ["arms.csv:2:ci_ub: bound out of order (got ci_ub=35.0 below ci_lb=45.0"],
+    "empty_file": ["arms.csv: file is empty"],
+    "header_only": ["arms.csv: no data rows"],
+    "non_utf8": ["studies.csv: file is not UTF-8 (got byte 0xfc"],
+    "stray_spaces": ["arms.csv:3:arm_type: stray spaces around the value (got ' sham', "
+                     "expected 'sham')"],
+    "stray_spaces_header": ["arms.csv:1:mean: stray spaces in the column name"],
+    "formula": ["arms.csv:2:mean: spreadsheet formula (got '=1+1'"],
+    "huge_number": ["arms.csv:2:mean: not a finite number (got '1e400'"],
+    "huge_n": ["arms.csv:2:n: out of range (got '99999999999', expected a value <= 1000000)"],
+    "na_string": ["arms.csv:2:sd: missing-value marker (got 'NA'"],
+    "nr_string": ["arms.csv:2:sd: missing-value marker (got 'n.r.'"],
+    "missing_arms_sheet": ["arms.csv: file not found"],
+    "not_boolean": ["arms.csv:2:higher_is_worse: not a boolean (got 'yes', expected true or "
+                    "false)"],
+    "not_whole_number": ["arms.csv:2:n: not a whole number (got '20.5', expected an integer)"],
+    "typographic_minus": ["arms.csv:2:mean: typographic minus sign"],
+    "change_without_sign": ["arms.csv:2:change_sign: missing for a change score"],
+    "half_interval": ["arms.csv:2:ci_ub: half an interval"],
+    "quartiles_out_of_order": ["arms.csv:2:median: bound out of order"],
+    "empty_required_cell": ["arms.csv:2:source: missing value (got an empty cell"],
+    "year_out_of_range": ["studies.csv:2:year: out of range (got '20015', expected a value <= "
+                          "2100)"],
+    "ragged_row": ["arms.csv:4: too many cells (got 33, expected 30"],
+    "contrast_unknown_arm": ["contrasts.csv:2:arm_id_2: unknown arm (got 'PLACEBO'"],
+    "contrast_same_arm": ["contrasts.csv:2:arm_id_2: an arm compared with itself"],
+    "rob_wrong_judgement": ["risk_of_bias.csv:2:judgement: not a PEDro judgement (got 'low'"],
+    "duplicate_study": ["studies.csv:3:study_id: duplicate study"],
+    "acupuncture_type_on_control": ["arms.csv:3:acupuncture_type: set on a sham arm"],
+    "arm_changes_type": ["arms.csv:4:arm_type: arm changes type (got 'usual_care'"],
+    "binary_garbage": ["arms.csv: not a text file (got NUL bytes"],
+    "xlsx_formula/book.xlsx": ["book.xlsx[arms]:2:mean: spreadsheet formula (got '=1+1'"],
+    "not_a_workbook/book.xlsx": ["book.xlsx: not a readable workbook"],
+}
+LINE = re.compile(r"^[^:\s][^:]*(\[\w+\])?(:\d+(:[\w ]+)?)?: .+\(got .+, expected .+\)")
+
+
+def test_corpus_is_complete():
+    dirs = {p.name for p in MALFORMED.iterdir() if p.is_dir()}
+    listed = {c.split("/")[0] for c in CASES} | {"bom"}
+    assert dirs == listed
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_malformed_sheet_reports_message(case, capsys):
+    rc = main([str(MALFORMED / case)])
+    out = capsys.readouterr().out
+    assert rc == 2
+    for fragment in CASES[case]:
+        assert fragment in out
+    problems = out.strip().splitlines()[:-1]
+    assert problems, out
+    for line in problems:
+        assert LINE.match(line), line
+    assert "Traceback" not in out
+
+
+def test_bom_is_accepted(capsys):
+    # A UTF-8 byte-order mark (as Excel writes) is not part of the first column name.
+    rc = main([str(MALFORMED / "bom")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "unknown column" not in out and out.startswith("OK: 1 studies")
+
+
+def test_problems_are_all_collected(tmp_path):
+    # several defects in one run: each is reported, nothing stops at the first
+    src = MALFORMED / "enum_typo"
+    shutil.copytree(src, tmp_path / "d")
+    arms = (tmp_path / "d" / "arms.csv").read_text(encoding="utf-8")
+    (tmp_path / "d" / "arms.csv").write_text(arms.replace(",40,15,", ",4O,-15,"), encoding="utf-8")
+    report = validate_path(tmp_path / "d")
+    assert len(report.problems) == 3
+    with pytest.raises(DataValidationError) as err:
+        read_sheets(tmp_path / "d")
+    assert len(err.value.problems) == 3
+
+
+def test_missing_path_and_wrong_file(tmp_path, capsys):
+    assert main([str(tmp_path / "nowhere")]) == 2
+    (tmp_path / "x.txt").write_text("hello", encoding="utf-8")
+    assert main([str(tmp_path / "x.txt")]) == 2
+    out = capsys.readouterr().out
+    assert "no such file or directory" in out and "unsupported input" in out
+
+
+def test_shipped_data_passes_and_counts(capsys):
+    rc = main([str(DATA)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "OK: 23 studies" in out
+    assert re.search(r"Comparisons: \d+ identified, \d+ poolable", out)
+    # the caveats of the shipped data reach the output as warnings naming the study
+    assert "warning: Sokunbi_NJMR:" in out and "below 2% of the 0-10 scale range" in out
+    assert "warning: Jiang2013:" in out and "identical summaries" in out
+
+
+def test_shipped_data_every_row_has_a_source():
+    tables = read_sheets(DATA)
+    for name in ("studies", "arms", "contrasts", "risk_of_bias"):
+        assert tables[name]["source"].notna().all(), name
+    assert tables["arms"]["source_location"].notna().all()
+
+
+def test_shipped_data_keeps_gaps_empty_and_labels():
+    # gaps.csv: a missing SD stays empty; DERIVED/INFERENCE labels stay visible.
+    t = read_sheets(DATA)
+    arms, con = t["arms"], t["contrasts"]
+    wed = arms[arms["study_id"] == "Wedenberg2000"]
+    assert wed["sd"].isna().all() and wed["mean"].notna().all()
+    wl = arms[(arms["study_id"] == "Brinkhaus2006") & (arms["arm_id"] == "WL")]
+    assert wl["n"].tolist() == [74] and "DERIVED" in wl["notes"].iloc[0]
+    elden = con[(con["study_id"] == "Elden2005") & (con["arm_id_2"] == "EX")].iloc[0]
+    assert (elden["estimate"], elden["ci_lb"], elden["ci_ub"]) == (-14, -18.1, -3.3)
+    assert elden["estimate_type"] == "median_difference"
+    assert arms[arms["study_id"] == "Glazov2014"]["n"].isna().all()
+
+
+def test_workbook_with_same_tabs_loads(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name in ("studies", "arms", "contrasts", "risk_of_bias"):
+        df = pd.read_csv(DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+        ws = book.create_sheet(name)
+        ws.append(list(df.columns))
+        for row in df.itertuples(index=False):
+            ws.append(list(row))
+    book.save(tmp_path / "data.xlsx")
+    report = validate_path(tmp_path / "data.xlsx")
+    assert report.ok, report.problems[:5]
+    assert report.summary["studies"] == 23
+    raw, problems = load_raw_sheets(tmp_path / "data.xlsx")
+    assert not problems and raw["arms"].label == "data.xlsx[arms]"
+
+
+def test_json_output(capsys):
+    assert main([str(DATA), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"ok": true' in out and '"poolable"' in out
