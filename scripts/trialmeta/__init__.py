@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .batch import BatchPooledResult, pool_batch
 from .bias import begg_test, egger_test, trim_and_fill
 from .comparisons import ComparisonSet, build_comparisons, reason_code
 from .conversions import (
@@ -13,6 +14,7 @@ from .conversions import (
     se_from_ci,
     se_from_p,
 )
+from .coverage import CoverageResult, coverage_sentence, simulate_coverage
 from .cumulative import CumulativeResult, cumulative
 from .diagnostics import BaujatResult, InfluenceResult, baujat, influence
 from .effects import effect_sizes, hedges_correction
@@ -23,6 +25,7 @@ from .errors import (
     StatisticalWarning,
     TrialmetaError,
 )
+from .gosh import GoshResult, gosh
 from .harmonise import plausibility_warnings
 from .influence import leave_one_out
 from .metareg import meta_regression
@@ -50,6 +53,13 @@ from .validate import ValidationReport, read_sheets, validate_path
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchPooledResult",
+    "CoverageResult",
+    "GoshResult",
+    "coverage_sentence",
+    "gosh",
+    "pool_batch",
+    "simulate_coverage",
     "ComparisonSet",
     "QuantileEstimate",
     "ValidationReport",

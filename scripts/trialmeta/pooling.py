@@ -78,7 +78,7 @@ def pool(
     --------
     >>> r = pool([0.1, 0.3, 0.35, 0.65], [0.01, 0.02, 0.015, 0.04], method="DL")
     >>> round(r.estimate, 4)
-    0.2673
+    0.3089
     """
     y, v = yi_vi(yi, vi)
     check_choice("method", method, METHODS)

@@ -172,15 +172,36 @@ def _solve_likelihood(method, y, v, X, start) -> tuple[float, bool, int, list[st
             hi = _upper_bracket(g, max(start, 1.0))
             tau2 = _root(g, 0.0, hi)
         ok = True
+    else:
+        tau2 = _polish(lambda t: _score(method, t, y, v, X)[0], tau2, float(np.mean(v)))
     if method in ("ML", "REML") and tau2 > 0:
         reml = method == "REML"
         if _ll(0.0, y, v, X, reml) - _ll(tau2, y, v, X, reml) > 1e-10:
             tau2 = 0.0
-    if method == "EB" and tau2 < 1e-12 * max(1.0, float(np.max(v))):
-        # Fisher scoring approaches the zero bound only asymptotically.
-        if generalized_q(0.0, y, v, X) < X.shape[0] - X.shape[1]:
-            tau2 = 0.0
     return tau2, ok, iters, flags
+
+
+def _polish(g, tau2: float, scale: float) -> float:
+    """Refine a Fisher-scoring result to the exact root of the score ``g``.
+
+    Fisher scoring stops on an absolute step, which leaves small τ² with a
+    relative error near 1e-9, and it reaches the zero bound only
+    asymptotically. A value within 1e-10·v̄ of zero where ``g(0) ≤ 0`` is the
+    boundary solution 0; otherwise the root is bracketed around the
+    Fisher-scoring value and solved by Brent's method.
+    """
+    if tau2 <= 1e-10 * scale and g(0.0) <= 0:
+        return 0.0
+    lo, hi = tau2 * (1 - 1e-6), tau2 * (1 + 1e-6) + 1e-300
+    for _ in range(200):
+        g_lo, g_hi = g(lo), g(hi)
+        if g_lo >= 0 >= g_hi:
+            return _root(g, lo, hi) if g_lo != g_hi else tau2
+        if g_lo < 0:
+            lo /= 2.0
+        if g_hi > 0:
+            hi *= 2.0
+    return tau2  # pragma: no cover - the score changes sign around its root
 
 
 def _he(y, v, X) -> float:

@@ -1,0 +1,202 @@
+"""pool_batch: row-by-row equality with pool(), metafor values, edge cases.
+
+All data here are synthetic (random or hand-made numbers, no trial data).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trialmeta.batch import pool_batch
+from trialmeta.errors import InputError
+from trialmeta.pooling import pool
+
+METHODS = ("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
+TESTS = ("z", "knha")
+RTOL = 1e-10  # relative; the absolute floor of each field is 1e-10 x its natural scale
+
+# Fields compared, grouped by the scale that sets their absolute floor.
+LOCATION = ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+VARIANCE = ("tau2", "tau2_se", "tau2_ci_lb", "tau2_ci_ub")
+PERCENT = ("i2_percent", "i2_ci_lb", "i2_ci_ub")
+UNITLESS = ("h2", "h2_ci_lb", "h2_ci_ub", "pval", "q_pval")
+EXACT = ("k", "df", "q_df", "converged")
+
+# A synthetic data set, with metafor 3.8-1 values from
+# rma(yi, vi, method=m, test=t, control=list(tol=1e-12, threshold=1e-12, maxiter=1000)),
+# and confint(r) for the tau^2 CI. (metafor's predict() uses z or t(k-1) for the PI;
+# we use t(k-2), DESIGN.md, so PIs are compared with pool() only.)
+SYN_Y = [0.10, 0.30, 0.35, 0.65, -0.05, 0.42]
+SYN_V = [0.010, 0.020, 0.015, 0.040, 0.030, 0.025]
+METAFOR = [
+    # method, test, estimate, se, tau2, I2, tau2 CI lb, tau2 CI ub
+    ("DL", "z", 0.276367455858559, 0.087643578284772,
+     0.0247177691766362, 55.3360079213599, 0, 0.331990548587779),
+    ("DL", "knha", 0.276367455858559, 0.0924514212997514,
+     0.0247177691766362, 55.3360079213599, 0, 0.331990548587779),
+    ("REML", "z", 0.276205796650851, 0.0872256548287351,
+     0.0242967687104209, 54.911044742715, 0, 0.331990548587779),
+    ("REML", "knha", 0.276205796650851, 0.0923847020749955,
+     0.0242967687104209, 54.911044742715, 0, 0.331990548587779),
+    ("PM", "z", 0.27835416723326, 0.0932792496312246,
+     0.0306201020232243, 60.5489279086109, 0, 0.331990548587779),
+    ("ML", "knha", 0.271538071030777, 0.090509960492944,
+     0.0148633642807711, 42.6935147421528, 0, 0.331990548587779),
+    ("SJ", "z", 0.28021959479848, 0.0995917060788371,
+     0.037722518167484, 65.4072963361716, 0, 0.331990548587779),
+    ("HE", "knha", 0.280054200987649, 0.0939973119888719,
+     0.0370166666666667, 64.9786773469691, 0, 0.331990548587779),
+    ("HS", "z", 0.272522704137769, 0.079002554375419,
+     0.0164911116710059, 45.2532223398397, 0, 0.331990548587779),
+    ("EB", "z", 0.278354167233264, 0.093279249631237,
+     0.0306201020232377, 60.5489279086214, 0, 0.331990548587779),
+]  # fmt: skip
+
+
+def _close(name: str, got: float, want: float, atol: float) -> None:
+    if np.isnan(want):
+        assert np.isnan(got), f"{name}: got {got}, pool() gives NaN"
+        return
+    if np.isinf(want):
+        assert got == want, f"{name}: got {got}, pool() gives {want}"
+        return
+    assert abs(got - want) <= atol + RTOL * abs(want), f"{name}: got {got!r}, pool() gives {want!r}"
+
+
+def assert_row_equals_pool(r, i: int, y: np.ndarray, v: np.ndarray) -> None:
+    """Row ``i`` of a batch result equals ``pool(y, v)`` field by field."""
+    p = pool(y, v, r.method, r.test, r.level)
+    loc = 1e-10 * (np.max(np.abs(y)) + np.sqrt(np.max(v)))
+    var = 1e-10 * (np.max(v) + np.ptp(y) ** 2)
+    for name in EXACT:
+        want, got = getattr(p, name), getattr(r, name)[i]
+        assert (np.isnan(want) and np.isnan(got)) or got == want, f"{name}: {got} vs {want}"
+    for name in LOCATION:
+        _close(name, getattr(r, name)[i], getattr(p, name), loc)
+    for name in VARIANCE:
+        _close(name, getattr(r, name)[i], getattr(p, name), var)
+    for name in PERCENT:
+        _close(name, getattr(r, name)[i], getattr(p, name), 1e-8)
+    for name in UNITLESS:
+        _close(name, getattr(r, name)[i], getattr(p, name), 1e-10)
+    _close("q", r.q[i], p.q, 1e-12 * float(np.sum(y * y / v)) + 1e-12)
+    stat_atol = loc / p.se if p.se > 0 else 0.0
+    _close("stat", r.stat[i], p.stat, stat_atol)
+
+
+@st.composite
+def batches(draw):
+    n = draw(st.integers(1, 4))
+    kmax = draw(st.integers(1, 9))
+    floats_y = st.floats(-5, 5, allow_nan=False, allow_subnormal=False)
+    floats_v = st.floats(1e-3, 5, allow_nan=False, allow_subnormal=False)
+    y = np.array(draw(st.lists(floats_y, min_size=n * kmax, max_size=n * kmax))).reshape(n, kmax)
+    v = np.array(draw(st.lists(floats_v, min_size=n * kmax, max_size=n * kmax))).reshape(n, kmax)
+    mask = np.array(draw(st.lists(st.booleans(), min_size=n * kmax, max_size=n * kmax)))
+    mask = mask.reshape(n, kmax)
+    first = draw(st.lists(st.integers(0, kmax - 1), min_size=n, max_size=n))
+    mask[np.arange(n), first] = True  # every row has a study
+    return y, v, mask
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=batches(), method=st.sampled_from(METHODS), test=st.sampled_from(TESTS))
+def test_every_row_equals_pool(data, method, test):
+    y, v, mask = data
+    r = pool_batch(y, v, method, test, mask=mask)
+    assert r.converged.all()
+    for i in range(y.shape[0]):
+        assert_row_equals_pool(r, i, y[i][mask[i]], v[i][mask[i]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("test", TESTS)
+def test_random_ragged_rows_equal_pool(method, test):
+    rng = np.random.default_rng(20261124)  # synthetic
+    y = rng.normal(0.3, 0.5, (40, 7))
+    v = rng.uniform(0.005, 0.4, (40, 7))
+    mask = rng.random((40, 7)) < 0.75
+    mask[:, 0] = True
+    r = pool_batch(y, v, method, test, mask=mask)
+    for i in range(40):
+        assert_row_equals_pool(r, i, y[i][mask[i]], v[i][mask[i]])
+
+
+@pytest.mark.parametrize("case", METAFOR, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_matches_metafor(case):
+    method, test, est, se, tau2, i2, lb, ub = case
+    r = pool_batch(np.array([SYN_Y, SYN_Y]), SYN_V, method, test)
+    got = [r.estimate[1], r.se[1], r.tau2[1], r.i2_percent[1], r.tau2_ci_lb[1], r.tau2_ci_ub[1]]
+    np.testing.assert_allclose(got, [est, se, tau2, i2, lb, ub], rtol=1e-9, atol=1e-12)
+
+
+def test_dl_tau2_floored_at_zero_statsmodels_regression():
+    # statsmodels' combine_effects gives tau2 = -0.049 and I2 = -492 here (STYLE.md).
+    r = pool_batch([0.10, 0.11, 0.12], [0.04, 0.05, 0.06], "DL")
+    assert r.tau2[0] == 0.0
+    assert r.i2_percent[0] == 0.0
+    assert r.h2[0] == 1.0
+
+
+def test_single_study_and_two_study_rows():
+    y = np.array([[0.4, np.nan, np.nan], [0.4, 0.1, np.nan], [0.4, 0.1, 0.3]])
+    v = np.array([[0.04, 1.0, 1.0], [0.04, 0.02, 1.0], [0.04, 0.02, 0.03]])
+    r = pool_batch(y, v, "REML", "z", mask=~np.isnan(y))
+    assert r.k.tolist() == [1, 2, 3]
+    assert r.estimate[0] == 0.4 and r.se[0] == pytest.approx(0.2)
+    assert np.isnan(r.tau2[0]) and np.isnan(r.i2_percent[0]) and r.q_df[0] == 0
+    assert np.isnan(r.pi_lb[1]) and np.isfinite(r.pi_lb[2])
+    rk = pool_batch(y, v, "REML", "knha", mask=~np.isnan(y))
+    assert np.isnan(rk.pval[0]) and rk.df[0] == 0.0 and rk.df[2] == 2.0
+
+
+def test_extreme_heterogeneity_converges_and_matches_pool():
+    # synthetic: effects spread over 1e4 with tiny variances (tau2 ~ 1e7, far above 100)
+    rng = np.random.default_rng(7)
+    y = rng.normal(0, 5e3, (6, 8))
+    v = rng.uniform(1e-4, 1e-2, (6, 8))
+    for method in ("REML", "ML", "PM", "EB"):
+        r = pool_batch(y, v, method, "knha")
+        assert r.converged.all() and (r.tau2 > 1e6).all()
+        for i in range(6):
+            assert_row_equals_pool(r, i, y[i], v[i])
+
+
+def test_identical_effects_give_zero_knha_scale():
+    r = pool_batch(np.full((2, 4), 0.3), [0.1, 0.2, 0.3, 0.4], "REML", "knha")
+    assert (r.tau2 == 0).all() and (r.se == 0).all() and (r.ci_lb == r.ci_ub).all()
+
+
+def test_row_dict_has_pooled_result_names():
+    r = pool_batch(np.array([SYN_Y]), SYN_V, "DL")
+    row = r.row(0)
+    assert row["method"] == "DL" and row["k"] == 6 and isinstance(row["estimate"], float)
+    assert len(r) == 1 and r.to_dict()["k"] == [6]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"yi": [[0.1, 0.2]], "vi": [[0.1, -1.0]]}, "vi[0, 1]"),
+        ({"yi": [[0.1, np.inf]], "vi": [[0.1, 0.1]]}, "yi[0, 1]"),
+        ({"yi": [[0.1, 0.2]], "vi": [0.1, 0.1, 0.1]}, "vi"),
+        ({"yi": [[0.1, 0.2]], "vi": [0.1, 0.1], "mask": [[False, False]]}, "mask[0]"),
+        ({"yi": [[0.1, 0.2]], "vi": [0.1, 0.1], "mask": [[1, 0]]}, "mask"),
+        ({"yi": [[0.1, 0.2]], "vi": [0.1, 0.1], "method": "XX"}, "method"),
+    ],
+)
+def test_invalid_input_names_argument(kwargs, argument):
+    with pytest.raises(InputError) as err:
+        pool_batch(**kwargs)
+    assert err.value.argument == argument
+
+
+def test_masked_cells_may_hold_nan():
+    y = np.array([[0.1, np.nan, 0.3, 0.5]])
+    v = np.array([[0.02, np.nan, 0.03, 0.05]])
+    r = pool_batch(y, v, "PM", mask=~np.isnan(y))
+    want = pool([0.1, 0.3, 0.5], [0.02, 0.03, 0.05], "PM")
+    assert r.estimate[0] == pytest.approx(want.estimate, rel=1e-12)
