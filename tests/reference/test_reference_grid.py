@@ -1,0 +1,168 @@
+"""The metafor reference grid has not shrunk and every case has all its fields.
+
+Checks only the shape of tests/reference/metafor_reference.json (written by
+tests/reference/make_reference.R); it needs neither R nor trialmeta. The numbers
+themselves are compared with trialmeta in test_metafor_reference.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+REF_PATH = Path(__file__).with_name("metafor_reference.json")
+
+METHODS = ("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
+TESTS = ("z", "knha")
+SHORT_METHODS = ("FE", "DL", "REML", "PM")  # trimfill, leave1out
+METAREG_METHODS = ("DL", "REML", "PM", "ML")
+
+HEADER = ("metafor_version", "metadat_version", "R_version", "generated_by", "generated_on",
+          "controls")  # fmt: skip
+POOL_FIELDS = (
+    "dataset", "k", "method", "test", "level", "estimate", "se", "ci_lb", "ci_ub", "stat",
+    "pval", "df", "tau2", "tau2_se", "q", "q_df", "q_pval", "i2_percent", "h2", "tau2_ci_lb",
+    "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub", "h2_ci_lb", "h2_ci_ub", "pi_lb", "pi_ub",
+    "controls", "metafor_default", "independent_tau2",
+)  # fmt: skip
+DEFAULT_FIELDS = ("ok", "error", "tau2", "estimate")
+POOL_K1_FIELDS = ("dataset", "k", "method", "test", "ok", "error", "estimate", "se", "tau2")
+ESCALC_FIELDS = ("dataset", "measure", "yi", "vi")
+EGGER_FIELDS = ("dataset", "k", "stat", "pval", "df", "limit_estimate", "limit_ci_lb",
+                "limit_ci_ub", "bias", "bias_se", "exact_fit")  # fmt: skip
+BEGG_FIELDS = ("dataset", "k", "tau", "pval", "ties")
+TRIMFILL_FIELDS = ("dataset", "k", "method", "k0", "se_k0", "side", "estimate", "se", "ci_lb",
+                   "ci_ub", "pval", "tau2", "filled_yi", "filled_vi")  # fmt: skip
+LEAVE1OUT_ARRAYS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2_percent", "q")
+METAREG_FIELDS = (
+    "dataset", "moderators", "method", "test", "coef", "se", "stat", "pval", "ci_lb", "ci_ub",
+    "tau2", "i2_percent", "h2", "r2_percent", "qe", "qe_pval", "qm", "qm_pval", "qm_df", "df",
+)  # fmt: skip
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"non-standard JSON constant {name} in {REF_PATH.name}")
+
+
+REF = json.loads(REF_PATH.read_text(encoding="utf-8"), parse_constant=_no_constant)
+DATA = REF["datasets"]
+
+
+def _missing(record: dict, fields: tuple[str, ...]) -> list[str]:
+    return [f for f in fields if f not in record]
+
+
+def _names_with_k(minimum: int) -> set[str]:
+    return {name for name, d in DATA.items() if d["k"] >= minimum}
+
+
+def test_header_records_versions():
+    assert not _missing(REF, HEADER)
+    for key in ("metafor_version", "metadat_version", "R_version"):
+        assert isinstance(REF[key], str) and REF[key], key
+    assert REF["controls"]["tight"]["threshold"] <= 1e-10
+
+
+def test_datasets_cover_the_space():
+    assert len(DATA) >= 14
+    for name, d in DATA.items():
+        assert not _missing(d, ("source", "k", "yi", "vi")), name
+        assert len(d["yi"]) == len(d["vi"]) == d["k"], name
+        if "moderators" in d:
+            assert len(d["moderators"]) == d["k"], name
+            assert all(len(row) == len(d["moderator_names"]) for row in d["moderators"]), name
+    ks = {d["k"] for d in DATA.values()}
+    assert {1, 2, 3} <= ks and max(ks) >= 100
+    assert sum(name.startswith("synthetic_") for name in DATA) >= 8
+    assert sum("m1i" in d for d in DATA.values()) >= 2
+
+
+def test_escalc_has_md_and_smd_for_every_arm_level_set():
+    got = {(r["dataset"], r["measure"]) for r in REF["escalc"]}
+    arm_sets = {r["dataset"] for r in REF["escalc"]}
+    assert len(arm_sets) >= 2
+    assert got == {(name, m) for name in arm_sets for m in ("MD", "SMD")}
+    for r in REF["escalc"]:
+        assert not _missing(r, ESCALC_FIELDS)
+        assert len(r["yi"]) == len(r["vi"]) == DATA[r["dataset"]]["k"]
+
+
+def test_pool_grid_is_complete():
+    combos: dict[tuple[str, float], set[tuple[str, str]]] = defaultdict(set)
+    for r in REF["pool"]:
+        combos[(r["dataset"], r["level"])].add((r["method"], r["test"]))
+    full = {(m, t) for m in METHODS for t in TESTS}
+    at_95 = {name for (name, level) in combos if level == 0.95}
+    assert at_95 == _names_with_k(2)
+    assert all(combos[(name, 0.95)] == full for name in at_95)
+    assert sum(r["level"] == 0.95 for r in REF["pool"]) >= 14 * 9 * 2
+    at_90 = [name for (name, level), c in combos.items() if level == 0.90 and c == full]
+    assert len(at_90) >= 2
+
+
+@pytest.mark.parametrize("section", ["pool"])
+def test_every_pool_record_has_every_field(section):
+    for r in REF[section]:
+        assert not _missing(r, POOL_FIELDS), (r["dataset"], r["method"], r["test"])
+        assert not _missing(r["metafor_default"], DEFAULT_FIELDS), r["dataset"]
+        assert r["q_df"] == r["k"] - 1
+        assert (r["df"] is None) == (r["test"] == "z")
+        assert (r["pi_lb"] is None) == (r["k"] < 3)
+
+
+def test_pool_k1_is_recorded():
+    assert {(r["method"], r["test"]) for r in REF["pool_k1"]} == {
+        (m, t) for m in METHODS for t in TESTS
+    }
+    for r in REF["pool_k1"]:
+        assert not _missing(r, POOL_K1_FIELDS)
+        assert r["k"] == 1
+
+
+@pytest.mark.parametrize(("section", "fields"), [("egger", EGGER_FIELDS),
+                                                 ("begg", BEGG_FIELDS)])  # fmt: skip
+def test_bias_tests_cover_every_set_with_k_at_least_3(section, fields):
+    assert {r["dataset"] for r in REF[section]} == _names_with_k(3)
+    for r in REF[section]:
+        assert not _missing(r, fields), r["dataset"]
+    if section == "begg":
+        assert any(r["ties"] for r in REF[section])
+        assert any(not r["ties"] for r in REF[section])
+
+
+def test_trimfill_grid_is_complete():
+    got = {(r["dataset"], r["method"]) for r in REF["trimfill"]}
+    assert got == {(name, m) for name in _names_with_k(3) for m in SHORT_METHODS}
+    for r in REF["trimfill"]:
+        assert not _missing(r, TRIMFILL_FIELDS), (r["dataset"], r["method"])
+        if r["k0"] is not None:
+            assert len(r["filled_yi"]) == len(r["filled_vi"]) == r["k0"]
+
+
+def test_leave1out_grid_is_complete():
+    combos: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for r in REF["leave1out"]:
+        combos[r["dataset"]].add((r["method"], r["test"]))
+        k = DATA[r["dataset"]]["k"]
+        for f in LEAVE1OUT_ARRAYS:
+            assert len(r[f]) == k, (r["dataset"], r["method"], r["test"], f)
+    assert len(combos) >= 6
+    assert any(DATA[name]["k"] == 3 for name in combos)
+    full = {(m, t) for m in SHORT_METHODS for t in TESTS}
+    assert all(c == full for c in combos.values())
+
+
+def test_metareg_grid_is_complete():
+    combos: dict[tuple[str, tuple[str, ...]], set[tuple[str, str]]] = defaultdict(set)
+    for r in REF["metareg"]:
+        assert not _missing(r, METAREG_FIELDS), (r["dataset"], r["method"], r["test"])
+        mods = tuple(r["moderators"])
+        assert set(mods) <= set(DATA[r["dataset"]]["moderator_names"])
+        assert len(r["coef"]) == len(mods) + 1
+        combos[(r["dataset"], mods)].add((r["method"], r["test"]))
+    assert len(combos) >= 3
+    full = {(m, t) for m in METAREG_METHODS for t in TESTS}
+    assert all(c == full for c in combos.values())
