@@ -69,6 +69,8 @@ def kendall_test(x: np.ndarray, y: np.ndarray) -> tuple[float, float, bool]:
     v1 = np.sum(tx * (tx - 1)) * np.sum(ty * (ty - 1))
     v2 = np.sum(tx * (tx - 1) * (tx - 2)) * np.sum(ty * (ty - 1) * (ty - 2))
     var_s = (v0 - vt - vu) / 18 + v1 / (2 * n * (n - 1)) + v2 / (9 * n * (n - 1) * (n - 2))
+    if var_s <= 0:  # every value tied (e.g. identical estimates): no test (R: NA)
+        return float(tau), float("nan"), False
     z = s / np.sqrt(var_s)
     p = 2 * min(stats.norm.cdf(z), stats.norm.sf(z))
     return float(tau), float(p), False
