@@ -1,0 +1,25 @@
+"""Snakemake adapter: pooled.csv, effects/<analysis_id>.csv, sensitivity, subgroups, SoF."""
+
+import sys
+
+smk = snakemake  # noqa: F821  (injected by Snakemake)
+sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+
+from pathlib import Path  # noqa: E402
+
+from trialmeta import sof, tables  # noqa: E402
+from trialmeta.jsonio import read_json, write_text  # noqa: E402
+from trialmeta.safe_csv import write_csv  # noqa: E402
+
+bundles = [read_json(p) for p in smk.input.analyses]
+write_csv(smk.output.pooled, tables.pooled_rows(bundles), tables.POOLED_COLUMNS)
+effects_dir = Path(smk.output.effects)
+effects_dir.mkdir(parents=True, exist_ok=True)
+for _kind, analysis, effects, _grade in tables.iter_analyses(bundles):
+    write_csv(effects_dir / f"{analysis['analysis_id']}.csv", effects,
+              tables.effect_columns(effects))
+write_csv(smk.output.sensitivity, tables.sensitivity_rows(bundles), tables.SENSITIVITY_COLUMNS)
+write_csv(smk.output.subgroups, tables.subgroup_rows(bundles), tables.SUBGROUP_COLUMNS)
+rows = sof.sof_rows(bundles, smk.params.settings["measure"])
+write_csv(smk.output.sof_csv, rows, sof.SOF_COLUMNS)
+write_text(smk.output.sof_md, sof.sof_markdown(rows))

@@ -1,0 +1,71 @@
+"""Tests of analysis selection and not-estimable cells (synthetic data)."""
+
+import math
+
+import pandas as pd
+import pytest
+from _synthetic_review import synthetic_rows
+
+from trialmeta import pool
+from trialmeta.analysis import AnalysisSpec, Model, run_analysis, select_effects, status_text
+
+
+def spec(**kw):
+    base = dict(analysis_id="pain_eot__sham", outcome_id="pain_eot", outcome="pain",
+                comparison="sham", control_types=("sham",), tp_min=0, tp_max=12, tp_target=8)
+    base.update(kw)
+    return AnalysisSpec(**base)
+
+
+def test_status_text():
+    assert status_text(1, 2) == "not estimable (k = 1)"
+    assert status_text(0, 2) == "not estimable (k = 0)"
+    assert status_text(3, 2) == "pooled"
+
+
+def test_selection_keeps_timepoint_closest_to_target():
+    sel = select_effects(synthetic_rows(), spec())
+    assert list(sel["study_id"]) == [f"Synthetic{i:02d}" for i in range(1, 6)]
+    assert set(sel["timepoint_weeks"]) == {8}
+    sel = select_effects(synthetic_rows(), spec(tp_target=0))
+    assert set(sel["timepoint_weeks"]) == {4}
+
+
+def test_pooled_equals_core():
+    rows = synthetic_rows()
+    res = run_analysis(rows, spec(), Model())
+    sel = select_effects(rows, spec())
+    direct = pool(sel["yi"], sel["vi"], method="REML", test="knha")
+    assert res.status == "pooled" and res.k == 5
+    assert res.pooled.estimate == pytest.approx(direct.estimate)
+    assert res.n_participants == int(sel["n1"].sum() + sel["n2"].sum())
+
+
+@pytest.mark.parametrize(("controls", "k"), [(("waitlist",), 0), (("active",), 1)])
+def test_small_cells_are_reported_not_raised(controls, k):
+    res = run_analysis(synthetic_rows(), spec(control_types=controls), Model())
+    assert res.k == k and res.pooled is None
+    assert res.status == f"not estimable (k = {k})"
+
+
+def test_empty_table():
+    res = run_analysis(pd.DataFrame(), spec(), Model())
+    assert res.k == 0 and res.status == "not estimable (k = 0)"
+
+
+def test_two_comparisons_of_one_trial_get_distinct_row_ids():
+    rows = synthetic_rows()
+    extra = rows.loc[(rows["study_id"] == "Synthetic06")].copy()
+    extra["comparison"] = "sham"
+    rows = pd.concat([rows, extra], ignore_index=True)
+    sel = select_effects(rows, spec(control_types=("sham", "active")))
+    ids = list(sel["row_id"])
+    assert "Synthetic06 (active)" in ids and "Synthetic06 (sham)" in ids
+    assert len(ids) == len(set(ids))
+
+
+def test_nonfinite_rows_are_dropped():
+    rows = synthetic_rows()
+    rows.loc[rows["study_id"] == "Synthetic01", "vi"] = math.nan
+    res = run_analysis(rows, spec(), Model())
+    assert res.k == 4 and "Synthetic01" not in res.study_ids

@@ -1,0 +1,41 @@
+"""Tests of the figure layer's helpers (synthetic values; no drawing)."""
+
+import json
+import math
+
+import numpy as np
+
+from trialmeta import leave_one_out, pool
+from trialmeta.outcome_figures import derived_marks, result_from_dict
+from trialmeta.results import LeaveOneOutResult, PooledResult
+
+
+def test_derived_marks_reads_derivation_and_multiarm():
+    rec = {"derivation": "SYNA: sd from 95% CI (t, df=23); SYNB: sd reported; VAS 0-10 -> "
+                         "0-100 x10",
+           "arm_id_1": "SYNA", "arm_id_2": "SYNB", "multiarm": "split: SYNB n 10 split 2 ways"}
+    marks = derived_marks(rec)
+    assert marks == {"sd1": True, "m1": False, "n1": False, "sd2": False, "m2": False,
+                     "n2": True}
+    assert not any(derived_marks({"derivation": "", "arm_id_1": "A", "arm_id_2": "B"}).values())
+    med = derived_marks({"derivation": "A: mean and sd from median and IQR (Wan 2014)",
+                         "arm_id_1": "A", "arm_id_2": "B"})
+    assert med["m1"] and med["sd1"] and not med["m2"]
+
+
+def test_result_from_dict_round_trips_through_json():
+    y, v = [-1.0, -2.0, 0.5, -1.5], [0.2, 0.3, 0.25, 0.4]
+    fit = pool(y, v, method="REML", test="knha")
+    back = result_from_dict(PooledResult, json.loads(json.dumps(fit.to_dict())))
+    assert back.estimate == fit.estimate and back.weights_percent == fit.weights_percent
+    assert back.flags == fit.flags
+    loo = leave_one_out(y, v)
+    back = result_from_dict(LeaveOneOutResult, json.loads(json.dumps(loo.to_dict())))
+    assert isinstance(back.estimate, np.ndarray)
+    np.testing.assert_allclose(back.estimate, loo.estimate)
+
+
+def test_result_from_dict_none_becomes_nan():
+    fit = pool([1.0], [0.5])
+    back = result_from_dict(PooledResult, json.loads(json.dumps(fit.to_dict())))
+    assert math.isnan(back.tau2) and back.k == 1

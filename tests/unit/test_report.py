@@ -1,0 +1,68 @@
+"""Tests of the HTML report: escaping, self-containment, determinism (synthetic data)."""
+
+import json
+
+import pytest
+from _synthetic_review import synthetic_config, synthetic_rows
+
+from trialmeta.report import markdown_to_html, render_report, table_html
+from trialmeta.review import run_outcome
+from trialmeta.sof import sof_rows
+
+XSS = "<script>alert(1)</script>"
+
+
+def _render() -> str:
+    rows = synthetic_rows()
+    rows.loc[rows["study_id"] == "Synthetic02", "study_id"] = XSS
+    cfg = synthetic_config()
+    cfg["title"] = f"Synthetic {XSS} title"
+    cfg["external_results"] = [{"outcome_id": "pain_eot", "label": XSS, "measure": "MD",
+                                "estimate": -1.0, "ci_lb": -2.0, "ci_ub": 0.0,
+                                "source": "javascript:alert(1)"}]
+    bundle = json.loads(json.dumps(run_outcome(rows, {}, cfg, "pain_eot")))
+    prov = {"packages": {"trialmeta": "0"}, "git": {"commit": "abc", "dirty": False},
+            "rerun": "snakemake --cores 2", "inputs": [{"path": XSS, "sha256": "0" * 64}],
+            "config_files": [], "config": cfg}
+    studies = [{"study_id": "Synthetic01", "authors": XSS, "year": 2001.0}]
+    return render_report(cfg, [bundle], sof_rows([bundle]), rows.to_dict("records"),
+                         [{"study_id": XSS, "status": "excluded", "reason": XSS}],
+                         f"# Lim\n\n- {XSS}\n\n| a | b |\n|---|---|\n| {XSS} | x \\| y |\n",
+                         prov, {}, studies)
+
+
+@pytest.fixture(scope="module")
+def html_text():
+    return _render()
+
+
+def test_no_raw_markup_from_data(html_text):
+    assert XSS not in html_text
+    assert "<script" not in html_text.lower()
+    assert html_text.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 6
+    assert 'href="javascript' not in html_text
+
+
+def test_sections_and_print_css(html_text):
+    for i in range(1, 8):
+        assert f'id="s{i}"' in html_text
+    assert "@media print" in html_text
+    assert "EXTERNAL source" in html_text
+
+
+def test_render_is_deterministic(html_text):
+    assert _render() == html_text
+    assert "not estimable (k = 0)" in html_text
+
+
+def test_markdown_subset_escapes_and_keeps_escaped_pipes():
+    out = markdown_to_html("## H <b>\n\n| a | b |\n|---|---|\n| 1 \\| 2 | <i> |\n\n- item &\n")
+    assert "<h4>H &lt;b&gt;</h4>" in out
+    assert "<td>1 | 2</td>" in out and "<td>&lt;i&gt;</td>" in out
+    assert "<li>item &amp;</li>" in out
+
+
+def test_table_html_numbers_right_aligned():
+    out = table_html(["x", "y"], [["a", 1.23456], ["<b>", float("nan")]])
+    assert '<td class="num">1.23</td>' in out and '<td class="num">NA</td>' in out
+    assert "<td>&lt;b&gt;</td>" in out

@@ -1,0 +1,95 @@
+"""Tests of the per-outcome review bundle (synthetic data)."""
+
+import json
+import math
+
+import pandas as pd
+import pytest
+from _synthetic_review import synthetic_config, synthetic_rows
+
+from trialmeta.review import is_secondary, rob_lookup, robust_conclusion, run_outcome
+
+
+def fit(est, lb, ub):
+    return {"estimate": est, "ci_lb": lb, "ci_ub": ub}
+
+
+@pytest.mark.parametrize(("other", "same"), [
+    (fit(-3.0, -5.0, -1.0), True),   # both exclude 0 on the benefit side
+    (fit(-1.0, -3.0, 1.0), False),   # now includes 0
+    (fit(3.0, 1.0, 5.0), False),     # other side
+])  # fmt: skip
+def test_robust_conclusion_significant_main(other, same):
+    assert robust_conclusion(fit(-4.0, -6.0, -2.0), other) is same
+
+
+def test_robust_conclusion_both_null_is_same_and_missing_is_none():
+    assert robust_conclusion(fit(-1.0, -3.0, 1.0), fit(2.0, -1.0, 5.0)) is True
+    assert robust_conclusion(fit(-1.0, -3.0, 1.0), fit(math.nan, math.nan, math.nan)) is None
+
+
+def test_rob_lookup_tools():
+    sheet = pd.DataFrame([
+        {"study_id": "SynR2", "tool": "RoB2", "domain": "overall", "judgement": "some_concerns"},
+        {"study_id": "SynR1", "tool": "RoB1", "domain": "sequence_generation", "judgement": "low"},
+        {"study_id": "SynR1", "tool": "RoB1", "domain": "blinding", "judgement": "unclear"},
+        *[{"study_id": "SynP", "tool": "PEDro", "domain": f"item{i}", "judgement": "yes"}
+          for i in range(5)],
+        {"study_id": "SynP", "tool": "PEDro", "domain": "eligibility_criteria", "judgement": "yes"},
+    ])  # fmt: skip
+    out = rob_lookup(sheet, pedro_low_below=6)
+    assert out == {"SynR2": "some_concerns", "SynR1": "some_concerns", "SynP": "high"}
+    assert rob_lookup(sheet, pedro_low_below=5)["SynP"] == "low"
+    assert rob_lookup(None, 6) == {}
+
+
+def test_is_secondary():
+    assert is_secondary({"verification": "secondary_extraction"})
+    assert not is_secondary({"verification": "primary_verbatim"})
+
+
+def test_bundle_structure_and_json_strictness():
+    cfg = synthetic_config()
+    out = run_outcome(synthetic_rows(), {"Synthetic01": "high"}, cfg, "pain_eot")
+    text = json.dumps(out, allow_nan=False)  # strict JSON: no NaN
+    bundle = json.loads(text)
+    ids = [e["analysis"]["analysis_id"] for e in bundle["analyses"]]
+    assert ids == ["pain_eot__sham", "pain_eot__active", "pain_eot__none", "pain_eot__any"]
+    sham = bundle["analyses"][0]
+    labels = [s["label"] for s in sham["sensitivity"]]
+    assert labels[:3] == ["excluding high risk of bias", "excluding secondary-extraction data",
+                          "common effect (FE, z)"]
+    assert [s["label"] for s in sham["sensitivity"] if s["kind"] == "grid"] == [
+        "DL + z", "DL + knha", "REML + z", "REML + knha"]
+    excl = sham["sensitivity"][0]
+    assert excl["k"] == 4  # Synthetic01 (high RoB) left out
+    assert sham["effects"][0]["risk_of_bias"] == "high"
+    assert sham["loo"]["omitted"] == [r["row_id"] for r in sham["effects"]]
+    assert sham["small_study"]["run"] is False and "k = 5 < 10" in sham["small_study"]["reason"]
+    assert sham["metareg"]["n_sessions"]["run"] is False
+    anyc = bundle["analyses"][3]
+    assert [s["variable"] for s in anyc["subgroups"]] == ["control_type", "population"]
+    assert anyc["subgroups"][0]["levels"] == ["active", "sham"]
+    assert bundle["analyses"][2]["analysis"]["status"] == "not estimable (k = 0)"
+
+
+def test_sham_types_and_control_annotation():
+    from trialmeta.review import control_lookup, sham_type
+
+    assert sham_type("simulated (non-penetrating) acupuncture") == "non-penetrating"
+    assert sham_type("minimal acupuncture (superficial needling)") == (
+        "minimal (superficial needling)")
+    assert sham_type("sham laser (0 J/point)") == "sham laser"
+    assert sham_type("sham acupuncture") == "sham (unspecified)"
+    rows = synthetic_rows()
+    rows["arm_id_1"], rows["arm_id_2"] = "ACU", "CTL"
+    arms = pd.DataFrame([
+        {"study_id": f"Synthetic{i:02d}", "arm_id": "CTL", "arm_type": "sham",
+         "intervention": "synthetic non-penetrating sham" if i % 2 else "synthetic minimal sham"}
+        for i in range(1, 6)])  # fmt: skip
+    out = run_outcome(rows, {}, synthetic_config(), "pain_eot", control_lookup(arms))
+    sham = out["analyses"][0]
+    assert {r["sham_type"] for r in sham["effects"]} == {
+        "non-penetrating", "minimal (superficial needling)"}
+    ind = next(d for d in sham["grade"]["domains"] if d["domain"] == "indirectness")
+    assert "2 sham types are pooled" in ind["reason"]

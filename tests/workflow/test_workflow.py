@@ -1,0 +1,204 @@
+"""End-to-end runs of the Snakemake workflow on SYNTHETIC sheets (tests/workflow/).
+
+Two independent runs in temporary directories (`snakemake --cores 2`) must
+produce the output contract, byte-identical text outputs, escaped HTML and
+guarded CSV cells; a run on invalid data must write nothing and remove stale
+results. Every number checked against the core is recomputed here with
+``trialmeta.pool`` from the written effect files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import trialmeta
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SNAKEFILE = ROOT / "Snakefile"
+TIMEOUT = 900
+CONTRACT_COLUMNS = ["analysis_id", "outcome", "comparison", "subgroup", "k", "n_participants",
+                    "method", "test", "estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
+                    "tau2", "i2_percent", "q", "q_pval", "certainty"]  # fmt: skip
+DETERMINISTIC_SUFFIXES = {".csv", ".json", ".md", ".html", ".svg"}
+
+
+def _snakemake(*args: str) -> list[str]:
+    exe = shutil.which("snakemake")
+    base = [exe] if exe else [sys.executable, "-m", "snakemake"]
+    return [*base, "-s", str(SNAKEFILE), *args]
+
+
+def _prepare(workdir: Path) -> Path:
+    (workdir / "config").mkdir(parents=True)
+    shutil.copy(HERE / "config.yaml", workdir / "config" / "config.yaml")
+    shutil.copytree(HERE / "synthetic_data", workdir / "data")
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> tuple[Path, Path]:
+    """Two cold runs of the synthetic review, started together (2 cores each)."""
+    dirs = [_prepare(tmp_path_factory.mktemp(f"run{i}")) for i in (1, 2)]
+    procs = [subprocess.Popen(_snakemake("--cores", "2"), cwd=d, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for d in dirs]  # fmt: skip
+    for d, p in zip(dirs, procs, strict=True):
+        out, _ = p.communicate(timeout=TIMEOUT)
+        if p.returncode != 0:
+            logs = "\n".join(f"== {f}\n{f.read_text()}" for f in
+                             sorted((d / "results" / "logs").rglob("*.log")))  # fmt: skip
+            pytest.fail(f"snakemake failed in {d}:\n{out[-4000:]}\n{logs[-6000:]}")
+    return dirs[0], dirs[1]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_output_contract(runs):
+    res = runs[0] / "results"
+    for name in ("pooled.csv", "comparisons.csv", "summary_of_findings.csv",
+                 "summary_of_findings.md", "limitations.md", "report.html", "provenance.json"):
+        assert (res / name).is_file(), name
+    rows = _rows(res / "pooled.csv")
+    assert list(rows[0])[: len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
+    ids = [r["analysis_id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    assert {"pain_eot__sham", "pain_eot__usual_care", "pain_eot__active", "pain_eot__any",
+            "odi_eot__sham"} <= set(ids)
+    for aid in ids:
+        eff = res / "effects" / f"{aid}.csv"
+        assert eff.is_file(), aid
+        header = next(csv.reader(open(eff, encoding="utf-8")))
+        assert header[:5] == ["analysis_id", "study_id", "yi", "vi", "weight_percent"]
+    for sub in ("pain_eot", "odi_eot", "risk_of_bias"):
+        assert list((res / "figures" / sub).glob("*.png")), sub
+    for png in (res / "figures").glob("*_eot/*.png"):  # the data behind every plot
+        assert png.with_suffix(".csv").is_file(), png.name
+        assert png.with_suffix(".svg").is_file() and png.with_suffix(".pdf").is_file()
+    assert (res / "figures" / "pain_eot" / "forest__pain_eot__sham.png").is_file()
+    assert (res / "figures" / "pain_eot" / "tsa__pain_eot__sham.png").is_file()
+    for rule_log in ("validate_data", "comparisons", "tables", "report_html"):
+        assert (res / "logs" / f"{rule_log}.log").is_file()
+        assert (res / "benchmarks" / f"{rule_log}.tsv").is_file()
+
+
+def test_pooled_numbers_equal_core(runs):
+    res = runs[0] / "results"
+    for row in _rows(res / "pooled.csv"):
+        if row["analysis_type"] != "main" or row["status"] != "pooled":
+            continue
+        eff = _rows(res / "effects" / f"{row['analysis_id']}.csv")
+        fit = trialmeta.pool([float(r["yi"]) for r in eff], [float(r["vi"]) for r in eff],
+                             method=row["method"], test=row["test"])
+        assert float(row["estimate"]) == pytest.approx(fit.estimate, rel=1e-8, abs=1e-9)
+        assert float(row["ci_lb"]) == pytest.approx(fit.ci_lb, rel=1e-8, abs=1e-9)
+        assert float(row["tau2"]) == pytest.approx(fit.tau2, rel=1e-8, abs=1e-9)
+        assert int(row["k"]) == fit.k
+        weights = [float(r["weight_percent"]) for r in eff]
+        assert weights == pytest.approx(list(fit.weights_percent), rel=1e-8)
+
+
+def test_small_cells_are_reported_not_crashed(runs):
+    rows = {r["analysis_id"]: r for r in _rows(runs[0] / "results" / "pooled.csv")}
+    assert rows["pain_eot__active"]["status"] == "not estimable (k = 1)"
+    assert rows["pain_eot__active"]["estimate"] == ""
+    assert rows["pain_eot__active"]["certainty"] == "not estimable"
+    assert rows["pain_eot__sham"]["status"] == "pooled"
+    assert rows["pain_eot__sham"]["method"] == "REML" and rows["pain_eot__sham"]["test"] == "knha"
+
+
+def test_outputs_are_byte_identical_across_runs(runs):
+    a, b = (d / "results" for d in runs)
+    files = sorted(p.relative_to(a) for p in a.rglob("*")
+                   if p.is_file() and p.suffix in DETERMINISTIC_SUFFIXES
+                   and p.relative_to(a).parts[0] not in ("logs", "benchmarks"))  # fmt: skip
+    assert len(files) > 20
+    differing = [str(f) for f in files if (a / f).read_bytes() != (b / f).read_bytes()]
+    assert differing == []
+    assert {p.relative_to(b) for p in b.rglob("*") if p.suffix in DETERMINISTIC_SUFFIXES
+            and p.relative_to(b).parts[0] not in ("logs", "benchmarks")} == set(files)
+
+
+def test_report_escapes_data_and_is_self_contained(runs):
+    html = (runs[0] / "results" / "report.html").read_text(encoding="utf-8")
+    assert "Synthetic &lt;script&gt;alert(1)&lt;/script&gt; Author" in html
+    assert "<script" not in html.lower()
+    assert 'src="http' not in html and "<link" not in html
+    assert html.count("data:image/png;base64,") >= 4
+    for section in ("1. Question and methods", "2. Flow of comparisons", "3. Summary of Findings",
+                    "4. Results by outcome", "5. Sensitivity and subgroup analyses",
+                    "6. Limitations", "7. Reproducibility"):
+        assert section in html
+    assert "IntHout" in html and "EXTERNAL source" in html
+    assert "SYNTHETIC override to exercise the printed-reason path" in html
+
+
+def test_csv_cells_are_guarded(runs):
+    res = runs[0] / "results"
+    notes = [r["notes"] for r in _rows(res / "effects" / "pain_eot__sham.csv")
+             if r["study_id"] == "SyntheticC"]  # fmt: skip
+    assert notes == ["'-SYNTHETIC note starting with a minus sign (CSV guard probe)"]
+    assert any(float(r["yi"]) < 0 for r in _rows(res / "effects" / "pain_eot__sham.csv"))
+
+
+def test_provenance_block(runs):
+    prov = json.loads((runs[0] / "results" / "provenance.json").read_text(encoding="utf-8"))
+    paths = [f["path"] for f in prov["inputs"]]
+    assert paths == sorted(paths) and "data/arms.csv" in paths
+    assert all(len(f["sha256"]) == 64 for f in prov["inputs"])
+    assert prov["rerun"] == "snakemake --cores 2 --configfile config/config.yaml"
+    assert prov["packages"]["trialmeta"] == trialmeta.__version__
+    assert prov["config"]["model"]["method"] == "REML"
+
+
+def test_noop_rerun_and_snakemake_report(runs):
+    d = runs[0]
+    dry = subprocess.run(_snakemake("-n", "--cores", "2"), cwd=d, capture_output=True,
+                         text=True, timeout=TIMEOUT)  # fmt: skip
+    assert dry.returncode == 0
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+    rep = subprocess.run(_snakemake("--report", "results/report.zip"), cwd=d,
+                         capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
+    assert rep.returncode == 0, rep.stderr[-3000:]
+    with zipfile.ZipFile(d / "results" / "report.zip") as zf:
+        assert any(n.endswith("report.html") for n in zf.namelist())
+
+
+def test_invalid_data_writes_nothing_and_removes_stale_results(runs, tmp_path):
+    d = tmp_path / "invalid"
+    shutil.copytree(runs[1], d, ignore=shutil.ignore_patterns(".snakemake"))
+    arms = d / "data" / "arms.csv"
+    text = arms.read_text(encoding="utf-8").replace("SYNTHETIC test data", "=1+1", 1)
+    arms.write_text(text, encoding="utf-8")
+    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+                         timeout=TIMEOUT)  # fmt: skip
+    assert run.returncode != 0
+    res = d / "results"
+    left = sorted(p.name for p in res.iterdir())
+    assert left == ["benchmarks", "logs"]
+    log = (res / "logs" / "validate_data.log").read_text(encoding="utf-8")
+    assert "spreadsheet formula" in log and "removed stale results" in log
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
+def test_report_renders_in_headless_chromium(runs, tmp_path):
+    report = runs[0] / "results" / "report.html"
+    shot = tmp_path / "report.png"
+    subprocess.run([str(HERE / "screenshot_report.sh"), str(report), str(shot)], check=True,
+                   timeout=300, capture_output=True)  # fmt: skip
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                          "--dump-dom", report.as_uri()], capture_output=True, text=True,
+                         timeout=300, check=True).stdout  # fmt: skip
+    assert "3. Summary of Findings" in dom
+    assert "<script" not in dom.lower()

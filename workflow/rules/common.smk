@@ -1,0 +1,60 @@
+# Helpers and validation shared by every rule file. Only named functions here, no rules.
+from pathlib import Path
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+ENV = "../envs/trialmeta.yaml"
+OUTCOMES = [o["id"] for o in config["outcomes"]]
+COMPARISONS = [c["id"] for c in config["comparisons"]]
+DATA_DIR = Path(config["data_dir"])
+CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)
+
+
+def data_files():
+    """Every extraction sheet (sorted) plus the data codebook, if present."""
+    return sorted(str(p) for p in DATA_DIR.glob("*.csv"))
+
+
+def studies_sheet():
+    """The studies sheet (required by validation, so it exists once validation passed)."""
+    return str(DATA_DIR / "studies.csv")
+
+
+def arms_sheet():
+    """The arms sheet (required by validation), for the control interventions."""
+    return str(DATA_DIR / "arms.csv")
+
+
+def rob_sheet():
+    """The risk-of-bias sheet when the data have one (it is optional)."""
+    path = DATA_DIR / "risk_of_bias.csv"
+    return [str(path)] if path.exists() else []
+
+
+def analysis_jsons(wildcards=None):
+    """One analysis bundle per outcome, in config order (the order of every table)."""
+    return expand("results/analyses/{outcome}.json", outcome=OUTCOMES)
+
+
+def figure_dirs(wildcards=None):
+    """One figure directory per outcome."""
+    return expand("results/figures/{outcome}", outcome=OUTCOMES)
+
+
+def final_outputs():
+    """Targets of rule all."""
+    return [
+        "results/validation.json",
+        "results/comparisons.csv",
+        "results/pooled.csv",
+        "results/summary_of_findings.csv",
+        "results/summary_of_findings.md",
+        "results/limitations.md",
+        "results/provenance.json",
+        "results/report.html",
+        *figure_dirs(),
+        "results/figures/risk_of_bias",
+    ]

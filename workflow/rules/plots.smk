@@ -1,0 +1,49 @@
+# Figures (PNG 300 dpi + SVG + PDF, each with its data as CSV), one process per outcome.
+
+
+rule outcome_figures:
+    input:
+        analysis="results/analyses/{outcome}.json",
+    output:
+        report(
+            directory("results/figures/{outcome}"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="4 Figures",
+            subcategory="{outcome}",
+        ),
+    params:
+        settings=config,
+    log:
+        "results/logs/outcome_figures/{outcome}.log",
+    benchmark:
+        "results/benchmarks/outcome_figures/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/plot_outcome.py"
+
+
+rule risk_of_bias_figures:
+    input:
+        validation="results/validation.json",
+        rob=rob_sheet(),
+        effects="results/comparisons.csv",
+    output:
+        report(
+            directory("results/figures/risk_of_bias"),
+            patterns=["{name}.png"],
+            caption="../report/risk_of_bias.rst",
+            category="4 Figures",
+            subcategory="risk of bias",
+        ),
+    params:
+        pedro_low_below=config["grade"]["pedro_low_below"],
+    log:
+        "results/logs/risk_of_bias_figures.log",
+    benchmark:
+        "results/benchmarks/risk_of_bias_figures.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/plot_risk_of_bias.py"

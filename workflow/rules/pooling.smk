@@ -1,0 +1,51 @@
+# All analyses of one outcome in one Python process: pooling, subgroups, sensitivity,
+# small-study tests, meta-regression and GRADE (scripts/trialmeta/review.py).
+
+
+rule analyse_outcome:
+    input:
+        effects="results/comparisons.csv",
+        arms=arms_sheet(),
+        rob=rob_sheet(),
+    output:
+        "results/analyses/{outcome}.json",
+    params:
+        settings=config,
+    log:
+        "results/logs/analyse_outcome/{outcome}.log",
+    benchmark:
+        "results/benchmarks/analyse_outcome/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/analyse_outcome.py"
+
+
+rule tables:
+    input:
+        analyses=analysis_jsons,
+    output:
+        pooled=report(
+            "results/pooled.csv",
+            caption="../report/pooled.rst",
+            category="2 Results",
+        ),
+        effects=directory("results/effects"),
+        sensitivity="results/sensitivity.csv",
+        subgroups="results/subgroups.csv",
+        sof_csv="results/summary_of_findings.csv",
+        sof_md=report(
+            "results/summary_of_findings.md",
+            caption="../report/sof.rst",
+            category="2 Results",
+        ),
+    params:
+        settings=config,
+    log:
+        "results/logs/tables.log",
+    benchmark:
+        "results/benchmarks/tables.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/write_tables.py"
