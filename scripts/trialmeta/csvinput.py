@@ -2,7 +2,8 @@
 
 Accepted column sets (case-sensitive, as in metafor): ``n1i,m1i,sd1i,n2i,m2i,sd2i``
 (arm-level, converted with :func:`trialmeta.effect_sizes`), ``yi,vi`` or
-``yi,sei``; an optional ``study`` column labels rows. Every problem is
+``yi,sei``; an optional ``study`` (or ``study_id``, as in ``results/effects/*.csv``)
+column labels rows. Every problem is
 reported as ``FILE:LINE:COLUMN: what (got VALUE, expected ...)`` and all
 problems of a file are collected before raising.
 """
@@ -103,7 +104,8 @@ def read_study_csv(path: str | Path, measure: str = "MD") -> StudyTable:
     header, rows = _read_rows(path)
     cols = _which_columns(path, header)
     index = {c: header.index(c) for c in cols}
-    sidx = header.index("study") if "study" in header else None
+    label_col = next((c for c in ("study", "study_id") if c in header), None)
+    sidx = header.index(label_col) if label_col else None
     problems: list[str] = []
     data = {c: [] for c in cols}
     labels: list[str] = []

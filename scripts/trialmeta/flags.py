@@ -21,6 +21,9 @@ KNHA_ZERO_RSS = "knha_scale_zero_identical_estimates"
 TAU2_CI_UPPER_OPEN = "tau2_ci_upper_not_found"
 NO_HETEROGENEITY_DF = "heterogeneity_undefined_k_le_p"
 EGGER_EXACT_FIT = "egger_exact_fit_no_residual_variance"
+K_BELOW_MIN_K = "k_below_min_k"
+POOLING_FAILED = "pooling_failed"
+FEWER_THAN_2_SUBGROUPS = "fewer_than_2_subgroups"
 TSA_RIS_NOT_REACHED = "tsa_required_information_size_not_reached"
 TSA_CONVENTIONAL_ONLY = "tsa_conventional_boundary_crossed_not_monitoring"
 
@@ -44,6 +47,9 @@ FLAG_TEXT: dict[str, str] = {
     KNHA_ZERO_RSS: "all estimates are identical, so the Knapp-Hartung scale factor is zero",
     TAU2_CI_UPPER_OPEN: "the upper Q-profile bound for tau^2 could not be located",
     NO_HETEROGENEITY_DF: "no residual degrees of freedom: heterogeneity cannot be assessed",
+    K_BELOW_MIN_K: "too few studies to pool: the cell is reported as not estimable",
+    POOLING_FAILED: "the core rejected the input of this cell (reason in its status)",
+    FEWER_THAN_2_SUBGROUPS: "fewer than 2 subgroups with an estimate: no test for differences",
     TSA_RIS_NOT_REACHED: (
         "the participants randomised so far fall short of the required information size "
         "of trial sequential analysis"

@@ -14,13 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from . import flags as core_flags
+from .flags import FLAG_TEXT
 
 __all__ = ["LOCAL_FLAG_TEXT", "collect_flags", "describe_flag", "limitations_markdown"]
 
+# Kept for callers of the earlier name; every code now lives in trialmeta.flags.
 LOCAL_FLAG_TEXT: dict[str, str] = {
-    "k_below_min_k": "too few studies to pool: the cell is reported as not estimable",
-    "pooling_failed": "the core rejected the input of this cell (reason in its status)",
-    "fewer_than_2_subgroups": "fewer than 2 subgroups with an estimate: no test for differences",
+    code: FLAG_TEXT[code] for code in ("k_below_min_k", "pooling_failed", "fewer_than_2_subgroups")
 }
 PROTOCOL_COLUMNS: tuple[str, ...] = (
     "population", "acupuncture_type", "needle_type", "control_type", "sham_type", "n_sessions",

@@ -21,6 +21,7 @@ def _pyproject() -> dict[str, set[str]]:
     return {
         "runtime": {_name(s) for s in project["dependencies"]},
         "test": {_name(s) for s in project["optional-dependencies"]["test"]},
+        "cluster": {_name(s) for s in project["optional-dependencies"]["cluster"]},
     }
 
 
@@ -31,7 +32,7 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
         if isinstance(s, dict):
             conda |= {_name(x) for x in s.get("pip", [])}
     py = _pyproject()
-    assert conda == py["runtime"] | py["test"]
+    assert conda == py["runtime"] | py["test"] | py["cluster"]
 
 
 def test_console_script_is_declared():
