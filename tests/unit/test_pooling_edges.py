@@ -139,3 +139,20 @@ def test_small_study_tests_need_three_studies():
     for fn in (trialmeta.egger_test, trialmeta.begg_test, trialmeta.trim_and_fill):
         with pytest.raises(InputError):
             fn([0.1, 0.2], [0.01, 0.02])
+
+
+@pytest.mark.parametrize("method", ["ML", "REML", "EB"])
+def test_fallback_solver_when_fisher_scoring_stalls(method, monkeypatch):
+    # Force Fisher scoring to stop after 2 iterations: the bracketing fallback must give the
+    # same estimate (the root of the same estimating equation) and say so in a flag.
+    y = np.array([0.1, 0.3, 0.35, 0.65, 0.2, 0.9, 0.05, 0.4])
+    v = np.array([0.01, 0.02, 0.015, 0.04, 0.03, 0.09, 0.005, 0.05])
+    normal = trialmeta.pool(y, v, method=method)
+    from trialmeta import tau2 as tau2_module
+
+    monkeypatch.setattr(tau2_module, "_MAXITER", 2)
+    forced = trialmeta.pool(y, v, method=method)
+    assert fl.FALLBACK_SOLVER in forced.flags and fl.FALLBACK_SOLVER not in normal.flags
+    assert forced.converged
+    assert forced.tau2 == pytest.approx(normal.tau2, rel=1e-10)
+    assert forced.estimate == pytest.approx(normal.estimate, rel=1e-10)
