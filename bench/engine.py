@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores, "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
-        f"block size {tb.CHUNK}"
+        f"block size {tb.block_rows('DL', False, K)} (closed-form τ²) / "
+        f"{tb.block_rows('REML', False, K)} (iterative)"
     )
     y, v = synthetic(args.n)
     rates: dict[str, tuple[float, float]] = {}

@@ -20,7 +20,7 @@ def records(path):
 
 def figures(dirs):
     """analysis id → PNGs: a figure directory holds <kind>__<analysis_id>.png files."""
-    order = {"forest": 0, "funnel": 1, "loo": 2, "baujat": 3, "tsa": 4}
+    order = {"forest": 0, "funnel": 1, "loo": 2, "baujat": 3, "tsa": 4, "gosh": 5}
     found = {}
     for d in dirs:
         pngs = sorted(Path(d).glob("*.png"), key=lambda p: (order.get(p.stem.split("__")[0], 9),

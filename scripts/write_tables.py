@@ -1,4 +1,5 @@
-"""Snakemake adapter: pooled.csv, effects/<analysis_id>.csv, sensitivity, subgroups, SoF."""
+"""Snakemake adapter: pooled.csv, effects/<analysis_id>.csv, sensitivity, subgroups,
+meta-regression, coverage, GOSH and the Summary of Findings."""
 
 import sys
 
@@ -20,6 +21,9 @@ for _kind, analysis, effects, _grade in tables.iter_analyses(bundles):
               tables.effect_columns(effects))
 write_csv(smk.output.sensitivity, tables.sensitivity_rows(bundles), tables.SENSITIVITY_COLUMNS)
 write_csv(smk.output.subgroups, tables.subgroup_rows(bundles), tables.SUBGROUP_COLUMNS)
+write_csv(smk.output.metaregression, tables.metareg_rows(bundles), tables.METAREG_COLUMNS)
+write_csv(smk.output.coverage, tables.coverage_rows(bundles), tables.COVERAGE_COLUMNS)
+write_csv(smk.output.gosh, tables.gosh_rows(bundles), tables.GOSH_COLUMNS)
 rows = sof.sof_rows(bundles, smk.params.settings["measure"])
 write_csv(smk.output.sof_csv, rows, sof.SOF_COLUMNS)
 write_text(smk.output.sof_md, sof.sof_markdown(rows))

@@ -12,18 +12,28 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
-from ._batch_tau2 import Stack, col_dot, estimate_tau2_batch, solve_q_equation, weights
+from ._batch_fields import chi2_sf, fit_core, fit_many, quantile_tables
+from ._batch_stack import SCRATCH_MAX_BYTES, Stack, scratch
 from ._checks import METHODS, TESTS, check_choice, check_level
 from .errors import InputError
 from .results import to_jsonable
 
-__all__ = ["BatchPooledResult", "fit_core", "pool_batch", "stack_inputs", "to_stack"]
-
-_EPS = float(np.finfo(float).eps)
-#: meta-analyses per block: K x CHUNK arrays stay in cache (measured in bench/engine.py)
+__all__ = ["BatchPooledResult", "chi2_sf", "fit_core", "pool_batch", "stack_inputs", "to_stack"]
+#: meta-analyses per block at K = 10 for closed-form τ² (DL, HE, HS, SJ, FE): K x CHUNK
+#: arrays stay in cache; blocks scale as 1/K (measured in bench/engine.py)
 CHUNK = 8192
+#: iterative τ² (ML, REML, PM, EB) and Q-profile CIs use blocks this many times larger:
+#: their per-block cost (Python-level steps of the root searches) is then spread thinner
+ITERATIVE_CHUNK_FACTOR = 4
+
+
+def block_rows(method: str, tau2_ci: bool, k: int) -> int:
+    """Meta-analyses per block for ``method`` at ``k`` studies (see ``CHUNK``)."""
+    factor = ITERATIVE_CHUNK_FACTOR if tau2_ci or method in ("ML", "REML", "PM", "EB") else 1
+    rows = int(CHUNK * factor * 10) // max(k, 1)
+    return max(256, min(rows, SCRATCH_MAX_BYTES // (8 * max(k, 1))))
 
 
 @dataclass(frozen=True)
@@ -87,64 +97,6 @@ class BatchPooledResult:
         return {f.name: to_jsonable(getattr(self, f.name)) for f in fields(self)}
 
 
-_CHI2_SERIES_MAX_DF = 60
-
-
-def chi2_sf(x: np.ndarray, df: np.ndarray) -> np.ndarray:
-    """Chi-square survival function for integer ``df ≥ 1``, by the finite series
-    ``Q(x; d+2) = Q(x; d) + (x/2)^{d/2} e^{-x/2} / Γ(d/2 + 1)`` from
-    ``Q(x; 1) = erfc(sqrt(x/2))`` and ``Q(x; 2) = e^{-x/2}`` (Abramowitz &
-    Stegun 1964, 26.4.4-5). All terms are positive, so it is accurate to a few
-    ulp, and several times faster than ``scipy.special.chdtrc`` for small df,
-    which is used above ``df = 60``.
-    """
-    out = np.empty(x.shape)
-    present = np.flatnonzero(np.bincount(df))
-    for d in present:
-        sel = slice(None) if present.size == 1 else df == d
-        xs = x[sel]
-        if d > _CHI2_SERIES_MAX_DF:
-            out[sel] = special.chdtrc(float(d), xs)
-            continue
-        h = 0.5 * xs
-        e = np.exp(-h)
-        if d % 2 == 0:
-            acc, term, j = e.copy(), e, 2
-        else:
-            acc = special.erfc(np.sqrt(h))
-            term, j = np.sqrt(h) * e * (2.0 / np.sqrt(np.pi)), 3
-            if d > 1:
-                acc += term
-        while j < d:
-            term = term * h / (0.5 * j)
-            acc += term
-            j += 2
-        far = h > 500.0  # e^{-h} is subnormal there: keep relative accuracy in the far tail
-        if far.any():
-            acc[far] = special.chdtrc(float(d), xs[far])
-        out[sel] = acc
-    return out
-
-
-def _quantile_tables(k: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
-    """Critical values indexed by k, computed once per distinct k (scipy.stats)."""
-    ks = np.flatnonzero(np.bincount(k))
-    ks = ks[ks >= 2].astype(float)
-    tables = {}
-    funcs = {
-        "t_knha": lambda d: stats.t.isf(alpha / 2, d - 1),
-        "t_pi": lambda d: np.where(d >= 3, stats.t.isf(alpha / 2, np.maximum(d - 2, 1)), np.nan),
-        "chi2_u": lambda d: stats.chi2.isf(alpha / 2, d - 1),
-        "chi2_l": lambda d: stats.chi2.ppf(alpha / 2, d - 1),
-    }
-    for name, func in funcs.items():
-        table = np.full(int(k.max()) + 1, np.nan)
-        table[ks.astype(np.int64)] = func(ks)
-        tables[name] = table
-    tables["z"] = np.array([-special.ndtri(alpha / 2)])
-    return tables
-
-
 def _checks_of(y: np.ndarray, v: np.ndarray) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
     return (("yi", y, np.isfinite(y)), ("vi", v, np.isfinite(v) & (v > 0)))
 
@@ -204,9 +156,19 @@ def stack_inputs(
     return y, v, present, k
 
 
-def to_stack(y: np.ndarray, v: np.ndarray, present: np.ndarray | None, k: np.ndarray) -> Stack:
-    """Study-major :class:`Stack` of validated N x K rows (absent cells: y=0, v=1)."""
+def to_stack(
+    y: np.ndarray, v: np.ndarray, present: np.ndarray | None, k: np.ndarray, tag: str | None = None
+) -> Stack:
+    """Study-major :class:`Stack` of validated N x K rows (absent cells: y=0, v=1);
+    with ``tag`` and no mask, the arrays are reused per-thread scratch buffers."""
     if present is None:
+        if tag is not None:
+            shape = (y.shape[1], y.shape[0])
+            yt = scratch(f"{tag}.y", shape)
+            vt = scratch(f"{tag}.v", shape)
+            np.copyto(yt, y.T)
+            np.copyto(vt, v.T)
+            return Stack(yt, vt, None, k.astype(float))
         return Stack(np.ascontiguousarray(y.T), np.ascontiguousarray(v.T), None, k.astype(float))
     pt = present.T
     return Stack(
@@ -304,28 +266,30 @@ def pool_batch(
             out["df"][one] = 0.0
 
     many = np.flatnonzero(k_all >= 2)
-    tables = _quantile_tables(k_all, alpha) if many.size else {}
+    tables = quantile_tables(k_all, alpha) if many.size else {}
     contiguous = many.size == n
 
     def run(start: int) -> None:
         if contiguous:
-            rows: slice | np.ndarray = slice(start, min(start + CHUNK, n))
+            rows: slice | np.ndarray = slice(start, min(start + chunk, n))
         else:
-            rows = many[start : start + CHUNK]
-        s = to_stack(y[rows], v[rows], None if present is None else present[rows], k_all[rows])
-        res = _fit_many(s, method, test, tables, tau2_ci)
+            rows = many[start : start + chunk]
+        pr = None if present is None else present[rows]
+        s = to_stack(y[rows], v[rows], pr, k_all[rows], tag="block")
+        res = fit_many(s, method, test, tables, tau2_ci)
         converged[rows] = res.pop("converged")
         iterations[rows] = res.pop("iterations")
         for name, val in res.items():
             out[name][rows] = val
 
-    starts = range(0, many.size, CHUNK)
+    chunk = block_rows(method, tau2_ci, y.shape[1])
+    starts = range(0, many.size, chunk)
     n_workers = max(1, min(int(workers), len(starts)))
     if n_workers == 1:
         for start in starts:
             run(start)
     else:  # numpy releases the GIL inside array operations; blocks write disjoint rows
-        with ThreadPoolExecutor(n_workers) as pool_:
+        with ThreadPoolExecutor(n_workers) as pool_:  # its threads' buffers end with them
             list(pool_.map(run, starts))
     return BatchPooledResult(
         method=method, test=test, level=lv, k=k_all.astype(np.int64),
@@ -339,87 +303,3 @@ _FLOAT_FIELDS = (
     "tau2_ci_lb", "tau2_ci_ub", "i2_percent", "i2_ci_lb", "i2_ci_ub", "h2", "h2_ci_lb",
     "h2_ci_ub", "q", "q_pval", "pi_lb", "pi_ub",
 )  # fmt: skip
-
-
-def _fit_many(
-    s: Stack, method: str, test: str, tables: dict[str, np.ndarray], tau2_ci: bool
-) -> dict[str, np.ndarray]:
-    """All fields for columns with k ≥ 2 (``tables``: critical values by k)."""
-    k = s.k
-    ki = k.astype(np.int64)
-    df = k - 1.0
-    w0 = weights(s, 0.0)
-    W0 = w0.sum(0)
-    mu0 = col_dot(w0, s.y) / W0
-    r0 = s.y - mu0
-    q0 = col_dot(w0 * r0, r0)
-    q = np.maximum(q0, 0.0)
-    t2 = estimate_tau2_batch(s, method, q0)
-    tau2 = t2.tau2
-    w = weights(s, tau2) if method != "FE" else w0
-    W = w.sum(0)
-    est = col_dot(w, s.y) / W
-    res: dict[str, np.ndarray] = {"estimate": est, "tau2": tau2, "tau2_se": t2.se}
-    res["converged"], res["iterations"] = t2.converged, t2.iterations
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if test == "knha":
-            r = s.y - est
-            rss = col_dot(w * r, r)
-            s2w = np.where(rss <= _EPS, 0.0, rss / df)
-            se = np.sqrt(s2w * (1.0 / W))
-            stat = est / se
-            crit = tables["t_knha"][ki]
-            pval = 2 * special.stdtr(df, -np.abs(stat))
-            res["df"] = df
-        else:
-            se = np.sqrt(1.0 / W)
-            stat = est / se
-            crit = tables["z"][0]
-            pval = 2 * special.ndtr(-np.abs(stat))
-        res.update(se=se, stat=stat, pval=pval, ci_lb=est - crit * se, ci_ub=est + crit * se)
-        res["q"] = q
-        res["q_pval"] = chi2_sf(q, ki - 1)
-        trP0 = W0 - col_dot(w0, w0) / W0
-        vt = df / trP0
-        if method == "FE":
-            res["i2_percent"] = np.where(q <= 0, 0.0, np.maximum(0.0, 100.0 * (q - df) / q))
-            res["h2"] = q / df
-        else:
-            res["i2_percent"] = 100.0 * tau2 / (vt + tau2)
-            res["h2"] = tau2 / vt + 1.0
-        if tau2_ci:
-            lb = solve_q_equation(s, tables["chi2_u"][ki], q0)[0]
-            ub = solve_q_equation(s, tables["chi2_l"][ki], q0)[0]
-            res.update(
-                tau2_ci_lb=lb, tau2_ci_ub=ub,
-                i2_ci_lb=100.0 * lb / (vt + lb), i2_ci_ub=100.0 * ub / (vt + ub),
-                h2_ci_lb=lb / vt + 1.0, h2_ci_ub=ub / vt + 1.0,
-            )  # fmt: skip
-        half = tables["t_pi"][ki] * np.sqrt(tau2 + se * se)
-        res["pi_lb"], res["pi_ub"] = est - half, est + half
-    return res
-
-
-def fit_core(s: Stack, method: str) -> dict[str, np.ndarray]:
-    """Estimate, τ², Q, I² (percent) and H² for columns with k ≥ 2 (no tests, no CIs).
-
-    The lean path used by GOSH and simulations; definitions as :func:`pool_batch`.
-    """
-    df = s.k - 1.0
-    w0 = weights(s, 0.0)
-    W0 = w0.sum(0)
-    r0 = s.y - col_dot(w0, s.y) / W0
-    q0 = col_dot(w0 * r0, r0)
-    q = np.maximum(q0, 0.0)
-    tau2 = estimate_tau2_batch(s, method, q0).tau2
-    w = weights(s, tau2) if method != "FE" else w0
-    est = col_dot(w, s.y) / w.sum(0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "FE":
-            i2 = np.where(q <= 0, 0.0, np.maximum(0.0, 100.0 * (q - df) / q))
-            h2 = q / df
-        else:
-            vt = df / (W0 - col_dot(w0, w0) / W0)
-            i2 = 100.0 * tau2 / (vt + tau2)
-            h2 = tau2 / vt + 1.0
-    return {"estimate": est, "tau2": tau2, "q": q, "i2_percent": i2, "h2": h2}

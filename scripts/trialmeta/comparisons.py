@@ -122,7 +122,18 @@ def _row_common(c: dict, studies: dict) -> dict:
             "verification": (c["contrast"] or c["acu"] or {}).get("verification")
             or st.get("verification"),
             "n_sessions": a.get("n_sessions"), "treatment_weeks": a.get("treatment_weeks"),
-            "year": st.get("year"), "notes": "" if _blank(a.get("notes")) else a.get("notes")}
+            "year": st.get("year"), "notes": _row_notes(c)}
+
+
+def _row_notes(c: dict) -> str:
+    """Notes of the rows this comparison was built from (the contrast, or both arms' rows
+    for this outcome and timepoint), each once, so caveats travel with the numbers."""
+    parts: list[str] = []
+    for key in ("contrast", "acu", "ctl"):
+        note = (c.get(key) or {}).get("notes")
+        if not _blank(note) and note not in parts:
+            parts.append(str(note))
+    return " | ".join(parts)
 
 
 def _resolve_multiarm(rows: list[dict], mode: str, measure: str) -> None:

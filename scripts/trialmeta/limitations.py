@@ -75,6 +75,10 @@ def collect_flags(bundles: Sequence[Mapping[str, object]]) -> list[tuple[str, st
                 add(f"{aid} {name}", (e.get("small_study") or {}).get(name, {}).get("flags"))
             for mod, mr in (e.get("metareg") or {}).items():
                 add(f"{aid} meta-regression on {mod}", mr.get("flags"))
+                add(f"{aid} permutation test of {mod}", (mr.get("permutation") or {}).get("flags"))
+            for sg in e.get("subgroups", []):
+                add(f"{aid} permutation test of subgroups by {sg['variable']}",
+                    (sg.get("permutation") or {}).get("flags"))
             add(f"{aid} trial sequential analysis", (e.get("tsa") or {}).get("flags"))
     return sorted(found)
 
@@ -151,8 +155,9 @@ def _natural(item: tuple[str, int]) -> tuple[int, float, str]:
 
 
 def _heterogeneity_section(bundles) -> list[str]:
+    """Section 3: I², tau², the PI, and how often such intervals cover at this k (simulated)."""
     lines = ["## 3. Heterogeneity and prediction intervals", ""]
-    for _b, _e, a in _main(bundles):
+    for _b, e, a in _main(bundles):
         p = a.get("pooled")
         if not p:
             lines.append(f"- {a['analysis_id']}: {a['status']}.")
@@ -164,8 +169,10 @@ def _heterogeneity_section(bundles) -> list[str]:
                   f"to {_f(p['pi_ub'])}"
                   + (", so a new trial could show no benefit" if p["pi_lb"] is not None
                      and p["pi_ub"] is not None and p["pi_lb"] < 0 < p["pi_ub"] else ""))
+        cov = e.get("coverage") or {}
+        coverage = f" Coverage simulation: {cov['sentence']}" if cov.get("run") else ""
         lines.append(f"- {a['analysis_id']}: I² = {_f(p['i2_percent'])}% and tau² = "
-                     f"{_f(p['tau2'], 2)} across {a['k']} trials; {pi}.")
+                     f"{_f(p['tau2'], 2)} across {a['k']} trials; {pi}.{coverage}")
     return lines + [""]
 
 
@@ -218,6 +225,7 @@ def _flags_section(bundles) -> list[str]:
 
 
 def _robustness_section(bundles) -> list[str]:
+    """Section 7: the sensitivity grid, then the GOSH drivers of each analysis."""
     lines = ["## 7. Robustness across the sensitivity grid", ""]
     for _b, e, a in _main(bundles):
         sens = e.get("sensitivity") or []
@@ -230,6 +238,10 @@ def _robustness_section(bundles) -> list[str]:
                f"which side) holds in {len(judged) - len(changed)} of {len(judged)} sensitivity "
                "analyses")
         lines.append(msg + (f"; it changes with: {', '.join(changed)}." if changed else "."))
+    for _b, e, a in _main(bundles):
+        g = e.get("gosh") or {}
+        if g.get("run"):
+            lines.append(f"- {a['analysis_id']}: {g['sentence']}")
     return lines + [""]
 
 

@@ -1,4 +1,4 @@
-"""Draw and save every figure of one outcome bundle (forest, funnel, LOO, Baujat).
+"""Draw and save every figure of one outcome bundle (forest, funnel, LOO, Baujat, TSA, GOSH).
 
 Reads the stored results of :func:`trialmeta.review.run_outcome` (rebuilding the
 frozen result objects from their JSON form) and hands them to
@@ -25,7 +25,7 @@ from .tsa import TsaResult
 
 __all__ = ["FIGURE_KINDS", "derived_marks", "draw_outcome_figures", "result_from_dict"]
 
-FIGURE_KINDS: tuple[str, ...] = ("forest", "funnel", "loo", "baujat", "tsa")
+FIGURE_KINDS: tuple[str, ...] = ("forest", "funnel", "loo", "baujat", "tsa", "gosh")
 TSA_CSV_COLUMNS: tuple[str, ...] = ("study", "year", "cumulative_n", "information_fraction",
                                     "estimate", "z", "boundary_z")  # fmt: skip
 _ARM_KEYS = ("m1", "sd1", "n1", "m2", "sd2", "n2")
@@ -140,7 +140,7 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
     Forest plots for every analysis with k >= 1 (the comparison with subgroups
     is split by its first subgroup variable); funnel plots only where the
     small-study tests ran (k >= 10); leave-one-out and Baujat plots where k >= 3;
-    the trial sequential analysis where it ran.
+    the trial sequential analysis and the GOSH plot where they ran.
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -180,4 +180,8 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
                 t["study"], t["year"], t["cumulative_n"], t["information_fraction"],
                 t["estimate"], t["z"], t["boundary_z"], strict=True)]  # fmt: skip
             write_csv(out / f"tsa__{aid}.csv", looks, TSA_CSV_COLUMNS)
+        if (entry.get("gosh") or {}).get("run"):
+            gd = plots.gosh_data(entry["gosh"], aid, x_label)
+            _save(plots.gosh_plot(gd), out / f"gosh__{aid}")
+            plots.write_gosh_csv(gd, out / f"gosh__{aid}.csv")
     return sorted(out.glob("*.png"))

@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-__all__ = ["flow_rows", "methods_paragraphs", "outcome_text", "sensitivity_blocks"]
+__all__ = [
+    "coverage_table",
+    "flow_rows",
+    "methods_paragraphs",
+    "outcome_text",
+    "robustness_blocks",
+    "sensitivity_blocks",
+]
 
 HKSJ_REASON = (
     "The Hartung-Knapp-Sidik-Jonkman (knha) test is used because, with few studies, the "
@@ -53,11 +60,32 @@ def methods_paragraphs(config: Mapping[str, object], provenance: Mapping[str, ob
         f"fewer than {m.get('min_k', 2)} trials are reported as not estimable.",  # type: ignore[union-attr]
         "Small-study tests (funnel plot, Egger, Begg, trim-and-fill) run only when k >= "
         f"{config['grade'].get('pubbias_min_k', 10)} (Cochrane Handbook 13.3.5.4).",  # type: ignore[union-attr]
+        _simulation_paragraph(config),
         "Certainty: GRADE, starting at High for randomised trials, rated down by the explicit "
         "rules in config/config.yaml (grade:), each judgement given with its numbers in "
         "section 6. Manual overrides are printed with their reasons.",
     ]
     return paras
+
+
+def _simulation_paragraph(config: Mapping[str, object]) -> str:
+    sim = config.get("simulation") or {}
+    n_sim, perms = sim.get("coverage_n_sim", 10_000), sim.get("permutations", 10_000)  # type: ignore[union-attr]
+    return (
+        "Checks of every pooled analysis with at least 3 trials: (1) coverage simulation: "
+        f"{n_sim:,} meta-analyses drawn from the random-effects model with the analysis' own "
+        "number of trials and within-trial variances, at tau² equal to its estimate and its "
+        "Q-profile CI bounds, refitted with both tests, give how often a nominal interval covers "
+        "(Partlett C, Riley RD. Stat Med 2017;36:301-317); (2) GOSH: the "
+        f"{sim.get('gosh_method', 'DL')} model fitted to every subset of trials (a random sample "  # type: ignore[union-attr]
+        f"of {sim.get('gosh_max_subsets', 2_000_000):,} when there are more), naming the trials "  # type: ignore[union-attr]
+        "whose inclusion shifts the subset estimates or I² by a standard deviation or more (Olkin "
+        "I, Dahabreh IJ, Trikalinos TA. Res Synth Methods 2012;3:214-223); (3) permutation tests "
+        f"({perms:,} permutations, exact when there are fewer distinct ones) of subgroup "
+        "differences (meta-regression on subgroup dummies) and of meta-regressions, as metafor "
+        "permutest (Higgins JPT, Thompson SG. Stat Med 2004;23:1663-1682). Every simulation "
+        f"uses the fixed seed {sim.get('seed', 20261125)}."  # type: ignore[union-attr]
+    )
 
 
 def flow_rows(
@@ -132,7 +160,8 @@ def sensitivity_blocks(entry: Mapping[str, object]) -> list[tuple[str, object]]:
         out.append(("t", (["Subgroup", "k", "MD", "95% CI", "I² (%)"], rows)))
         out.append(("p", f"Test for subgroup differences ({sg['variable']}): Chi² = "
                          f"{_f(d['q'], 2)}, df = {d['df']} (P = {_p(d['pval'])}), I² = "
-                         f"{_f(d['i2_percent'])}%."))  # fmt: skip
+                         f"{_f(d['i2_percent'])}%. "
+                         + _subgroup_perm_text(sg.get("permutation"))))  # fmt: skip
     ss = entry.get("small_study")
     if ss:
         if not ss.get("run"):  # type: ignore[union-attr]
@@ -153,5 +182,62 @@ def sensitivity_blocks(entry: Mapping[str, object]) -> list[tuple[str, object]]:
             out.append(("p", f"Meta-regression on {mod}: slope {_f(mr['coef'][1], 3)} per unit "
                              f"(95% CI {_f(mr['ci_lb'][1], 3)} to {_f(mr['ci_ub'][1], 3)}, "
                              f"p = {_p(mr['pval'][1])}), k = {mr['k']}, R² = "
-                             f"{_f(mr['r2_percent'])}%."))  # fmt: skip
+                             f"{_f(mr['r2_percent'])}%; " + _perm_p_text(mr.get("permutation"))
+                             + "."))  # fmt: skip
+    return out + robustness_blocks(entry)
+
+
+def _perm_p_text(perm: Mapping[str, object] | None) -> str:
+    """``"permutation p = 0.021 (10,000 random permutations)"`` or why there is none."""
+    if not perm or not perm.get("run"):
+        return "no permutation test" + (f" ({perm['reason']})" if perm and perm.get("reason")
+                                        else "")  # fmt: skip
+    n = f"{perm['n_permutations']:,}"
+    how = f"exact: all {n} permutations" if perm["exact"] else f"{n} random permutations"
+    return f"permutation p = {_p(perm['qm_pval'])} ({how}; metafor permutest)"
+
+
+def _subgroup_perm_text(perm: Mapping[str, object] | None) -> str:
+    """The permutation test of the same question (metafor ``permutest`` of the dummy model)."""
+    if not perm or not perm.get("run"):
+        return _perm_p_text(perm).capitalize() + "."
+    stat = "F" if perm["test"] == "knha" else "QM"
+    return (f"Meta-regression on subgroup dummies ({perm['method']} + {perm['test']}, one common "
+            f"tau²): {stat} = {_f(perm['qm'], 2)}, parametric p = "
+            f"{_p(perm.get('qm_pval_parametric'))}, {_perm_p_text(perm)}.")
+
+
+COVERAGE_HEAD = ["tau² at", "tau²", "Test", "CI coverage (%)", "MCSE (%)", "PI coverage (%)",
+                 "Mean CI width"]  # fmt: skip
+
+
+def coverage_table(cov: Mapping[str, object]) -> tuple[list[str], list[list[object]]]:
+    """Rows of the coverage simulation: τ² value × test, coverage in percent."""
+    rows: list[list[object]] = []
+    for i, point in enumerate(cov["tau2_points"]):  # type: ignore[attr-defined]
+        for j, test in enumerate(cov["tests"]):  # type: ignore[attr-defined]
+            pct = [cov[f][i][j] for f in ("ci_coverage", "ci_mcse", "pi_coverage")]  # type: ignore[index]
+            rows.append([point.replace("ci_", "CI ").replace("lb", "lower bound")
+                         .replace("ub", "upper bound"), _f(cov["tau2_values"][i], 2), test,  # type: ignore[index]
+                         *[_f(100 * x if isinstance(x, (int, float)) else None) for x in pct],
+                         _f(cov["ci_width_mean"][i][j], 2)])  # type: ignore[index]  # fmt: skip
+    return COVERAGE_HEAD, rows
+
+
+def robustness_blocks(entry: Mapping[str, object]) -> list[tuple[str, object]]:
+    """Coverage simulation (sentence + table) and GOSH summary of a main analysis."""
+    out: list[tuple[str, object]] = []
+    cov = entry.get("coverage") or {}
+    if cov.get("run"):  # type: ignore[union-attr]
+        out.append(("p", f"Coverage simulation ({cov['n_sim']:,} simulated meta-analyses per "  # type: ignore[index]
+                         f"tau² value, seed {cov['seed']}): {cov['sentence']}"))  # type: ignore[index]
+        out.append(("t", coverage_table(cov)))  # type: ignore[arg-type]
+    elif cov:
+        out.append(("p", f"Coverage simulation: not run ({cov.get('reason')})."))  # type: ignore[union-attr]
+    g = entry.get("gosh") or {}
+    if g.get("run"):  # type: ignore[union-attr]
+        text = str(g["sentence"]).rstrip(".")  # type: ignore[index]
+        out.append(("p", f"{text} (plot in section 4; per-trial shifts in results/gosh.csv)."))
+    elif g:
+        out.append(("p", f"GOSH: not run ({g.get('reason')})."))  # type: ignore[union-attr]
     return out

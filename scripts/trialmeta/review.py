@@ -1,5 +1,7 @@
 """Every configured analysis of one outcome: main fits, subgroups, sensitivity
-analyses, small-study tests, meta-regression and GRADE, as one JSON-ready dict.
+analyses, small-study tests, meta-regression, GRADE and the simulation checks
+(coverage, GOSH, permutation tests; :mod:`trialmeta.robustness`), as one
+JSON-ready dict.
 
 The workflow runs :func:`run_outcome` once per outcome (one Python start per
 outcome). Tables, figures and the report read its output and never refit.
@@ -14,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from . import bias, diagnostics, influence, metareg, tsa
+from . import bias, diagnostics, influence, metareg, robustness, tsa
 from .analysis import AnalysisResult, AnalysisSpec, Model, effect_table, run_analysis, slug
 from .analysis import spec_from_config as _spec
 from .errors import TrialmetaError
@@ -221,7 +223,8 @@ def _tsa(effects, model: Model, mcid: float, sd: float) -> dict[str, object]:
     return {"run": True, "sentence": tsa.tsa_sentence(r), **r.to_dict()}
 
 
-def _metareg(sel: pd.DataFrame, model: Model, mcfg: Mapping[str, object]) -> dict[str, object]:
+def _metareg(sel: pd.DataFrame, model: Model, mcfg: Mapping[str, object],
+             sim: robustness.Simulation) -> dict[str, object]:
     mods = [str(m) for m in mcfg.get("moderators", [])]  # type: ignore[union-attr]
     min_k = int(mcfg.get("min_k", 10))  # type: ignore[arg-type]
     out: dict[str, object] = {}
@@ -237,19 +240,29 @@ def _metareg(sel: pd.DataFrame, model: Model, mcfg: Mapping[str, object]) -> dic
             y, v = sel["yi"].to_numpy(float)[ok], sel["vi"].to_numpy(float)[ok]
             r = metareg.meta_regression(y, v, x.to_numpy(float)[ok], method=model.method,
                                         test=model.test, level=model.level, names=[mod])
-            out[mod] = {"run": True, **r.to_dict()}
+            perm = robustness.metareg_permutation(y, v, x.to_numpy(float)[ok], mod,
+                                                  model.method, model.test, sim)
+            out[mod] = {"run": True, **r.to_dict(), "permutation": perm}
         except TrialmetaError as err:
             out[mod] = {"run": False, "reason": str(err)}
     return out
 
 
+# SDs below 2% of the harmonised 0-100 range are implausible (the data-quality rule of
+# trialmeta.harmonise); they would shrink the optimal information size, so they are left out.
+_MIN_PLAUSIBLE_SD = 2.0
+
+
 def _ois_sd(effects: Sequence[Mapping[str, object]], configured: object) -> float:
+    """SD for the optimal information size: the configured value, else the median of the
+    trials' pooled SDs ``sqrt((sd1² + sd2²)/2)`` on the 0-100 scale, leaving out trials
+    with an implausibly small SD (< 2 points)."""
     if isinstance(configured, (int, float)) and configured > 0:
         return float(configured)
     sds = []
     for r in effects:
         s1, s2 = (pd.to_numeric(r.get(c), errors="coerce") for c in ("sd1", "sd2"))
-        if np.isfinite(s1) and np.isfinite(s2):
+        if np.isfinite(s1) and np.isfinite(s2) and min(s1, s2) >= _MIN_PLAUSIBLE_SD:
             sds.append(math.sqrt((s1**2 + s2**2) / 2))
     return float(np.median(sds)) if sds else math.nan
 
@@ -261,6 +274,7 @@ def _one(rows, spec, model, rob, cfg, ocfg, comp_cfg, controls) -> dict[str, obj
         r["risk_of_bias"] = rob.get(str(r["study_id"]), "not_assessed")
     _annotate_controls(effects, controls)
     sel = pd.DataFrame(effects) if effects else pd.DataFrame()
+    sim = robustness.simulation_from_config(cfg)
     entry: dict[str, object] = {"analysis": main.to_dict(), "effects": effects,
                                 "subgroups": [], "sensitivity": [], "loo": None}
     sub_p = math.nan
@@ -278,17 +292,25 @@ def _one(rows, spec, model, rob, cfg, ocfg, comp_cfg, controls) -> dict[str, obj
                 ests.append(rz.pooled.estimate if rz.pooled else math.nan)
                 ses.append(rz.pooled.se if rz.pooled else math.nan)
             diff = subgroup_difference(ests, ses)
+            groups = [_row_key(r, var) for r in effects]
+            perm = robustness.subgroup_permutation(
+                sel["yi"].to_numpy(float), sel["vi"].to_numpy(float), groups, model.method,
+                model.test, sim)  # fmt: skip
             if math.isfinite(diff.pval):
                 sub_p = diff.pval if math.isnan(sub_p) else min(sub_p, diff.pval)
             entry["subgroups"].append({"variable": var, "levels": levels, "fits": fits,
-                                       "difference": diff.to_dict()})  # type: ignore[union-attr]
+                                       "difference": diff.to_dict(),
+                                       "permutation": perm})  # type: ignore[union-attr]
     if main.pooled is not None:
         y, v = sel["yi"].to_numpy(float), sel["vi"].to_numpy(float)
         entry["sensitivity"] = _sensitivity(rows, spec, model, main, rob, cfg)
         if cfg.get("sensitivity", {}).get("leave_one_out", True):
             entry["loo"], entry["baujat"] = _loo(y, v, main.study_ids, model, main.pooled)
         entry["small_study"] = _small_study(y, v, model, int(cfg["grade"].get("pubbias_min_k", 10)))
-        entry["metareg"] = _metareg(sel, model, cfg.get("meta_regression", {}))
+        entry["metareg"] = _metareg(sel, model, cfg.get("meta_regression", {}), sim)
+        if main.k >= 3:
+            entry["coverage"] = robustness.coverage_check(v, main.pooled, sim, model.test)
+            entry["gosh"] = robustness.gosh_check(y, v, main.study_ids, sim)
     rules = GradeRules(**{k: v for k, v in cfg.get("grade", {}).items() if k != "overrides"})
     p = main.pooled
     egger = entry.get("small_study", {}).get("egger", {})  # type: ignore[union-attr]

@@ -14,12 +14,18 @@ __all__ = [
     "POOLED_COLUMNS",
     "SENSITIVITY_COLUMNS",
     "SUBGROUP_COLUMNS",
+    "METAREG_COLUMNS",
+    "COVERAGE_COLUMNS",
+    "GOSH_COLUMNS",
     "effect_columns",
     "iter_analyses",
     "records_and_columns",
     "pooled_rows",
     "sensitivity_rows",
     "subgroup_rows",
+    "metareg_rows",
+    "coverage_rows",
+    "gosh_rows",
 ]
 
 POOLED_COLUMNS: tuple[str, ...] = (
@@ -35,6 +41,22 @@ SENSITIVITY_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 SUBGROUP_COLUMNS: tuple[str, ...] = (
     "analysis_id", "variable", "g", "q_between", "df", "pval", "i2_between_percent",
+    "perm_method", "perm_test", "perm_qm", "perm_qm_pval", "perm_pval", "perm_exact",
+    "perm_n_permutations", "perm_note",
+)  # fmt: skip
+METAREG_COLUMNS: tuple[str, ...] = (
+    "analysis_id", "moderator", "run", "k", "method", "test", "slope", "slope_se", "slope_ci_lb",
+    "slope_ci_ub", "slope_pval", "qm", "qm_pval", "tau2", "r2_percent", "perm_pval",
+    "perm_exact", "perm_n_permutations", "reason",
+)  # fmt: skip
+COVERAGE_COLUMNS: tuple[str, ...] = (
+    "analysis_id", "k", "method", "test", "level", "tau2_point", "tau2", "n_sim", "seed",
+    "ci_coverage", "ci_mcse", "pi_coverage", "pi_mcse", "ci_width_mean", "tau2_zero_share",
+)  # fmt: skip
+GOSH_COLUMNS: tuple[str, ...] = (
+    "analysis_id", "bit", "study", "driver", "shift_estimate", "shift_i2_percent", "influence",
+    "lift", "k", "method", "n_subsets", "exhaustive", "seed", "n_outlying", "outlying_percent",
+    "driver_threshold", "full_estimate", "full_i2_percent",
 )  # fmt: skip
 _FIRST_EFFECT_COLUMNS: tuple[str, ...] = ("analysis_id", "study_id", "yi", "vi", "weight_percent")
 _POOLED_FIELDS = ("method", "test", "level", "estimate", "se", "ci_lb", "ci_ub", "stat", "pval",
@@ -97,19 +119,64 @@ def sensitivity_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, 
     return rows
 
 
+def _perm_columns(perm: Mapping[str, object] | None) -> dict[str, object]:
+    """``perm_*`` cells of a stored permutation test (blank cells when it did not run)."""
+    perm = perm or {"run": False, "reason": "not computed"}
+    if not perm.get("run"):
+        return {"perm_note": perm.get("reason", "")}
+    return {"perm_method": perm["method"], "perm_test": perm["test"],
+            "perm_exact": perm["exact"], "perm_n_permutations": perm["n_permutations"],
+            "perm_pval": _none_to_nan(perm["qm_pval"])}  # fmt: skip
+
+
 def subgroup_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
-    """Tests for subgroup differences, one row per main analysis × variable."""
+    """Tests for subgroup differences, one row per main analysis × variable.
+
+    ``q_between``/``pval``: RevMan's Q between separately pooled subgroups.
+    ``perm_qm``/``perm_qm_pval``: QM of the meta-regression on subgroup dummies
+    (one common τ²; metafor ``rma(mods = ~ factor(variable))``) with its
+    parametric p, and ``perm_pval`` its permutation p (metafor ``permutest``).
+    """
     rows = []
     for b in bundles:
         for e in b["analyses"]:  # type: ignore[union-attr]
             for sg in e.get("subgroups", []):
                 d = sg["difference"]
-                rows.append({
+                perm = sg.get("permutation") or {}
+                row = {
                     "analysis_id": e["analysis"]["analysis_id"], "variable": sg["variable"],
                     "g": d["g"], "q_between": _none_to_nan(d["q"]), "df": d["df"],
                     "pval": _none_to_nan(d["pval"]),
                     "i2_between_percent": _none_to_nan(d["i2_percent"]),
-                })  # fmt: skip
+                    **_perm_columns(perm),
+                }  # fmt: skip
+                if perm.get("run"):
+                    row["perm_qm"] = _none_to_nan(perm["qm"])
+                    row["perm_qm_pval"] = _none_to_nan(perm.get("qm_pval_parametric"))
+                rows.append(row)
+    return rows
+
+
+def metareg_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Meta-regressions, one row per main analysis × moderator (run or not, and why)."""
+    rows = []
+    for b in bundles:
+        for e in b["analyses"]:  # type: ignore[union-attr]
+            for mod, mr in sorted((e.get("metareg") or {}).items()):
+                row: dict[str, object] = {"analysis_id": e["analysis"]["analysis_id"],
+                                          "moderator": mod, "run": bool(mr.get("run")),
+                                          "reason": mr.get("reason", "")}  # fmt: skip
+                if mr.get("run"):
+                    row.update({
+                        "k": mr["k"], "method": mr["method"], "test": mr["test"],
+                        "slope": mr["coef"][1], "slope_se": mr["se"][1],
+                        "slope_ci_lb": mr["ci_lb"][1], "slope_ci_ub": mr["ci_ub"][1],
+                        "slope_pval": mr["pval"][1], "qm": mr["qm"], "qm_pval": mr["qm_pval"],
+                        "tau2": mr["tau2"], "r2_percent": mr["r2_percent"],
+                        **{k: v for k, v in _perm_columns(mr.get("permutation")).items()
+                           if k in METAREG_COLUMNS},
+                    })  # fmt: skip
+                rows.append({k: _none_to_nan(v) for k, v in row.items()})
     return rows
 
 
@@ -124,3 +191,49 @@ def records_and_columns(table: object) -> tuple[list[dict[str, object]], list[st
     rows = [dict(r) for r in table]  # type: ignore[attr-defined]
     cols = list(dict.fromkeys(k for r in rows for k in r))
     return rows, cols
+
+
+def _checks(bundles: Sequence[Mapping[str, object]], key: str):
+    for b in bundles:
+        for e in b["analyses"]:  # type: ignore[union-attr]
+            c = e.get(key) or {}
+            if c.get("run"):
+                yield e["analysis"]["analysis_id"], c
+
+
+def coverage_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Simulated coverage (``results/coverage.csv``): one row per main analysis × τ² × test."""
+    rows = []
+    for aid, c in _checks(bundles, "coverage"):
+        for i, point in enumerate(c["tau2_points"]):
+            for j, test in enumerate(c["tests"]):
+                rows.append({
+                    "analysis_id": aid, "k": c["k"], "method": c["method"], "test": test,
+                    "level": c["level"], "tau2_point": point, "tau2": c["tau2_values"][i],
+                    "n_sim": c["n_sim"], "seed": c["seed"],
+                    **{f: _none_to_nan(c[f][i][j]) for f in ("ci_coverage", "ci_mcse",
+                       "pi_coverage", "pi_mcse", "ci_width_mean")},
+                    "tau2_zero_share": _none_to_nan(c["tau2_zero_share"][i]),
+                })  # fmt: skip
+    return rows
+
+
+def gosh_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """GOSH, one row per main analysis × trial (``results/gosh.csv``).
+
+    ``bit`` is the trial's bit in the subset codes of the GOSH plot's CSV; ``driver``
+    marks the trials named drivers; the analysis-level summary (subsets, share of
+    outlying subsets, the all-trials fit) repeats on each of its rows.
+    """
+    rows = []
+    summary = ("k", "method", "n_subsets", "exhaustive", "seed", "n_outlying",
+               "outlying_percent", "driver_threshold", "full_estimate", "full_i2_percent")
+    for aid, g in _checks(bundles, "gosh"):
+        for j, study in enumerate(g["labels"]):
+            rows.append({
+                "analysis_id": aid, "bit": j, "study": study, "driver": study in g["drivers"],
+                "shift_estimate": g["shift_estimate"][j], "shift_i2_percent": g["shift_i2"][j],
+                "influence": g["influence"][j], "lift": g["lift"][j],
+                **{f: g[f] for f in summary},
+            })  # fmt: skip
+    return [{k: _none_to_nan(v) for k, v in r.items()} for r in rows]

@@ -32,6 +32,8 @@ SYNTHETIC_CONFIG: dict = {
                     "common_vs_random": True,
                     "estimator_grid": {"methods": ["DL", "REML"], "tests": ["z", "knha"]}},
     "meta_regression": {"moderators": ["n_sessions"], "min_k": 10},
+    "simulation": {"coverage_n_sim": 400, "gosh_method": "DL", "gosh_max_subsets": 2_000_000,
+                   "permutations": 200, "seed": 11},
     "grade": {"overrides": []},
     "external_results": [],
 }  # fmt: skip

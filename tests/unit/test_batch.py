@@ -200,3 +200,54 @@ def test_masked_cells_may_hold_nan():
     r = pool_batch(y, v, "PM", mask=~np.isnan(y))
     want = pool([0.1, 0.3, 0.5], [0.02, 0.03, 0.05], "PM")
     assert r.estimate[0] == pytest.approx(want.estimate, rel=1e-12)
+
+
+# Synthetic row whose ML score has a narrow positive region (a second maximum,
+# tau2 ~ 0.94) between two points of the 16-point grid scan, below the HE start
+# (3.10) and above the root Newton finds first (0.13): pool()'s Fisher scoring,
+# walking down from HE, stops at the upper maximum.
+BUMP_Y = [
+    -4.290167683892472, -2.410816551644503, 0.008354916364510377, 0.5256740216090634,
+    -2.9368666961190586, -0.766747150048846, -0.3067693058977279, 4.672938292790204,
+    -2.006030167113414, -0.44983339806409595, 0.35867346120278937, 0.5609849419942426,
+]  # fmt: skip
+BUMP_V = [
+    3.050762841210712, 1.061586865861437, 0.01863091688972199, 3.1757603124008917,
+    3.2254122276024733, 2.0092309446638903, 0.001546927435167142, 1.856896185164013,
+    4.739463692381148, 0.0029766476797779625, 0.01930111111036037, 4.880638352499129,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("test", TESTS)
+def test_narrow_second_maximum_between_grid_points(test):
+    y, v = np.array(BUMP_Y), np.array(BUMP_V)
+    r = pool_batch(np.vstack([y, y[::-1]]), np.vstack([v, v[::-1]]), "ML", test)
+    assert r.tau2[0] == pytest.approx(0.9375850971130625, rel=1e-10)
+    for i, (yy, vv) in enumerate([(y, v), (y[::-1], v[::-1])]):
+        assert_row_equals_pool(r, i, yy, vv)
+
+
+@pytest.mark.parametrize("method", ("REML", "ML", "PM", "DL"))
+def test_bimodal_mixture_rows_equal_pool(method):
+    # synthetic: half tiny, half large variances, so some likelihoods have two maxima
+    rng = np.random.default_rng(4242)
+    n, k = 300, 9
+    small = rng.random((n, k)) < 0.5
+    v = np.where(small, rng.uniform(1e-3, 0.02, (n, k)), rng.uniform(0.5, 5, (n, k)))
+    y = rng.normal(0, 1, (n, k)) * np.sqrt(v + 0.1)
+    y[:, :2] += rng.normal(0, 2, (n, 1))
+    r = pool_batch(y, v, method, "knha")
+    for i in range(n):
+        assert_row_equals_pool(r, i, y[i], v[i])
+
+
+def test_results_do_not_share_memory_between_calls():
+    # the engine reuses per-thread scratch buffers: earlier results must stay intact
+    rng = np.random.default_rng(11)
+    y, v = rng.normal(0.3, 0.4, (500, 10)), rng.uniform(0.01, 0.2, (500, 10))
+    first = pool_batch(y, v, "REML", "knha")
+    kept = {k: np.copy(val) for k, val in first.to_dict().items() if isinstance(val, list)}
+    pool_batch(y[::-1] * 3.0, v[::-1], "REML", "knha")
+    pool_batch(y, v * 2.0, "DL")
+    for name, val in kept.items():
+        np.testing.assert_array_equal(np.asarray(first.to_dict()[name], dtype=float), val)

@@ -92,6 +92,27 @@ def test_output_contract(runs):
         assert (res / "benchmarks" / f"{rule_log}.tsv").is_file()
 
 
+def test_coverage_gosh_and_permutation_outputs(runs):
+    res = runs[0] / "results"
+    cov = _rows(res / "coverage.csv")
+    assert {r["test"] for r in cov} == {"z", "knha"} and {r["n_sim"] for r in cov} == {"500"}
+    assert "pain_eot__sham" in {r["analysis_id"] for r in cov}
+    gosh = _rows(res / "gosh.csv")
+    assert {r["analysis_id"] for r in gosh} == {r["analysis_id"] for r in cov}
+    assert any(r["driver"] == "true" for r in gosh)
+    assert (res / "figures" / "pain_eot" / "gosh__pain_eot__sham.png").is_file()
+    subgroups = _rows(res / "subgroups.csv")
+    assert all(0 < float(r["perm_pval"]) <= 1 for r in subgroups if r["perm_pval"])
+    assert any(r["perm_pval"] for r in subgroups)
+    metareg = [r for r in _rows(res / "metaregression.csv") if r["run"] == "true"]
+    assert metareg and all(r["perm_pval"] and r["perm_exact"] for r in metareg)
+    md = (res / "limitations.md").read_text(encoding="utf-8")
+    assert "Coverage simulation: With 3 trials of this size, a nominal 95% CI" in md
+    assert "GOSH (DL, all 7 subsets of 3 trials)" in md
+    html = (res / "report.html").read_text(encoding="utf-8")
+    assert "CI coverage (%)" in html and "permutation p = " in html
+
+
 def test_pooled_numbers_equal_core(runs):
     res = runs[0] / "results"
     for row in _rows(res / "pooled.csv"):

@@ -1,5 +1,6 @@
 # All analyses of one outcome in one Python process: pooling, subgroups, sensitivity,
-# small-study tests, meta-regression and GRADE (scripts/trialmeta/review.py).
+# small-study tests, meta-regression, GRADE, and the coverage simulation, GOSH and
+# permutation tests (scripts/trialmeta/review.py, robustness.py).
 
 
 rule analyse_outcome:
@@ -33,6 +34,17 @@ rule tables:
         effects=directory("results/effects"),
         sensitivity="results/sensitivity.csv",
         subgroups="results/subgroups.csv",
+        metaregression="results/metaregression.csv",
+        coverage=report(
+            "results/coverage.csv",
+            caption="../report/coverage.rst",
+            category="2 Results",
+        ),
+        gosh=report(
+            "results/gosh.csv",
+            caption="../report/gosh.rst",
+            category="2 Results",
+        ),
         sof_csv="results/summary_of_findings.csv",
         sof_md=report(
             "results/summary_of_findings.md",

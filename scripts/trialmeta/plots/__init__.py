@@ -1,7 +1,7 @@
-"""Figures of a review: forest (RevMan 5 style), funnel, risk of bias, diagnostics.
+"""Figures of a review: forest (RevMan 5 style), funnel, risk of bias, diagnostics, GOSH.
 
 Each figure has three kinds of function, never mixed: a builder that computes
-what is shown (``forest_data``, ``funnel_data``, ``rob_data``), a drawing function
+what is shown (``forest_data``, ``funnel_data``, ``rob_data``, ``gosh_data``), a drawing function
 that returns a :class:`matplotlib.figure.Figure`, and writers:
 :func:`save_figure` (PNG 300 dpi + SVG + PDF, byte-deterministic) and a CSV
 writer for the numbers behind the plot. Importing this package selects the
@@ -20,6 +20,7 @@ from .diagnostics_plots import (
 from .forest import forest_plot
 from .forest_data import ForestData, ForestGroup, ForestStudy, forest_data, write_forest_csv
 from .funnel import FunnelData, funnel_data, funnel_plot, write_funnel_csv
+from .gosh_plot import GoshData, gosh_data, gosh_plot, write_gosh_csv
 from .revman_text import (
     SubgroupTest,
     format_estimate_ci,
@@ -47,6 +48,7 @@ __all__ = [
     "ForestGroup",
     "ForestStudy",
     "FunnelData",
+    "GoshData",
     "RobData",
     "SubgroupTest",
     "baujat_plot",
@@ -56,6 +58,8 @@ __all__ = [
     "format_p",
     "funnel_data",
     "funnel_plot",
+    "gosh_data",
+    "gosh_plot",
     "heterogeneity_text",
     "leave_one_out_plot",
     "overall_effect_text",
@@ -69,6 +73,7 @@ __all__ = [
     "write_baujat_csv",
     "write_forest_csv",
     "write_funnel_csv",
+    "write_gosh_csv",
     "write_leave_one_out_csv",
     "write_rob_csv",
 ]
