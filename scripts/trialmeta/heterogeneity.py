@@ -16,7 +16,7 @@ from scipy import stats
 from scipy.optimize import brentq
 
 from . import flags as fl
-from .tau2 import generalized_q, projection
+from .tau2 import generalized_q, projection_sums
 
 __all__ = ["QTest", "cochran_q", "typical_variance", "i2_h2", "QProfileCI", "q_profile_ci"]
 
@@ -43,7 +43,7 @@ def cochran_q(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> QTest:
 def typical_variance(v: np.ndarray, X: np.ndarray) -> float:
     """metafor's ``vt = (k - p) / tr(P₀)`` (Higgins & Thompson 2002, eq. 9)."""
     k, p = X.shape
-    return (k - p) / float(np.trace(projection(1.0 / v, X)))
+    return (k - p) / projection_sums(1.0 / v, v, X).tr
 
 
 def i2_h2(tau2: float, vt: float, q: QTest, common_effect: bool) -> tuple[float, float]:

@@ -21,7 +21,14 @@ from scipy.optimize import brentq
 
 from . import flags as fl
 
-__all__ = ["Tau2Fit", "estimate_tau2", "projection", "generalized_q"]
+__all__ = [
+    "ProjectionSums",
+    "Tau2Fit",
+    "estimate_tau2",
+    "generalized_q",
+    "projection",
+    "projection_sums",
+]
 
 METAFOR_TAU2_MAX = 100.0
 _REL_TOL = 1e-14
@@ -46,13 +53,9 @@ def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
     return np.diag(w) - WX @ np.linalg.solve(xtwx, WX.T)
 
 
-def generalized_q(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
-    """Generalised Q: ``y' P(τ²) y`` (DerSimonian & Kacker 2007).
-
-    Without moderators this is ``Σwᵢ(yᵢ - μ̂)²`` with ``wᵢ = 1/(vᵢ + τ²)``,
-    computed in O(k) rather than through the k × k projection.
-    """
-    w = 1.0 / (v + tau2)
+def _wrss(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> float:
+    """Weighted residual sum of squares ``y'P y`` for weights ``w``, in O(k) without
+    moderators and through the normal equations otherwise (never a k × k matrix)."""
     if X.shape[1] == 1:
         mu = float(np.sum(w * y) / np.sum(w))
         return float(np.sum(w * (y - mu) ** 2))
@@ -60,6 +63,52 @@ def generalized_q(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> f
     beta = np.linalg.solve(X.T @ WX, WX.T @ y)
     r = y - X @ beta
     return float(np.sum(w * r * r))
+
+
+def generalized_q(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
+    """Generalised Q: ``y' P(τ²) y = Σwᵢ(yᵢ - xᵢ'β̂)²`` with ``wᵢ = 1/(vᵢ + τ²)``
+    (DerSimonian & Kacker 2007)."""
+    return _wrss(y, 1.0 / (v + tau2), X)
+
+
+@dataclass(frozen=True)
+class ProjectionSums:
+    """Traces of the projection ``P`` for weights ``w`` that metafor's se.tau2 needs:
+    ``tr``= tr(P), ``pp`` = Σᵢⱼ Pᵢⱼ², ``trpv`` = tr(PV), ``pvpv`` = Σᵢⱼ Pᵢⱼ² vᵢvⱼ
+    (= sum(PV ∘ (PV)')) and ``pvp`` = Σᵢⱼ Pᵢⱼ² vⱼ (= sum(PV ∘ P))."""
+
+    tr: float
+    pp: float
+    trpv: float
+    pvpv: float
+    pvp: float
+
+
+def projection_sums(w: np.ndarray, v: np.ndarray, X: np.ndarray) -> ProjectionSums:
+    """:class:`ProjectionSums`; closed forms without moderators, where ``Pᵢᵢ = wᵢ - wᵢ²/W`` and
+    ``Pᵢⱼ = -wᵢwⱼ/W`` (``W = Σw``), so no k × k matrix is formed."""
+    if X.shape[1] == 1:
+        W = float(np.sum(w))
+        w2 = w * w
+        s2 = float(np.sum(w2))
+        d = w - w2 / W
+        a = w2 * v
+        return ProjectionSums(
+            tr=float(np.sum(d)),
+            pp=s2 - 2.0 * float(np.sum(w2 * w)) / W + s2**2 / W**2,
+            trpv=float(np.sum(d * v)),
+            pvpv=float(np.sum(d**2 * v**2)) + (float(np.sum(a)) ** 2 - float(np.sum(a * a))) / W**2,
+            pvp=float(np.sum(v * (d**2 + w2 * (s2 - w2) / W**2))),
+        )
+    P = projection(w, X)
+    P2 = P * P
+    return ProjectionSums(
+        tr=float(np.trace(P)),
+        pp=float(np.sum(P2)),
+        trpv=float(np.sum(np.diag(P) * v)),
+        pvpv=float(v @ P2 @ v),
+        pvp=float(np.sum(P2 @ v)),
+    )
 
 
 def _ll(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray, reml: bool) -> float:
@@ -205,9 +254,10 @@ def _polish(g, tau2: float, scale: float) -> float:
 
 
 def _he(y, v, X) -> float:
+    """Hedges' moment estimate before truncation: ``(y'P_I y - tr(P_I V)) / (k - p)``."""
     k, p = X.shape
-    P = projection(np.ones(k), X)
-    return (float(y @ P @ y) - float(np.sum(np.diag(P) * v))) / (k - p)
+    ones = np.ones(k)
+    return (_wrss(y, ones, X) - projection_sums(ones, v, X).trpv) / (k - p)
 
 
 def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> Tau2Fit:
@@ -228,34 +278,28 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
     flags: list[str] = []
     converged, iters = True, 0
     w0 = 1.0 / v
-    P0 = projection(w0, X)
-    q0 = float(y @ P0 @ y)
+    q0 = _wrss(y, w0, X)
     if method == "FE":
         return Tau2Fit(0.0, float("nan"), True, 0, ())
     if method == "DL":
-        trP = float(np.trace(P0))
-        tau2 = max(0.0, (q0 - df) / trP)
-        se = np.sqrt((2 * df + 4 * tau2 * trP + 2 * tau2**2 * np.sum(P0 * P0)) / trP**2)
+        s0 = projection_sums(w0, v, X)
+        tau2 = max(0.0, (q0 - df) / s0.tr)
+        se = np.sqrt((2 * df + 4 * tau2 * s0.tr + 2 * tau2**2 * s0.pp) / s0.tr**2)
     elif method == "HE":
         tau2 = max(0.0, _he(y, v, X))
-        PI = projection(np.ones(k), X)
-        PV = PI * v[None, :]
-        trPV = float(np.trace(PV))
-        se = np.sqrt((2 * np.sum(PV * PV.T) + 4 * tau2 * trPV + 2 * tau2**2 * df) / df**2)
+        sI = projection_sums(np.ones(k), v, X)
+        se = np.sqrt((2 * sI.pvpv + 4 * tau2 * sI.trpv + 2 * tau2**2 * df) / df**2)
     elif method == "HS":
+        s0 = projection_sums(w0, v, X)
         tau2 = max(0.0, (q0 - k) / float(np.sum(w0)))
-        se = np.sqrt(
-            (2 * df + 4 * tau2 * np.trace(P0) + 2 * tau2**2 * np.sum(P0 * P0)) / np.sum(w0) ** 2
-        )
+        se = np.sqrt((2 * df + 4 * tau2 * s0.tr + 2 * tau2**2 * s0.pp) / np.sum(w0) ** 2)
     elif method == "SJ":
         tau0 = float(np.var(y)) if np.ptp(y) > 0 else 0.0  # exact 0 for identical y
-        P = projection(1.0 / (v + tau0), X)
-        tau2 = max(0.0, tau0 * float(y @ P @ y) / df)
-        PV = P * v[None, :]
+        w = 1.0 / (v + tau0)
+        sj = projection_sums(w, v, X)
+        tau2 = max(0.0, tau0 * _wrss(y, w, X) / df)
         se = np.sqrt(
-            tau0**2
-            / df**2
-            * (2 * np.sum(PV * PV.T) + 4 * tau2 * np.sum(PV * P) + 2 * tau2**2 * np.sum(P * P))
+            tau0**2 / df**2 * (2 * sj.pvpv + 4 * tau2 * sj.pvp + 2 * tau2**2 * sj.pp)
         )
     elif method == "PM":
         tau2, extra = _solve_q_equation(y, v, X, float(df))
@@ -271,8 +315,7 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
         if method == "ML":
             se = np.sqrt(2 / np.sum(w**2))
         elif method == "REML":
-            P = projection(w, X)
-            se = np.sqrt(2 / np.sum(P * P))
+            se = np.sqrt(2 / projection_sums(w, v, X).pp)
         else:
             se = np.sqrt(2 * k**2 / df / np.sum(w) ** 2)
     else:  # pragma: no cover - validated by callers
