@@ -155,7 +155,7 @@ def test_report_escapes_data_and_is_self_contained(runs):
     assert "Synthetic &lt;script&gt;alert(1)&lt;/script&gt; Author" in html
     assert "<script" not in html.lower()
     assert 'src="http' not in html and "<link" not in html
-    assert html.count("data:image/png;base64,") >= 4
+    assert html.count("data:image/svg+xml;base64,") >= 4
     for section in ("1. Question and methods", "2. Flow of comparisons", "3. Summary of Findings",
                     "4. Results by outcome", "5. Sensitivity and subgroup analyses",
                     "6. Limitations", "7. Reproducibility"):
