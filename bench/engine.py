@@ -46,6 +46,19 @@ def synthetic(n: int, k: int = K, seed: int = SEED) -> tuple[np.ndarray, np.ndar
     return y, v
 
 
+def two_maxima(n: int, k: int = K, seed: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """SYNTHETIC stress rows whose likelihoods often have two maxima (not timed here;
+    for checking ``pool_batch`` against ``pool()``, see README): half the variances
+    in [0.001, 0.02], half in [0.5, 5], y ~ N(0, v + 0.1), the first three studies
+    shifted together by N(0, 2²)."""
+    rng = np.random.default_rng(seed)
+    small = rng.random((n, k)) < 0.5
+    v = np.where(small, rng.uniform(1e-3, 0.02, (n, k)), rng.uniform(0.5, 5, (n, k)))
+    y = rng.normal(0, 1, (n, k)) * np.sqrt(v + 0.1)
+    y[:, :3] += rng.normal(0, 2, (n, 1))
+    return y, v
+
+
 def best_rate(fn: Callable[[], object], n_fits: int, repeat: int) -> tuple[float, float]:
     """Fits per second of wall-clock and of process CPU time, best of ``repeat`` calls.
 

@@ -19,10 +19,11 @@ import numpy as np
 
 from ._batch_stack import Stack, col_dot, mean_of, scratch, weights
 
-__all__ = ["Point", "certify", "no_root_between", "point"]
+__all__ = ["Point", "certify", "certify_above", "no_root_between", "point"]
 
 _CERT_TOL = 1e-9  # margin (relative to Σw) of the no-root bound
 _SPLITS = 1  # splits of an interval where that bound is too loose
+_SPLITS_ABOVE = 4  # the same for the mirrored bound (its rows are otherwise re-solved one by one)
 
 
 @dataclass(frozen=True)
@@ -36,18 +37,26 @@ class Point:
     g: np.ndarray
     W: np.ndarray
     ok: np.ndarray
+    dA: np.ndarray | None = None  # A' = -2y'P³y where asked (from point(): no cancellation)
 
     def take(self, idx: np.ndarray) -> Point:
-        return Point(*(getattr(self, f)[idx] for f in ("A", "T", "dT", "g", "W", "ok")))
+        f = ("A", "T", "dT", "g", "W", "ok")
+        dA = None if self.dA is None else self.dA[idx]
+        return Point(*(getattr(self, x)[idx] for x in f), dA)
 
 
-def point(s: Stack, t: np.ndarray | float, reml: bool) -> Point:
+def point(s: Stack, t: np.ndarray | float, reml: bool, slope: bool = False) -> Point:
+    """The score's :class:`Point` at ``τ²`` (with ``A'`` if ``slope``)."""
     w = weights(s, t, scratch("score.w", s.y.shape))
     W = w.sum(0)
     r = np.subtract(s.y, col_dot(w, s.y) / W, out=scratch("score.r", s.y.shape))
     r *= w
     A = col_dot(r, r)
     S2 = col_dot(w, w)
+    dA = None
+    if slope:  # y'P³y = Σw(u - ū)², u = wr, ū = Σwu/W (no cancellation)
+        d = np.subtract(r, col_dot(w, r) / W, out=scratch("score.d", s.y.shape))
+        dA = -2.0 * col_dot(np.multiply(w, d, out=scratch("score.t", s.y.shape)), d)
     if reml:
         S3 = col_dot(np.multiply(w, w, out=r), w)
         g = A - W + S2 / W
@@ -56,7 +65,7 @@ def point(s: Stack, t: np.ndarray | float, reml: bool) -> Point:
     else:
         g = A - W
         T, dT = W, -S2
-    return Point(A, T, dT, g, W, S2 <= 0.5 * W * W)
+    return Point(A, T, dT, g, W, S2 <= 0.5 * W * W, dA)
 
 
 def no_root_between(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, ga: np.ndarray):
@@ -104,6 +113,55 @@ def certify(s: Stack, a, b, pa: Point, pb: Point, ga, reml: bool, depth: int = _
     if sel.size:
         good[sel] = certify(
             sub.take(sel), m[sel], b[sel], pm.take(sel), pb.take(sel), pm.g[sel], reml, depth - 1
+        )
+    ok[f] = good
+    return ok
+
+
+def no_root_above(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point) -> np.ndarray:
+    """True where the score is provably > 0 on ``[a, b)`` (``g(a) > 0``, ``b`` a root).
+
+    The mirror image of :func:`no_root_between`: on ``[a, b]`` ``A`` lies above
+    its tangents at ``a`` and ``b`` and ``T`` below its chord, so ``g ≥
+    max(La, Lb)`` with ``La(x) = g(a) + (A'(a) - s)(x - a)`` and ``Lb(x) =
+    (A'(b) - s)(x - b)`` (``g(b) = 0``), ``s`` the chord slope of T. That convex
+    maximum is > 0 on ``[a, b)`` when ``La(b) > tol`` or ``Lb`` decreases, and
+    where the lines cross inside, it is > tol there. It uses ``A'`` and ``T``, not
+    ``T'``, so (with ``A'`` from :func:`point`) it holds where one weight dominates.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        h = b - a
+        sl = (pb.T - pa.T) / h
+        sa = pa.dA - sl
+        sb = pb.dA - sl
+        tol = _CERT_TOL * pa.W
+        ga = pa.g
+        end = (ga + sa * h > tol) | (sb < 0)
+        x = (-sb * h - ga) / (sa - sb)  # La = Lb at a + x
+        inside = (x > 0) & (x < h)
+        fx = np.maximum(ga + sa * x, sb * (x - h))
+        good = end & (~inside | (fx > tol)) & (ga > tol) & (h > 0)
+    return good & np.isfinite(ga + sa * h) & np.isfinite(sb)
+
+
+def certify_above(s: Stack, a, b, pa: Point, pb: Point, reml: bool, depth: int = _SPLITS_ABOVE):
+    """:func:`no_root_above`, bisecting (in ``log(v̄ + τ²)``) up to ``depth`` times
+    the intervals where the bound is too loose: one score evaluation per split."""
+    ok = no_root_above(a, b, pa, pb)
+    f = np.flatnonzero(~ok & (pa.g > 0))
+    if depth == 0 or not f.size:
+        return ok
+    sub = s.take(f)
+    a, b = a[f], b[f]
+    c = mean_of(sub, sub.v)
+    m = np.sqrt((a + c) * (b + c)) - c
+    pm = point(sub, m, reml, True)
+    pa, pb = pa.take(f), pb.take(f)
+    good = certify_above(sub, a, m, pa, pm, reml, depth - 1) & (pm.g > 0)
+    sel = np.flatnonzero(good)
+    if sel.size:
+        good[sel] = certify_above(
+            sub.take(sel), m[sel], b[sel], pm.take(sel), pb.take(sel), reml, depth - 1
         )
     ok[f] = good
     return ok

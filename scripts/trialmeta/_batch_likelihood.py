@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._batch_bound import Point, certify, point
+from ._batch_bound import Point, certify, certify_above, point
 from ._batch_roots import Fun, rtsafe, upper_bound
 from ._batch_scan import largest_root_below
 from ._batch_stack import Stack, Zero, col_dot, scratch, subset, vrange, weights
@@ -47,7 +47,8 @@ def _terms(s: Stack, t: np.ndarray, reml: bool) -> tuple[Point, np.ndarray, np.n
         T = W - S2 / W
         dT = -(S2 - 2.0 * S3 / W + (S2 / W) ** 2)
     u = 1.0 / T
-    return Point(a, T, dT, g, W, S2 <= 0.5 * W * W), g * u * u, (dg - 2.0 * g * dT * u) * u * u
+    dA = -2.0 * (cc - b * b / W)
+    return Point(a, T, dT, g, W, S2 <= 0.5 * W * W, dA), g * u * u, (dg - 2.0 * g * dT * u) * u * u
 
 
 def _f_score(reml: bool) -> Fun:
@@ -130,6 +131,13 @@ def solve_likelihood(
             scan = ~certify(sf, t[far], st[far], pa, pb, np.zeros(far.size), reml)
             rows.append(act[far[scan]])
             bounds.append(t[far[scan]])
+        up_rows = np.flatnonzero(r & (t > st))
+        if up_rows.size:
+            # Walking up from τ₀, Fisher scoring stops at the lowest root above it:
+            # where another root below the one found cannot be ruled out, re-solve
+            # those (rare) rows as :func:`trialmeta.pool` does.
+            tau2[act[up_rows]] = _lowest_root_above(s, sub, act, up_rows, t, st, p_he, he_pos,
+                                                    reml)  # fmt: skip
     hidden = np.flatnonzero(~right & ~left & (t0 > 0))
     if hidden.size:
         # Score ≤ 0 at 0 and at τ₀: a local maximum may still lie in between
@@ -150,6 +158,43 @@ def solve_likelihood(
             fun, reml, ss, lo, t0[scan], tau2[scan], iters[scan]
         )
     return tau2, conv, iters
+
+
+def _lowest_root_above(s: Stack, sub: Stack, act, rows, t, st, p_he, he_pos, reml: bool):
+    """τ² of ``sub`` columns ``rows`` (score > 0 at ``st``, root ``t`` found above),
+    re-solved by :func:`trialmeta.tau2`'s solver from ``st`` (:func:`_scalar_root`)
+    where :func:`~._batch_bound.certify_above` cannot prove the score > 0 on
+    ``[st, t)`` (the score at ``st > 0`` is known: ``p_he``)."""
+    out = t[rows].copy()
+    a = st[rows]
+    method = "REML" if reml else "ML"
+    known = np.zeros(rows.size, dtype=bool)
+    pos = np.flatnonzero(a > 0)
+    if pos.size:  # p_he's A' cancels where one weight dominates (not ok): recompute
+        known[pos] = p_he.ok[np.searchsorted(he_pos, act[rows[pos]])]
+    for part, tag in ((np.flatnonzero(known), "up"), (np.flatnonzero(~known), "up0")):
+        if not part.size:
+            continue
+        su = sub.take(rows[part], tag)
+        if tag == "up":
+            pa = p_he.take(np.searchsorted(he_pos, act[rows[part]]))
+        else:
+            pa = point(su, a[part], reml, True)
+        pb = point(su, t[rows[part]], reml, True)
+        ok = certify_above(su, a[part], t[rows[part]], pa, pb, reml)
+        for i in part[~ok]:
+            c = act[rows[i]]
+            keep = slice(None) if s.m is None else s.m[:, c] > 0
+            out[i] = _scalar_root(method, s.y[keep, c], s.v[keep, c], float(a[i]))
+    return out
+
+
+def _scalar_root(method: str, y: np.ndarray, v: np.ndarray, start: float) -> float:
+    """τ² by :func:`trialmeta.tau2`'s solver from ``start`` (Fisher scoring, polished,
+    its fallback and metafor's ll0check), as :func:`trialmeta.pool` computes it."""
+    from .tau2 import _solve_likelihood
+
+    return _solve_likelihood(method, y, v, np.ones((y.size, 1)), start)[0]
 
 
 def _scoring_step_from_zero(z: Zero, idx: np.ndarray, g0: np.ndarray, reml: bool):

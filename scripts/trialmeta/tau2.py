@@ -84,21 +84,35 @@ class ProjectionSums:
     pvp: float
 
 
+def _exclusive_sum(x: np.ndarray) -> np.ndarray:
+    """``Σ_{j≠i} xⱼ`` for every i from prefix and suffix sums, with no subtraction, so a
+    dominant element does not cancel the others away."""
+    c = np.cumsum(x)
+    prefix = np.concatenate(([0.0], c[:-1]))
+    suffix = np.concatenate((np.cumsum(x[::-1])[::-1][1:], [0.0]))
+    return prefix + suffix
+
+
+def _intercept_projection(w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """``W = Σw``, the diagonal ``Pᵢᵢ = wᵢ·Σ_{j≠i}wⱼ/W`` and ``Σ_{j≠i}Pᵢⱼ² = wᵢ²·Σ_{j≠i}wⱼ²/W²``
+    of ``P = diag(w) - ww'/W``, computed without cancellation."""
+    W = float(np.sum(w))
+    w2 = w * w
+    return W, w * _exclusive_sum(w) / W, w2 * _exclusive_sum(w2) / W**2
+
+
 def projection_sums(w: np.ndarray, v: np.ndarray, X: np.ndarray) -> ProjectionSums:
-    """:class:`ProjectionSums`; closed forms without moderators, where ``Pᵢᵢ = wᵢ - wᵢ²/W`` and
-    ``Pᵢⱼ = -wᵢwⱼ/W`` (``W = Σw``), so no k × k matrix is formed."""
+    """:class:`ProjectionSums`; closed forms without moderators, where ``Pᵢᵢ = wᵢ - wᵢ²/W``
+    and ``Pᵢⱼ = -wᵢwⱼ/W`` (``W = Σw``), so no k × k matrix is formed."""
     if X.shape[1] == 1:
-        W = float(np.sum(w))
-        w2 = w * w
-        s2 = float(np.sum(w2))
-        d = w - w2 / W
-        a = w2 * v
+        W, d, off = _intercept_projection(w)
+        a = w * w * v
         return ProjectionSums(
             tr=float(np.sum(d)),
-            pp=s2 - 2.0 * float(np.sum(w2 * w)) / W + s2**2 / W**2,
+            pp=float(np.sum(d * d + off)),
             trpv=float(np.sum(d * v)),
-            pvpv=float(np.sum(d**2 * v**2)) + (float(np.sum(a)) ** 2 - float(np.sum(a * a))) / W**2,
-            pvp=float(np.sum(v * (d**2 + w2 * (s2 - w2) / W**2))),
+            pvpv=float(np.sum(d**2 * v**2)) + float(np.sum(a * _exclusive_sum(a))) / W**2,
+            pvp=float(np.sum(v * (d * d + off))),
         )
     P = projection(w, X)
     P2 = P * P
@@ -150,17 +164,17 @@ def _score(
 
 
 def _score_intercept(method: str, w: np.ndarray, y: np.ndarray, k: int) -> tuple[float, float]:
-    """:func:`_score` for ``X = 1`` without forming P: ``Py = w(y - μ̂)``,
-    ``tr(P) = Σw - Σw²/Σw`` and ``tr(PP) = Σw² - 2Σw³/Σw + (Σw²/Σw)²``."""
+    """:func:`_score` for ``X = 1`` without forming P: ``Py = w(y - μ̂)``, and ``tr(P)``,
+    ``tr(PP)`` from :func:`_intercept_projection`."""
     sw, sw2 = float(np.sum(w)), float(np.sum(w**2))
     r = y - float(np.sum(w * y)) / sw
     if method == "ML":
         g = float(np.sum((w * r) ** 2)) - sw
         return g, g / sw2
     if method == "REML":
-        g = float(np.sum((w * r) ** 2)) - (sw - sw2 / sw)
-        trpp = sw2 - 2.0 * float(np.sum(w**3)) / sw + (sw2 / sw) ** 2
-        return g, g / trpp
+        _, d, off = _intercept_projection(w)
+        g = float(np.sum((w * r) ** 2)) - float(np.sum(d))
+        return g, g / float(np.sum(d * d + off))
     g = float(np.sum(w * r * r)) * k / (k - 1) - k
     return g, g / sw
 

@@ -251,3 +251,43 @@ def test_results_do_not_share_memory_between_calls():
     pool_batch(y, v * 2.0, "DL")
     for name, val in kept.items():
         np.testing.assert_array_equal(np.asarray(first.to_dict()[name], dtype=float), val)
+
+
+# SYNTHETIC rows (bench/engine.py two_maxima(100000), seed 4; k = 10) whose score is
+# positive at the HE start and has several roots above it: pool()'s Fisher scoring stops
+# at the lowest, the engine once returned a higher one. Row 5756: ML τ² 0.0235 (engine
+# gave 0.751); row 77128: REML τ² 0.0118 (engine gave 0.519).
+UP_Y = [
+    -3.5656567059188786, -2.3686849260695233, -3.8382718844989077, -0.40098740915614034,
+    -0.3307689305090517, -2.1312029612137264, -2.8204527928020946, -0.4110674105444978,
+    -0.983248199523486, -0.5727424785950401,
+]  # fmt: skip
+UP_V = [
+    4.041276273569042, 4.268051010164335, 1.3359270887835297, 3.7204389675579264,
+    0.006037714575510409, 1.1786386516019547, 1.7635979005790232, 4.09712341348858,
+    3.2911902133421216, 0.019973483867636088,
+]  # fmt: skip
+UP_REML_Y = [
+    2.7652574783569, 2.1583690075628175, 0.6895033109893085, -0.06504791905005608,
+    0.10668873298851908, -0.2574108402997832, 0.6634697272283285, -0.6075810484247254,
+    1.0443481481180297, 1.4642997111609406,
+]  # fmt: skip
+UP_REML_V = [
+    0.8232967445546214, 1.282405781438177, 0.7058120369698522, 0.012545900022559113,
+    0.0020654207432317774, 1.5878350669312797, 4.4347709661394745, 4.878244363089177,
+    1.8284117764435668, 2.926937431262867,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("method", ("ML", "REML"))
+@pytest.mark.parametrize("row", ("ml5756", "reml77128"))
+def test_lowest_root_above_positive_start_equals_pool(method, row):
+    y, v = (UP_Y, UP_V) if row == "ml5756" else (UP_REML_Y, UP_REML_V)
+    y, v = np.array(y), np.array(v)
+    r = pool_batch(np.vstack([y, y[::-1]]), np.vstack([v, v[::-1]]), method)
+    if (method, row) == ("ML", "ml5756"):
+        assert r.tau2[0] == pytest.approx(0.02347318547944713, rel=1e-10)
+    if (method, row) == ("REML", "reml77128"):
+        assert r.tau2[0] == pytest.approx(0.011754144989076879, rel=1e-10)
+    for i, (yy, vv) in enumerate([(y, v), (y[::-1], v[::-1])]):
+        assert_row_equals_pool(r, i, yy, vv)
