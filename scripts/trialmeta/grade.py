@@ -138,6 +138,7 @@ class GradeResult(_DeepDict):
     certainty: str
     symbols: str
     domains: tuple[DomainJudgement, ...] = field(default=())
+    ois: float = math.nan  # optimal information size behind the imprecision judgement
 
 
 def certainty_symbols(level: int) -> str:
@@ -237,8 +238,7 @@ def _indirectness(g: GradeInput, r: GradeRules) -> DomainJudgement:
     return DomainJudgement("indirectness", d, _SEVERITY[d], text + ".")
 
 
-def _imprecision(g: GradeInput, r: GradeRules) -> DomainJudgement:
-    ois = optimal_information_size(g.mcid, g.ois_sd, r.ois_alpha, r.ois_power)
+def _imprecision(g: GradeInput, r: GradeRules, ois: float) -> DomainJudgement:
     cross_null = _crosses(g.ci_lb, g.ci_ub, 0.0)
     cross_mcid = _crosses(g.ci_lb, g.ci_ub, -g.mcid) or _crosses(g.ci_lb, g.ci_ub, g.mcid)
     both = _crosses(g.ci_lb, g.ci_ub, -g.mcid) and _crosses(g.ci_lb, g.ci_ub, g.mcid)
@@ -298,13 +298,14 @@ def grade(
     rejects it first).
     """
     r = rules or GradeRules()
+    ois = optimal_information_size(g.mcid, g.ois_sd, r.ois_alpha, r.ois_power)
     if g.k == 0 or not math.isfinite(g.estimate):
-        return GradeResult(g.analysis_id, 0, "not estimable", "", ())
+        return GradeResult(g.analysis_id, 0, "not estimable", "", (), ois)
     judgements = [
         _risk_of_bias(g, r),
         _inconsistency(g, r),
         _indirectness(g, r),
-        _imprecision(g, r),
+        _imprecision(g, r, ois),
         _publication_bias(g, r),
     ]
     for ov in overrides:
@@ -315,5 +316,5 @@ def grade(
         ]
     level = max(1, 4 - sum(j.downgrade for j in judgements))
     return GradeResult(
-        g.analysis_id, level, LEVEL_WORDS[level], certainty_symbols(level), tuple(judgements)
+        g.analysis_id, level, LEVEL_WORDS[level], certainty_symbols(level), tuple(judgements), ois
     )

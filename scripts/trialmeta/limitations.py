@@ -90,16 +90,13 @@ def _main(bundles):
 
 
 def _size_section(bundles, rules_alpha_power) -> list[str]:
-    from .grade import optimal_information_size
-
     alpha, power = rules_alpha_power
     rows = []
-    for b, e, a in _main(bundles):
+    for _b, e, a in _main(bundles):
         arms = [x for r in e["effects"] for x in (r.get("n1"), r.get("n2"))
                 if isinstance(x, (int, float)) and math.isfinite(x)]  # fmt: skip
         med = float(np.median(arms)) if arms else math.nan
-        ois = optimal_information_size(float(b["outcome"]["mcid"]["value"]), e.get("ois_sd") or
-                                       math.nan, alpha, power)  # fmt: skip
+        ois = _num_or_nan(e.get("grade", {}).get("ois"))  # computed once, by grade()
         verdict = "" if not math.isfinite(ois) else ("below" if a["n_participants"] < ois else
                                                      "reaches")  # fmt: skip
         rows.append([a["analysis_id"], a["k"], a["n_participants"], _f(med, 0), _f(ois, 0),
@@ -110,6 +107,10 @@ def _size_section(bundles, rules_alpha_power) -> list[str]:
     lines += ["OIS: optimal information size for the configured MCID and SD (two-sided alpha "
               f"{alpha:g}, power {power:g}; GRADE guidelines 6).", ""]  # fmt: skip
     return lines
+
+
+def _num_or_nan(x: object) -> float:
+    return float(x) if isinstance(x, (int, float)) else math.nan
 
 
 def _value_text(x: object) -> str:
