@@ -14,14 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from . import flags as core_flags
-from .flags import FLAG_TEXT
 
-__all__ = ["LOCAL_FLAG_TEXT", "collect_flags", "describe_flag", "limitations_markdown"]
+__all__ = ["collect_flags", "describe_flag", "limitations_markdown"]
 
-# Kept for callers of the earlier name; every code now lives in trialmeta.flags.
-LOCAL_FLAG_TEXT: dict[str, str] = {
-    code: FLAG_TEXT[code] for code in ("k_below_min_k", "pooling_failed", "fewer_than_2_subgroups")
-}
 PROTOCOL_COLUMNS: tuple[str, ...] = (
     "population", "acupuncture_type", "needle_type", "control_type", "sham_type", "n_sessions",
 )  # fmt: skip
@@ -31,9 +26,9 @@ MISSING_LABEL = {"sham_type": "no sham control", "control_intervention": "not re
 
 
 def describe_flag(code: str) -> str:
-    """Sentence for a flag code: the core's text, else the workflow's, else the code."""
-    text = core_flags.describe(code)
-    return LOCAL_FLAG_TEXT.get(code, text) if text == code else text
+    """Sentence for a flag code (every code the core or the workflow raises is in
+    :data:`trialmeta.flags.FLAG_TEXT`); an unknown code is returned as it is."""
+    return core_flags.describe(code)
 
 
 def _f(x: object, nd: int = 1) -> str:
