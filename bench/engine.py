@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-import trialmeta.batch as tb
-from trialmeta.gosh import gosh
-from trialmeta.pooling import pool
+import trialmeta.resampling.batch.engine as tb
+from trialmeta.resampling.gosh import gosh
+from trialmeta.stats.pooling import pool
 
 K = 10
 SEED = 20261124

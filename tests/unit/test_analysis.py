@@ -7,7 +7,7 @@ import pytest
 from _synthetic_review import synthetic_rows
 
 from trialmeta import pool
-from trialmeta.analysis import AnalysisSpec, Model, run_analysis, select_effects, status_text
+from trialmeta.review.cell import AnalysisSpec, Model, run_analysis, select_effects, status_text
 
 
 def spec(**kw):

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trialmeta.batch import pool_batch
 from trialmeta.errors import InputError
-from trialmeta.pooling import pool
+from trialmeta.resampling.batch.engine import pool_batch
+from trialmeta.stats.pooling import pool
 
 METHODS = ("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
 TESTS = ("z", "knha")

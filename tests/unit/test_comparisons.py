@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from trialmeta.comparisons import build_comparisons
-from trialmeta.conversions import combine_groups, mean_sd_from_quantiles
-from trialmeta.effects import effect_sizes
-from trialmeta.validate import read_sheets
+from trialmeta.data.validate import read_sheets
+from trialmeta.effects.comparisons import build_comparisons
+from trialmeta.effects.conversions import combine_groups, mean_sd_from_quantiles
+from trialmeta.effects.escalc import effect_sizes
 
 DATA = Path(__file__).parents[2] / "data"
 Z = stats.norm.ppf(0.975)

@@ -1,4 +1,4 @@
-"""Tests for trialmeta.conversions (Cochrane Handbook ch. 6 worked examples, metafor)."""
+"""Tests for trialmeta.effects.conversions (Cochrane Handbook ch. 6 worked examples, metafor)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trialmeta.conversions import (
+from trialmeta.effects.conversions import (
     combine_groups,
     mean_sd_from_quantiles,
     sd_from_ci,

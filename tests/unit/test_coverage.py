@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from trialmeta.coverage import coverage_sentence, simulate_coverage
 from trialmeta.errors import InputError
+from trialmeta.resampling.coverage import coverage_sentence, simulate_coverage
 
 SYN_V = [0.02, 0.03, 0.05, 0.04]  # synthetic within-study variances of 4 trials
 

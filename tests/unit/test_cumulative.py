@@ -1,4 +1,4 @@
-"""Tests of trialmeta.cumulative against metafor 3.8-1 ``cumul()``.
+"""Tests of trialmeta.stats.cumulative against metafor 3.8-1 ``cumul()``.
 
 Reference values: tests/reference/metafor_permutest_cumul.json, written by
 tests/reference/make_tsa_permutation_reference.R (R 4.2, metafor 3.8-1), e.g.
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trialmeta.cumulative import cumulative
 from trialmeta.errors import InputError
-from trialmeta.pooling import pool
+from trialmeta.stats.cumulative import cumulative
+from trialmeta.stats.pooling import pool
 
 REF = json.loads(
     (Path(__file__).parents[1] / "reference" / "metafor_permutest_cumul.json").read_text()

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import trialmeta
-from trialmeta.diagnostics import baujat, influence
 from trialmeta.errors import InputError
-from trialmeta.influence import leave_one_out
-from trialmeta.results import LeaveOneOutResult, PooledResult
+from trialmeta.stats.influence import baujat, influence
+from trialmeta.stats.leave_one_out import leave_one_out
+from trialmeta.stats.results import LeaveOneOutResult, PooledResult
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "metafor_diagnostics.json"
 CASES = json.loads(REFERENCE.read_text())["cases"]

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from trialmeta.errors import InputError
-from trialmeta.gosh import gosh, subset_members
-from trialmeta.pooling import pool
-from trialmeta.progress import Progress, progress_enabled
+from trialmeta.io.progress import Progress, progress_enabled
+from trialmeta.resampling.gosh import gosh, subset_members
+from trialmeta.stats.pooling import pool
 
 # synthetic: five homogeneous studies and one that sits far away (index 5)
 SYN_Y = [0.10, 0.30, 0.35, 0.25, 0.20, 1.60]

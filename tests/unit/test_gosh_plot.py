@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 
 from trialmeta import plots
 from trialmeta.errors import InputError
-from trialmeta.outcome_figures import FIGURE_KINDS
 from trialmeta.plots.gosh_plot import GOSH_CSV_COLUMNS, HEXBIN_FROM
-from trialmeta.robustness import Simulation, gosh_check
+from trialmeta.plots.outcome import FIGURE_KINDS
+from trialmeta.review.robustness import Simulation, gosh_check
 
 SIM = Simulation(seed=3)
 Y = [-10.0, -12.0, -9.0, -11.5, -10.5, 8.0]  # SYNTHETIC: the last trial is far off

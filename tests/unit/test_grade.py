@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 from scipy import stats
 
-from trialmeta.grade import (
+from trialmeta.review.grade import (
     GradeInput,
     GradeRules,
     certainty_symbols,

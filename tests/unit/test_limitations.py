@@ -6,8 +6,8 @@ import pytest
 from _synthetic_review import synthetic_config, synthetic_rows
 
 from trialmeta import flags
-from trialmeta.limitations import collect_flags, describe_flag, limitations_markdown
-from trialmeta.review import run_outcome
+from trialmeta.report.limitations import collect_flags, describe_flag, limitations_markdown
+from trialmeta.review.outcome import run_outcome
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import math
 import numpy as np
 
 from trialmeta import leave_one_out, pool
-from trialmeta.outcome_figures import derived_marks, result_from_dict
-from trialmeta.results import LeaveOneOutResult, PooledResult
+from trialmeta.plots.outcome import derived_marks, result_from_dict
+from trialmeta.stats.results import LeaveOneOutResult, PooledResult
 
 
 def test_derived_marks_reads_derivation_and_multiarm():

@@ -1,4 +1,4 @@
-"""Tests of trialmeta.permutation against metafor 3.8-1 ``permutest()``.
+"""Tests of trialmeta.resampling.permutation against metafor 3.8-1 ``permutest()``.
 
 Reference values: tests/reference/metafor_permutest_cumul.json, written by
 tests/reference/make_tsa_permutation_reference.R with exact permutations
@@ -19,14 +19,14 @@ import numpy as np
 import pytest
 
 from trialmeta.errors import InputError
-from trialmeta.metareg import design_matrix, meta_regression
-from trialmeta.permutation import (
+from trialmeta.resampling.permutation import (
     COMPTOL,
     batch_fit,
     count_permutations,
     permutation_test,
 )
-from trialmeta.pooling import pool
+from trialmeta.stats.metareg import design_matrix, meta_regression
+from trialmeta.stats.pooling import pool
 
 REF = json.loads(
     (Path(__file__).parents[1] / "reference" / "metafor_permutest_cumul.json").read_text()

@@ -17,12 +17,12 @@ from matplotlib.lines import Line2D
 
 import trialmeta
 from trialmeta import plots
-from trialmeta.diagnostics import baujat
 from trialmeta.errors import InputError
-from trialmeta.influence import leave_one_out
 from trialmeta.plots._style import fit_text, text_width_in
-from trialmeta.results import TrimFillResult
-from trialmeta.subgroups import subgroup_difference
+from trialmeta.stats.influence import baujat
+from trialmeta.stats.leave_one_out import leave_one_out
+from trialmeta.stats.results import TrimFillResult
+from trialmeta.stats.subgroups import subgroup_difference
 
 KS = (2, 10, 60)
 LONG = " with a deliberately long name that cannot fit in the study column at all"

@@ -148,7 +148,7 @@ def test_fallback_solver_when_fisher_scoring_stalls(method, monkeypatch):
     y = np.array([0.1, 0.3, 0.35, 0.65, 0.2, 0.9, 0.05, 0.4])
     v = np.array([0.01, 0.02, 0.015, 0.04, 0.03, 0.09, 0.005, 0.05])
     normal = trialmeta.pool(y, v, method=method)
-    from trialmeta import tau2 as tau2_module
+    from trialmeta.stats import tau2 as tau2_module
 
     monkeypatch.setattr(tau2_module, "_MAXITER", 2)
     forced = trialmeta.pool(y, v, method=method)

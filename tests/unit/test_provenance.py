@@ -2,7 +2,7 @@
 
 import hashlib
 
-from trialmeta.provenance import collect_provenance, remove_stale_results, sha256_file
+from trialmeta.io.provenance import collect_provenance, remove_stale_results, sha256_file
 
 
 def test_sha256_and_relative_sorted_paths(tmp_path):

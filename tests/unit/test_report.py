@@ -5,9 +5,9 @@ import json
 import pytest
 from _synthetic_review import synthetic_config, synthetic_rows
 
-from trialmeta.report import markdown_to_html, render_report, table_html
-from trialmeta.review import run_outcome
-from trialmeta.sof import sof_rows
+from trialmeta.report.html import markdown_to_html, render_report, table_html
+from trialmeta.report.summary_of_findings import sof_rows
+from trialmeta.review.outcome import run_outcome
 
 XSS = "<script>alert(1)</script>"
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from _synthetic_review import synthetic_config, synthetic_rows
 
-from trialmeta.review import is_secondary, rob_lookup, robust_conclusion, run_outcome
+from trialmeta.review.outcome import is_secondary, rob_lookup, robust_conclusion, run_outcome
 
 
 def fit(est, lb, ub):
@@ -74,7 +74,7 @@ def test_bundle_structure_and_json_strictness():
 
 
 def test_sham_types_and_control_annotation():
-    from trialmeta.review import control_lookup, sham_type
+    from trialmeta.review.outcome import control_lookup, sham_type
 
     assert sham_type("simulated (non-penetrating) acupuncture") == "non-penetrating"
     assert sham_type("minimal acupuncture (superficial needling)") == (

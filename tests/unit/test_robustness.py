@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from _synthetic_review import synthetic_config, synthetic_rows
 
-from trialmeta import gosh, meta_regression, permutation_test, pool, tables
-from trialmeta.limitations import collect_flags, limitations_markdown
-from trialmeta.report_sections import coverage_table, robustness_blocks, sensitivity_blocks
-from trialmeta.review import run_outcome
-from trialmeta.robustness import (
+from trialmeta import gosh, meta_regression, permutation_test, pool
+from trialmeta.report import tables
+from trialmeta.report.limitations import collect_flags, limitations_markdown
+from trialmeta.report.sections import coverage_table, robustness_blocks, sensitivity_blocks
+from trialmeta.review.outcome import run_outcome
+from trialmeta.review.robustness import (
     PLOT_POINTS,
     Simulation,
     coverage_check,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from trialmeta.safe_csv import format_cell, to_csv_text, write_csv
+from trialmeta.io.safe_csv import format_cell, to_csv_text, write_csv
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-cmd|' /C calc'!A0", "@SUM(1)",

@@ -6,8 +6,14 @@ import math
 import pytest
 from _synthetic_review import synthetic_config, synthetic_rows
 
-from trialmeta.review import run_outcome
-from trialmeta.sof import SOF_COLUMNS, md_text, plain_language, sof_markdown, sof_rows
+from trialmeta.report.summary_of_findings import (
+    SOF_COLUMNS,
+    md_text,
+    plain_language,
+    sof_markdown,
+    sof_rows,
+)
+from trialmeta.review.outcome import run_outcome
 
 
 @pytest.fixture(scope="module")

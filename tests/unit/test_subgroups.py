@@ -8,7 +8,7 @@ from scipy import stats
 
 from trialmeta import pool
 from trialmeta.errors import InputError
-from trialmeta.subgroups import subgroup_analysis, subgroup_difference
+from trialmeta.stats.subgroups import subgroup_analysis, subgroup_difference
 
 
 def test_difference_matches_hand_computation():

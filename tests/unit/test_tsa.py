@@ -1,4 +1,4 @@
-"""Tests of trialmeta.tsa (trial sequential analysis) and trialmeta.plots_tsa.
+"""Tests of trialmeta.stats.tsa (trial sequential analysis) and trialmeta.plots.tsa.
 
 Sources of the expected values:
 - closed forms of the O'Brien-Fleming-type spending function (Lan & DeMets 1983)
@@ -25,8 +25,8 @@ import pytest
 from scipy import stats
 
 from trialmeta.errors import InputError
-from trialmeta.pooling import pool
-from trialmeta.tsa import (
+from trialmeta.stats.pooling import pool
+from trialmeta.stats.tsa import (
     CONVENTIONAL_ONLY,
     MONITORING,
     NOT_CROSSED,
@@ -313,7 +313,7 @@ def test_analysis_rejects_bad_input(kwargs):
 
 
 def test_truncate_boundary_interpolates_the_cap_crossing():
-    from trialmeta.plots_tsa import truncate_boundary
+    from trialmeta.plots.tsa import truncate_boundary
 
     x, z = truncate_boundary(np.array([10.0, 20.0, 40.0]), np.array([np.inf, 6.0, 3.0]), 8.0)
     np.testing.assert_allclose(x, [10.0, 20.0, 40.0])
@@ -327,7 +327,7 @@ def test_plot_reads_result_and_saves_byte_identical_files(tmp_path):
     import matplotlib.pyplot as plt
 
     from trialmeta.plots._style import save_figure
-    from trialmeta.plots_tsa import draw_tsa
+    from trialmeta.plots.tsa import draw_tsa
 
     r = syn_tsa()
     contents = []

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from trialmeta.data.sheets import load_raw_sheets
+from trialmeta.data.validate import main, read_sheets, validate_path
 from trialmeta.errors import DataValidationError
-from trialmeta.sheets import load_raw_sheets
-from trialmeta.validate import main, read_sheets, validate_path
 
 HERE = Path(__file__).parents[1]
 MALFORMED = HERE / "data" / "malformed"

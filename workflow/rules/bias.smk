@@ -23,4 +23,4 @@ rule limitations:
     conda:
         ENV
     script:
-        "../../scripts/write_limitations.py"
+        "../scripts/write_limitations.py"

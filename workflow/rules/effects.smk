@@ -13,7 +13,7 @@ rule validate_data:
     conda:
         ENV
     script:
-        "../../scripts/validate_data.py"
+        "../scripts/validate_data.py"
 
 
 rule comparisons:
@@ -39,4 +39,4 @@ rule comparisons:
     conda:
         ENV
     script:
-        "../../scripts/build_comparisons.py"
+        "../scripts/build_comparisons.py"

@@ -21,7 +21,7 @@ rule outcome_figures:
     conda:
         ENV
     script:
-        "../../scripts/plot_outcome.py"
+        "../scripts/plot_outcome.py"
 
 
 rule risk_of_bias_figures:
@@ -46,4 +46,4 @@ rule risk_of_bias_figures:
     conda:
         ENV
     script:
-        "../../scripts/plot_risk_of_bias.py"
+        "../scripts/plot_risk_of_bias.py"

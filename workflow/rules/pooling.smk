@@ -19,7 +19,7 @@ rule analyse_outcome:
     conda:
         ENV
     script:
-        "../../scripts/analyse_outcome.py"
+        "../scripts/analyse_outcome.py"
 
 
 rule tables:
@@ -60,4 +60,4 @@ rule tables:
     conda:
         ENV
     script:
-        "../../scripts/write_tables.py"
+        "../scripts/write_tables.py"

@@ -17,7 +17,7 @@ rule provenance:
     conda:
         ENV
     script:
-        "../../scripts/write_provenance.py"
+        "../scripts/write_provenance.py"
 
 
 rule report_html:
@@ -47,4 +47,4 @@ rule report_html:
     conda:
         ENV
     script:
-        "../../scripts/write_report.py"
+        "../scripts/write_report.py"

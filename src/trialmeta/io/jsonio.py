@@ -1,0 +1,50 @@
+"""Deterministic JSON and CSV reading/writing for the workflow's intermediate files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from trialmeta.stats.results import to_jsonable
+
+__all__ = ["dumps", "read_json", "read_records", "write_json", "write_text"]
+
+
+def dumps(obj: object) -> str:
+    """Strict JSON (NaN → null), sorted keys, 1-space indent, trailing newline."""
+    return json.dumps(to_jsonable(obj), sort_keys=True, indent=1, ensure_ascii=False,
+                      allow_nan=False) + "\n"  # fmt: skip
+
+
+def write_json(path: str | Path, obj: object) -> None:
+    """Write :func:`dumps` of ``obj`` to ``path`` (UTF-8, parents created)."""
+    write_text(path, dumps(obj))
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` as UTF-8 with ``\\n`` line ends (parents created)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text, encoding="utf-8", newline="\n")
+
+
+def read_json(path: str | Path) -> object:
+    """Parse a JSON file."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_records(path: str | Path) -> pd.DataFrame:
+    """Read a CSV written by :mod:`trialmeta.safe_csv`, undoing the apostrophe guard.
+
+    Empty cells become NaN; numeric columns are parsed as numbers.
+    """
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in df.columns:
+        vals = df[col].map(lambda s: s[1:] if s[:2] in {"'=", "'+", "'-", "'@"} else s)
+        num = pd.to_numeric(vals.replace("", None), errors="coerce")
+        if num.notna().sum() == (vals != "").sum() and (vals != "").any():
+            df[col] = num
+        else:
+            df[col] = vals.replace("", None)
+    return df

@@ -1,0 +1,157 @@
+"""Shared styling, text measurement and deterministic saving for every figure.
+
+Importing this module selects the non-interactive ``Agg`` backend and pins the
+rcParams that make output reproducible: a fixed SVG hash salt, DejaVu Sans
+(bundled with matplotlib, so every machine renders the same glyphs) and no
+timestamps in any file. Two saves of the same figure are byte-identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
+
+from trialmeta.io.safe_csv import write_csv  # noqa: E402
+
+__all__ = [
+    "FONT_FAMILY",
+    "FORMATS",
+    "INK",
+    "MUTED",
+    "ACCENT",
+    "apply_style",
+    "new_figure",
+    "save_figure",
+    "text_width_in",
+    "fit_text",
+    "write_rows",
+]
+
+FONT_FAMILY = "DejaVu Sans"
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+DPI = 300
+
+INK = "#1a1a1a"  # text, diamonds, axis
+MUTED = "#5f5f5f"  # secondary text, reference lines
+ACCENT = "#1f5a8a"  # study squares (dark blue: legible in grey-scale print too)
+GRID = "#d9d9d9"
+
+_RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT_FAMILY],
+    "font.size": 8.0,
+    "axes.titlesize": 9.0,
+    "axes.labelsize": 8.0,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.fontsize": 7.5,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "text.color": INK,
+    "axes.linewidth": 0.7,
+    "lines.linewidth": 0.9,
+    "svg.hashsalt": "trialmeta",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 3,  # Type 3 subsets: 4x faster to write than Type 42, equally sharp
+    "path.simplify": False,
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "axes.unicode_minus": True,
+}
+
+_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+_T2P = TextToPath()
+
+
+def apply_style() -> None:
+    """Set the package's rcParams (idempotent; called by every drawing function)."""
+    matplotlib.rcParams.update(_RC)
+
+
+def new_figure(width_in: float, height_in: float) -> Figure:
+    """A blank figure of the given size in inches, with the package style applied."""
+    apply_style()
+    fig = plt.figure(figsize=(width_in, height_in))
+    return fig
+
+
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` (300 dpi), ``stem.svg`` and ``stem.pdf``.
+
+    Dates, creator strings and the SVG id salt are fixed, so the bytes depend
+    only on the figure. The parent directory is created when missing.
+
+    Parameters
+    ----------
+    fig
+        The figure to write (it is not closed; call ``plt.close(fig)`` when done).
+    stem
+        Output path without suffix, e.g. ``results/figures/forest_pain_sham``.
+    formats
+        Any subset of ``("png", "svg", "pdf")``.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats``.
+    """
+    apply_style()
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for fmt in formats:
+        if fmt not in _METADATA:
+            raise ValueError(f"formats: got {fmt!r}, expected any of {', '.join(FORMATS)}")
+        path = stem.with_name(stem.name + "." + fmt)
+        fig.savefig(path, format=fmt, dpi=DPI, metadata=_METADATA[fmt], facecolor="white")
+        written.append(path)
+    return written
+
+
+def text_width_in(text: str, size: float, weight: str = "normal") -> float:
+    """Rendered width of ``text`` in inches at ``size`` points (DejaVu Sans)."""
+    if not text:
+        return 0.0
+    prop = FontProperties(family=FONT_FAMILY, size=size, weight=weight)
+    width_pt, _, _ = _T2P.get_text_width_height_descent(text, prop, ismath=False)
+    return float(width_pt) / 72.0
+
+
+def fit_text(text: str, max_width_in: float, size: float, weight: str = "normal") -> str:
+    """``text`` cut at the last character that fits ``max_width_in``, ending in an ellipsis."""
+    if text_width_in(text, size, weight) <= max_width_in:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix p such that prefix + "…" fits
+        mid = (lo + hi + 1) // 2
+        if text_width_in(text[:mid].rstrip() + "…", size, weight) <= max_width_in:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
+
+
+def write_rows(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    """Write a guarded, deterministic CSV via :func:`trialmeta.safe_csv.write_csv`.
+
+    Text cells starting with ``= + - @`` are neutralised there; NaN becomes empty.
+    """
+    columns = list(header)
+    write_csv(path, (dict(zip(columns, row, strict=True)) for row in rows), columns)
+    return Path(path)

@@ -1,0 +1,166 @@
+"""GOSH plot: I² against the pooled estimate of every subset of trials.
+
+Olkin I, Dahabreh IJ, Trikalinos TA. GOSH - a graphical display of study
+heterogeneity. Res Synth Methods 2012;3(3):214-223. As metafor's
+``plot(gosh(res), out = j)``, the subsets that include a chosen trial are
+highlighted; here those trials are the *drivers* named by
+:func:`trialmeta.gosh` (up to three). The cloud of all subsets is drawn as a
+hexagonal-bin density when there are many points, else as points.
+
+Only reads stored results (the ``gosh`` entry of an outcome bundle, written by
+:func:`trialmeta.robustness.gosh_check`): :func:`gosh_data` collects them,
+:func:`gosh_plot` draws, :func:`write_gosh_csv` writes the points shown.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from trialmeta.errors import InputError
+from trialmeta.plots._style import ACCENT, INK, MUTED, fit_text, new_figure, write_rows
+
+__all__ = ["GOSH_CSV_COLUMNS", "GoshData", "gosh_data", "gosh_plot", "write_gosh_csv"]
+
+GOSH_CSV_COLUMNS: tuple[str, ...] = (
+    "subset_code", "k_subset", "estimate", "i2_percent", "outlying", "with_drivers",
+)  # fmt: skip
+HEXBIN_FROM = 200  # points; below this every subset is drawn as a point
+MAX_HIGHLIGHT = 3
+_COLOURS = ("#b2182b", ACCENT, "#d6891a")
+_MARKERS = ("o", "s", "^")
+
+
+@dataclass(frozen=True)
+class GoshData:
+    """What the GOSH plot shows: one point per (plotted) subset of ≥ 2 trials.
+
+    ``membership[i]`` has bit j set when trial ``labels[j]`` is in subset i.
+    ``n_subsets`` counts every fitted subset (single trials included);
+    ``subsampled`` says whether the points are a seeded sample of them.
+    """
+
+    analysis_id: str
+    method: str
+    k: int
+    n_subsets: int
+    exhaustive: bool
+    subsampled: bool
+    labels: tuple[str, ...]
+    drivers: tuple[str, ...]
+    membership: np.ndarray
+    k_subset: np.ndarray
+    estimate: np.ndarray
+    i2_percent: np.ndarray
+    outlying: np.ndarray
+    full_estimate: float
+    full_i2_percent: float
+    x_label: str = "Mean difference"
+
+    def contains(self, study: str) -> np.ndarray:
+        """Boolean mask of the plotted subsets that include ``study``."""
+        bit = np.uint64(self.labels.index(study))
+        return ((self.membership >> bit) & np.uint64(1)).astype(bool)
+
+
+def _floats(values: object) -> np.ndarray:
+    return np.array([math.nan if v is None else v for v in values], dtype=float)  # type: ignore[attr-defined]
+
+
+def gosh_data(
+    stored: Mapping[str, object], analysis_id: str = "", x_label: str = "Mean difference"
+) -> GoshData:
+    """:class:`GoshData` from a stored GOSH entry (``run`` must be true)."""
+    if not stored.get("run"):
+        raise InputError("stored", "a GOSH entry that did not run", "an entry with run = true")
+    pts: Mapping[str, object] = stored["points"]  # type: ignore[assignment]
+    full = stored.get("full_estimate")
+    full_i2 = stored.get("full_i2_percent")
+    return GoshData(
+        analysis_id=analysis_id, method=str(stored["method"]), k=int(stored["k"]),  # type: ignore[call-overload]
+        n_subsets=int(stored["n_subsets"]), exhaustive=bool(stored["exhaustive"]),  # type: ignore[call-overload]
+        subsampled=bool(pts.get("subsampled")),
+        labels=tuple(str(s) for s in stored["labels"]),  # type: ignore[attr-defined]
+        drivers=tuple(str(s) for s in stored["drivers"]),  # type: ignore[attr-defined]
+        membership=np.array(pts["membership"], dtype=np.uint64),
+        k_subset=np.array(pts["k_subset"], dtype=int), estimate=_floats(pts["estimate"]),
+        i2_percent=_floats(pts["i2_percent"]), outlying=np.array(pts["outlying"], dtype=bool),
+        full_estimate=math.nan if full is None else float(full),  # type: ignore[arg-type]
+        full_i2_percent=math.nan if full_i2 is None else float(full_i2),  # type: ignore[arg-type]
+        x_label=x_label,
+    )  # fmt: skip
+
+
+def gosh_plot(data: GoshData) -> Figure:
+    """Draw I² (y) against the estimate (x) of every plotted subset.
+
+    Grey: all subsets (density of hexagonal bins, log counts, from
+    :data:`HEXBIN_FROM` points). Colours: subsets that include each of the first
+    :data:`MAX_HIGHLIGHT` drivers. Star: the fit to all trials.
+    """
+    n = int(data.estimate.size)
+    fig = new_figure(5.6, 4.6)
+    ax = fig.add_axes((0.11, 0.27, 0.72, 0.61))
+    dense = n >= HEXBIN_FROM
+    if dense:
+        hb = ax.hexbin(data.estimate, data.i2_percent, gridsize=35, cmap="Greys", mincnt=1,
+                       bins="log", linewidths=0.1, edgecolors="face")  # fmt: skip
+        cax = fig.add_axes((0.86, 0.27, 0.02, 0.61))
+        fig.colorbar(hb, cax=cax).set_label("subsets (log scale)", fontsize=6.5)
+        cax.tick_params(labelsize=6)
+    elif n:
+        ax.scatter(data.estimate, data.i2_percent, s=14, color="#bdbdbd", edgecolors=MUTED,
+                   linewidths=0.4, zorder=2)  # fmt: skip
+    handles: list[Line2D] = []
+    shown = data.drivers[:MAX_HIGHLIGHT]
+    for i, name in enumerate(shown):
+        m = data.contains(name)
+        z = 3 + len(shown) - i  # the most influential driver on top
+        if dense:
+            ax.scatter(data.estimate[m], data.i2_percent[m], s=2.5, marker=_MARKERS[i],
+                       color=_COLOURS[i], alpha=0.45, linewidths=0, zorder=z, rasterized=True)
+        else:  # hollow, so that subsets with several drivers show every marker
+            ax.scatter(data.estimate[m], data.i2_percent[m], s=30 + 18 * i, marker=_MARKERS[i],
+                       facecolors="none", edgecolors=_COLOURS[i], linewidths=1.0, zorder=z)
+        label = fit_text(f"subsets with {name}", 4.2, 7) + f" ({int(m.sum()):,} shown)"
+        handles.append(Line2D([], [], ls="", marker=_MARKERS[i], color=_COLOURS[i], ms=4.5,
+                              mfc=_COLOURS[i] if dense else "none", label=label))
+    if math.isfinite(data.full_estimate):
+        ax.scatter([data.full_estimate], [data.full_i2_percent], marker="*", s=90, color=INK,
+                   edgecolors="white", linewidths=0.6, zorder=9)  # fmt: skip
+        handles.append(Line2D([], [], ls="", marker="*", color=INK, ms=7,
+                              label=f"all {data.k} trials ({data.method})"))
+    ax.set_xlabel(data.x_label)
+    ax.set_ylabel("I² (%)")
+    ax.set_ylim(-3, 103)
+    ax.grid(color="#e6e6e6", lw=0.5, zorder=0)
+    ax.set_axisbelow(True)
+    if handles:
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.11, 0.15),
+                   frameon=False, fontsize=7, handletextpad=0.3, borderaxespad=0)  # fmt: skip
+    what = "all" if data.exhaustive else "a random sample of"
+    sample = f"; {n:,} shown (seeded sample)" if data.subsampled else ""
+    ax.set_title(f"GOSH plot: {data.analysis_id}".rstrip(": "), loc="left", fontsize=9,
+                 fontweight="bold", pad=16)  # fmt: skip
+    ax.text(0, 1.015, f"{data.method}, {what} {data.n_subsets:,} subsets of {data.k} trials"
+            f"{sample}", transform=ax.transAxes, fontsize=7, color=MUTED, va="bottom")
+    return fig
+
+
+def write_gosh_csv(data: GoshData, path: str | Path) -> Path:
+    """The plotted points: subset code (bit j = ``labels[j]``), size, estimate, I², whether
+    it is outlying, and which drivers it contains (``;``-joined)."""
+    masks = [(name, data.contains(name)) for name in data.drivers]
+    rows = (
+        (int(code), int(ks), est, i2, bool(out), ";".join(nm for nm, m in masks if m[i]))
+        for i, (code, ks, est, i2, out) in enumerate(zip(
+            data.membership.tolist(), data.k_subset, data.estimate, data.i2_percent,
+            data.outlying, strict=True))
+    )  # fmt: skip
+    return write_rows(path, GOSH_CSV_COLUMNS, rows)

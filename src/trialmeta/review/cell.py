@@ -1,0 +1,276 @@
+"""One configured analysis: outcome × comparison × subgroup → results.
+
+The workflow declares analyses in the config; this module selects the effect
+rows of one analysis (outcome, control types, timepoint window), pools them
+and reports a cell with too few studies as ``"not estimable (k = 1)"`` instead
+of failing. Nothing here reads or writes files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from trialmeta.errors import TrialmetaError
+from trialmeta.stats.pooling import pool
+from trialmeta.stats.results import PooledResult, to_jsonable
+
+__all__ = [
+    "AnalysisResult",
+    "AnalysisSpec",
+    "Model",
+    "run_analysis",
+    "select_effects",
+    "slug",
+    "status_text",
+]
+
+
+class _DeepDict:
+    def to_dict(self) -> dict[str, object]:
+        """Field name → JSON-safe value, nested results included."""
+        return to_jsonable(asdict(self))  # type: ignore[call-overload, return-value]
+
+
+def slug(text: object) -> str:
+    """Lower-case ``[a-z0-9_]`` version of ``text`` for ids and file names."""
+    s = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+    return s or "na"
+
+
+@dataclass(frozen=True)
+class Model:
+    """Estimator settings shared by every analysis (metafor names)."""
+
+    method: str = "REML"
+    test: str = "knha"
+    level: float = 0.95
+    min_k: int = 2
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """What one analysis pools.
+
+    ``control_types`` are the values of the effect rows' ``comparison`` column
+    that this comparison includes; rows with ``tp_min <= timepoint_weeks <=
+    tp_max`` are eligible and, per study, the timepoint closest to ``tp_target``
+    is kept (the earlier one on ties). ``subgroup`` is ``"all"`` or
+    ``"variable=level"``.
+    """
+
+    analysis_id: str
+    outcome_id: str
+    outcome: str
+    comparison: str
+    control_types: tuple[str, ...]
+    tp_min: float
+    tp_max: float
+    tp_target: float
+    measure: str = "MD"
+    subgroup: str = "all"
+
+
+@dataclass(frozen=True)
+class AnalysisResult(_DeepDict):
+    """The rows one analysis used and, when estimable, its pooled fit."""
+
+    analysis_id: str
+    outcome_id: str
+    outcome: str
+    comparison: str
+    subgroup: str
+    k: int
+    n_participants: int
+    status: str
+    study_ids: tuple[str, ...]
+    weights_percent: tuple[float, ...]
+    pooled: PooledResult | None = None
+    flags: tuple[str, ...] = field(default=())
+
+
+def status_text(k: int, min_k: int, error: str | None = None) -> str:
+    """``"pooled"``, ``"not estimable (k = 1)"`` or ``"not estimable (<error>)"``."""
+    if error:
+        return f"not estimable ({error})"
+    if k < min_k:
+        return f"not estimable (k = {k})"
+    return "pooled"
+
+
+ARM_KEY_COLUMNS: tuple[str, ...] = (
+    "contrast_id", "comparison_id", "arm_id_1", "arm_id_2", "arm_1", "arm_2",
+)  # fmt: skip
+
+
+def _unit_columns(rows: pd.DataFrame) -> list[str]:
+    return ["study_id", "comparison", *[c for c in ARM_KEY_COLUMNS if c in rows.columns]]
+
+
+def select_effects(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
+    """Rows of ``spec``: one per study comparison, finite ``yi``/``vi > 0``, sorted.
+
+    Rows from :func:`trialmeta.comparisons.build_comparisons` carry ``outcome_id``
+    and the config's comparison id (window and multi-arm splitting already done
+    there); they are matched on those. Rows without ``outcome_id`` are matched on
+    ``outcome``, ``comparison`` ∈ ``control_types`` and the timepoint window. A
+    unit is (study_id, comparison, arm ids when present), so a multi-arm trial can
+    contribute two disjoint comparisons; per unit the timepoint closest to
+    ``tp_target`` is kept. ``row_id`` labels a unit: the study id, with the arms
+    (or comparison) appended when a study has several units.
+    """
+    if rows.empty:
+        return rows.assign(row_id=pd.Series(dtype=str))
+    tp = pd.to_numeric(rows["timepoint_weeks"], errors="coerce")
+    if "outcome_id" in rows.columns:
+        keep = (rows["outcome_id"].astype(str) == spec.outcome_id) & (
+            rows["comparison"].astype(str) == spec.comparison
+        )
+    else:
+        keep = (
+            (rows["outcome"].astype(str) == spec.outcome)
+            & rows["comparison"].astype(str).isin(spec.control_types)
+            & (tp >= spec.tp_min)
+            & (tp <= spec.tp_max)
+        )
+    sel = rows.loc[keep].copy()
+    sel["yi"] = pd.to_numeric(sel["yi"], errors="coerce")
+    sel["vi"] = pd.to_numeric(sel["vi"], errors="coerce")
+    sel = sel.loc[np.isfinite(sel["yi"]) & np.isfinite(sel["vi"]) & (sel["vi"] > 0)].copy()
+    if sel.empty:
+        return sel.assign(row_id=pd.Series(dtype=str))
+    units = _unit_columns(sel)
+    sel["_tp"] = pd.to_numeric(sel["timepoint_weeks"], errors="coerce")
+    sel["_dist"] = (sel["_tp"] - spec.tp_target).abs()
+    for c in units:
+        sel[c] = sel[c].astype(str)
+    sel = sel.sort_values([*units, "_dist", "_tp"], kind="mergesort", na_position="last")
+    sel = sel.drop_duplicates(units, keep="first").drop(columns=["_dist", "_tp"])
+    counts = sel["study_id"].value_counts()
+    arms = [c for c in ("arm_id_1", "arm_id_2") if c in sel.columns]
+
+    def label(rec: pd.Series) -> str:
+        if counts[rec["study_id"]] == 1:
+            return str(rec["study_id"])
+        if len(arms) == 2:
+            return f"{rec['study_id']} ({rec[arms[0]]} vs {rec[arms[1]]})"
+        return f"{rec['study_id']} ({', '.join(str(rec[c]) for c in units[1:])})"
+
+    sel["row_id"] = sel.apply(label, axis=1)
+    return sel.sort_values("row_id", kind="mergesort").reset_index(drop=True)
+
+
+def _n_total(rows: pd.DataFrame) -> int:
+    total = 0
+    for col in ("n1", "n2"):
+        if col in rows.columns:
+            vals = pd.to_numeric(rows[col], errors="coerce").fillna(0)
+            total += int(vals.sum())
+    return total
+
+
+def run_analysis(
+    rows: pd.DataFrame,
+    spec: AnalysisSpec,
+    model: Model,
+    study_subset: Sequence[str] | None = None,
+    method: str | None = None,
+    test: str | None = None,
+) -> AnalysisResult:
+    """Select, then pool with ``model`` (or the ``method``/``test`` given).
+
+    ``study_subset`` restricts the selected rows to those row ids (used for
+    subgroups and sensitivity analyses). A cell with ``k < model.min_k`` or an
+    input the core rejects is returned with ``pooled=None`` and a status
+    sentence; it never raises.
+    """
+    sel = select_effects(rows, spec)
+    if study_subset is not None and not sel.empty:
+        sel = sel.loc[sel["row_id"].isin(list(study_subset))].reset_index(drop=True)
+    k = int(len(sel))
+    ids = tuple(str(s) for s in sel["row_id"]) if k else ()
+    n = _n_total(sel) if k else 0
+    base = dict(
+        analysis_id=spec.analysis_id,
+        outcome_id=spec.outcome_id,
+        outcome=spec.outcome,
+        comparison=spec.comparison,
+        subgroup=spec.subgroup,
+        k=k,
+        n_participants=n,
+        study_ids=ids,
+    )
+    if k < model.min_k:
+        weights = (100.0,) if k == 1 else ()
+        return AnalysisResult(
+            **base, status=status_text(k, model.min_k), weights_percent=weights,
+            flags=("k_below_min_k",),
+        )  # fmt: skip
+    try:
+        fit = pool(
+            sel["yi"].to_numpy(float),
+            sel["vi"].to_numpy(float),
+            method=method or model.method,
+            test=test or model.test,
+            level=model.level,
+        )
+    except TrialmetaError as err:  # reported, never a crash
+        msg = str(err).splitlines()[0]
+        return AnalysisResult(
+            **base, status=status_text(k, model.min_k, msg), weights_percent=(),
+            flags=("pooling_failed",),
+        )  # fmt: skip
+    return AnalysisResult(
+        **base,
+        status="pooled",
+        weights_percent=tuple(float(w) for w in fit.weights_percent),
+        pooled=fit,
+        flags=tuple(fit.flags),
+    )
+
+
+def effect_table(
+    rows: pd.DataFrame, spec: AnalysisSpec, result: AnalysisResult
+) -> list[dict[str, object]]:
+    """Per-study rows of ``result`` (in its order) with ``weight_percent``.
+
+    ``weight_percent`` is NaN when the cell was not pooled.
+    """
+    if not result.study_ids:
+        return []
+    sel = select_effects(rows, spec)
+    by_id = {str(r["row_id"]): r for r in sel.to_dict(orient="records")}
+    out = []
+    for i, rid in enumerate(result.study_ids):
+        rec = dict(by_id[rid])
+        w = result.weights_percent[i] if i < len(result.weights_percent) else math.nan
+        rec["weight_percent"] = w if result.pooled is not None else math.nan
+        rec["analysis_id"] = result.analysis_id
+        out.append(rec)
+    return out
+
+
+def spec_from_config(
+    outcome_cfg: Mapping[str, object], comparison_cfg: Mapping[str, object], measure: str
+) -> AnalysisSpec:
+    """Build the main :class:`AnalysisSpec` of one outcome × comparison."""
+    tp: Mapping[str, float] = outcome_cfg["timepoint_weeks"]  # type: ignore[assignment]
+    lo, hi = float(tp["min"]), float(tp["max"])
+    target = float(tp.get("target", hi))
+    oid, cid = str(outcome_cfg["id"]), str(comparison_cfg["id"])
+    return AnalysisSpec(
+        analysis_id=f"{oid}__{cid}",
+        outcome_id=oid,
+        outcome=str(outcome_cfg["outcome"]),
+        comparison=cid,
+        control_types=tuple(str(c) for c in comparison_cfg["control_types"]),  # type: ignore[union-attr]
+        tp_min=lo,
+        tp_max=hi,
+        tp_target=target,
+        measure=measure,
+    )

@@ -1,0 +1,159 @@
+"""Small-study effects: Egger's regression test, Begg's rank test, trim-and-fill.
+
+These tests have low power with few studies; the Cochrane Handbook
+(section 13.3.5.4) advises against them when k < 10. They still compute for
+k ≥ 3 but carry the ``k_lt_10`` flag, which the report turns into a sentence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from trialmeta import flags as fl
+from trialmeta._checks import METHODS, check_choice, yi_vi
+from trialmeta.errors import InputError
+from trialmeta.stats._kendall import kendall_test
+from trialmeta.stats.pooling import pool
+from trialmeta.stats.results import BeggResult, EggerResult, TrimFillResult
+from trialmeta.stats.tau2 import estimate_tau2
+
+__all__ = ["egger_test", "begg_test", "trim_and_fill"]
+
+
+def _need(k: int, minimum: int, what: str) -> None:
+    if k < minimum:
+        raise InputError("yi", f"{k} studies", f"at least {minimum} studies for {what}")
+
+
+def _small_k(k: int) -> tuple[str, ...]:
+    return (fl.K_LT_10,) if k < 10 else ()
+
+
+def egger_test(yi: object, vi: object, level: float = 0.95) -> EggerResult:
+    """Egger's test as metafor ``regtest(model="lm", predictor="sei")``.
+
+    Weighted least squares of ``yᵢ = b₀ + b₁·√vᵢ`` with weights ``1/vᵢ``; the
+    test of ``b₁ = 0`` uses t with ``k - 2`` df and the residual scale
+    (Egger, Davey Smith, Schneider & Minder 1997; Sterne & Egger 2005).
+    ``b₀`` is the limit estimate as ``√vᵢ → 0``.
+    """
+    y, v = yi_vi(yi, vi)
+    k = len(y)
+    _need(k, 3, "Egger's test")
+    X = np.column_stack([np.ones(k), np.sqrt(v)])
+    w = 1.0 / v
+    WX = X * w[:, None]
+    xtwx_inv = np.linalg.inv(X.T @ WX)
+    b = xtwx_inv @ (WX.T @ y)
+    df = k - 2
+    rss = float(np.sum(w * (y - X @ b) ** 2))
+    flags = _small_k(k)
+    if rss <= np.finfo(float).eps * max(1.0, float(np.sum(w * y**2))):
+        # Exact fit (e.g. identical estimates): the t statistic is 0/0. metafor prints
+        # whatever rounding noise gives; we report NaN and say why.
+        rss = float("nan")
+        flags += (fl.EGGER_EXACT_FIT,)
+    sigma2 = rss / df
+    se = np.sqrt(np.diag(xtwx_inv) * sigma2)
+    tcrit = float(stats.t.isf((1.0 - level) / 2, df))
+    stat = float(b[1] / se[1])
+    return EggerResult(
+        k=k, bias=float(b[1]), bias_se=float(se[1]), stat=stat, df=df,
+        pval=float(2 * stats.t.sf(abs(stat), df)), limit_estimate=float(b[0]),
+        limit_ci_lb=float(b[0] - tcrit * se[0]), limit_ci_ub=float(b[0] + tcrit * se[0]),
+        flags=flags,
+    )  # fmt: skip
+
+
+def begg_test(yi: object, vi: object) -> BeggResult:
+    """Begg & Mazumdar (1994) rank correlation test, as metafor ``ranktest``.
+
+    Kendall's τ between the standardised deviates
+    ``(yᵢ - μ̂_FE)/sqrt(vᵢ - 1/Σw)`` and the variances ``vᵢ``. The p-value is
+    exact when there are no ties (as R's ``cor.test(exact=TRUE)``), otherwise
+    the tie-corrected normal approximation.
+    """
+    y, v = yi_vi(yi, vi)
+    k = len(y)
+    _need(k, 3, "Begg's test")
+    w = 1.0 / v
+    theta = float(np.sum(w * y) / np.sum(w))
+    ystar = (y - theta) / np.sqrt(v - 1.0 / np.sum(w))
+    tau, pval, exact = kendall_test(ystar, v)
+    return BeggResult(k=k, tau=tau, pval=pval, exact=exact, flags=_small_k(k))
+
+
+def _rank_first(x: np.ndarray) -> np.ndarray:
+    """R's ``rank(x, ties.method="first")``: 1-based, ties by position."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x), dtype=float)
+    ranks[order] = np.arange(1, len(x) + 1)
+    return ranks
+
+
+def trim_and_fill(
+    yi: object, vi: object, method: str = "REML", side: str | None = None, maxiter: int = 100
+) -> TrimFillResult:
+    """Duval & Tweedie (2000) trim-and-fill with the L0 estimator, as metafor
+    ``trimfill(rma(yi, vi, method=method))``.
+
+    The side is estimated, as metafor does, from the sign of the slope of
+    ``√vᵢ`` in a meta-regression fitted with ``method``: a negative slope means
+    studies are missing on the right. Iteratively,
+    ``L0 = (4 Sᵣ - k(k+1)) / (2k - 1)`` where ``Sᵣ`` is the sum of the positive
+    signed ranks of ``|yᵢ - μ̂|`` after trimming the ``L0`` most extreme studies;
+    the filled studies mirror the trimmed ones about ``μ̂``. The filled model is
+    refitted with ``method`` and a z test.
+    """
+    y, v = yi_vi(yi, vi)
+    check_choice("method", method, METHODS)
+    k = len(y)
+    _need(k, 3, "trim-and-fill")
+    if side is None:
+        X = np.column_stack([np.ones(k), np.sqrt(v)])
+        t2 = estimate_tau2(y, v, X, method).tau2
+        w = 1.0 / (v + t2)
+        WX = X * w[:, None]
+        slope = np.linalg.solve(X.T @ WX, WX.T @ y)[1]
+        side = "right" if slope < 0 else "left"
+    else:
+        side = check_choice("side", side, ("left", "right"))
+    ys = -y if side == "right" else y.copy()
+    order = np.argsort(ys, kind="stable")
+    ys, vs = ys[order], v[order]
+    k0, k0_prev, it = 0, -1, 0
+    se_k0 = float("nan")
+    beta = 0.0
+    while k0 != k0_prev:
+        k0_prev = k0
+        it += 1
+        if it > maxiter:  # pragma: no cover - metafor raises here too
+            raise InputError("maxiter", maxiter, "more iterations for trim-and-fill")
+        beta = pool(ys[: k - k0], vs[: k - k0], method=method).estimate
+        centred = ys - beta
+        # Rounding noise around identical estimates must rank as ties at zero (exact
+        # arithmetic gives 0); otherwise L0 oscillates, as metafor's does on such data.
+        centred[np.abs(centred) <= 1e-12 * max(1.0, float(np.max(np.abs(ys))))] = 0.0
+        signed = np.sign(centred) * _rank_first(np.abs(centred))
+        sr = float(np.sum(signed[signed > 0]))
+        l0 = (4 * sr - k * (k + 1)) / (2 * k - 1)
+        var_sr = (
+            k * (k + 1) * (2 * k + 1) + 10 * l0**3 + 27 * l0**2 + 17 * l0
+            - 18 * k * l0**2 - 18 * k * l0 + 6 * k**2 * l0
+        ) / 24.0  # fmt: skip
+        se_k0 = max(0.0, 4 * np.sqrt(var_sr) / (2 * k - 1)) if var_sr >= 0 else float("nan")
+        k0 = int(max(0.0, np.round(l0)))  # R's round(): halves to even, as numpy
+    if k0 > 0:
+        mirrored = 2 * beta - ys[k - k0 :]
+        fill_y = -mirrored if side == "right" else mirrored
+        fill_v = vs[k - k0 :]
+        res = pool(np.concatenate([y, fill_y]), np.concatenate([v, fill_v]), method=method)
+    else:
+        fill_y, fill_v = np.empty(0), np.empty(0)
+        res = pool(y, v, method=method)
+    return TrimFillResult(
+        k=k, k0=k0, se_k0=float(se_k0), side=side, method=method, estimate=res.estimate,
+        se=res.se, ci_lb=res.ci_lb, ci_ub=res.ci_ub, pval=res.pval, tau2=res.tau2,
+        filled_yi=fill_y, filled_vi=fill_v, flags=_small_k(k),
+    )  # fmt: skip

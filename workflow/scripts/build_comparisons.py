@@ -1,0 +1,22 @@
+"""Snakemake adapter: one effect row per study × comparison × outcome × timepoint.
+
+Writes results/comparisons.csv (the effect rows with their derivations), the
+accounting table (what was identified and why a comparison cannot be pooled) and
+the data-quality warnings.
+"""
+
+import sys
+
+smk = snakemake  # noqa: F821  (injected by Snakemake)
+sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+
+from trialmeta.data.validate import read_sheets  # noqa: E402
+from trialmeta.effects.comparisons import build_comparisons  # noqa: E402
+from trialmeta.io.safe_csv import write_csv  # noqa: E402
+from trialmeta.report.tables import records_and_columns  # noqa: E402
+
+cset = build_comparisons(read_sheets(smk.config["data_dir"]), outcomes=smk.params.outcomes,
+                         comparisons=smk.params.comparisons, measure=smk.params.measure)
+for name, table in (("effects", cset.effects), ("accounting", cset.accounting)):
+    write_csv(smk.output[name], *records_and_columns(table))
+write_csv(smk.output.warnings, *records_and_columns(cset.warnings_table))

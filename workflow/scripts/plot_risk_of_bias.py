@@ -1,0 +1,11 @@
+"""Snakemake adapter: risk-of-bias traffic-light and summary plots → results/figures/."""
+
+import sys
+
+smk = snakemake  # noqa: F821  (injected by Snakemake)
+sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+
+from trialmeta.plots.rob_figures import draw_rob_figures  # noqa: E402
+
+draw_rob_figures(smk.input.rob[0] if smk.input.rob else None, smk.input.effects,
+                 smk.output[0], float(smk.params.pedro_low_below))

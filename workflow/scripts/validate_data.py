@@ -1,0 +1,33 @@
+"""Snakemake adapter: validate the extraction sheets (first rule of the DAG).
+
+On failure every earlier result is removed (logs and benchmarks are kept), so no
+stale table or report can be mistaken for a result of the invalid data.
+"""
+
+import sys
+
+smk = snakemake  # noqa: F821  (injected by Snakemake)
+sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+
+from pathlib import Path  # noqa: E402
+
+from trialmeta.data.validate import validate_path  # noqa: E402
+from trialmeta.io.jsonio import write_json  # noqa: E402
+from trialmeta.io.provenance import remove_stale_results, sha256_file  # noqa: E402
+
+data_dir = smk.config["data_dir"]
+report = validate_path(data_dir)
+if not report.ok:
+    print("\n".join(report.problems), file=sys.stderr)
+    removed = remove_stale_results("results")
+    print(f"{len(report.problems)} problem(s) in {data_dir}; no results written; "
+          f"removed stale results: {', '.join(removed) or 'none'}", file=sys.stderr)
+    sys.exit(1)
+
+write_json(smk.output[0], {
+    "status": "valid",
+    "data_dir": str(data_dir),
+    "sheets": [{"file": Path(p).name, "sha256": sha256_file(p)} for p in sorted(smk.input.sheets)],
+    "summary": report.summary,
+    "warnings": sorted(str(w) for w in report.warnings),
+})
