@@ -122,7 +122,7 @@ def test_shipped_data_passes_and_counts(capsys):
     rc = main([str(DATA)])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert "OK: 23 studies" in out
+    assert "OK: 24 studies" in out
     assert re.search(r"Comparisons: \d+ identified, \d+ poolable", out)
     # the caveats of the shipped data reach the output as warnings naming the study
     assert "warning: Sokunbi_NJMR:" in out and "below 2% of the 0-10 scale range" in out
@@ -163,7 +163,7 @@ def test_workbook_with_same_tabs_loads(tmp_path):
     book.save(tmp_path / "data.xlsx")
     report = validate_path(tmp_path / "data.xlsx")
     assert report.ok, report.problems[:5]
-    assert report.summary["studies"] == 23
+    assert report.summary["studies"] == 24
     raw, problems = load_raw_sheets(tmp_path / "data.xlsx")
     assert not problems and raw["arms"].label == "data.xlsx[arms]"
 
@@ -172,3 +172,21 @@ def test_json_output(capsys):
     assert main([str(DATA), "--json"]) == 0
     out = capsys.readouterr().out
     assert '"ok": true' in out and '"poolable"' in out
+
+
+def test_acupuncture_delivery_checked_against_cointervention(tmp_path):
+    # add_on exactly when the acupuncture arm has a cointervention (issue 8, section 2)
+    src = read_sheets(DATA)
+    arms = pd.read_csv(DATA / "arms.csv", dtype=str, keep_default_na=False)
+    studies = pd.read_csv(DATA / "studies.csv", dtype=str, keep_default_na=False)
+    zar = arms["study_id"] == "Zaringhalam2010"
+    arms.loc[zar & (arms["arm_id"] == "BAAC"), "acupuncture_delivery"] = "standalone"
+    arms.loc[zar & (arms["arm_id"] == "C"), "acupuncture_delivery"] = "add_on"
+    arms.to_csv(tmp_path / "arms.csv", index=False)
+    studies.to_csv(tmp_path / "studies.csv", index=False)
+    report = validate_path(tmp_path)
+    assert not report.ok
+    assert any(":acupuncture_delivery: standalone but the arm has a cointervention" in p
+               for p in report.problems)
+    assert any(":acupuncture_delivery: set on a no_treatment arm" in p for p in report.problems)
+    assert len(src["arms"]) == len(arms)

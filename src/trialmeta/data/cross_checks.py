@@ -12,15 +12,12 @@ import math
 
 import pandas as pd
 
+from trialmeta.data.risk_of_bias import TOOL_DOMAINS, TOOL_JUDGEMENTS
+
 __all__ = ["ARM_KEY", "cross_checks", "show"]
 
-_ROB_JUDGEMENTS = {"RoB2": ("low", "some_concerns", "high"), "RoB1": ("low", "unclear", "high"),
-                   "PEDro": ("yes", "no")}
-_ROB_DOMAINS = {"RoB2": ("D1", "D2", "D3", "D4", "D5", "overall"),
-                "PEDro": ("eligibility_criteria", "random_allocation", "concealed_allocation",
-                          "baseline_comparability", "blind_subjects", "blind_therapists",
-                          "blind_assessors", "adequate_followup", "intention_to_treat",
-                          "between_group_comparisons", "point_estimates_variability")}
+_ROB_JUDGEMENTS = TOOL_JUDGEMENTS
+_ROB_DOMAINS = TOOL_DOMAINS
 ARM_KEY = ("study_id", "arm_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
            "timepoint_label", "measure")
 
@@ -99,6 +96,8 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str]) -> None:
         if not acu and not _blank(r.get("acupuncture_type")) and r["arm_type"] is not None:
             problems.append(f"{label}:{line}:acupuncture_type: set on a {r['arm_type']} arm (got "
                             f"{show(r['acupuncture_type'])}, expected an empty cell)")
+        if "acupuncture_delivery" in arms.attrs.get("present_columns", ()):
+            _check_delivery(r, acu, label, problems)
         if any(r.get(k) is None for k in ("study_id", "arm_id")):
             continue
         key = tuple("" if _blank(r.get(k)) else r.get(k) for k in ARM_KEY)
@@ -115,6 +114,28 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str]) -> None:
                             f"{kinds[akey][1]})")
         elif akey not in kinds and r["arm_type"] is not None:
             kinds[akey] = (r["arm_type"], line)
+
+
+def _check_delivery(r: dict, acu: bool, label: str, problems: list[str]) -> None:
+    """``acupuncture_delivery`` (optional column): set on acupuncture arms only, and
+    ``add_on`` exactly when the arm has a cointervention (A + B vs B)."""
+    line, value, co = r["_row"], r.get("acupuncture_delivery"), r.get("cointervention")
+    if not acu:
+        if not _blank(value) and r["arm_type"] is not None:
+            problems.append(f"{label}:{line}:acupuncture_delivery: set on a {r['arm_type']} arm "
+                            f"(got {show(value)}, expected an empty cell)")
+        return
+    if _blank(value):
+        problems.append(f"{label}:{line}:acupuncture_delivery: missing for an acupuncture arm (got "
+                        "an empty cell, expected add_on or standalone)")
+    elif value == "add_on" and _blank(co):
+        problems.append(f"{label}:{line}:acupuncture_delivery: add_on without a cointervention "
+                        "(got 'add_on', expected standalone, or the treatment it is added to in "
+                        "cointervention)")
+    elif value == "standalone" and not _blank(co):
+        problems.append(f"{label}:{line}:acupuncture_delivery: standalone but the arm has a "
+                        f"cointervention (got 'standalone' with cointervention {show(co)}, "
+                        "expected add_on)")
 
 
 def _check_contrasts(con: pd.DataFrame, arms: pd.DataFrame | None, label: str,

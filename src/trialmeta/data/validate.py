@@ -189,8 +189,10 @@ def _check_sheet(sheet: RawSheet, schema: dict, problems: list[str]) -> pd.DataF
         row["_row"] = line
         records.append(row)
     cols = ["_row", *props]
-    return pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(
+    df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(
         columns=cols)
+    df.attrs["present_columns"] = tuple(n for n in names if n is not None)
+    return df
 
 
 def validate_sheets(

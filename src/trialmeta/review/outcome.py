@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from trialmeta.data.risk_of_bias import PEDRO_NOT_SCORED, rob_lookup
 from trialmeta.errors import TrialmetaError
 from trialmeta.review import robustness
 from trialmeta.review.cell import (
@@ -36,6 +37,7 @@ from trialmeta.stats.results import to_jsonable
 from trialmeta.stats.subgroups import subgroup_difference
 
 __all__ = [
+    "PEDRO_NOT_SCORED",
     "control_lookup",
     "is_secondary",
     "rob_lookup",
@@ -52,43 +54,6 @@ SHAM_KEYWORDS: tuple[tuple[str, str], ...] = (
     ("laser", "sham laser"),
     ("electro", "sham electroacupuncture"),
 )
-
-
-PEDRO_NOT_SCORED = ("eligibility_criteria",)
-_ORDER = {"low": 0, "some_concerns": 1, "unclear": 1, "high": 2}
-
-
-def rob_lookup(rob: pd.DataFrame | None, pedro_low_below: float) -> dict[str, str]:
-    """Study id → ``low | some_concerns | high`` from the long risk-of-bias sheet.
-
-    ``rob`` has ``study_id, tool, domain, judgement``. RoB 2 / RoB 1: the
-    ``overall`` domain when present, else the worst domain (``unclear`` counts as
-    some concerns; Higgins et al. 2011, BMJ 343:d5928). PEDro: the total is the
-    number of ``yes`` items 2-11 (item 1, eligibility, is not scored); a total
-    below ``pedro_low_below`` is high risk, otherwise low. Studies without rows
-    are absent (callers treat them as not assessed).
-    """
-    out: dict[str, str] = {}
-    if rob is None or rob.empty:
-        return out
-    df = rob.assign(
-        tool=rob.get("tool", pd.Series("RoB2", index=rob.index)).astype(str).str.lower(),
-        domain=rob["domain"].astype(str).str.strip().str.lower(),
-        judgement=rob["judgement"].astype(str).str.strip().str.lower().str.replace(" ", "_"),
-    )
-    for (sid, tool), grp in sorted(df.groupby(["study_id", "tool"], sort=True)):
-        if tool == "pedro":
-            items = grp.loc[~grp["domain"].isin(PEDRO_NOT_SCORED)]
-            total = int((items["judgement"] == "yes").sum())
-            out.setdefault(str(sid), "high" if total < pedro_low_below else "low")
-            continue
-        overall = grp.loc[grp["domain"] == "overall", "judgement"]
-        if len(overall):
-            out[str(sid)] = "some_concerns" if overall.iloc[0] == "unclear" else overall.iloc[0]
-        else:
-            worst = max((_ORDER.get(j, 1) for j in grp["judgement"]), default=1)
-            out[str(sid)] = ("low", "some_concerns", "high")[worst]
-    return out
 
 
 def sham_type(intervention: str) -> str:
