@@ -181,7 +181,8 @@ def _from_pedro(sid: str, grp: pd.DataFrame) -> StudyDomains:
     if "D4" in by_dom:
         doms["D4"] = "low" if items.get("blind_assessors") == "yes" else "high"
     blinded = {"yes": True, "no": False}.get(items.get("blind_subjects", ""))
-    basis = {d: "PEDro " + ", ".join(f"{n}={items[n]}" for n in names) for d, names in by_dom.items()}
+    basis = {d: "PEDro " + ", ".join(f"{n}={items[n]}" for n in names)
+             for d, names in by_dom.items()}
     return StudyDomains(sid, "PEDro", doms, basis, blinded)
 
 
