@@ -26,6 +26,9 @@ POOLING_FAILED = "pooling_failed"
 FEWER_THAN_2_SUBGROUPS = "fewer_than_2_subgroups"
 TSA_RIS_NOT_REACHED = "tsa_required_information_size_not_reached"
 TSA_CONVENTIONAL_ONLY = "tsa_conventional_boundary_crossed_not_monitoring"
+TSA_YEAR_MISSING = "tsa_year_missing_ordered_by_sheet_position"
+TSA_CROSSED_EARLIER = "tsa_monitoring_boundary_crossed_earlier_not_at_last_look"
+TSA_FUTILITY = "tsa_futility_boundary_crossed"
 
 FLAG_TEXT: dict[str, str] = {
     K1: "only one study: the pooled estimate is that study, and heterogeneity cannot be estimated",
@@ -57,6 +60,18 @@ FLAG_TEXT: dict[str, str] = {
     TSA_CONVENTIONAL_ONLY: (
         "the cumulative z-curve crossed the conventional 5% threshold but not the trial "
         "sequential monitoring boundary: the result may be a false positive of repeated testing"
+    ),
+    TSA_YEAR_MISSING: (
+        "a trial has no publication year: it enters the trial sequential analysis at its "
+        "position in the studies sheet (after the trial listed before it)"
+    ),
+    TSA_CROSSED_EARLIER: (
+        "the z-curve crossed the trial sequential monitoring boundary at an earlier look but the "
+        "cumulative result is not significant now: no boundary is counted as crossed"
+    ),
+    TSA_FUTILITY: (
+        "the z-curve lies inside the futility boundaries (inner wedge): an effect as large as "
+        "the minimal clinically important difference has become unlikely"
     ),
     EGGER_EXACT_FIT: (
         "the Egger regression fits exactly (e.g. identical estimates), so its test is undefined"

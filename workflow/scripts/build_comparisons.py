@@ -16,7 +16,9 @@ from trialmeta.io.safe_csv import write_csv  # noqa: E402
 from trialmeta.report.tables import records_and_columns  # noqa: E402
 
 cset = build_comparisons(read_sheets(smk.config["data_dir"]), outcomes=smk.params.outcomes,
-                         comparisons=smk.params.comparisons, measure=smk.params.measure)
+                         comparisons=smk.params.comparisons, measure=smk.params.measure,
+                         multiarm=smk.config.get("multi_arm", {}).get("method", "combine"),
+                         data_quality=smk.config.get("data_quality"))
 for name, table in (("effects", cset.effects), ("accounting", cset.accounting)):
     write_csv(smk.output[name], *records_and_columns(table))
 write_csv(smk.output.warnings, *records_and_columns(cset.warnings_table))

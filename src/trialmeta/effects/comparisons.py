@@ -10,39 +10,49 @@ of ``contrasts.csv``, and decides for each pair:
 
 A comparison contrasts acupuncture with a control only when the arms share their background
 treatment (``cointervention`` equal, or the acupuncture arm's cointervention is the control's
-intervention, as in A + B vs B). Shared arms of multi-arm trials are never counted twice
-within one comparison: ``multiarm="split"`` divides the shared arm's n, ``"combine"`` merges
-the arms (Cochrane Handbook 6.5.2.10, 23.3.4). Change and final scores may mix in an MD,
-never in an SMD.
+intervention, as in A + B vs B); against an active control that is an *add-on* comparison,
+otherwise a *head-to-head* one (``active_design``). The timepoint each outcome uses comes
+from the trial's own course (:mod:`trialmeta.effects.timepoints`); the trial is the unit of
+analysis (:mod:`trialmeta.effects.multiarm`: multi-arm trials combined by default, or the
+shared arm split). A comparison with ``members`` shows other comparisons' rows side by side,
+unchanged. Change and final scores may mix in an MD, never in an SMD.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from trialmeta.effects.conversions import combine_groups
+from trialmeta.effects.data_quality import FLAG_COLUMNS, flag_effects, rules_from_config
 from trialmeta.effects.harmonise import plausibility_warnings
-from trialmeta.effects.pairing import _blank, _candidates, _evaluate, _recompute
+from trialmeta.effects.multiarm import MULTIARM_METHODS, resolve_multiarm
+from trialmeta.effects.pairing import _blank, _candidates, _evaluate
+from trialmeta.effects.timepoints import Placement, place, rule_from_config
 from trialmeta.errors import InputError
 
 __all__ = ["ComparisonSet", "build_comparisons", "reason_code"]
 
 CONTROL_TYPES = ("sham", "usual_care", "no_treatment", "active", "waitlist")
+#: Booleans beside the human-readable ``derivation``: which numbers were not read as printed.
+DERIVED_FLAGS = ("m1_derived", "sd1_derived", "m2_derived", "sd2_derived", "se_derived",
+                 "n1_split", "n2_split", "arms_combined", "scale_inferred")
 EFFECT_COLUMNS = [
     "study_id", "comparison", "control_type", "acupuncture_type", "population", "outcome",
     "outcome_id", "timepoint_weeks", "timepoint_label", "measure", "instrument",
     "instrument_detail", "arm_id_1", "arm_id_2", "n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi",
     "effect_measure", "source_kind", "derivation", "multiarm", "verification", "n_sessions",
-    "treatment_weeks", "year", "notes",
+    "treatment_weeks", "year", "notes", "active_design", "member", "weeks_after_treatment",
+    "timepoint_rule", "timepoint_fallback", *DERIVED_FLAGS, *FLAG_COLUMNS,
 ]
 ACCOUNT_COLUMNS = [
     "study_id", "comparison", "control_type", "outcome", "outcome_id", "instrument",
     "instrument_detail", "timepoint_weeks", "timepoint_label", "measure", "arm_id_1", "arm_id_2",
-    "status", "reason_code", "reason", "source_kind", "multiarm",
+    "status", "reason_code", "reason", "source_kind", "multiarm", "active_design", "member",
+    "weeks_after_treatment", "timepoint_rule", "timepoint_fallback",
 ]
 #: Short reason categories for the flow table, first match wins (substring of the reason).
 REASON_CODES = (
@@ -61,7 +71,12 @@ REASON_CODES = (
     ("combined into", "merged into a combined comparison"),
     ("timepoint not reported", "timepoint not reported in weeks"),
     ("outside every window", "timepoint outside the windows"),
-    ("closer to the window target", "another timepoint used"),
+    ("is outside the absolute window", "timepoint outside the windows"),
+    ("another timepoint of the same arms is used", "another timepoint used"),
+    ("never used as end of treatment", "after the course (not end of treatment)"),
+    ("not end of treatment", "not at the end of the course"),
+    ("not follow-up", "end of treatment, not follow-up"),
+    ("band", "outside the follow-up band"),
     ("already informed", "same arms already informed"),
     ("does not mix", "score type differs (SMD)"),
     ("in no configured", "control type not analysed"),
@@ -89,25 +104,46 @@ class ComparisonSet:
     counts: dict[str, object] = field(default_factory=dict)
 
 
-def _windows(c: dict, outcomes: list[dict] | None) -> tuple[list[tuple[str, float]], str]:
-    """(outcome_id, distance to target) per matching window, or the reason for none."""
+def _windows(c: dict, outcomes: list[dict] | None) -> tuple[list[tuple[str, Placement]], str]:
+    """(outcome_id, placement) per outcome this assessment can answer, or why none."""
     outcome = c["base"]["outcome"]
     if outcomes is None:
-        return [(outcome, 0.0)], ""
-    mine = [o for o in outcomes if o["outcome"] == outcome]
+        return [(outcome, Placement(True, (0.0,), "every timepoint (no windows)"))], ""
+    mine = [o for o in outcomes if outcome in _outcome_codes(o)]
     if not mine:
         return [], f"outcome {outcome} is not analysed"
-    tp = c["base"].get("timepoint_weeks")
-    if _blank(tp):
-        return [], "timepoint not reported in weeks; cannot be placed in a window"
-    hits = []
+    hits, why = [], []
     for o in mine:
-        w = o["timepoint_weeks"]
-        if w["min"] <= tp <= w["max"]:
-            hits.append((o["id"], abs(tp - w.get("target", w["max"]))))
-    if not hits:
-        return [], f"week {tp:g} is outside every window of outcome {outcome}"
-    return hits, ""
+        pl = place(c["base"].get("timepoint_weeks"), c["base"].get("timepoint_label"),
+                   c["acu_meta"].get("treatment_weeks"), rule_from_config(o))
+        if pl.eligible:
+            hits.append((str(o["id"]), pl))
+        elif pl.reason not in why:
+            why.append(pl.reason)
+    return hits, "" if hits else "; ".join(why)
+
+
+def _outcome_codes(o: dict) -> tuple[str, ...]:
+    codes = o["outcome"]
+    return tuple(codes) if isinstance(codes, (list, tuple)) else (str(codes),)
+
+
+def active_design(acu_meta: dict, ctl_meta: dict) -> str:
+    """``add_on`` (acupuncture + X vs X), ``head_to_head`` (acupuncture vs X) for an active
+    control, else ``""``. Read from ``acupuncture_delivery`` (else from ``cointervention``)."""
+    if ctl_meta.get("arm_type") != "active":
+        return ""
+    delivery = acu_meta.get("acupuncture_delivery")
+    if _blank(delivery):
+        delivery = "standalone" if _blank(acu_meta.get("cointervention")) else "add_on"
+    return "add_on" if delivery == "add_on" else "head_to_head"
+
+
+def _in_group(c: dict, g: dict) -> bool:
+    if g.get("members") or c["ctl_meta"]["arm_type"] not in g["control_types"]:
+        return False
+    want = g.get("active_design")
+    return not want or c["design"] in ("", want)
 
 
 def _row_common(c: dict, studies: dict) -> dict:
@@ -122,7 +158,8 @@ def _row_common(c: dict, studies: dict) -> dict:
             "verification": (c["contrast"] or c["acu"] or {}).get("verification")
             or st.get("verification"),
             "n_sessions": a.get("n_sessions"), "treatment_weeks": a.get("treatment_weeks"),
-            "year": st.get("year"), "notes": _row_notes(c)}
+            "year": st.get("year"), "notes": _row_notes(c), "active_design": c["design"],
+            "member": ""}
 
 
 def _row_notes(c: dict) -> str:
@@ -136,77 +173,14 @@ def _row_notes(c: dict) -> str:
     return " | ".join(parts)
 
 
-def _resolve_multiarm(rows: list[dict], mode: str, measure: str) -> None:
-    """Rows of one study in one outcome x comparison: stop any arm being counted twice."""
-    live = [r for r in rows if r["status"] == "poolable"]
-    if len(live) < 2:
-        return
-    used = {a for r in live if r["effect"]["source_kind"] == "arms"
-            for a in (r["arm_id_1"], r["arm_id_2"])}
-    for r in live:
-        if r["effect"]["source_kind"] != "contrast":
-            continue
-        arms_here = {r["arm_id_1"], r["arm_id_2"]}
-        if arms_here & used:
-            shared = ", ".join(sorted(arms_here & used))
-            r.update(status="excluded", reason=f"shares {shared} with another comparison of "
-                     "this trial; contrast-only data cannot be split or combined")
-            continue
-        used |= arms_here
-    arm_level = [r for r in live if r["status"] == "poolable"]
-    if len(arm_level) < 2:
-        return
-    uses: dict[str, int] = {}
-    for r in arm_level:
-        for arm in (r["arm_id_1"], r["arm_id_2"]):
-            uses[arm] = uses.get(arm, 0) + 1
-    if not any(v > 1 for v in uses.values()):
-        return
-    if mode == "split":
-        for r in arm_level:
-            e, notes = r["effect"], []
-            for side, arm in (("1", r["arm_id_1"]), ("2", r["arm_id_2"])):
-                if uses[arm] > 1:
-                    notes.append(f"{arm} n {e['n' + side]:g} split {uses[arm]} ways")
-                    e["n" + side] = e["n" + side] / uses[arm]
-            r["multiarm"] = "split: " + "; ".join(notes) if notes else ""
-            try:
-                _recompute(e, measure)
-            except InputError as exc:
-                r.update(status="excluded", reason=f"arm statistics not usable after the split "
-                         f"({exc})")
-        return
-    first, groups = arm_level[0], {"1": {}, "2": {}}
-    for r in arm_level:
-        e = r["effect"]
-        for side in ("1", "2"):
-            groups[side][r[f"arm_id_{side}"]] = (e["n" + side], e["m" + side], e["sd" + side])
-    e = first["effect"]
-    for side, arms in groups.items():
-        (n, m, sd), *rest = arms.values()
-        for n2, m2, sd2 in rest:
-            n, m, sd = combine_groups(n, m, sd, n2, m2, sd2)
-        e.update({"n" + side: n, "m" + side: m, "sd" + side: sd})
-    try:
-        _recompute(e, measure)
-    except InputError as exc:  # pragma: no cover - merged groups only grow
-        first.update(status="excluded", reason=f"arm statistics not usable ({exc})")
-    first["arm_id_1"] = "+".join(groups["1"])
-    first["arm_id_2"] = "+".join(groups["2"])
-    first["control_type"] = "+".join(sorted({r["control_type"] for r in arm_level}))
-    first["multiarm"] = "combine: arms merged (Handbook 6.5.2.10)"
-    for r in arm_level[1:]:
-        r.update(status="excluded", reason=f"combined into {first['arm_id_1']} vs "
-                 f"{first['arm_id_2']} (multi-arm combine)", multiarm="combine")
-
-
 def build_comparisons(
     sheets: dict[str, pd.DataFrame] | str | Path,
     *,
     outcomes: list[dict] | None = None,
     comparisons: list[dict] | None = None,
     measure: str = "MD",
-    multiarm: str = "split",
+    multiarm: str = "combine",
+    data_quality: Mapping[str, object] | None = None,
 ) -> ComparisonSet:
     """Decide which comparisons can be pooled and build their effect rows.
 
@@ -215,22 +189,29 @@ def build_comparisons(
     sheets
         Typed tables from :func:`trialmeta.validate.read_sheets`, or a path to read.
     outcomes
-        Outcome windows as in ``config.yaml`` (``id``, ``outcome``,
-        ``timepoint_weeks: {min, max, target}``). Per trial and window the timepoint
-        closest to ``target`` (default ``max``) is used, the earlier one on ties. ``None``:
-        every outcome and timepoint is its own analysis (``outcome_id = outcome``).
+        Outcomes as in ``config.yaml`` (``id``, ``outcome`` (a code or a list of codes),
+        ``timepoint: {anchor, tolerance_weeks, band}`` and the absolute window
+        ``timepoint_weeks: {min, max, target}``); :mod:`trialmeta.effects.timepoints`
+        places each assessment. ``None``: every outcome and timepoint is its own analysis
+        (``outcome_id = outcome``).
     comparisons
-        As in ``config.yaml`` (``id``, ``control_types``). ``None``: one comparison per
-        control type. Shared arms are resolved within each comparison.
+        As in ``config.yaml``: ``id``, ``control_types``, optionally ``active_design``
+        (``add_on`` | ``head_to_head``, for active controls) or ``members`` (ids of other
+        comparisons whose rows this one shows side by side, unchanged). ``None``: one
+        comparison per control type.
     measure
         ``"MD"`` (harmonised 0-100 scale, negative favours acupuncture) or ``"SMD"``.
     multiarm
-        ``"split"`` the shared arm's n, or ``"combine"`` the arms (Handbook 6.5.2.10).
+        ``"combine"`` the arms of a multi-arm trial (default) or ``"split"`` the shared
+        arm's n (:mod:`trialmeta.effects.multiarm`).
+    data_quality
+        The config's ``data_quality`` rules (None: defaults), evaluated per effect row into
+        the flag columns of :mod:`trialmeta.effects.data_quality`.
     """
     if measure not in ("MD", "SMD"):
         raise InputError("measure", measure, "MD or SMD")
-    if multiarm not in ("split", "combine"):
-        raise InputError("multiarm", multiarm, "split or combine")
+    if multiarm not in MULTIARM_METHODS:
+        raise InputError("multiarm", multiarm, "combine or split")
     if not isinstance(sheets, dict):
         from trialmeta.data.validate import read_sheets
 
@@ -238,34 +219,66 @@ def build_comparisons(
     arms, con = sheets["arms"], sheets.get("contrasts")
     studies = {r["study_id"]: r for r in sheets["studies"].to_dict("records")}
     groups = comparisons or [{"id": t, "control_types": [t]} for t in CONTROL_TYPES]
-    cands = _candidates(arms, con)
     rows: list[dict] = []
-    for c in cands:
+    for c in _candidates(arms, con):
         _evaluate(c, measure)
-        hits, why = _windows(c, outcomes)
-        for g in groups:
-            if c["ctl_meta"]["arm_type"] not in g["control_types"]:
-                continue
-            for oid, dist in hits or [("", math.inf)]:
-                status = "poolable" if c["effect"] is not None and hits else "excluded"
-                rows.append({**_row_common(c, studies), "comparison": g["id"], "outcome_id": oid,
-                             "cand": c["order"], "dist": dist, "status": status,
-                             "reason": c["reason"] or (why if status == "excluded" else ""),
-                             "effect": dict(c["effect"]) if c["effect"] else None,
-                             "multiarm": ""})
-        if not any(c["ctl_meta"]["arm_type"] in g["control_types"] for g in groups):
-            rows.append({**_row_common(c, studies), "comparison": "", "outcome_id": "",
-                         "cand": c["order"], "dist": math.inf, "status": "excluded",
-                         "reason": f"control type {c['ctl_meta']['arm_type']} is in no "
-                         "configured comparison", "effect": None, "multiarm": ""})
+        c["design"] = active_design(c["acu_meta"], c["ctl_meta"])
+        rows.extend(_candidate_rows(c, studies, groups, outcomes))
     windowed = outcomes is not None
     _select(rows, measure, windowed)
     by_group: dict[tuple, list[dict]] = {}
     for r in rows:
         by_group.setdefault(_group_key(r, windowed), []).append(r)
     for grp in by_group.values():
-        _resolve_multiarm(grp, multiarm, measure)
-    return _assemble(rows, arms, measure, multiarm)
+        resolve_multiarm(grp, multiarm, measure)
+    rows.extend(_member_rows(rows, groups))
+    cset = _assemble(rows, arms, measure, multiarm)
+    flagged = flag_effects(cset.effects, arms, rules_from_config(data_quality))
+    return replace(cset, effects=flagged[EFFECT_COLUMNS])
+
+
+def _candidate_rows(c: dict, studies: dict, groups: list[dict],
+                    outcomes: list[dict] | None) -> list[dict]:
+    """The rows of one candidate pair: one per comparison and outcome it can inform."""
+    hits, why = _windows(c, outcomes)
+    out = []
+    for g in (g for g in groups if _in_group(c, g)):
+        for oid, pl in hits or [("", None)]:
+            status = "poolable" if c["effect"] is not None and hits else "excluded"
+            out.append({**_row_common(c, studies), "comparison": g["id"], "outcome_id": oid,
+                        "cand": c["order"], "rank": pl.rank if pl else (math.inf,),
+                        "status": status, "effect": dict(c["effect"]) if c["effect"] else None,
+                        "reason": c["reason"] or (why if status == "excluded" else ""),
+                        "multiarm": "", **_timepoint_columns(pl)})
+    if not out:
+        kind = c["ctl_meta"]["arm_type"] + (f" ({c['design'].replace('_', '-')})"
+                                            if c["design"] else "")
+        out.append({**_row_common(c, studies), "comparison": "", "outcome_id": "",
+                    "cand": c["order"], "rank": (math.inf,), "status": "excluded",
+                    "reason": c["reason"] or f"control type {kind} is in no configured "
+                    "comparison", "effect": None, "multiarm": "", **_timepoint_columns(None)})
+    return out
+
+
+def _timepoint_columns(pl: Placement | None) -> dict[str, object]:
+    if pl is None:
+        return {"weeks_after_treatment": math.nan, "timepoint_rule": "",
+                "timepoint_fallback": False}
+    return {"weeks_after_treatment": pl.weeks_after_treatment, "timepoint_rule": pl.rule,
+            "timepoint_fallback": pl.fallback}
+
+
+def _member_rows(rows: list[dict], groups: list[dict]) -> list[dict]:
+    """Rows of the comparisons that list ``members``: the members' rows, unchanged but for
+    ``comparison`` (and ``member`` naming the source), so a subgroup equals its standalone
+    analysis exactly."""
+    out = []
+    for g in groups:
+        for m in g.get("members") or ():
+            out.extend({**r, "comparison": g["id"], "member": m,
+                        "effect": dict(r["effect"]) if r["effect"] else None}
+                       for r in rows if r["comparison"] == m and not r["member"])
+    return out
 
 
 def _group_key(r: dict, windowed: bool) -> tuple:
@@ -300,12 +313,13 @@ def _select(rows: list[dict], measure: str, windowed: bool) -> None:
             key = (*_group_key(r, windowed), r["arm_id_1"], r["arm_id_2"])
             pairs.setdefault(key, []).append(r)
     for grp in pairs.values():
-        grp.sort(key=lambda r: (r["dist"], _week(r), r["cand"]))
+        grp.sort(key=lambda r: (r["rank"], _week(r), r["cand"]))
         best = grp[0]
         for r in grp[1:]:
             if _week(r) != _week(best) or r["timepoint_label"] != best["timepoint_label"]:
-                why = (f"another timepoint of the same arms is closer to the window target "
-                       f"({best['timepoint_label']})")
+                when = f"week {_week(best):g}" if math.isfinite(_week(best)) else "another week"
+                why = (f"another timepoint of the same arms is used: {when} "
+                       f"({best['timepoint_label']}) by the rule '{best['timepoint_rule']}'")
             else:
                 detail = best["instrument_detail"] or ""
                 why = (f"same arms and timepoint already informed by {best['instrument']} "
@@ -330,8 +344,9 @@ def _assemble(rows: list[dict], arms: pd.DataFrame, measure: str, multiarm: str)
                                    if e.get("skewed") else "")
         effects.append({**{c: r.get(c) for c in EFFECT_COLUMNS}, **{
             k: e[k] for k in ("n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi", "source_kind")},
+            **{k: bool(e.get(k, False)) for k in DERIVED_FLAGS},
             "derivation": deriv, "effect_measure": measure})
-    eff = pd.DataFrame(effects, columns=EFFECT_COLUMNS)
+    eff = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c not in FLAG_COLUMNS])
     acc = pd.DataFrame(account, columns=ACCOUNT_COLUMNS)
     warn = plausibility_warnings(arms)
     cand_key = ["study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",

@@ -15,7 +15,13 @@ import pandas as pd
 
 from trialmeta.effects.conversions import se_from_ci, se_from_p
 from trialmeta.effects.escalc import effect_sizes
-from trialmeta.effects.harmonise import arm_stats, direction_factor, scale_factor, to_harmonised
+from trialmeta.effects.harmonise import (
+    ArmStats,
+    arm_stats,
+    direction_factor,
+    scale_factor,
+    to_harmonised,
+)
 from trialmeta.errors import InputError
 
 ACUPUNCTURE_ARMS = ("acupuncture", "electroacupuncture")
@@ -91,12 +97,19 @@ def _arm_effect(c: dict, measure: str) -> tuple[dict | None, str]:
         ledger += f"; {_scale_note(acu)}"
     out = {"source_kind": "arms", "n1": vals[0][0], "m1": vals[0][1], "sd1": vals[0][2],
            "n2": vals[1][0], "m2": vals[1][1], "sd2": vals[1][2], "derivation": ledger,
-           "skewed": sa.skewed or sc.skewed}
+           "skewed": sa.skewed or sc.skewed, **_derived_flags(sa, "1"), **_derived_flags(sc, "2"),
+           "scale_inferred": any(r.get("scale_basis") == "inferred" for r in (acu, ctl))}
     try:
         _recompute(out, measure)
     except InputError as exc:
         return None, f"arm statistics not usable ({exc})"
     return out, ""
+
+
+def _derived_flags(s: ArmStats, side: str) -> dict[str, bool]:
+    """Which of an arm's numbers were derived rather than read (architecture review 8.5)."""
+    return {f"m{side}_derived": "quantiles" in s.ledger,
+            f"sd{side}_derived": s.ledger != "sd reported"}
 
 
 def _recompute(e: dict, measure: str) -> None:
@@ -136,7 +149,8 @@ def _contrast_effect(c: dict, measure: str) -> tuple[dict | None, str]:
               f"{'; reversed to acupuncture - control' if flip < 0 else ''}; {_scale_note(r)}")
     return {"source_kind": "contrast", "n1": n1, "n2": n2, "m1": np.nan, "sd1": np.nan,
             "m2": np.nan, "sd2": np.nan, "yi": yi, "vi": (k * se) ** 2, "derivation": ledger,
-            "skewed": False}, ""
+            "skewed": False, "se_derived": how != "se reported",
+            "scale_inferred": r.get("scale_basis") == "inferred"}, ""
 
 
 def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None) -> list[dict]:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import stats
-from scipy.optimize import brentq
 
 from trialmeta import flags as fl
 from trialmeta._checks import (
@@ -36,6 +35,14 @@ from trialmeta._checks import (
 )
 from trialmeta.errors import InputError
 from trialmeta.stats.cumulative import cumulative
+from trialmeta.stats.group_sequential import (
+    beta_spending_futility,
+    lan_demets_boundaries,
+    obf_alpha_spent,
+    obf_beta_spent,
+)
+from trialmeta.stats.group_sequential import prob as _prob
+from trialmeta.stats.group_sequential import sides_ok as _sides
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import to_jsonable
 
@@ -60,11 +67,6 @@ TSA_FLAG_TEXT: dict[str, str] = {
     code: fl.FLAG_TEXT[code] for code in (FLAG_RIS_NOT_REACHED, FLAG_CONVENTIONAL_ONLY)
 }
 
-_SPAN_SD = 10.0  # the score density is kept within ±10 standard deviations
-_POINTS_PER_SD = 12.0  # Simpson grid spacing: a twelfth of the smallest increment SD
-_MAX_POINTS = 6001
-_Z_MAX = 40.0
-_BLOCK = 512
 
 
 def required_information_size(
@@ -124,134 +126,24 @@ def diversity(vi: object, tau2: float) -> float:
     return float(max(0.0, (v_r - v_f) / v_r))
 
 
-def obf_alpha_spent(fraction: object, alpha: float = 0.05, sides: int = 2) -> np.ndarray:
-    """Cumulative type I error spent by the O'Brien-Fleming-type function.
-
-    Each side spends ``a(t) = 2 - 2Φ(z_{1-a/2}/√t)`` of its share
-    ``a = α/sides`` (Lan & DeMets 1983), so the total returned is
-    ``sides · a(t)``; ``t`` is clipped to [0, 1] and ``a(1) = a``.
-
-    Examples
-    --------
-    >>> float(obf_alpha_spent(1.0)[0])
-    0.05
-    """
-    t = as_vector("fraction", fraction)
-    if np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise InputError("fraction", fraction, "information fractions >= 0")
-    _prob("alpha", alpha)
-    _sides(sides)
-    a = alpha / sides
-    z = stats.norm.isf(a / 2.0)
-    tt = np.clip(t, 0.0, 1.0)
-    out = np.zeros_like(tt)
-    pos = tt > 0
-    out[pos] = sides * 2.0 * stats.norm.sf(z / np.sqrt(tt[pos]))
-    out[tt == 1.0] = alpha
-    return out
-
-
-def lan_demets_boundaries(fractions: object, alpha: float = 0.05, sides: int = 2) -> np.ndarray:
-    """Upper Z boundaries of the Lan-DeMets O'Brien-Fleming-type design.
-
-    The boundary ``b_k`` solves ``P(Z_j inside for j < k, Z_k outside) = α(t_k) -
-    α(t_{k-1})`` under H₀, where ``Z_k √t_k`` is Brownian motion in the
-    information ``t``. The density of the continuation region is propagated
-    look to look with Simpson's rule (Armitage, McPherson & Rowe 1969; Jennison
-    & Turnbull 2000, ch. 19; Reboussin et al. 2000). Two-sided boundaries are
-    symmetric (``-b_k`` below). A look that spends nothing gets ``inf``. When
-    the last fraction exceeds 1 the spending uses ``t / max(t)``, as RTSA does.
-
-    Examples
-    --------
-    >>> np.round(lan_demets_boundaries([0.2, 0.4, 0.6, 0.8, 1.0]), 3).tolist()
-    [4.877, 3.357, 2.68, 2.29, 2.031]
-    """
-    t = as_vector("fractions", fractions)
-    if np.any(~np.isfinite(t)) or np.any(t <= 0):
-        raise InputError("fractions", fractions, "information fractions > 0")
-    if np.any(np.diff(t) <= 0):
-        raise InputError("fractions", fractions, "strictly increasing information fractions")
-    timing = t / t[-1] if t[-1] > 1.0 else t
-    spent = obf_alpha_spent(timing, alpha, sides)
-    inc = np.diff(spent, prepend=0.0)
-    sd_inc = np.sqrt(np.diff(t, prepend=0.0))
-    K = len(t)
-    b = np.empty(K)
-    b[0] = stats.norm.isf(inc[0] / sides) if inc[0] > 0 else np.inf
-    # nodes (score scale) and density x Simpson weight of the continuation region
-    nodes, dens = np.empty(0), np.empty(0)
-    for k in range(K):
-        if k > 0:
-            b[k] = _solve_boundary(nodes, dens, sd_inc[k], t[k], inc[k], sides)
-        if k == K - 1:
-            break
-        new_nodes, weights = _grid(b[k], t[k], min(sd_inc[k], sd_inc[k + 1]), sides)
-        if k == 0:
-            f = stats.norm.pdf(new_nodes / np.sqrt(t[0])) / np.sqrt(t[0])
-        else:
-            f = _propagate(new_nodes, nodes, dens, sd_inc[k])
-        nodes, dens = new_nodes, f * weights
-    return b
-
-
-def _grid(b: float, t: float, h_sd: float, sides: int) -> tuple[np.ndarray, np.ndarray]:
-    """Simpson nodes and weights on the score-scale continuation region."""
-    span = _SPAN_SD * math.sqrt(t)
-    hi = min(b * math.sqrt(t), span)
-    lo = -hi if sides == 2 else -span
-    n_int = 2 * math.ceil((hi - lo) * _POINTS_PER_SD / h_sd / 2.0)
-    n_int = max(2, min(n_int, _MAX_POINTS - 1))
-    x = np.linspace(lo, hi, n_int + 1)
-    w = np.ones(n_int + 1)
-    w[1:-1:2] = 4.0
-    w[2:-1:2] = 2.0
-    return x, w * (x[1] - x[0]) / 3.0
-
-
-def _propagate(x: np.ndarray, u: np.ndarray, wf: np.ndarray, sd: float) -> np.ndarray:
-    """Sub-density at ``x`` of the score after an N(0, sd²) increment from nodes ``u``."""
-    out = np.empty_like(x)
-    for i in range(0, len(x), _BLOCK):
-        d = (x[i : i + _BLOCK, None] - u[None, :]) / sd
-        out[i : i + _BLOCK] = (np.exp(-0.5 * d * d) @ wf) / (sd * math.sqrt(2 * math.pi))
-    return out
-
-
-def _solve_boundary(u, wf, sd: float, t: float, inc: float, sides: int) -> float:
-    """Z boundary at which the probability of first exit equals ``inc``."""
-    if inc <= 0:
-        return float("inf")
-
-    def exit_prob(c: float) -> float:
-        p = stats.norm.sf((c - u) / sd)
-        if sides == 2:
-            p = p + stats.norm.sf((c + u) / sd)
-        return float(p @ wf)
-
-    hi = _Z_MAX * math.sqrt(t)
-    if exit_prob(0.0) <= inc:
-        return 0.0
-    if exit_prob(hi) >= inc:
-        return float("inf")
-    c = brentq(lambda c: exit_prob(c) - inc, 0.0, hi, xtol=1e-13, rtol=1e-13, maxiter=500)
-    return float(c / math.sqrt(t))
-
-
 @dataclass(frozen=True)
 class TsaResult:
     """A trial sequential analysis; arrays follow the chronological order.
 
-    ``z`` is the cumulative random-effects (``method``) Z statistic after each
-    trial, ``boundary_z`` the monitoring boundary at that look (two-sided:
-    ``±boundary_z``). ``design_n``/``design_boundary_z`` add the planned final
-    look at the RIS when it has not been reached, for drawing. ``status`` is
-    ``monitoring_boundary_crossed``, ``conventional_boundary_only`` or
-    ``no_boundary_crossed`` (at any look); ``first_crossing`` is the first
-    look beyond the monitoring boundary (-1 if none).
+    ``z`` is the cumulative Z statistic after each trial, from the same model as the
+    primary analysis (``method``; with ``test="knha"`` the Hartung-Knapp t statistic turned
+    into the Z with the same two-sided P value). ``boundary_z`` is the monitoring boundary
+    and ``futility_z`` the futility boundary (inner wedge, ``|z| < futility_z`` is futile) at
+    each look. ``design_*`` add the planned final look at the RIS when it has not been
+    reached, for drawing. ``status`` is ``monitoring_boundary_crossed``,
+    ``conventional_boundary_only`` or ``no_boundary_crossed``; a monitoring crossing counts
+    only when the cumulative result at the last look is significant by the primary test, so
+    the TSA never contradicts the primary analysis. ``year_imputed`` marks trials without a
+    year, ordered by their sheet position.
     """
 
     method: str
+    test: str
     alpha: float
     beta: float
     sides: int
@@ -262,19 +154,26 @@ class TsaResult:
     ris: float
     order: tuple[int, ...]
     study: tuple[str, ...]
-    year: tuple[int, ...]
+    year: tuple[int | None, ...]
+    year_imputed: tuple[bool, ...]
     cumulative_n: np.ndarray
     information_fraction: np.ndarray
     estimate: np.ndarray
     z: np.ndarray
     boundary_z: np.ndarray
+    futility_z: np.ndarray
     conventional_z: float
     design_n: np.ndarray
     design_boundary_z: np.ndarray
+    design_futility_z: np.ndarray
     alpha_spent: np.ndarray
+    beta_spent: np.ndarray
     accrued_fraction: float
     crossed_monitoring: bool
     crossed_conventional: bool
+    crossed_futility: bool
+    primary_pval: float
+    primary_significant: bool
     first_crossing: int
     status: str
     flags: tuple[str, ...] = ()
@@ -282,6 +181,39 @@ class TsaResult:
     def to_dict(self) -> dict[str, object]:
         """Field name → JSON-safe value, in declaration order."""
         return {f.name: to_jsonable(getattr(self, f.name)) for f in fields(self)}
+
+
+def chronological_order(year: np.ndarray, labels: Sequence[str],
+                        position: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Entry order: by year (ties by study label); a trial without a year enters right after
+    the trial before it in sheet ``position`` (first if none). Returns ``(order, imputed)``."""
+    by_pos = sorted(range(len(year)), key=lambda i: (position[i], labels[i]))
+    key = np.empty(len(year))
+    last = -math.inf
+    for i in by_pos:
+        last = year[i] if math.isfinite(year[i]) else last
+        key[i] = last
+    imputed = ~np.isfinite(year)
+    order = sorted(range(len(year)), key=lambda i: (key[i], bool(imputed[i]),
+                                                    position[i] if imputed[i] else 0, labels[i]))
+    return order, imputed
+
+
+def _z_curve(y: np.ndarray, v: np.ndarray, rank: np.ndarray, method: str, test: str,
+             level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(estimate, z, p) of the cumulative fits. For knha the t statistic is mapped to the
+    normal quantile with the same two-sided P, ``z = sign(t) Φ⁻¹(1 - p/2)``; the first look
+    (k = 1, no Hartung-Knapp df) uses the Wald z."""
+    cz = cumulative(y, v, order=rank, method=method, test="z", level=level)
+    if test == "z":
+        return np.asarray(cz.estimate), np.asarray(cz.stat, float), np.asarray(cz.pval, float)
+    ck = cumulative(y, v, order=rank, method=method, test="knha", level=level)
+    p = np.asarray(ck.pval, float)
+    z = np.sign(np.asarray(ck.stat, float)) * stats.norm.isf(p / 2.0)
+    bad = ~np.isfinite(z)
+    z[bad] = np.asarray(cz.stat, float)[bad]
+    p[bad] = np.asarray(cz.pval, float)[bad]
+    return np.asarray(ck.estimate), z, p
 
 
 def trial_sequential_analysis(
@@ -296,15 +228,21 @@ def trial_sequential_analysis(
     alpha: float = 0.05,
     beta: float = 0.20,
     method: str = "DL",
+    test: str = "z",
     d2: float | None = None,
+    position: object | None = None,
+    futility: bool = True,
 ) -> TsaResult:
     """Two-sided TSA of mean differences ``yi`` (variances ``vi``, ``n`` randomised).
 
-    Trials enter by publication ``year`` (ties by ``study``). The RIS is
-    :func:`required_information_size` adjusted by the diversity of the
-    ``method`` fit of all trials (or by ``d2`` when given). The Z-curve is
-    :func:`trialmeta.cumulative.cumulative` with ``test="z"``; the boundaries
-    are :func:`lan_demets_boundaries` at ``cumulative n / RIS``.
+    Trials enter by publication ``year`` (ties by ``study``); a missing year (NaN) is
+    ordered by sheet ``position`` (default: input order) with a flag, never dropped. The
+    RIS is :func:`required_information_size` adjusted by the diversity D² of the ``method``
+    fit of all trials (or ``d2``). The Z-curve is the cumulative fit with the primary
+    model (``method``, ``test``); the boundaries are
+    :func:`~trialmeta.stats.group_sequential.lan_demets_boundaries` and, when ``futility``,
+    :func:`~trialmeta.stats.group_sequential.beta_spending_futility` at ``cumulative n /
+    RIS``.
 
     Examples
     --------
@@ -315,19 +253,23 @@ def trial_sequential_analysis(
     """
     y, v = yi_vi(yi, vi)
     nn = as_vector("n", n)
-    yr = as_vector("year", year)
+    yr = np.asarray(year if not isinstance(year, (int, float)) else [year], dtype=float)
     check_same_length(yi=y, n=nn, year=yr)
     check_positive("n", nn)
-    if np.any(yr != np.round(yr)):
-        raise InputError("year", year, "whole years")
+    known = np.isfinite(yr)
+    if np.any(yr[known] != np.round(yr[known])):
+        raise InputError("year", year, "whole years (or NaN when unknown)")
     labels = tuple(str(s) for s in (study if study is not None else range(1, len(y) + 1)))
     if len(labels) != len(y):
         raise InputError("study", f"length {len(labels)}", f"length {len(y)} (as yi)")
     check_choice("method", method, METHODS)
-    order = sorted(range(len(y)), key=lambda i: (yr[i], labels[i]))
+    check_choice("test", test, ("z", "knha"))
+    pos = np.arange(len(y), dtype=float) if position is None else as_vector("position", position)
+    check_same_length(yi=y, position=pos)
+    order, imputed = chronological_order(yr, labels, pos)
     rank = np.empty(len(y))
     rank[order] = np.arange(len(y))
-    cum = cumulative(y, v, order=rank, method=method, test="z")
+    est, z, p = _z_curve(y, v, rank, method, test, 1.0 - alpha)
     if d2 is None:
         d2 = 0.0 if method == "FE" or len(y) < 2 else diversity(v, pool(y, v, method=method).tau2)
     ris0 = required_information_size(mcid, sd, alpha, beta, 0.0)
@@ -336,28 +278,38 @@ def trial_sequential_analysis(
     frac = cum_n / ris
     design = frac if frac[-1] >= 1.0 else np.append(frac, 1.0)
     bounds = lan_demets_boundaries(design, alpha, 2)
+    fut = (beta_spending_futility(design, bounds, alpha, beta) if futility
+           else np.zeros(len(design)))
     timing = design / design[-1] if design[-1] > 1.0 else design
-    z = np.asarray(cum.stat, dtype=float)
+    k = len(z)
     conv = float(stats.norm.isf(alpha / 2))
-    hit_mon = np.abs(z) >= bounds[: len(z)]
+    significant = bool(p[-1] < alpha)
+    hit_mon = np.abs(z) >= bounds[:k]
     hit_conv = np.abs(z) >= conv
-    status = MONITORING if hit_mon.any() else CONVENTIONAL_ONLY if hit_conv.any() else NOT_CROSSED
-    flags = []
-    if frac[-1] < 1.0:
-        flags.append(FLAG_RIS_NOT_REACHED)
-    if status == CONVENTIONAL_ONLY:
-        flags.append(FLAG_CONVENTIONAL_ONLY)
-    first = int(np.argmax(hit_mon)) if hit_mon.any() else -1
+    hit_fut = (np.abs(z) < fut[:k]) & (fut[:k] > 0)
+    crossed = bool(hit_mon.any()) and significant
+    status = MONITORING if crossed else CONVENTIONAL_ONLY if hit_conv[-1] else NOT_CROSSED
+    flags = [code for code, on in (
+        (FLAG_RIS_NOT_REACHED, frac[-1] < 1.0),
+        (FLAG_CONVENTIONAL_ONLY, status == CONVENTIONAL_ONLY),
+        (fl.TSA_YEAR_MISSING, bool(imputed.any())),
+        (fl.TSA_CROSSED_EARLIER, bool(hit_mon.any()) and not significant),
+        (fl.TSA_FUTILITY, bool(hit_fut[-1]) and not crossed)) if on]
     return TsaResult(
-        method=method, alpha=float(alpha), beta=float(beta), sides=2, mcid=float(mcid),
-        sd=float(sd), diversity=float(d2), ris_unadjusted=ris0, ris=ris,
+        method=method, test=test, alpha=float(alpha), beta=float(beta), sides=2,
+        mcid=float(mcid), sd=float(sd), diversity=float(d2), ris_unadjusted=ris0, ris=ris,
         order=tuple(order), study=tuple(labels[i] for i in order),
-        year=tuple(int(yr[i]) for i in order), cumulative_n=cum_n, information_fraction=frac,
-        estimate=np.asarray(cum.estimate), z=z, boundary_z=bounds[: len(z)],
-        conventional_z=conv, design_n=design * ris, design_boundary_z=bounds,
-        alpha_spent=obf_alpha_spent(timing, alpha, 2), accrued_fraction=float(frac[-1]),
-        crossed_monitoring=bool(hit_mon.any()), crossed_conventional=bool(hit_conv.any()),
-        first_crossing=first, status=status, flags=tuple(flags),
+        year=tuple(int(yr[i]) if known[i] else None for i in order),
+        year_imputed=tuple(bool(imputed[i]) for i in order), cumulative_n=cum_n,
+        information_fraction=frac, estimate=est, z=z, boundary_z=bounds[:k],
+        futility_z=fut[:k], conventional_z=conv, design_n=design * ris,
+        design_boundary_z=bounds, design_futility_z=fut,
+        alpha_spent=obf_alpha_spent(timing, alpha, 2), beta_spent=obf_beta_spent(timing, beta),
+        accrued_fraction=float(frac[-1]), crossed_monitoring=crossed,
+        crossed_conventional=bool(hit_conv.any()), crossed_futility=bool(hit_fut[-1]),
+        primary_pval=float(p[-1]), primary_significant=significant,
+        first_crossing=int(np.argmax(hit_mon)) if crossed else -1, status=status,
+        flags=tuple(flags),
     )  # fmt: skip
 
 
@@ -365,7 +317,8 @@ def tsa_sentence(result: TsaResult) -> str:
     """One sentence for the limitations summary.
 
     Examples: "accrued information is 31% of the required 1,120 participants;
-    the boundary was not crossed".
+    the boundary was not crossed". A monitoring crossing is stated only when the primary
+    test agrees (:class:`TsaResult`), futility when the z-curve is inside the inner wedge.
     """
     ris = f"{math.ceil(result.ris - 1e-9):,}"
     pct = 100.0 * result.accrued_fraction
@@ -383,6 +336,12 @@ def tsa_sentence(result: TsaResult) -> str:
             f"the z-curve crossed the conventional boundary (|z| = {result.conventional_z:.2f}) "
             "but not the monitoring boundary"
         )
+    elif result.crossed_futility:
+        tail = (f"the z-curve lies inside the futility boundaries, so an effect of "
+                f"{result.mcid:g} points (the MCID) has become unlikely")
+    elif result.accrued_fraction >= 1.0:
+        tail = (f"no boundary was crossed although the required information size is reached, so "
+                f"an effect of {result.mcid:g} points (the MCID) is unlikely")
     else:
         tail = "the boundary was not crossed"
     return f"{head}; {tail}"
@@ -396,15 +355,3 @@ def _finite(name: str, value: object) -> float:
     if not math.isfinite(x):
         raise InputError(name, value, "a finite number")
     return x
-
-
-def _prob(name: str, value: object) -> float:
-    x = _finite(name, value)
-    if not 0.0 < x < 1.0:
-        raise InputError(name, value, "a probability between 0 and 1, e.g. 0.05")
-    return x
-
-
-def _sides(sides: object) -> None:
-    if sides not in (1, 2) or isinstance(sides, bool):
-        raise InputError("sides", sides, "1 or 2")

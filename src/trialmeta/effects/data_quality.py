@@ -1,0 +1,154 @@
+"""Data-quality rules evaluated per effect row, as flag columns (never prose).
+
+Each rule comes from the config (``data_quality``) and flags an effect row when any arm row
+behind it breaks it:
+
+``sd_floor``
+    an SD below ``fraction_of_range`` of the instrument's range (an SD far too small for its
+    scale is often a standard error; Cochrane Handbook v6.5, section 6.5.2.2);
+``sd_ratio``
+    an SD more than ``ratio`` times below the median SD of the *other* trials on the same
+    outcome (SDs put on 0-100 by the instrument's range; one median per trial). Only small
+    SDs are flagged: the error guarded against, an SE or a decimal slip reported as an SD,
+    shrinks the SD;
+``identical_arms``
+    both arms with the same mean and SD (Jiang 2013: a copying error is likely);
+``secondary_extraction``
+    numbers entered by other reviewers (``verification = secondary_extraction``).
+
+A flagged row stays in the primary analysis. It gets an "excluding flagged data" sensitivity
+analysis, and the SD behind the optimal information size and the TSA's required information
+size never comes from it (:func:`information_sd`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FLAG_COLUMNS", "QualityRules", "flag_effects", "information_sd", "rules_from_config"]
+
+FLAG_COLUMNS = ("flag_sd_floor", "flag_sd_ratio", "flag_identical_arms",
+                "flag_secondary_extraction", "flagged", "flags")
+_ARM_KEY = ("study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
+            "timepoint_label", "measure")
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """Thresholds of the rules (config ``data_quality``); a rule with ``False`` is off."""
+
+    sd_floor: bool = True
+    fraction_of_range: float = 0.05
+    sd_ratio: bool = True
+    ratio: float = 3.0
+    min_other_trials: int = 2
+    identical_arms: bool = True
+    secondary_extraction: bool = True
+
+
+def rules_from_config(cfg: Mapping[str, object] | None) -> QualityRules:
+    """:class:`QualityRules` from the config's ``data_quality`` section (None: defaults)."""
+    if not cfg:
+        return QualityRules()
+    get = lambda k: cfg.get(k) or {}  # noqa: E731
+    floor, ratio = get("sd_floor"), get("sd_ratio")
+    ident, second = get("identical_arms"), get("secondary_extraction")
+    return QualityRules(
+        sd_floor=bool(floor.get("enabled", True)),  # type: ignore[attr-defined]
+        fraction_of_range=float(floor.get("fraction_of_range", 0.05)),  # type: ignore[attr-defined]
+        sd_ratio=bool(ratio.get("enabled", True)),  # type: ignore[attr-defined]
+        ratio=float(ratio.get("ratio", 3.0)),  # type: ignore[attr-defined]
+        min_other_trials=int(ratio.get("min_other_trials", 2)),  # type: ignore[attr-defined]
+        identical_arms=bool(ident.get("enabled", True)),  # type: ignore[attr-defined]
+        secondary_extraction=bool(second.get("enabled", True)),  # type: ignore[attr-defined]
+    )
+
+
+def _key(row: Mapping[str, object], arm: str) -> tuple[object, ...]:
+    vals = [row.get(c) for c in _ARM_KEY]
+    return (arm, *("" if v is None or (isinstance(v, float) and math.isnan(v)) else v
+                   for v in vals))
+
+
+def _arm_sds(arms: pd.DataFrame) -> pd.DataFrame:
+    """Arm rows with a reported SD and range: the SD on 0-100 (``sd100``)."""
+    sd = pd.to_numeric(arms["sd"], errors="coerce")
+    span = pd.to_numeric(arms["scale_max"], errors="coerce") - pd.to_numeric(
+        arms["scale_min"], errors="coerce")
+    out = arms.assign(sd100=100.0 * sd / span.where(span > 0))
+    return out[np.isfinite(out["sd100"])]
+
+
+def _arm_flags(arms: pd.DataFrame, rules: QualityRules) -> dict[tuple[object, ...], set[str]]:
+    """(arm_id, *arm key) → the SD rules its arm row breaks."""
+    sds = _arm_sds(arms)
+    per_trial = sds.groupby(["outcome", "study_id"])["sd100"].median()
+    out: dict[tuple[object, ...], set[str]] = {}
+    for r in sds.to_dict("records"):
+        hits: set[str] = set()
+        if rules.sd_floor and r["sd100"] < 100.0 * rules.fraction_of_range:
+            hits.add("sd_floor")
+        others = per_trial.loc[r["outcome"]].drop(r["study_id"], errors="ignore")
+        if rules.sd_ratio and len(others) >= rules.min_other_trials:
+            ref = float(others.median())
+            if r["sd100"] < ref / rules.ratio:
+                hits.add("sd_ratio")
+        if hits:
+            out.setdefault(_key(r, str(r["arm_id"])), set()).update(hits)
+    return out
+
+
+def flag_effects(effects: pd.DataFrame, arms: pd.DataFrame,
+                 rules: QualityRules | None = None) -> pd.DataFrame:
+    """``effects`` with the :data:`FLAG_COLUMNS` added (booleans, ``flags`` = codes, ``;``)."""
+    rules = rules or QualityRules()
+    arm_flags = _arm_flags(arms, rules)
+    cols: dict[str, list[object]] = {c: [] for c in FLAG_COLUMNS}
+    for r in effects.to_dict("records"):
+        hits: set[str] = set()
+        for side in ("1", "2"):
+            for arm in str(r.get(f"arm_id_{side}") or "").split("+"):
+                hits |= arm_flags.get(_key(r, arm), set())
+        same = all(_finite(r.get(c)) for c in ("m1", "m2", "sd1", "sd2")) and (
+            r["m1"] == r["m2"] and r["sd1"] == r["sd2"])
+        if rules.identical_arms and same:
+            hits.add("identical_arms")
+        if rules.secondary_extraction and r.get("verification") == "secondary_extraction":
+            hits.add("secondary_extraction")
+        for code in ("sd_floor", "sd_ratio", "identical_arms", "secondary_extraction"):
+            cols[f"flag_{code}"].append(code in hits)
+        cols["flagged"].append(bool(hits))
+        cols["flags"].append(";".join(sorted(hits)))
+    return effects.assign(**cols)
+
+
+def _finite(x: object) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(float(x))
+
+
+def information_sd(effects: pd.DataFrame, external: object) -> tuple[float, str]:
+    """SD for the optimal / required information size, and where it comes from.
+
+    The external SD from the config when given (> 0); else the median over unflagged rows
+    of the pooled arm SD ``sqrt((sd1² + sd2²)/2)``; NaN when no row qualifies. A flagged
+    row never contributes, so an implausible SD cannot shrink the OIS.
+
+    >>> information_sd(pd.DataFrame({"sd1": [20.0], "sd2": [20.0], "flagged": [False]}), None)
+    (20.0, 'median SD of 1 unflagged trial(s)')
+    """
+    if isinstance(external, (int, float)) and not isinstance(external, bool) and external > 0:
+        return float(external), "external SD from the config"
+    if effects.empty:
+        return math.nan, "no trials"
+    ok = ~effects.get("flagged", pd.Series(False, index=effects.index)).astype(bool)
+    s1 = pd.to_numeric(effects["sd1"], errors="coerce")
+    s2 = pd.to_numeric(effects["sd2"], errors="coerce")
+    pooled = np.sqrt((s1**2 + s2**2) / 2)[ok & np.isfinite(s1) & np.isfinite(s2)]
+    if pooled.empty:
+        return math.nan, "no unflagged trial reports SDs"
+    return float(np.median(pooled)), f"median SD of {len(pooled)} unflagged trial(s)"
