@@ -55,18 +55,22 @@ def rules_from_config(cfg: Mapping[str, object] | None) -> QualityRules:
     """:class:`QualityRules` from the config's ``data_quality`` section (None: defaults)."""
     if not cfg:
         return QualityRules()
-    get = lambda k: cfg.get(k) or {}  # noqa: E731
-    floor, ratio = get("sd_floor"), get("sd_ratio")
-    ident, second = get("identical_arms"), get("secondary_extraction")
+    floor, ratio = _section(cfg, "sd_floor"), _section(cfg, "sd_ratio")
+    ident, second = _section(cfg, "identical_arms"), _section(cfg, "secondary_extraction")
     return QualityRules(
-        sd_floor=bool(floor.get("enabled", True)),  # type: ignore[attr-defined]
-        fraction_of_range=float(floor.get("fraction_of_range", 0.05)),  # type: ignore[attr-defined]
-        sd_ratio=bool(ratio.get("enabled", True)),  # type: ignore[attr-defined]
-        ratio=float(ratio.get("ratio", 3.0)),  # type: ignore[attr-defined]
-        min_other_trials=int(ratio.get("min_other_trials", 2)),  # type: ignore[attr-defined]
-        identical_arms=bool(ident.get("enabled", True)),  # type: ignore[attr-defined]
-        secondary_extraction=bool(second.get("enabled", True)),  # type: ignore[attr-defined]
+        sd_floor=bool(floor.get("enabled", True)),
+        fraction_of_range=float(floor.get("fraction_of_range", 0.05)),  # type: ignore[arg-type]
+        sd_ratio=bool(ratio.get("enabled", True)),
+        ratio=float(ratio.get("ratio", 3.0)),  # type: ignore[arg-type]
+        min_other_trials=int(ratio.get("min_other_trials", 2)),  # type: ignore[call-overload]
+        identical_arms=bool(ident.get("enabled", True)),
+        secondary_extraction=bool(second.get("enabled", True)),
     )
+
+
+def _section(cfg: Mapping[str, object], key: str) -> Mapping[str, object]:
+    value = cfg.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _key(row: Mapping[str, object], arm: str) -> tuple[object, ...]:

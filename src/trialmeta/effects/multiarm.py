@@ -20,6 +20,8 @@ combined nor split; a second one that shares an arm is excluded with that reason
 
 from __future__ import annotations
 
+from typing import Any
+
 from trialmeta.effects.conversions import combine_groups
 from trialmeta.effects.pairing import _recompute
 from trialmeta.errors import InputError
@@ -29,7 +31,7 @@ __all__ = ["MULTIARM_METHODS", "resolve_multiarm"]
 MULTIARM_METHODS = ("combine", "split")
 
 
-def _drop_shared_contrasts(live: list[dict]) -> None:
+def _drop_shared_contrasts(live: list[dict[str, Any]]) -> None:
     used = {a for r in live if r["effect"]["source_kind"] == "arms"
             for a in (r["arm_id_1"], r["arm_id_2"])}  # fmt: skip
     for r in live:
@@ -44,7 +46,7 @@ def _drop_shared_contrasts(live: list[dict]) -> None:
         used |= arms_here
 
 
-def _split(arm_level: list[dict], uses: dict[str, int], measure: str) -> None:
+def _split(arm_level: list[dict[str, Any]], uses: dict[str, int], measure: str) -> None:
     for r in arm_level:
         e, notes = r["effect"], []
         for side, arm in (("1", r["arm_id_1"]), ("2", r["arm_id_2"])):
@@ -61,8 +63,9 @@ def _split(arm_level: list[dict], uses: dict[str, int], measure: str) -> None:
                      f"({exc})")
 
 
-def _combine(arm_level: list[dict], measure: str) -> None:
-    first, groups = arm_level[0], {"1": {}, "2": {}}  # type: ignore[var-annotated]
+def _combine(arm_level: list[dict[str, Any]], measure: str) -> None:
+    first = arm_level[0]
+    groups: dict[str, dict[str, tuple[float, float, float]]] = {"1": {}, "2": {}}
     for r in arm_level:
         e = r["effect"]
         for side in ("1", "2"):
@@ -94,7 +97,7 @@ def _combine(arm_level: list[dict], measure: str) -> None:
                  f"{first['arm_id_2']} (multi-arm combine)", multiarm="combine")
 
 
-def resolve_multiarm(rows: list[dict], mode: str, measure: str) -> None:
+def resolve_multiarm(rows: list[dict[str, Any]], mode: str, measure: str) -> None:
     """Rows of one trial in one outcome × comparison: stop any arm being counted twice.
 
     ``mode`` is ``"combine"`` or ``"split"`` (module docstring). Rows are updated in place:

@@ -50,7 +50,7 @@ def obf_alpha_spent(fraction: object, alpha: float = 0.05, sides: int = 2) -> np
     a = alpha / sides
     z = stats.norm.isf(a / 2.0)
     tt = np.clip(t, 0.0, 1.0)
-    out = np.zeros_like(tt)
+    out: np.ndarray = np.zeros_like(tt)
     pos = tt > 0
     out[pos] = sides * 2.0 * stats.norm.sf(z / np.sqrt(tt[pos]))
     out[tt == 1.0] = alpha
@@ -124,7 +124,8 @@ def _propagate(x: np.ndarray, u: np.ndarray, wf: np.ndarray, sd: float) -> np.nd
     return out
 
 
-def _solve_boundary(u, wf, sd: float, t: float, inc: float, sides: int) -> float:
+def _solve_boundary(u: np.ndarray, wf: np.ndarray, sd: float, t: float, inc: float,
+                    sides: int) -> float:
     """Z boundary at which the probability of first exit equals ``inc``."""
     if inc <= 0:
         return float("inf")
@@ -159,7 +160,7 @@ def obf_beta_spent(fraction: object, beta: float = 0.20) -> np.ndarray:
     prob("beta", beta)
     z = stats.norm.isf(beta / 2.0)
     tt = np.clip(t, 0.0, 1.0)
-    out = np.zeros_like(tt)
+    out: np.ndarray = np.zeros_like(tt)
     pos = tt > 0
     out[pos] = 2.0 * stats.norm.sf(z / np.sqrt(tt[pos]))
     out[tt == 1.0] = beta
