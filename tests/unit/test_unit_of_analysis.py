@@ -118,3 +118,24 @@ def test_information_sd_never_uses_a_flagged_sd(shipped):
     assert sd > 10  # Sokunbi's 0.6-0.8 would have given an OIS of a few participants
     assert information_sd(e, 23.0) == (23.0, "external SD from the config")
     assert math.isnan(information_sd(pd.DataFrame(), None)[0])
+
+
+def test_k_counts_trials_and_m_comparisons():
+    from trialmeta.effects.multiarm import trials_and_comparisons, unit_text
+
+    assert trials_and_comparisons(["Tam2007", "Tam2007", "Bishop2016"]) == (2, 3)
+    assert unit_text(["Tam2007", "Tam2007", "Bishop2016"]) == "2 trials (3 comparisons)"
+    assert unit_text(["A", "B"]) == "2 trials"
+
+
+def test_disability_across_odi_and_rmdq_as_one_outcome(cfg):
+    # issue 8 section 7: an outcome may list several codes; RMDQ 0-24 (or 0-23) is rescaled
+    # to 0-100 like every instrument (harmonise.py), DeBar's contrast x 100/24
+    fn = [{"id": "function_eot", "outcome": ["odi", "rmdq"], "label": "Function 0-100",
+           "timepoint": {"anchor": "end_of_treatment", "tolerance_weeks": 2},
+           "timepoint_weeks": {"min": 0, "max": 12, "target": 8}}]
+    cs = build_comparisons(ROOT / "data", outcomes=fn, comparisons=cfg["comparisons"])
+    e = cs.effects[cs.effects.comparison == "usual_care"]
+    assert {"odi", "rmdq"} <= set(e.outcome)
+    cherkin = e[e.study_id == "Cherkin2009"].iloc[0]  # 8 weeks after a 7-week course
+    assert cherkin.arm_id_1 == "IND+STD" and cherkin.sd2 == pytest.approx(6.0 * 100 / 23)

@@ -20,13 +20,14 @@ combined nor split; a second one that shares an arm is excluded with that reason
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from trialmeta.effects.conversions import combine_groups
 from trialmeta.effects.pairing import _recompute
 from trialmeta.errors import InputError
 
-__all__ = ["MULTIARM_METHODS", "resolve_multiarm"]
+__all__ = ["MULTIARM_METHODS", "resolve_multiarm", "trials_and_comparisons", "unit_text"]
 
 MULTIARM_METHODS = ("combine", "split")
 
@@ -121,3 +122,23 @@ def resolve_multiarm(rows: list[dict[str, Any]], mode: str, measure: str) -> Non
         _split(arm_level, uses, measure)
     else:
         _combine(arm_level, measure)
+
+
+def trials_and_comparisons(study_ids: Sequence[str]) -> tuple[int, int]:
+    """``(k trials, m comparisons)`` of an analysis' effect rows (one study id per row).
+
+    >>> trials_and_comparisons(["A", "A", "B"])
+    (2, 3)
+    """
+    return len(set(study_ids)), len(study_ids)
+
+
+def unit_text(study_ids: Sequence[str]) -> str:
+    """"k trials", or "k trials (m comparisons)" where the two differ.
+
+    >>> unit_text(["A", "A", "B"]), unit_text(["A"])
+    ('2 trials (3 comparisons)', '1 trial')
+    """
+    k, m = trials_and_comparisons(study_ids)
+    base = f"{k} trial{'s' if k != 1 else ''}"
+    return base if k == m else f"{base} ({m} comparison{'s' if m != 1 else ''})"
