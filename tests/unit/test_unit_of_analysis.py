@@ -139,3 +139,11 @@ def test_disability_across_odi_and_rmdq_as_one_outcome(cfg):
     assert {"odi", "rmdq"} <= set(e.outcome)
     cherkin = e[e.study_id == "Cherkin2009"].iloc[0]  # 8 weeks after a 7-week course
     assert cherkin.arm_id_1 == "IND+STD" and cherkin.sd2 == pytest.approx(6.0 * 100 / 23)
+
+
+def test_rows_carry_the_sheet_position_for_tsa_ordering(shipped):
+    # a trial without a year enters the TSA at its studies.csv position (issue 8, section 6)
+    e = shipped.effects
+    sok = e[e.study_id == "Sokunbi_NJMR"]
+    assert sok.year.isna().all() and (sok.study_position == 1).all()
+    assert e.study_position.notna().all()

@@ -45,7 +45,8 @@ EFFECT_COLUMNS = [
     "outcome_id", "timepoint_weeks", "timepoint_label", "measure", "instrument",
     "instrument_detail", "arm_id_1", "arm_id_2", "n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi",
     "effect_measure", "source_kind", "derivation", "multiarm", "verification", "n_sessions",
-    "treatment_weeks", "year", "notes", "active_design", "member", "weeks_after_treatment",
+    "treatment_weeks", "year", "study_position", "notes", "active_design", "member",
+    "weeks_after_treatment",
     "timepoint_rule", "timepoint_fallback", *DERIVED_FLAGS, *FLAG_COLUMNS,
 ]
 ACCOUNT_COLUMNS = [
@@ -158,8 +159,8 @@ def _row_common(c: dict, studies: dict) -> dict:
             "verification": (c["contrast"] or c["acu"] or {}).get("verification")
             or st.get("verification"),
             "n_sessions": a.get("n_sessions"), "treatment_weeks": a.get("treatment_weeks"),
-            "year": st.get("year"), "notes": _row_notes(c), "active_design": c["design"],
-            "member": ""}
+            "year": st.get("year"), "study_position": st.get("_position"),
+            "notes": _row_notes(c), "active_design": c["design"], "member": ""}
 
 
 def _row_notes(c: dict) -> str:
@@ -217,7 +218,8 @@ def build_comparisons(
 
         sheets = read_sheets(sheets)
     arms, con = sheets["arms"], sheets.get("contrasts")
-    studies = {r["study_id"]: r for r in sheets["studies"].to_dict("records")}
+    studies = {r["study_id"]: {**r, "_position": i + 1}
+               for i, r in enumerate(sheets["studies"].to_dict("records"))}
     groups = comparisons or [{"id": t, "control_types": [t]} for t in CONTROL_TYPES]
     rows: list[dict] = []
     for c in _candidates(arms, con):
