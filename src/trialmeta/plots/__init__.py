@@ -17,13 +17,14 @@ from trialmeta.plots.diagnostics_plots import (
     write_baujat_csv,
     write_leave_one_out_csv,
 )
-from trialmeta.plots.forest import forest_plot
+from trialmeta.plots.forest import forest_plot, forest_plot_pages
+from trialmeta.plots.forest_csv import write_forest_csv
 from trialmeta.plots.forest_data import (
+    Footnote,
     ForestData,
     ForestGroup,
     ForestStudy,
     forest_data,
-    write_forest_csv,
 )
 from trialmeta.plots.funnel import FunnelData, funnel_data, funnel_plot, write_funnel_csv
 from trialmeta.plots.gosh_plot import GoshData, gosh_data, gosh_plot, write_gosh_csv
@@ -50,6 +51,7 @@ from trialmeta.plots.rob import (
 __all__ = [
     "JUDGEMENTS",
     "ROB2_DOMAINS",
+    "Footnote",
     "ForestData",
     "ForestGroup",
     "ForestStudy",
@@ -60,6 +62,7 @@ __all__ = [
     "baujat_plot",
     "forest_data",
     "forest_plot",
+    "forest_plot_pages",
     "format_estimate_ci",
     "format_p",
     "funnel_data",

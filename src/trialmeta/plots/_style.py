@@ -33,6 +33,7 @@ __all__ = [
     "save_figure",
     "text_width_in",
     "fit_text",
+    "wrap_text",
     "write_rows",
 ]
 
@@ -145,6 +146,22 @@ def fit_text(text: str, max_width_in: float, size: float, weight: str = "normal"
         else:
             hi = mid - 1
     return text[:lo].rstrip() + "…"
+
+
+def wrap_text(text: str, max_width_in: float, size: float, weight: str = "normal") -> list[str]:
+    """Greedy word wrap of ``text`` into lines no wider than ``max_width_in`` (measured)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if current and text_width_in(trial, size, weight) > max_width_in:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    if current:
+        lines.append(current)
+    return lines
 
 
 def write_rows(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:

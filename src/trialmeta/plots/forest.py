@@ -1,381 +1,269 @@
 """RevMan 5-style forest plot, drawn from a :class:`~trialmeta.plots.forest_data.ForestData`.
 
-Layout: study | intervention mean, SD, total | control mean, SD, total | weight
-| estimate [CI] | plot | risk-of-bias dots. Column widths come from the
-measured text, so columns align for any labels; long study names end in an
-ellipsis; the figure grows by one fixed row height per row (2 to 60+ studies).
-Squares have area proportional to weight (Lewis & Clarke 2001, BMJ 322:1479).
+Columns: study | intervention mean, SD, total | control mean, SD, total | weight
+| estimate [CI] | graph | one risk-of-bias column per domain. Where things go is
+:mod:`~trialmeta.plots.forest_layout`; the footer (statistics, footnotes, keys) is
+:mod:`~trialmeta.plots.forest_footer`; this module draws the rows. Squares have
+area proportional to weight (Lewis & Clarke 2001, BMJ 322:1479); diamonds span
+the pooled CI; CIs beyond the axis end in arrows. All text is plain (no
+mathtext), so a ``$`` in a label prints as itself.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from trialmeta.plots._style import ACCENT, INK, MUTED, fit_text, new_figure, text_width_in
+from trialmeta.plots.forest_cells import Line, cells, fmt, forest_lines
 from trialmeta.plots.forest_data import ARM_FIELDS, ForestData
-from trialmeta.plots.forest_marks import nice_limit, rob_dot, whisker
-from trialmeta.plots.revman_text import (
-    format_estimate_ci,
-    heterogeneity_text,
-    overall_effect_text,
-    subgroup_test_text,
+from trialmeta.plots.forest_footer import (
+    Footer,
+    cell_mark,
+    draw_footer,
+    footer_height,
+    footer_text,
+    footnote_symbols,
+    row_mark,
 )
-from trialmeta.plots.rob import JUDGEMENTS
+from trialmeta.plots.forest_layout import (
+    AXIS_BAND_IN,
+    HEAD2,
+    MARGIN_IN,
+    MIN_TEXT_PT,
+    NOTE_PT,
+    ROB_RADIUS_IN,
+    ROW_IN,
+    TEXT_PT,
+    ForestLayout,
+    forest_layout,
+)
+from trialmeta.plots.forest_marks import rob_dot, whisker
 
-__all__ = ["forest_plot"]
+__all__ = ["forest_plot", "forest_plot_pages"]
 
-ROW = 0.20  # inches per row
-FS = 7.5  # table text size (pt)
-FS_NOTE = 6.8  # heterogeneity / test lines
-PAD = 0.12  # space between columns (in)
-MARGIN = 0.15
-PLOT_W = 2.6
-STUDY_MAX = 2.4
-MAX_SIDE_PT = 9.0
-DAGGER = "†"
-
-
-@dataclass
-class _Line:
-    kind: str  # header | study | subtotal | total | pi | note | blank
-    text: str = ""
-    index: int = -1  # study index or group index
-
-
-def _xlim(data: ForestData) -> tuple[float, float]:
-    if data.xlim is not None:
-        return data.xlim
-    vals = [v for s in data.studies for v in (s.ci_lb, s.ci_ub)]
-    for g in data.groups:
-        if g.result is not None:
-            vals += [g.result.ci_lb, g.result.ci_ub]
-    if data.overall is not None:
-        r = data.overall
-        vals += [r.ci_lb, r.ci_ub, r.pi_lb, r.pi_ub]
-    vals += list(data.mcid)
-    finite = [abs(v) for v in vals if math.isfinite(v)]
-    lim = nice_limit(max(finite, default=1.0))
-    return (-lim, lim)
+MAX_SIDE_PT = 9.0  # side of the heaviest study's square
+MIN_SIDE_PT = 2.5
+MCID_COLOUR = "#b35806"
 
 
-def _lines(data: ForestData) -> list[_Line]:
-    lines: list[_Line] = []
-    grouped = any(g.label is not None for g in data.groups)
-    for gi, group in enumerate(data.groups):
-        if grouped:
-            lines.append(_Line("header", group.label or "Other", gi))
-        lines += [_Line("study", index=i) for i in group.studies]
-        if group.result is not None and grouped:
-            lines.append(_Line("subtotal", index=gi))
-            lines.append(_Line("note", heterogeneity_text(group.result)))
-            lines.append(_Line("note", overall_effect_text(group.result)))
-        if grouped:
-            lines.append(_Line("blank"))
-    if data.overall is not None:
-        lines.append(_Line("total"))
-        if math.isfinite(data.overall.pi_lb):
-            lines.append(_Line("pi"))
-    return lines
+class _Canvas:
+    """The figure-wide axes in inches (origin top left) and its text helper."""
+
+    def __init__(self, fig: Figure, width: float, height: float) -> None:
+        self.ax = fig.add_axes((0, 0, 1, 1))
+        self.ax.set_xlim(0, width)
+        self.ax.set_ylim(height, 0)
+        self.ax.axis("off")
+
+    def put(self, x: float, y: float, text: str, ha: str = "left", size: float = TEXT_PT,
+            **kw: Any) -> None:  # fmt: skip
+        self.ax.text(x, y, text, ha=ha, va="center", fontsize=size, parse_math=False, **kw)
+
+    def sup(self, x: float, y: float, text: str) -> None:
+        """A footnote letter, raised, after the text ending at ``x``."""
+        if text:
+            self.put(x + 0.01, y - 0.035, text, size=MIN_TEXT_PT, color=MUTED)
 
 
-def _fmt(x: float, digits: int) -> str:
-    if not math.isfinite(x):
-        return ""
-    return f"{x:.{digits}f}"
+def _mark_width(data: ForestData, symbols: dict[str, str]) -> tuple[float, float]:
+    cell = [cell_mark(symbols, s, f) for s in data.studies for f in ARM_FIELDS]
+    row = [row_mark(symbols, s) for s in data.studies]
+    def width(marks: list[str]) -> float:  # noqa: E306
+        return max((text_width_in(m, MIN_TEXT_PT) + 0.02 for m in marks if m), default=0.0)
+    return width(cell), width(row)
 
 
-def _cells(data: ForestData, line: _Line) -> dict[str, str]:
-    """Text of each column for one line (columns absent from the dict stay empty)."""
-    dg = data.effect_digits
-    if line.kind == "study":
-        s = data.studies[line.index]
-        cells = {
-            "m1": _fmt(s.m1, data.stat_digits),
-            "sd1": _fmt(s.sd1, data.stat_digits),
-            "n1": _fmt(s.n1, 0),
-            "m2": _fmt(s.m2, data.stat_digits),
-            "sd2": _fmt(s.sd2, data.stat_digits),
-            "n2": _fmt(s.n2, 0),
-            "weight": "" if math.isnan(s.weight_percent) else f"{s.weight_percent:.1f}%",
-            "effect": format_estimate_ci(s.yi, s.ci_lb, s.ci_ub, dg),
-        }
-        return cells
-    if line.kind in ("subtotal", "total"):
-        if line.kind == "subtotal":
-            group = data.groups[line.index]
-            idx, res = group.studies, group.result
-        else:
-            idx, res = tuple(range(len(data.studies))), data.overall
-        ws = [data.studies[i].weight_percent for i in idx]
-        n1 = [data.studies[i].n1 for i in idx]
-        n2 = [data.studies[i].n2 for i in idx]
-        assert res is not None  # lines are only built for fitted groups
-        return {
-            "n1": _fmt(float(np.sum(n1)), 0),
-            "n2": _fmt(float(np.sum(n2)), 0),
-            "weight": "" if any(math.isnan(w) for w in ws) else f"{sum(ws):.1f}%",
-            "effect": format_estimate_ci(res.estimate, res.ci_lb, res.ci_ub, dg),
-        }
-    if line.kind == "pi":
-        r = data.overall
-        assert r is not None
-        return {"effect": f"[{_fmt(r.pi_lb, dg)}, {_fmt(r.pi_ub, dg)}]"}
-    return {}
-
-
-def forest_plot(data: ForestData) -> Figure:
-    """Draw a RevMan 5-style forest plot.
-
-    Parameters
-    ----------
-    data
-        Built by :func:`~trialmeta.plots.forest_data.forest_data`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Save it with :func:`~trialmeta.plots.save_figure`. CI arrows carry the
-        gid ``ci-arrow``; the pooled diamonds ``diamond``.
-    """
-    lines = _lines(data)
-    arms = data.has_arm_stats
-    dagger_w = text_width_in(DAGGER, FS) if data.has_derived else 0.0
-
-    # ---- column widths from measured content
-    has_weights = any(math.isfinite(s.weight_percent) for s in data.studies)
-    keys = ["m1", "sd1", "n1", "m2", "sd2", "n2"] if arms else []
-    keys += ["weight", "effect"] if has_weights else ["effect"]
-    head2 = {
-        "m1": "Mean",
-        "sd1": "SD",
-        "n1": "Total",
-        "m2": "Mean",
-        "sd2": "SD",
-        "n2": "Total",
-        "weight": "Weight",
-        "effect": data.model_label,
-    }
-    widths = {k: text_width_in(head2[k], FS, "bold") for k in keys}
-    for line in lines:
-        bold = "bold" if line.kind in ("subtotal", "total") else "normal"
-        for k, txt in _cells(data, line).items():
-            if k in widths:
-                widths[k] = max(widths[k], text_width_in(txt, FS, bold))
-    for k in keys:
-        if k in ARM_FIELDS:
-            widths[k] += dagger_w
-    name_w = max([text_width_in(s.label, FS) for s in data.studies] + [1.0])
-    study_w = min(max(name_w, text_width_in("Study or Subgroup", FS, "bold")), STUDY_MAX)
-    note_w = max([text_width_in(ln.text, FS_NOTE) for ln in lines if ln.kind == "note"] + [0.0])
-    table_w = sum(widths.values()) + PAD * len(keys)
-    study_w = max(study_w, note_w - table_w + 0.05)
-    rob_w = 0.0
-    if data.has_rob:
-        rob_w = max(0.17 * len(data.rob_labels), text_width_in("Risk of Bias", FS, "bold")) + PAD
-
-    x = MARGIN
-    left: dict[str, float] = {"study": x}
-    x += study_w
-    right: dict[str, float] = {}
-    for k in keys:
-        x += PAD + widths[k]
-        right[k] = x
-    plot_x0 = x + PAD + 0.1
-    plot_x1 = plot_x0 + PLOT_W
-    width = plot_x1 + rob_w + MARGIN + 0.05
-
-    footer = []
-    if data.overall is not None:
-        footer += [heterogeneity_text(data.overall), overall_effect_text(data.overall)]
-    if data.subgroup_test is not None:
-        footer.append(subgroup_test_text(data.subgroup_test))
-    notes = []
-    if data.has_derived:
-        notes.append(f"{DAGGER} Value derived by conversion (see the effect-size table).")
-    if data.has_rob:
-        used = {j for st in data.studies for j in st.rob}
-        key = ", ".join(
-            f"{sym} {lab.lower()}" for j, (_, sym, lab) in JUDGEMENTS.items() if j in used
-        )
-        notes.append(f"Risk of bias: {key}.")
-    if data.overall is not None and data.overall.method != "FE":
-        test = "Hartung-Knapp-Sidik-Jonkman" if data.overall.test == "knha" else "Wald-type (z)"
-        notes.append(f"Random effects: {data.overall.method} estimator of Tau²; {test} CI.")
-    footer_w = max([text_width_in(t, FS_NOTE) for t in footer] + [0.0])
-    footer_beside = footer_w < plot_x0 - MARGIN - 0.1
-
-    top = MARGIN + 2 * ROW
-    body_top = top + 0.06 + (0.12 if data.mcid else 0.0)
-    body_bottom = body_top + ROW * len(lines) + 0.04
-    axis_band = 0.55
-    # footer lines sit beside the axis when they fit, else below it; notes always below
-    below = axis_band + 0.04
-    footer_end = 0.12 + 0.17 * len(footer) if footer_beside else below + 0.17 * len(footer)
-    height = body_bottom + max(footer_end, below) + 0.17 * len(notes) + MARGIN - 0.08
-
-    fig = new_figure(width, height)
-    canvas = fig.add_axes((0, 0, 1, 1))
-    canvas.set_xlim(0, width)
-    canvas.set_ylim(height, 0)
-    canvas.axis("off")
-
-    def put(xx: float, yy: float, txt: str, ha: str = "left", size: float = FS, **kw) -> None:
-        canvas.text(xx, yy, txt, ha=ha, va="center", fontsize=size, **kw)
-
-    # ---- headers
-    y1, y2 = MARGIN + 0.5 * ROW, MARGIN + 1.5 * ROW
-    if arms:
+def _headers(c: _Canvas, data: ForestData, lay: ForestLayout) -> None:
+    y1, y2 = lay.header_y
+    if data.has_arm_stats:
         for who, a, b in ((data.intervention, "m1", "n1"), (data.control, "m2", "n2")):
-            x0 = right[a] - widths[a]
-            put((x0 + right[b]) / 2, y1, who, ha="center", weight="bold")
-            canvas.plot([x0, right[b]], [y1 + 0.5 * ROW - 0.02] * 2, color=INK, lw=0.5)
-    put(right["effect"] - widths["effect"] / 2, y1, data.measure_label, ha="center", weight="bold")
-    put((plot_x0 + plot_x1) / 2, y1, data.measure_label, ha="center", weight="bold")
-    put((plot_x0 + plot_x1) / 2, y2, data.model_label, ha="center", weight="bold")
-    put(left["study"], y2, "Study or Subgroup", weight="bold")
-    for k in keys:
-        xr = right[k] - (dagger_w if k in ARM_FIELDS else 0)
-        put(xr, y2, head2[k], ha="right", weight="bold")
-    rob_x0 = 0.0
+            x0, x1 = lay.group_span(a, b)
+            c.put((x0 + x1) / 2, y1, who, ha="center", weight="bold", gid="group-head")
+            c.ax.plot([x0, x1], [y1 + 0.5 * ROW_IN - 0.02] * 2, color=INK, lw=0.5)
+    eff_centre = lay.right["effect"] - lay.widths["effect"] / 2
+    c.put(eff_centre, y1, data.measure_label, ha="center", weight="bold", gid="group-head")
+    c.put(eff_centre, y2, data.model_label, ha="center", weight="bold")
+    mid = (lay.plot_x0 + lay.plot_x1) / 2
+    c.put(mid, y1, data.measure_label, ha="center", weight="bold", gid="group-head")
+    c.put(mid, y2, data.model_label, ha="center", weight="bold")
+    c.put(lay.study_x, y2, "Study or Subgroup", weight="bold")
+    for k in lay.keys:
+        if k in HEAD2:
+            c.put(lay.right[k] - (lay.sup_w if k in ARM_FIELDS else 0), y2, HEAD2[k],
+                  ha="right", weight="bold")  # fmt: skip
     if data.has_rob:
-        put(plot_x1 + PAD + rob_w / 2, y1, "Risk of Bias", ha="center", weight="bold")
-        rob_x0 = plot_x1 + PAD + (rob_w - PAD - 0.17 * len(data.rob_labels)) / 2
-        slot = 0.17 if len(data.rob_labels) > 1 else rob_w - PAD
-        for j, lab in enumerate(data.rob_labels):
-            put(
-                rob_x0 + 0.17 * (j + 0.5),
-                y2,
-                fit_text(lab, slot, FS - 1.5, "bold"),
-                ha="center",
-                size=FS - 1.5,
-                weight="bold",
-            )
-    canvas.plot([MARGIN, width - MARGIN], [top + 0.02] * 2, color=INK, lw=0.6)
+        centre = (lay.rob_centres[0] + lay.rob_centres[-1]) / 2
+        c.put(centre, y1, "Risk of Bias", ha="center", weight="bold", gid="group-head")
+        for x, code in zip(lay.rob_centres, data.rob_labels, strict=True):
+            c.put(x, y2, code, ha="center", size=MIN_TEXT_PT, weight="bold")
+    c.ax.plot([MARGIN_IN, lay.width - MARGIN_IN], [MARGIN_IN + 2 * ROW_IN + 0.02] * 2,
+              color=INK, lw=0.6)  # fmt: skip
 
-    # ---- plot axes aligned with the canvas rows
-    ax = fig.add_axes(
-        (
-            plot_x0 / width,
-            1 - body_bottom / height,
-            PLOT_W / width,
-            (body_bottom - body_top) / height,
-        )
-    )
-    lo, hi = _xlim(data)
+
+def _graph(fig: Figure, data: ForestData, lay: ForestLayout, top: float, bottom: float,
+           height: float) -> Axes:  # fmt: skip
+    box = (lay.plot_x0 / lay.width, 1 - bottom / height,
+           (lay.plot_x1 - lay.plot_x0) / lay.width, (bottom - top) / height)  # fmt: skip
+    ax = fig.add_axes(box)
+    lo, hi = lay.xlim
     ax.set_xlim(lo, hi)
-    ax.set_ylim(body_bottom, body_top)
+    ax.set_ylim(bottom, top)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_yticks([])
     ax.set_xticks(np.linspace(lo, hi, 5))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}")
-    ax.tick_params(axis="x", length=3, width=0.6, pad=2, labelsize=FS - 0.5)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}".replace("-", "\u2212"))
+    ax.tick_params(axis="x", length=3, width=0.6, pad=2, labelsize=MIN_TEXT_PT)
     ax.patch.set_alpha(0)
     if lo < 0 < hi:
         ax.axvline(0, color=INK, lw=0.6, zorder=1)
     for m in data.mcid:
-        ax.axvline(m, color="#b35806", lw=0.8, ls=(0, (4, 3)), zorder=1)
-        ax.text(
-            m,
-            body_top,
-            "MCID",
-            ha="center",
-            va="bottom",
-            fontsize=FS - 1.5,
-            color="#b35806",
-            clip_on=False,
-        )
+        if lo <= m <= hi:
+            ax.axvline(m, color=MCID_COLOUR, lw=0.8, ls=(0, (4, 3)), zorder=1, gid="mcid")
+            ax.text(m, top, "MCID", ha="center", va="bottom", fontsize=MIN_TEXT_PT,
+                    color=MCID_COLOUR, clip_on=False, parse_math=False)  # fmt: skip
+    return ax
 
+
+def _cells_row(c: _Canvas, data: ForestData, lay: ForestLayout, line: Line, y: float,
+               symbols: dict[str, str]) -> None:  # fmt: skip
+    bold = "bold" if line.kind in ("subtotal", "total") else "normal"
+    for k, txt in cells(data, line).items():
+        if k not in lay.right:
+            continue
+        xr = lay.right[k] - (lay.sup_w if k in ARM_FIELDS else 0)
+        c.put(xr, y, txt, ha="right", weight=bold)
+        if k in ARM_FIELDS and line.kind == "study" and txt:
+            c.sup(xr, y, cell_mark(symbols, data.studies[line.index], k))
+
+
+def _study_row(c: _Canvas, ax: Axes, data: ForestData, lay: ForestLayout, line: Line,
+               y: float, symbols: dict[str, str], w_max: float) -> None:  # fmt: skip
+    s = data.studies[line.index]
+    mark = row_mark(symbols, s)
+    room = lay.study_w - (text_width_in(mark, MIN_TEXT_PT) + 0.02 if mark else 0.0)
+    label = fit_text(s.label, room, TEXT_PT)
+    c.put(lay.study_x, y, label, gid="study-label")
+    c.sup(lay.study_x + text_width_in(label, TEXT_PT), y, mark)
+    lo, hi = lay.xlim
+    whisker(ax, s.ci_lb, s.ci_ub, y, lo, hi)
+    if lo <= s.yi <= hi:
+        w = s.weight_percent if math.isfinite(s.weight_percent) else w_max / 2
+        side = max(MAX_SIDE_PT * math.sqrt(max(w, 0.0) / w_max), MIN_SIDE_PT)
+        ax.scatter([s.yi], [y], s=side**2, marker="s", color=ACCENT, lw=0, zorder=3)
+    for x, judgement in zip(lay.rob_centres, s.rob, strict=False):
+        rob_dot(c.ax, x, y, judgement, radius=ROB_RADIUS_IN, size=MIN_TEXT_PT)
+
+
+def _diamond(ax: Axes, ci: tuple[float, float, float], y: float, xlim: tuple[float, float]) -> None:
+    est, lb, ub = ci
+    if not all(map(math.isfinite, ci)):
+        return
+    lo, hi = xlim
+    h = 0.34 * ROW_IN
+    pts = [(max(lb, lo), y), (est, y - h), (min(ub, hi), y), (est, y + h)]
+    ax.add_patch(Polygon(pts, closed=True, color=INK, lw=0, zorder=3, gid="diamond"))
+    whisker(ax, lb, ub, y, lo, hi, lw=0.0)  # arrows only, where the CI runs off the axis
+
+
+def _row(c: _Canvas, ax: Axes, data: ForestData, lay: ForestLayout, line: Line, y: float,
+         symbols: dict[str, str], w_max: float) -> None:  # fmt: skip
+    level = f"{100 * data.level:g}% CI"
+    if line.kind == "header":
+        c.put(lay.study_x, y, fit_text(line.text, lay.plot_x0 - MARGIN_IN - 0.1, TEXT_PT, "bold"),
+              weight="bold", gid="subgroup-head")  # fmt: skip
+    elif line.kind == "note":
+        c.put(lay.study_x + 0.02, y, line.text, size=NOTE_PT, color=MUTED)
+    elif line.kind == "study":
+        _study_row(c, ax, data, lay, line, y, symbols, w_max)
+    elif line.kind == "subtotal":
+        c.put(lay.study_x, y, f"Subtotal ({level})", weight="bold")
+        ci = data.groups[line.index].subtotal
+        if ci is not None:
+            _diamond(ax, ci, y, lay.xlim)
+    elif line.kind == "total" and data.overall is not None:
+        r = data.overall
+        c.put(lay.study_x, y, f"Total ({level})", weight="bold")
+        _diamond(ax, (r.estimate, r.ci_lb, r.ci_ub), y, lay.xlim)
+    elif line.kind == "pi" and data.overall is not None:
+        c.put(lay.study_x, y, "Prediction interval")
+        r = data.overall
+        whisker(ax, r.pi_lb, r.pi_ub, y, *lay.xlim, lw=2.4, color=MUTED, caps=True)
+    _cells_row(c, data, lay, line, y, symbols)
+
+
+def _favours(c: _Canvas, data: ForestData, lay: ForestLayout, y: float) -> None:
+    lo, hi = lay.xlim
+    zero = (0 - lo) / (hi - lo) if lo < 0 < hi else 0.5
+    plot_w = lay.plot_x1 - lay.plot_x0
+    half_w = plot_w * min(zero, 1 - zero) * 2 - 0.05
+    size = MIN_TEXT_PT
+    for text, at in ((data.favours_left, zero / 2), (data.favours_right, (1 + zero) / 2)):
+        c.put(lay.plot_x0 + plot_w * at, y, fit_text(text, half_w, size), ha="center", size=size)
+
+
+def _draw(data: ForestData, lay: ForestLayout, lines: list[Line], symbols: dict[str, str],
+          footer: Footer | None) -> Figure:  # fmt: skip
+    body_bottom = lay.body_bottom(len(lines))
+    below = footer_height(footer, lay, AXIS_BAND_IN) if footer else AXIS_BAND_IN + 0.2
+    height = body_bottom + below + MARGIN_IN
+    fig = new_figure(lay.width, height)
+    c = _Canvas(fig, lay.width, height)
+    _headers(c, data, lay)
+    ax = _graph(fig, data, lay, lay.body_top, body_bottom, height)
     weights = [s.weight_percent for s in data.studies if math.isfinite(s.weight_percent)]
     w_max = max(weights, default=1.0) or 1.0
-    diamond_h = 0.34 * ROW
-
     for row, line in enumerate(lines):
-        y = body_top + ROW * (row + 0.5)
-        cells = _cells(data, line)
-        bold = "bold" if line.kind in ("subtotal", "total", "header") else "normal"
-        if line.kind == "header":
-            put(
-                left["study"],
-                y,
-                fit_text(line.text, plot_x0 - MARGIN - 0.1, FS, "bold"),
-                weight="bold",
-            )
-        elif line.kind == "note":
-            put(left["study"] + 0.02, y, line.text, size=FS_NOTE, color=MUTED)
-        elif line.kind == "study":
-            s = data.studies[line.index]
-            put(left["study"], y, fit_text(s.label, study_w, FS))
-        elif line.kind in ("subtotal", "total"):
-            label = "Subtotal" if line.kind == "subtotal" else "Total"
-            put(left["study"], y, f"{label} ({100 * data.level:g}% CI)", weight="bold")
-        elif line.kind == "pi":
-            put(left["study"], y, "Prediction interval")
-        for k, txt in cells.items():
-            if k not in right:
-                continue
-            is_arm = k in ARM_FIELDS
-            xr = right[k] - (dagger_w if is_arm else 0)
-            put(xr, y, txt, ha="right", weight=bold)
-            if is_arm and line.kind == "study" and k in data.studies[line.index].derived:
-                put(xr + 0.01, y - 0.03, DAGGER, size=FS - 1.0, color=MUTED)
-        # ---- marks
-        if line.kind == "study":
-            s = data.studies[line.index]
-            whisker(ax, s.ci_lb, s.ci_ub, y, lo, hi)
-            if lo <= s.yi <= hi:
-                w = s.weight_percent if math.isfinite(s.weight_percent) else w_max / 2
-                side = max(MAX_SIDE_PT * math.sqrt(max(w, 0.0) / w_max), 2.5)
-                ax.scatter([s.yi], [y], s=side**2, marker="s", color=ACCENT, lw=0, zorder=3)
-            if data.has_rob:
-                for j, judgement in enumerate(s.rob):
-                    rob_dot(canvas, rob_x0 + 0.17 * (j + 0.5), y, judgement)
-        elif line.kind in ("subtotal", "total"):
-            r = data.groups[line.index].result if line.kind == "subtotal" else data.overall
-            assert r is not None
-            if not all(math.isfinite(v) for v in (r.estimate, r.ci_lb, r.ci_ub)):
-                continue
-            pts = [
-                (r.ci_lb, y),
-                (r.estimate, y - diamond_h),
-                (r.ci_ub, y),
-                (r.estimate, y + diamond_h),
-            ]
-            ax.add_patch(Polygon(pts, closed=True, color=INK, lw=0, zorder=3, gid="diamond"))
-        elif line.kind == "pi":
-            r = data.overall
-            assert r is not None
-            whisker(ax, r.pi_lb, r.pi_ub, y, lo, hi, lw=2.4, color=MUTED, caps=True)
-
-    # ---- favours labels, footer
-    zero = (0 - lo) / (hi - lo) if lo < 0 < hi else 0.5
-    fy = body_bottom + 0.36
-    half_w = PLOT_W * min(zero, 1 - zero) * 2 - 0.05
-    put(
-        plot_x0 + PLOT_W * zero / 2,
-        fy,
-        fit_text(data.favours_left, half_w, FS - 0.5),
-        ha="center",
-        size=FS - 0.5,
-    )
-    put(
-        plot_x0 + PLOT_W * (1 + zero) / 2,
-        fy,
-        fit_text(data.favours_right, half_w, FS - 0.5),
-        ha="center",
-        size=FS - 0.5,
-    )
-    fy0 = body_bottom + 0.12 if footer_beside else body_bottom + axis_band + 0.04
-    for t in footer:
-        put(MARGIN, fy0, t, size=FS_NOTE)
-        fy0 += 0.17
-    fy0 = max(fy0, body_bottom + axis_band + 0.04)
-    for t in notes:
-        put(MARGIN, fy0, t, size=FS_NOTE - 0.3, color=MUTED, style="italic")
-        fy0 += 0.17
+        _row(c, ax, data, lay, line, lay.row_y(row), symbols, w_max)
+    _favours(c, data, lay, body_bottom + 0.36)
+    if footer is not None:
+        draw_footer(c.ax, lay, footer, body_bottom, AXIS_BAND_IN)
+    else:
+        c.put(MARGIN_IN, body_bottom + AXIS_BAND_IN + 0.08, "(continued on the next page)",
+              size=NOTE_PT, color=MUTED, style="italic")  # fmt: skip
     return fig
+
+
+def _prepare(data: ForestData) -> tuple[list[Line], dict[str, str], ForestLayout, Footer]:
+    lines = forest_lines(data)
+    symbols = footnote_symbols(data)
+    lay = forest_layout(data, lines, *_mark_width(data, symbols))
+    return lines, symbols, lay, footer_text(data, symbols)
+
+
+def forest_plot(data: ForestData) -> Figure:
+    """Draw a RevMan 5-style forest plot on one figure.
+
+    CI arrows carry the gid ``ci-arrow``, pooled diamonds ``diamond``, column
+    group heads ``group-head`` (tests read them). Save it with
+    :func:`~trialmeta.plots.save_figure`.
+    """
+    lines, symbols, lay, footer = _prepare(data)
+    return _draw(data, lay, lines, symbols, footer)
+
+
+def forest_plot_pages(data: ForestData, max_rows: int = 40) -> list[Figure]:
+    """The same plot split into pages of at most ``max_rows`` body rows, for print.
+
+    Every page repeats the column heads and the axis and uses the same columns;
+    the footer is on the last page. 40 rows at :data:`ROW_IN` fit an A4 portrait
+    page at full size (text stays >= 7 pt).
+    """
+    if max_rows < 1:
+        raise ValueError(f"max_rows: got {max_rows}, expected an integer >= 1")
+    lines, symbols, lay, footer = _prepare(data)
+    chunks = [lines[i:i + max_rows] for i in range(0, len(lines), max_rows)] or [[]]
+    return [_draw(data, lay, chunk, symbols, footer if i == len(chunks) - 1 else None)
+            for i, chunk in enumerate(chunks)]  # fmt: skip
+
+
+def describe_axis(data: ForestData) -> str:
+    """The axis range as printed, e.g. ``−100 to 100`` (for captions)."""
+    lo, hi = forest_layout(data, forest_lines(data), 0.0, 0.0).xlim
+    return f"{fmt(lo, 0)} to {fmt(hi, 0)}"

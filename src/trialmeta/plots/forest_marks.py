@@ -7,10 +7,10 @@ import math
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle
 
-from trialmeta.plots._style import INK
-from trialmeta.plots.rob import judgement_style
+from trialmeta.plots._style import INK, MUTED
+from trialmeta.plots.rob_domains import FOREST_SYMBOLS
 
-__all__ = ["nice_limit", "whisker", "rob_dot"]
+__all__ = ["ROB_FILL", "nice_limit", "rob_dot", "whisker"]
 
 
 def nice_limit(x: float) -> float:
@@ -20,8 +20,8 @@ def nice_limit(x: float) -> float:
     exp = math.floor(math.log10(x))
     for m in (1.0, 2.0, 2.5, 5.0, 10.0):
         if m * 10**exp >= x * (1 - 1e-12):
-            return m * 10**exp
-    return 10.0 ** (exp + 1)
+            return float(m * 10**exp)
+    return float(10.0 ** (exp + 1))
 
 
 def whisker(
@@ -54,18 +54,24 @@ def whisker(
         )
 
 
-def rob_dot(canvas: Axes, x: float, y: float, judgement: str) -> None:
-    """A risk-of-bias judgement as a coloured dot carrying its symbol (canvas in inches)."""
-    colour, symbol, _ = judgement_style(judgement)
-    canvas.add_patch(Circle((x, y), 0.062, facecolor=colour, edgecolor=INK, lw=0.3, zorder=3))
-    canvas.text(
-        x,
-        y,
-        symbol,
-        ha="center",
-        va="center_baseline",
-        fontsize=6.0,
-        weight="bold",
-        color="white" if judgement in ("high", "low", "no") else INK,
-        zorder=4,
-    )
+ROB_FILL: dict[str, str] = {
+    "low": "#009E73",
+    "some_concerns": "#F0E442",
+    "unclear": "#F0E442",
+    "high": "#D55E00",
+    "not_assessed": "#FFFFFF",
+}
+
+
+def rob_dot(canvas: Axes, x: float, y: float, judgement: str, radius: float = 0.075,
+            size: float = 7.0) -> None:  # fmt: skip
+    """A judgement as a coloured dot with its RevMan glyph (+ ? −); an empty ring when
+    not assessed, so no text can overflow the mark (canvas in inches)."""
+    edge = MUTED if judgement == "not_assessed" else INK
+    canvas.add_patch(Circle((x, y), radius, facecolor=ROB_FILL[judgement], edgecolor=edge,
+                            lw=0.5, zorder=3, gid=f"rob-{judgement}"))  # fmt: skip
+    symbol = FOREST_SYMBOLS[judgement]
+    if symbol:
+        canvas.text(x, y, symbol, ha="center", va="center_baseline", fontsize=size,
+                    weight="bold", color="white" if judgement in ("high", "low") else INK,
+                    zorder=4, parse_math=False)  # fmt: skip
