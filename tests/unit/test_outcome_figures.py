@@ -6,17 +6,18 @@ import math
 import numpy as np
 
 from trialmeta import leave_one_out, pool
-from trialmeta.plots.outcome import derived_marks, result_from_dict
+from trialmeta.plots.outcome import derived_marks, result_from_dict, row_flags, split_marks
 from trialmeta.stats.results import LeaveOneOutResult, PooledResult
 
 
-def test_derived_marks_reads_derivation_and_multiarm():
+def test_derived_and_split_marks_are_separate_meanings():
+    # review F9: one footnote symbol meant both "derived" and "n split"; now two marks
     rec = {"derivation": "SYNA: sd from 95% CI (t, df=23); SYNB: sd reported; VAS 0-10 -> "
                          "0-100 x10",
            "arm_id_1": "SYNA", "arm_id_2": "SYNB", "multiarm": "split: SYNB n 10 split 2 ways"}
     marks = derived_marks(rec)
-    assert marks == {"sd1": True, "m1": False, "n1": False, "sd2": False, "m2": False,
-                     "n2": True}
+    assert marks == {"sd1": True, "m1": False, "sd2": False, "m2": False}
+    assert split_marks(rec) == {"n1": False, "n2": True}
     assert not any(derived_marks({"derivation": "", "arm_id_1": "A", "arm_id_2": "B"}).values())
     med = derived_marks({"derivation": "A: mean and sd from median and IQR (Wan 2014)",
                          "arm_id_1": "A", "arm_id_2": "B"})
@@ -39,3 +40,10 @@ def test_result_from_dict_none_becomes_nan():
     fit = pool([1.0], [0.5])
     back = result_from_dict(PooledResult, json.loads(json.dumps(fit.to_dict())))
     assert math.isnan(back.tau2) and back.k == 1
+
+
+def test_row_flags_read_inferred_scale_and_secondary_extraction():
+    rec = {"derivation": "A: sd reported; B: sd reported; VAS 0-10 (inferred) -> 0-100 x10",
+           "verification": "secondary_extraction"}
+    assert row_flags(rec) == ("scale_inferred", "secondary_extraction")
+    assert row_flags({"derivation": "VAS 0-100 (stated)", "verification": "primary_verbatim"}) == ()

@@ -19,6 +19,7 @@ import trialmeta
 from trialmeta import plots
 from trialmeta.errors import InputError
 from trialmeta.plots._style import fit_text, text_width_in
+from trialmeta.plots.forest_layout import STUDY_MAX_IN
 from trialmeta.stats.influence import baujat
 from trialmeta.stats.leave_one_out import leave_one_out
 from trialmeta.stats.results import TrimFillResult
@@ -134,8 +135,13 @@ def test_long_names_end_in_ellipsis_and_fit() -> None:
     assert text_width_in(cut, 7.5) <= 1.5
     assert fit_text("short", 1.5, 7.5) == "short"
     fig = plots.forest_plot(synthetic_forest(10))
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert any(t.startswith("Synthetic 1 2000") and t.endswith("…") for t in texts)
+    texts = [t for t in fig.axes[0].texts if t.get_gid() == "study-label"]
+    first = next(i for i, t in enumerate(texts) if t.get_text().startswith("Synthetic 1 2000"))
+    assert texts[first + 1].get_text().endswith("…")  # wrapped onto a second row, then cut
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    column_px = STUDY_MAX_IN * fig.dpi + 1
+    assert all(t.get_window_extent(renderer).width <= column_px for t in texts)
     plots_close(fig)
 
 

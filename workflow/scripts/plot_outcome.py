@@ -7,6 +7,9 @@ sys.stderr = open(smk.log[0], "w", encoding="utf-8")
 
 from trialmeta.io.jsonio import read_json  # noqa: E402
 from trialmeta.plots.outcome import draw_outcome_figures  # noqa: E402
+from trialmeta.report.sheet_labels import sheet_labels  # noqa: E402
 
-draw_outcome_figures(read_json(smk.input.analysis), smk.output[0],
-                     smk.params.settings["measure"])
+settings = smk.params.settings
+labels, rob_rows = sheet_labels(settings, smk.input)
+draw_outcome_figures(read_json(smk.input.analysis), smk.output[0], settings["measure"],
+                     labels=labels, rob_rows=rob_rows)

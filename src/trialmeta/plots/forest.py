@@ -12,6 +12,7 @@ mathtext), so a ``$`` in a label prints as itself.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
-from trialmeta.plots._style import ACCENT, INK, MUTED, fit_text, new_figure, text_width_in
+from trialmeta.plots._style import (
+    ACCENT,
+    INK,
+    MUTED,
+    fit_text,
+    new_figure,
+    text_width_in,
+    wrap_text,
+)
 from trialmeta.plots.forest_cells import Line, cells, fmt, forest_lines
 from trialmeta.plots.forest_data import ARM_FIELDS, ForestData
 from trialmeta.plots.forest_footer import (
@@ -39,13 +48,15 @@ from trialmeta.plots.forest_layout import (
     NOTE_PT,
     ROB_RADIUS_IN,
     ROW_IN,
+    STUDY_MAX_IN,
     TEXT_PT,
     ForestLayout,
     forest_layout,
+    x_limits,
 )
 from trialmeta.plots.forest_marks import rob_dot, whisker
 
-__all__ = ["forest_plot", "forest_plot_pages"]
+__all__ = ["describe_axis", "forest_plot", "forest_plot_pages"]
 
 MAX_SIDE_PT = 9.0  # side of the heaviest study's square
 MIN_SIDE_PT = 2.5
@@ -148,7 +159,7 @@ def _study_row(c: _Canvas, ax: Axes, data: ForestData, lay: ForestLayout, line: 
     s = data.studies[line.index]
     mark = row_mark(symbols, s)
     room = lay.study_w - (text_width_in(mark, MIN_TEXT_PT) + 0.02 if mark else 0.0)
-    label = fit_text(s.label, room, TEXT_PT)
+    label = fit_text(line.text, room, TEXT_PT)
     c.put(lay.study_x, y, label, gid="study-label")
     c.sup(lay.study_x + text_width_in(label, TEXT_PT), y, mark)
     lo, hi = lay.xlim
@@ -182,6 +193,9 @@ def _row(c: _Canvas, ax: Axes, data: ForestData, lay: ForestLayout, line: Line, 
         c.put(lay.study_x + 0.02, y, line.text, size=NOTE_PT, color=MUTED)
     elif line.kind == "study":
         _study_row(c, ax, data, lay, line, y, symbols, w_max)
+    elif line.kind == "cont":
+        c.put(lay.study_x + 0.1, y, fit_text(line.text, lay.study_w - 0.1, TEXT_PT),
+              gid="study-label")  # fmt: skip
     elif line.kind == "subtotal":
         c.put(lay.study_x, y, f"Subtotal ({level})", weight="bold")
         ci = data.groups[line.index].subtotal
@@ -230,10 +244,21 @@ def _draw(data: ForestData, lay: ForestLayout, lines: list[Line], symbols: dict[
     return fig
 
 
+def _wrapper(label_sup_w: float) -> Callable[[str], list[str]]:
+    """Split a study label over at most two rows (the second ends in an ellipsis if need be)."""
+    def wrap(label: str) -> list[str]:
+        if text_width_in(label, TEXT_PT) + label_sup_w <= STUDY_MAX_IN:
+            return [label]
+        head = wrap_text(label, STUDY_MAX_IN - label_sup_w, TEXT_PT)
+        return head[:1] + ([" ".join(head[1:])] if len(head) > 1 else [])
+    return wrap
+
+
 def _prepare(data: ForestData) -> tuple[list[Line], dict[str, str], ForestLayout, Footer]:
-    lines = forest_lines(data)
     symbols = footnote_symbols(data)
-    lay = forest_layout(data, lines, *_mark_width(data, symbols))
+    sup_w, label_sup_w = _mark_width(data, symbols)
+    lines = forest_lines(data, _wrapper(label_sup_w))
+    lay = forest_layout(data, lines, sup_w, label_sup_w)
     return lines, symbols, lay, footer_text(data, symbols)
 
 
@@ -265,5 +290,5 @@ def forest_plot_pages(data: ForestData, max_rows: int = 40) -> list[Figure]:
 
 def describe_axis(data: ForestData) -> str:
     """The axis range as printed, e.g. ``−100 to 100`` (for captions)."""
-    lo, hi = forest_layout(data, forest_lines(data), 0.0, 0.0).xlim
+    lo, hi = x_limits(data)
     return f"{fmt(lo, 0)} to {fmt(hi, 0)}"

@@ -1,13 +1,15 @@
 """The rows of a forest plot and the text of each cell (no drawing, no measuring).
 
-Row kinds, top to bottom: a subgroup ``header``, its ``study`` rows, its
-``subtotal`` and two ``note`` lines (heterogeneity, overall effect), a ``blank``;
-then the ``total`` and the ``pi`` (prediction interval) rows.
+Row kinds, top to bottom: a subgroup ``header``, its ``study`` rows (a long
+label continues on a ``cont`` row below), its ``subtotal`` and two ``note``
+lines (heterogeneity, overall effect), a ``blank``; then the ``total`` and the
+``pi`` (prediction interval) rows.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +20,7 @@ from trialmeta.plots.revman_text import format_estimate_ci
 
 __all__ = ["Line", "LineKind", "cells", "forest_lines", "fmt"]
 
-LineKind = Literal["header", "study", "subtotal", "total", "pi", "note", "blank"]
+LineKind = Literal["header", "study", "cont", "subtotal", "total", "pi", "note", "blank"]
 
 
 @dataclass(frozen=True)
@@ -30,14 +32,22 @@ class Line:
     index: int = -1
 
 
-def forest_lines(data: ForestData) -> list[Line]:
-    """Every row of the plot, in drawing order."""
+def _study_lines(data: ForestData, i: int, wrap: Callable[[str], list[str]] | None) -> list[Line]:
+    parts = wrap(data.studies[i].label) if wrap else [data.studies[i].label]
+    parts = parts or [""]
+    first = Line("study", parts[0], i)
+    return [first] + ([Line("cont", " ".join(parts[1:]), i)] if len(parts) > 1 else [])
+
+
+def forest_lines(data: ForestData, wrap: Callable[[str], list[str]] | None = None) -> list[Line]:
+    """Every row of the plot, in drawing order; ``wrap`` splits long study labels."""
     lines: list[Line] = []
     grouped = data.grouped
     for gi, group in enumerate(data.groups):
         if grouped:
             lines.append(Line("header", group.label or "Other", gi))
-        lines += [Line("study", index=i) for i in group.studies]
+        for i in group.studies:
+            lines += _study_lines(data, i, wrap)
         if grouped and group.subtotal is not None:
             lines.append(Line("subtotal", index=gi))
             lines += [Line("note", t) for t in group.subtotal_lines]

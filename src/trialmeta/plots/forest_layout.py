@@ -30,6 +30,7 @@ __all__ = [
     "NOTE_PT",
     "ROB_RADIUS_IN",
     "ROW_IN",
+    "STUDY_MAX_IN",
     "TEXT_PT",
     "forest_layout",
     "x_limits",
@@ -144,7 +145,8 @@ def forest_layout(data: ForestData, lines: list[Line], sup_w: float,
     has_weights = any(math.isfinite(s.weight_percent) for s in data.studies)
     keys += ["weight", "effect"] if has_weights else ["effect"]
     widths = _column_widths(data, lines, keys, sup_w)
-    name_w = max([text_width_in(s.label, TEXT_PT) + label_sup_w for s in data.studies] + [1.0])
+    name_w = max([text_width_in(ln.text, TEXT_PT) + (label_sup_w if ln.kind == "study" else 0.1)
+                  for ln in lines if ln.kind in ("study", "cont")] + [1.0])  # fmt: skip
     study_w = min(max(name_w, text_width_in("Study or Subgroup", TEXT_PT, "bold")), STUDY_MAX_IN)
     x = MARGIN_IN + study_w
     right: dict[str, float] = {}

@@ -9,7 +9,7 @@ frozen result objects from their JSON form) and hands them to
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 
@@ -18,12 +18,21 @@ import numpy as np
 
 from trialmeta import plots
 from trialmeta.io.safe_csv import write_csv
+from trialmeta.plots.rob_domains import domain_judgements, pick_scheme, scheme_domains
 from trialmeta.plots.tsa import draw_tsa
+from trialmeta.report.labels import LabelMap
 from trialmeta.stats.influence import BaujatResult
 from trialmeta.stats.results import LeaveOneOutResult, PooledResult, TrimFillResult
 from trialmeta.stats.tsa import TsaResult
 
-__all__ = ["FIGURE_KINDS", "derived_marks", "draw_outcome_figures", "result_from_dict"]
+__all__ = [
+    "FIGURE_KINDS",
+    "derived_marks",
+    "draw_outcome_figures",
+    "result_from_dict",
+    "row_flags",
+    "split_marks",
+]
 
 FIGURE_KINDS: tuple[str, ...] = ("forest", "funnel", "loo", "baujat", "tsa", "gosh")
 TSA_CSV_COLUMNS: tuple[str, ...] = ("study", "year", "cumulative_n", "information_fraction",
@@ -70,19 +79,42 @@ def derived_marks(rec: Mapping[str, object]) -> dict[str, bool]:
     """Which arm statistics of an effect row came from a conversion.
 
     Read from the data layer's ``derivation`` text (``"ACU: sd from 95% CI ..."``;
-    ``"sd reported"`` is not derived; a mean from a median is) and ``multiarm``
-    (``"split: CG n 10 split 2 ways"`` marks that arm's n). Rescaling to 0-100
-    is not marked: it changes units, not information.
+    ``"sd reported"`` is not derived; a mean from a median is). Rescaling to
+    0-100 is not marked: it changes units, not information.
     """
     deriv = str(rec.get("derivation") or "")
-    multi = str(rec.get("multiarm") or "").lower()
     out: dict[str, bool] = {}
     for i, arm in ((1, str(rec.get("arm_id_1") or "")), (2, str(rec.get("arm_id_2") or ""))):
         clause = _clause(deriv, arm) if arm else ""
         out[f"sd{i}"] = bool(clause) and "sd reported" not in clause
         out[f"m{i}"] = "median" in clause or "mean from" in clause
-        out[f"n{i}"] = bool(arm) and f"{arm.lower()} n " in multi
     return out
+
+
+def split_marks(rec: Mapping[str, object]) -> dict[str, bool]:
+    """Which arm's n is a shared arm split between comparisons (``multiarm`` text)."""
+    multi = str(rec.get("multiarm") or "").lower()
+    arms = ((1, str(rec.get("arm_id_1") or "")), (2, str(rec.get("arm_id_2") or "")))
+    return {f"n{i}": bool(arm) and f"{arm.lower()} n " in multi for i, arm in arms}
+
+
+def row_flags(rec: Mapping[str, object]) -> tuple[str, ...]:
+    """Footnote keys for what an effect row itself records: an inferred scale range,
+    numbers taken from other reviewers' extraction."""
+    keys = []
+    if "(inferred)" in str(rec.get("derivation") or ""):
+        keys.append("scale_inferred")
+    if str(rec.get("verification") or "") == "secondary_extraction":
+        keys.append("secondary_extraction")
+    return tuple(keys)
+
+
+ROW_FOOTNOTES: dict[str, str] = {
+    "scale_inferred": "Scale range not stated in the source but inferred (INFERENCE in the "
+    "data); a wrong range would rescale this row.",
+    "secondary_extraction": "Numbers entered by other reviewers (secondary extraction), "
+    "not read from the trial report.",
+}
 
 
 def _save(fig, stem: Path) -> None:
@@ -90,37 +122,69 @@ def _save(fig, stem: Path) -> None:
     plt.close(fig)
 
 
-def _forest(entry, outdir: Path, mcid: float, measure: str, variable: str | None) -> None:
+def _rob_columns(eff, rob_rows, names: LabelMap) -> dict[str, object]:
+    """Per-domain risk-of-bias columns for the trials of one plot (RoB 1 A-G or RoB 2)."""
+    ids = {str(r.get("study_id")) for r in eff}
+    rows = [r for r in rob_rows if str(r.get("study_id")) in ids]
+    if not rob_rows:
+        return {}
+    scheme = pick_scheme(str(r.get("tool", "")) for r in rob_rows)
+    found = domain_judgements(rows, scheme)
+    domains = scheme_domains(scheme)
+    blank = ("not_assessed",) * len(domains)
+    mapped = sorted({j.study_id for j in found.values() if j.mapped and j.tool == "pedro"})
+    kw: dict[str, object] = {
+        "rob": [found[str(r.get("study_id"))].cells if str(r.get("study_id")) in found else blank
+                for r in eff],
+        "rob_labels": domains,
+    }  # fmt: skip
+    if mapped:
+        kw["rob_note"] = ("PEDro items shown against the domains they inform (yes +, no "
+                          "\u2212: criterion not met or not reported) for: "
+                          + ", ".join(names.study(m) for m in mapped) + ".")  # fmt: skip
+    return kw
+
+
+def _forest(entry, outdir: Path, mcid: Mapping[str, object], measure: str,
+            variable: str | None, labels: LabelMap, rob_rows) -> None:  # fmt: skip
     a, eff = entry["analysis"], entry["effects"]
     aid = a["analysis_id"]
-    control = str(entry.get("comparison_label", a["comparison"]))
-    control = control.split(" vs ", 1)[1].split(" (")[0] if " vs " in control else control
     kw: dict[str, object] = {}
     overall = a.get("pooled")
-    if overall:
-        kw["overall"] = result_from_dict(PooledResult, overall)
     sg = next((s for s in entry.get("subgroups", []) if s["variable"] == variable), None)
     if sg is not None:
-        kw["subgroups"] = [str(r.get(variable) or "not reported") for r in eff]
+        kw["subgroups"] = [labels.code(r.get(variable) or "not reported") for r in eff]
         kw["subgroup_results"] = {
-            f["analysis"]["subgroup"].split("=", 1)[1]: result_from_dict(
+            labels.code(f["analysis"]["subgroup"].split("=", 1)[1]): result_from_dict(
                 PooledResult, f["analysis"]["pooled"])
             for f in sg["fits"] if f["analysis"].get("pooled")
         }  # fmt: skip
         kw["subgroup_test"] = _Diff(sg["difference"])
-    else:
+    if overall and variable != "control_type":  # different comparators: subtotals only
+        kw["overall"] = result_from_dict(PooledResult, overall)
+    if sg is None:
         kw["weights_percent"] = [_num(r.get("weight_percent")) for r in eff]
     if all(k in eff[0] for k in _ARM_KEYS):
         kw["arms"] = {k: [_num(r.get(k)) for r in eff] for k in _ARM_KEYS}
-        marks = [derived_marks(r) for r in eff]
-        kw["derived"] = {k: [m[k] for m in marks] for k in _ARM_KEYS}
-    if any("risk_of_bias" in r for r in eff):
-        kw["rob"] = [None if r.get("risk_of_bias") in (None, "not_assessed") else
-                     r["risk_of_bias"] for r in eff]  # fmt: skip
+        marks, splits = [derived_marks(r) for r in eff], [split_marks(r) for r in eff]
+        kw["derived"] = {k: [m[k] for m in marks] for k in marks[0]}
+        kw["n_split"] = {k: [m[k] for m in splits] for k in splits[0]}
+    kw.update(_rob_columns(eff, rob_rows, labels))
+    value = _num(mcid.get("value"))
+    if math.isfinite(value):
+        cite = str(mcid.get("citation") or "").split(";")[0].strip()
+        kw["mcid"] = (-value, value)
+        kw["mcid_note"] = (f"Dashed lines at \u2212{value:g} and {value:g}: minimal clinically "
+                           f"important difference" + (f" ({cite})." if cite else "."))  # fmt: skip
     data = plots.forest_data(
-        [str(r["row_id"]) for r in eff], [_num(r["yi"]) for r in eff],
-        [_num(r["vi"]) for r in eff], measure=measure, control=control.capitalize(),
-        mcid=(-mcid,) if math.isfinite(mcid) else (), **kw,
+        [labels.comparison_row(str(r["study_id"]), str(r.get("arm_id_1") or ""),
+                               str(r.get("arm_id_2") or "")) for r in eff],
+        [_num(r["yi"]) for r in eff], [_num(r["vi"]) for r in eff], measure=measure,
+        control=labels.control(str(a["comparison"])), study_ids=[str(r["study_id"]) for r in eff],
+        measures=[r.get("measure") if r.get("measure") in ("final", "change") else None
+                  for r in eff],
+        notes=[row_flags(r) for r in eff], footnotes=ROW_FOOTNOTES,
+        scale_span=100.0 if measure == "MD" else None, **kw,
     )  # fmt: skip
     _save(plots.forest_plot(data), outdir / f"forest__{aid}")
     plots.write_forest_csv(data, outdir / f"forest__{aid}.csv")
@@ -134,7 +198,8 @@ class _Diff:
 
 
 def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
-                         measure: str = "MD") -> list[Path]:  # fmt: skip
+                         measure: str = "MD", labels: LabelMap | None = None,
+                         rob_rows: Sequence[Mapping[str, str]] = ()) -> list[Path]:  # fmt: skip
     """Write every figure of ``bundle`` into ``outdir``; return the PNG paths, sorted.
 
     Forest plots for every analysis with k >= 1 (the comparison with subgroups
@@ -144,7 +209,8 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    mcid = _num(bundle["outcome"]["mcid"]["value"])  # type: ignore[index]
+    mcid = bundle["outcome"]["mcid"]  # type: ignore[index]
+    names = labels or LabelMap()
     x_label = "Mean difference" if measure == "MD" else "Std. mean difference"
     for entry in bundle["analyses"]:  # type: ignore[union-attr]
         a, eff = entry["analysis"], entry["effects"]
@@ -152,7 +218,7 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
         if not eff:
             continue
         variable = entry["subgroups"][0]["variable"] if entry.get("subgroups") else None
-        _forest(entry, out, mcid, measure, variable)
+        _forest(entry, out, mcid, measure, variable, names, rob_rows)
         if not a.get("pooled"):
             continue
         fit = result_from_dict(PooledResult, a["pooled"])
