@@ -69,6 +69,7 @@ _RC = {
     "figure.dpi": 100,
     "savefig.dpi": DPI,
     "axes.unicode_minus": True,
+    "text.parse_math": False,  # labels are plain text: a "$" prints as itself
 }
 
 _METADATA = {

@@ -3,167 +3,46 @@
 
 Colours are the Okabe-Ito colour-blind-safe palette, and every judgement also
 carries a symbol (``+`` low, ``−`` some concerns, ``×`` high, ``?`` no
-information/unclear, ``NA`` not assessed), so the plots survive grey-scale
-printing and colour-vision deficiency. PEDro items use ``yes``/``no``.
+information/unclear; not assessed is an empty grey dot, so no text overflows),
+so the plots survive grey-scale printing and colour-vision deficiency. Column
+heads are short codes (A-G, D1-D5) spelled out in a key under the plot. The data
+and their builders are :mod:`trialmeta.plots.rob_data`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
-from trialmeta.errors import InputError
 from trialmeta.plots._style import INK, MUTED, fit_text, new_figure, text_width_in, write_rows
+from trialmeta.plots.rob_data import (
+    DARK_TEXT,
+    JUDGEMENTS,
+    ROB2_DOMAINS,
+    RobData,
+    judgement_style,
+    rob_data,
+    rob_data_from_long,
+    rob_domain_data,
+    rob_proportions,
+)
 
 __all__ = [
     "JUDGEMENTS",
     "ROB2_DOMAINS",
     "RobData",
+    "judgement_style",
     "rob_data",
     "rob_data_from_long",
-    "judgement_style",
+    "rob_domain_data",
     "rob_proportions",
-    "traffic_light_plot",
     "rob_summary_plot",
+    "traffic_light_plot",
     "write_rob_csv",
 ]
-
-# judgement -> (fill colour, symbol, legend label); order = stacking order in the summary
-JUDGEMENTS: dict[str, tuple[str, str, str]] = {
-    "low": ("#009E73", "+", "Low risk"),
-    "yes": ("#009E73", "+", "Yes (criterion met)"),
-    "some_concerns": ("#F0E442", "−", "Some concerns"),
-    "unclear": ("#F0E442", "?", "Unclear"),
-    "high": ("#D55E00", "×", "High risk"),
-    "no": ("#D55E00", "−", "No (criterion not met)"),
-    "no_information": ("#56B4E9", "?", "No information"),
-    "not_assessed": ("#E6E6E6", "NA", "Not assessed"),
-}
-_ALIASES = {
-    "some concerns": "some_concerns",
-    "some": "some_concerns",
-    "no information": "no_information",
-    "ni": "no_information",
-    "not assessed": "not_assessed",
-    "na": "not_assessed",
-    "": "not_assessed",
-    "y": "yes",
-    "n": "no",
-}
-_DARK_TEXT = {"some_concerns", "unclear", "no_information", "not_assessed"}
-
-ROB2_DOMAINS: dict[str, str] = {
-    "D1": "Bias arising from the randomisation process",
-    "D2": "Bias due to deviations from intended interventions",
-    "D3": "Bias due to missing outcome data",
-    "D4": "Bias in measurement of the outcome",
-    "D5": "Bias in selection of the reported result",
-    "Overall": "Overall risk of bias",
-}
-
-
-def judgement_style(judgement: str) -> tuple[str, str, str]:
-    """(colour, symbol, label) of a normalised judgement."""
-    return JUDGEMENTS[judgement]
-
-
-def _normalise(value: object, where: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not_assessed"
-    key = str(value).strip().lower()
-    key = _ALIASES.get(key, key.replace(" ", "_"))
-    if key not in JUDGEMENTS:
-        raise InputError(where, value, "one of " + ", ".join(JUDGEMENTS) + " or None")
-    return key
-
-
-@dataclass(frozen=True)
-class RobData:
-    """Judgements per study (rows) and domain (columns), normalised to ``JUDGEMENTS`` keys."""
-
-    studies: tuple[str, ...]
-    domains: tuple[str, ...]
-    judgements: tuple[tuple[str, ...], ...]
-    weights: tuple[float, ...] | None = None
-    domain_descriptions: tuple[str, ...] = ()
-
-
-def rob_data(
-    studies: Sequence[str],
-    domains: Sequence[str],
-    judgements: Sequence[Sequence[object]],
-    weights: Sequence[float] | None = None,
-    domain_descriptions: Sequence[str] | None = None,
-) -> RobData:
-    """Validate a study × domain matrix of judgements.
-
-    ``None``/NaN/empty means *not assessed*. ``weights`` (e.g. the forest-plot
-    weights in percent) make the summary bars weighted, as robvis ``weighted=TRUE``.
-    Descriptions default to the RoB 2 domain names for ``D1``..``D5``/``Overall``.
-    """
-    studies = tuple(str(s) for s in studies)
-    domains = tuple(str(d) for d in domains)
-    if len(judgements) != len(studies):
-        raise InputError("judgements", f"{len(judgements)} rows", f"{len(studies)} (as studies)")
-    rows = []
-    for i, row in enumerate(judgements):
-        if len(row) != len(domains):
-            raise InputError("judgements", f"{len(row)} columns", f"{len(domains)}", row=i)
-        rows.append(tuple(_normalise(v, f"judgements[{i}][{j}]") for j, v in enumerate(row)))
-    w = None
-    if weights is not None:
-        w = tuple(float(x) for x in weights)
-        if len(w) != len(studies) or not all(math.isfinite(x) and x >= 0 for x in w):
-            raise InputError("weights", weights, f"{len(studies)} finite numbers >= 0")
-    if domain_descriptions is None:
-        desc = tuple(ROB2_DOMAINS.get(d, "") for d in domains)
-    else:
-        desc = tuple(domain_descriptions)
-    return RobData(studies, domains, tuple(rows), w, desc)
-
-
-def rob_data_from_long(
-    study_ids: Sequence[str],
-    domains: Sequence[str],
-    judgements: Sequence[object],
-    *,
-    study_order: Sequence[str] | None = None,
-    domain_order: Sequence[str] | None = None,
-    weights: dict[str, float] | None = None,
-) -> RobData:
-    """Build :class:`RobData` from a long table (one row per study × domain).
-
-    Missing study × domain cells become *not assessed*. Orders default to first appearance.
-    """
-    cells: dict[tuple[str, str], object] = {}
-    for s, d, j in zip(study_ids, domains, judgements, strict=True):
-        cells[(str(s), str(d))] = j
-    s_order = list(study_order or dict.fromkeys(str(s) for s in study_ids))
-    d_order = list(domain_order or dict.fromkeys(str(d) for d in domains))
-    matrix = [[cells.get((s, d)) for d in d_order] for s in s_order]
-    w = None if weights is None else [weights.get(s, 0.0) for s in s_order]
-    return rob_data(s_order, d_order, matrix, w)
-
-
-def rob_proportions(data: RobData) -> dict[str, dict[str, float]]:
-    """Domain -> judgement -> percent of studies (weighted when ``data.weights``)."""
-    w = np.ones(len(data.studies)) if data.weights is None else np.asarray(data.weights)
-    total = float(w.sum()) or 1.0
-    out: dict[str, dict[str, float]] = {}
-    for j, dom in enumerate(data.domains):
-        col = [row[j] for row in data.judgements]
-        out[dom] = {
-            key: float(sum(wi for wi, c in zip(w, col, strict=True) if c == key) / total * 100)
-            for key in JUDGEMENTS
-            if key in col
-        }
-    return out
 
 
 def _present(data: RobData) -> list[str]:
@@ -198,19 +77,14 @@ def _legend(canvas, x: float, y: float, keys: list[str], max_x: float) -> float:
 
 def _dot(canvas, x: float, y: float, key: str, r: float = 0.08) -> None:
     colour, symbol, _ = JUDGEMENTS[key]
-    canvas.add_patch(Circle((x, y), r, facecolor=colour, edgecolor=INK, lw=0.4, zorder=3))
-    size = 7.5 * r / 0.08 * (0.7 if len(symbol) > 1 else 1.0)
-    canvas.text(
-        x,
-        y,
-        symbol,
-        ha="center",
-        va="center_baseline",
-        fontsize=size,
-        weight="bold",
-        color=INK if key in _DARK_TEXT else "white",
-        zorder=4,
-    )
+    edge = MUTED if key == "not_assessed" else INK
+    canvas.add_patch(Circle((x, y), r, facecolor=colour, edgecolor=edge, lw=0.4, zorder=3,
+                            gid=f"rob-{key}"))  # fmt: skip
+    if symbol:  # not assessed: an empty grey dot, so no text can overflow it
+        size = max(7.0, 7.5 * r / 0.08)
+        colour = INK if key in DARK_TEXT else "white"
+        canvas.text(x, y, symbol, ha="center", va="center_baseline", fontsize=size,
+                    weight="bold", color=colour, zorder=4)  # fmt: skip
 
 
 def _canvas(width: float, height: float):
@@ -234,9 +108,9 @@ def traffic_light_plot(data: RobData, title: str = "Risk of bias") -> Figure:
     desc = [
         f"{d}: {t}"
         for d, t in zip(data.domains, data.domain_descriptions, strict=False)
-        if t and d != "Overall"
+        if t and t != d and d != "Overall"
     ]
-    width = max(x0 + grid_w + margin, 4.2)
+    width = max(x0 + grid_w + margin, 4.2, text_width_in(title, 9, "bold") + 2 * margin)
     top = margin + 0.28 + 0.3
     body = row * len(data.studies)
     legend_rows = _legend_rows(margin + 0.75, keys, width - margin)
@@ -273,8 +147,8 @@ def traffic_light_plot(data: RobData, title: str = "Risk of bias") -> Figure:
         canvas.text(
             margin,
             y,
-            fit_text(line, width - 2 * margin, 6.8),
-            fontsize=6.8,
+            fit_text(line, width - 2 * margin, 7.0),
+            fontsize=7.0,
             va="center",
             color=MUTED,
         )
@@ -295,10 +169,10 @@ def rob_summary_plot(data: RobData, title: str | None = None) -> Figure:
     label_w = min(max(text_width_in(s, 7.5) for s in labels), 3.2)
     bar_x0 = margin + label_w + 0.15
     bar_w = 3.6
-    width = bar_x0 + bar_w + margin + 0.1
     keys = _present(data)
     if title is None:
         title = "Risk of bias (weighted by analysis weight)" if data.weights else "Risk of bias"
+    width = max(bar_x0 + bar_w + margin + 0.1, text_width_in(title, 9, "bold") + 2 * margin)
     top = margin + 0.35
     body = row * len(data.domains)
     height = top + body + 0.4 + 0.2 * _legend_rows(margin + 0.75, keys, width - margin) + margin
@@ -332,17 +206,17 @@ def rob_summary_plot(data: RobData, title: str | None = None) -> Figure:
                     zorder=2,
                 )
             )
-            if w > 0.22:
+            if w > 0.22 and symbol:
                 canvas.text(
                     x + w / 2,
                     yc,
                     symbol,
                     ha="center",
                     va="center_baseline",
-                    fontsize=6.0 if len(symbol) > 1 else 8.0,
+                    fontsize=8.0,
                     weight="bold",
                     zorder=3,
-                    color=INK if key in _DARK_TEXT else "white",
+                    color=INK if key in DARK_TEXT else "white",
                 )
             x += w
     axis_y = top + body + 0.05

@@ -1,49 +1,71 @@
-"""Risk-of-bias figures: one traffic-light and one summary plot per tool in the sheet,
-and an overall plot of the judgement GRADE uses for every trial in the effect table
-(trials without any assessment appear as "not assessed")."""
+"""Risk-of-bias figures of a review: a traffic-light and a weighted summary plot on one
+set of domains (RoB 1 A-G, or RoB 2 D1-D5 and Overall when any trial used RoB 2; PEDro
+items mapped onto the domains they inform), for every trial in the effect table; and
+the overall judgement GRADE uses for each of them (trials without an assessment appear
+as "not assessed"; trials in no comparison are left out).
+
+The summary is weighted by each trial's participants in its largest comparison of the
+effect table (robvis ``weighted = TRUE`` with sample-size weights; McGuinness &
+Higgins 2021).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from trialmeta import plots
-from trialmeta.review.cell import slug
 from trialmeta.review.outcome import rob_lookup
 
-__all__ = ["draw_rob_figures"]
+__all__ = ["draw_rob_figures", "trial_participants"]
 
 
 def _draw(data: plots.RobData, stem: str, outdir: Path, title: str) -> None:
+    summary_title = f"{title}, weighted by participants" if data.weights else title
     for name, fig in (("traffic_light", plots.traffic_light_plot(data, title)),
-                      ("summary", plots.rob_summary_plot(data, title))):
+                      ("summary", plots.rob_summary_plot(data, summary_title))):  # fmt: skip
         plots.save_figure(fig, outdir / f"{name}_{stem}")
         plt.close(fig)
     plots.write_rob_csv(data, outdir / f"rob_{stem}.csv")
 
 
+def trial_participants(effects: pd.DataFrame) -> dict[str, float]:
+    """Trial -> participants (n1 + n2) of its largest comparison in the effect table."""
+    if effects.empty or not {"study_id", "n1", "n2"} <= set(effects.columns):
+        return {}
+    n = pd.to_numeric(effects["n1"], errors="coerce") + pd.to_numeric(effects["n2"],
+                                                                      errors="coerce")  # fmt: skip
+    per = n.groupby(effects["study_id"]).max().fillna(0.0)
+    return {str(k): float(v) for k, v in per.items()}
+
+
 def draw_rob_figures(rob_csv: str | Path | None, effects_csv: str | Path, outdir: str | Path,
-                     pedro_low_below: float = 6.0) -> list[Path]:  # fmt: skip
-    """Write the risk-of-bias figures into ``outdir``; return the PNG paths, sorted."""
+                     pedro_low_below: float = 6.0, labels: Mapping[str, str] | None = None,
+                     ) -> list[Path]:  # fmt: skip
+    """Write the risk-of-bias figures into ``outdir``; return the PNG paths, sorted.
+
+    ``labels`` maps study ids to "Author Year" (from :mod:`trialmeta.report.labels`).
+    """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     rob = pd.read_csv(rob_csv, dtype=str) if rob_csv else pd.DataFrame()
     effects = pd.read_csv(effects_csv, dtype=str)
-    trials = sorted(set(effects["study_id"].dropna()) if "study_id" in effects else set())
-    if not rob.empty:
-        tool_col = rob["tool"] if "tool" in rob.columns else pd.Series("RoB", index=rob.index)
-        for tool in sorted(set(tool_col)):
-            part = rob.loc[tool_col == tool]
-            data = plots.rob_data_from_long(
-                part["study_id"].tolist(), part["domain"].tolist(), part["judgement"].tolist(),
-                study_order=sorted(set(part["study_id"])),
-            )  # fmt: skip
-            _draw(data, slug(tool), out, f"Risk of bias ({tool})")
+    trials: Sequence[str] = sorted(set(effects["study_id"].dropna()) if "study_id" in effects
+                                   else set())  # fmt: skip
+    names = dict(labels or {})
+    trials = sorted(trials, key=lambda s: names.get(s, s))
+    if trials:
+        rows = rob.to_dict("records") if not rob.empty else []
+        data, title = plots.rob_domain_data(rows, trials, labels=names,
+                                            weights=trial_participants(effects))  # fmt: skip
+        _draw(data, "domains", out, title)
     overall = rob_lookup(rob if not rob.empty else None, pedro_low_below)
-    studies = sorted(set(trials) | set(overall))
+    studies = list(trials)  # the trials of the effect table, assessed or not
     if studies:
-        data = plots.rob_data(studies, ["Overall"], [[overall.get(s)] for s in studies])
+        data = plots.rob_data([names.get(s, s) for s in studies], ["Overall"],
+                              [[overall.get(s)] for s in studies])  # fmt: skip
         _draw(data, "overall", out, "Overall risk of bias used for GRADE")
     return sorted(out.glob("*.png"))
