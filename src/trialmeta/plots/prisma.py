@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -160,7 +161,7 @@ def _box(texts: Sequence[str], x: float, width: float) -> _Box:
     return _Box(tuple(lines), x, width)
 
 
-def _draw_box(ax, box: _Box, top: float) -> None:
+def _draw_box(ax: Axes, box: _Box, top: float) -> None:
     ax.add_patch(FancyBboxPatch((box.x, top), box.width, box.height,
                                 boxstyle="square,pad=0", facecolor="white", edgecolor=INK,
                                 lw=0.8, gid="prisma-box"))  # fmt: skip
@@ -169,12 +170,12 @@ def _draw_box(ax, box: _Box, top: float) -> None:
                 fontsize=TEXT_PT, weight="bold" if i == 0 and box.bold_first else "normal")
 
 
-def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9, color=INK,
                                  lw=0.8, shrinkA=0, shrinkB=0))  # fmt: skip
 
 
-def _phase(ax, label: str, top: float, height: float) -> None:
+def _phase(ax: Axes, label: str, top: float, height: float) -> None:
     ax.add_patch(FancyBboxPatch((0.12, top), 0.28, height,
                                 boxstyle="round,pad=0,rounding_size=0.06",
                                 facecolor=PHASE_FILL, edgecolor="none"))  # fmt: skip
