@@ -1,0 +1,93 @@
+"""Print route (WeasyPrint): A4 pages, a landscape page for a forest plot, headers repeated,
+embedded fonts, byte-identical reruns. The document is synthetic (``Synthetic`` rows and
+a synthetic forest plot)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import trialmeta
+from trialmeta import plots
+from trialmeta.plots.forest_layout import MAX_WIDTH_IN
+from trialmeta.report.pdf import LANDSCAPE_WIDTH_MM, write_pdf
+
+pypdf = pytest.importorskip("pypdf")  # the test extra; CI installs it
+A4 = (595.28, 841.89)  # points
+
+
+def _forest_svg(k: int) -> str:
+    rng = np.random.default_rng(7)
+    yi, vi = rng.normal(-5, 6, k), rng.uniform(20, 60, k)
+    fit = trialmeta.pool(yi, vi, method="REML", test="knha")
+    data = plots.forest_data([f"Synthetic {2000 + i}" for i in range(k)], yi, vi, overall=fit,
+                             control="Usual care or no treatment", mcid=(-15.0, 15.0))  # fmt: skip
+    fig = plots.forest_plot(data)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def synthetic_html(rows: int = 80) -> str:
+    body = "".join(f"<tr><td>Synthetic trial {i}</td><td>{i * 3}</td></tr>" for i in range(rows))
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Synthetic</title></head>
+    <body><h1>Synthetic report</h1><p>Certainty ⨁⨁◯◯ Low; MD −1.7.</p>
+    <table><thead><tr><th>Synthetic trial</th><th>n</th></tr></thead><tbody>{body}</tbody></table>
+    <section class="landscape"><figure>{_forest_svg(10)}
+    <figcaption>Figure 1. Synthetic forest plot.</figcaption></figure></section></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def pdf_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_pdf(synthetic_html(), tmp_path_factory.mktemp("pdf") / "report.pdf")
+
+
+def test_pages_sizes_and_landscape_forest(pdf_path: Path) -> None:
+    reader = pypdf.PdfReader(str(pdf_path))
+    sizes = [(round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2))
+             for p in reader.pages]  # fmt: skip
+    assert len(reader.pages) == 4  # 3 portrait pages of table, then the forest page
+    assert sizes[:-1] == [A4] * 3 and sizes[-1] == A4[::-1]
+    assert "Figure 1. Synthetic forest plot." in reader.pages[-1].extract_text()
+
+
+def test_table_header_repeats_on_every_page(pdf_path: Path) -> None:
+    reader = pypdf.PdfReader(str(pdf_path))
+    for page in reader.pages[:3]:
+        lines = page.extract_text().splitlines()
+        assert any(line.replace(" ", "") in ("Synthetictrialn", "Synthetictrial") for line in
+                   lines[:4]), lines[:4]  # fmt: skip
+
+
+def test_fonts_are_embedded_dejavu_subsets(pdf_path: Path) -> None:
+    reader = pypdf.PdfReader(str(pdf_path))
+    fonts = {}
+    for page in reader.pages:
+        for ref in page["/Resources"].get("/Font", {}).values():
+            font = ref.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    assert fonts and all("DejaVu" in name and "Sans" in name for name in fonts)
+    for font in fonts.values():
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font \
+            else font
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def test_reruns_are_byte_identical(tmp_path: Path) -> None:
+    html = synthetic_html(rows=5)
+    a = write_pdf(html, tmp_path / "a.pdf").read_bytes()
+    b = write_pdf(html, tmp_path / "b.pdf").read_bytes()
+    assert a == b
+    assert b"/CreationDate" not in a and b"/ModDate" not in a
+
+
+def test_a_forest_plot_prints_at_its_own_size_on_a_landscape_page() -> None:
+    # forest text is >= 7 pt at natural size, so it must not be scaled down in print
+    assert MAX_WIDTH_IN * 25.4 <= LANDSCAPE_WIDTH_MM
