@@ -154,14 +154,18 @@ def _cells_row(c: _Canvas, data: ForestData, lay: ForestLayout, line: Line, y: f
             c.sup(xr, y, cell_mark(symbols, data.studies[line.index], k))
 
 
+def _label(c: _Canvas, lay: ForestLayout, x: float, y: float, text: str, mark: str) -> None:
+    """A study label (or its continuation) ending in the row's footnote letters."""
+    room = lay.study_x + lay.study_w - x - (text_width_in(mark, MIN_TEXT_PT) + 0.02 if mark else 0)
+    label = fit_text(text, room, TEXT_PT)
+    c.put(x, y, label, gid="study-label")
+    c.sup(x + text_width_in(label, TEXT_PT), y, mark)
+
+
 def _study_row(c: _Canvas, ax: Axes, data: ForestData, lay: ForestLayout, line: Line,
-               y: float, symbols: dict[str, str], w_max: float) -> None:  # fmt: skip
+               y: float, symbols: dict[str, str], w_max: float, wrapped: bool) -> None:  # fmt: skip
     s = data.studies[line.index]
-    mark = row_mark(symbols, s)
-    room = lay.study_w - (text_width_in(mark, MIN_TEXT_PT) + 0.02 if mark else 0.0)
-    label = fit_text(line.text, room, TEXT_PT)
-    c.put(lay.study_x, y, label, gid="study-label")
-    c.sup(lay.study_x + text_width_in(label, TEXT_PT), y, mark)
+    _label(c, lay, lay.study_x, y, line.text, "" if wrapped else row_mark(symbols, s))
     lo, hi = lay.xlim
     whisker(ax, s.ci_lb, s.ci_ub, y, lo, hi)
     if lo <= s.yi <= hi:
@@ -184,7 +188,7 @@ def _diamond(ax: Axes, ci: tuple[float, float, float], y: float, xlim: tuple[flo
 
 
 def _row(c: _Canvas, ax: Axes, data: ForestData, lay: ForestLayout, line: Line, y: float,
-         symbols: dict[str, str], w_max: float) -> None:  # fmt: skip
+         symbols: dict[str, str], w_max: float, wrapped: set[int]) -> None:  # fmt: skip
     level = f"{100 * data.level:g}% CI"
     if line.kind == "header":
         c.put(lay.study_x, y, fit_text(line.text, lay.plot_x0 - MARGIN_IN - 0.1, TEXT_PT, "bold"),
@@ -192,10 +196,10 @@ def _row(c: _Canvas, ax: Axes, data: ForestData, lay: ForestLayout, line: Line, 
     elif line.kind == "note":
         c.put(lay.study_x + 0.02, y, line.text, size=NOTE_PT, color=MUTED)
     elif line.kind == "study":
-        _study_row(c, ax, data, lay, line, y, symbols, w_max)
+        _study_row(c, ax, data, lay, line, y, symbols, w_max, line.index in wrapped)
     elif line.kind == "cont":
-        c.put(lay.study_x + 0.1, y, fit_text(line.text, lay.study_w - 0.1, TEXT_PT),
-              gid="study-label")  # fmt: skip
+        _label(c, lay, lay.study_x + 0.1, y, line.text,
+               row_mark(symbols, data.studies[line.index]))  # fmt: skip
     elif line.kind == "subtotal":
         c.put(lay.study_x, y, f"Subtotal ({level})", weight="bold")
         ci = data.groups[line.index].subtotal
@@ -233,8 +237,9 @@ def _draw(data: ForestData, lay: ForestLayout, lines: list[Line], symbols: dict[
     ax = _graph(fig, data, lay, lay.body_top, body_bottom, height)
     weights = [s.weight_percent for s in data.studies if math.isfinite(s.weight_percent)]
     w_max = max(weights, default=1.0) or 1.0
+    wrapped = {ln.index for ln in lines if ln.kind == "cont"}
     for row, line in enumerate(lines):
-        _row(c, ax, data, lay, line, lay.row_y(row), symbols, w_max)
+        _row(c, ax, data, lay, line, lay.row_y(row), symbols, w_max, wrapped)
     _favours(c, data, lay, body_bottom + 0.36)
     if footer is not None:
         draw_footer(c.ax, lay, footer, body_bottom, AXIS_BAND_IN)
