@@ -229,3 +229,17 @@ def test_notes_must_have_a_sentence() -> None:
     with pytest.raises(trialmeta.InputError, match="axis_limit"):
         plots.forest_data(["Synthetic A"], [1.0], [1.0], axis_limit=-1.0)
     assert math.isfinite(plots.forest_data(["Synthetic A"], [1.0], [1.0]).studies[0].se)
+
+
+def test_two_study_hartung_knapp_interval_is_explained() -> None:
+    # review F12: a k = 2 knha diamond wider than both studies, unexplained
+    from trialmeta.plots.forest_footer import KNHA_K2_NOTE
+
+    yi, vi = [-4.0, -6.2], [10.0, 2.2]
+    fit = trialmeta.pool(yi, vi, method="REML", test="knha")
+    data = plots.forest_data(["Synthetic A 2001", "Synthetic B 2002"], yi, vi, overall=fit)
+    assert fit.ci_ub - fit.ci_lb > max(s.ci_ub - s.ci_lb for s in data.studies)
+    assert ("", KNHA_K2_NOTE) in footer_text(data, footnote_symbols(data)).notes
+    z_fit = trialmeta.pool(yi, vi, method="REML", test="z")
+    z_data = plots.forest_data(["Synthetic A 2001", "Synthetic B 2002"], yi, vi, overall=z_fit)
+    assert ("", KNHA_K2_NOTE) not in footer_text(z_data, footnote_symbols(z_data)).notes

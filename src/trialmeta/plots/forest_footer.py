@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+KNHA_K2_NOTE = ("With 2 studies the Hartung-Knapp-Sidik-Jonkman interval uses a t distribution "
+                "with 1 degree of freedom, so it can be wider than either study's own interval.")
 _ROB_KEY = {
     "low": "+ low risk",
     "unclear": "? unclear risk",
@@ -111,6 +113,9 @@ def footer_text(data: ForestData, symbols: dict[str, str]) -> Footer:
         notes.append(("", _rob_key(data)))
     if data.mcid:
         notes.append(("", _mcid_note(data)))
+    fits = [data.overall, *(g.result for g in data.groups)]
+    if any(r is not None and r.test == "knha" and r.k == 2 for r in fits):
+        notes.append(("", KNHA_K2_NOTE))
     ref = data.overall or next((g.result for g in data.groups if g.result is not None), None)
     if ref is not None and ref.method != "FE":
         test = "Hartung-Knapp-Sidik-Jonkman" if ref.test == "knha" else "Wald-type (z)"

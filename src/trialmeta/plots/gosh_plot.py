@@ -146,8 +146,9 @@ def gosh_plot(data: GoshData) -> Figure:
                    frameon=False, fontsize=7, handletextpad=0.3, borderaxespad=0)  # fmt: skip
     what = "all" if data.exhaustive else "a random sample of"
     sample = f"; {n:,} shown (seeded sample)" if data.subsampled else ""
-    ax.set_title(f"GOSH plot: {data.analysis_id}".rstrip(": "), loc="left", fontsize=9,
-                 fontweight="bold", pad=16)  # fmt: skip
+    title = fit_text(f"GOSH plot: {data.analysis_id}".rstrip(": "), 5.6 - 0.11 * 5.6 - 0.1, 9,
+                     "bold")  # fmt: skip
+    ax.set_title(title, loc="left", fontsize=9, fontweight="bold", pad=16)
     ax.text(0, 1.015, f"{data.method}, {what} {data.n_subsets:,} subsets of {data.k} trials"
             f"{sample}", transform=ax.transAxes, fontsize=7, color=MUTED, va="bottom")
     return fig

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -222,7 +222,10 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
         if not a.get("pooled"):
             continue
         fit = result_from_dict(PooledResult, a["pooled"])
-        labels = [str(r["row_id"]) for r in eff]
+        row_names = {str(r["row_id"]): names.comparison_row(
+            str(r["study_id"]), str(r.get("arm_id_1") or ""), str(r.get("arm_id_2") or ""))
+            for r in eff}  # fmt: skip
+        labels = [row_names[str(r["row_id"])] for r in eff]
         y, v = [_num(r["yi"]) for r in eff], [_num(r["vi"]) for r in eff]
         ss = entry.get("small_study") or {}
         if ss.get("run"):
@@ -241,13 +244,18 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
             plots.write_baujat_csv(labels, bj, out / f"baujat__{aid}.csv")
         if (entry.get("tsa") or {}).get("run"):
             t = entry["tsa"]
-            _save(draw_tsa(result_from_dict(TsaResult, t)), out / f"tsa__{aid}")
+            tsa_fit = result_from_dict(TsaResult, t)
+            tsa_fit = replace(tsa_fit, study=tuple(row_names.get(str(x), names.study(str(x)))
+                                                   for x in tsa_fit.study))  # fmt: skip
+            _save(draw_tsa(tsa_fit), out / f"tsa__{aid}")
             looks = [dict(zip(TSA_CSV_COLUMNS, vals, strict=True)) for vals in zip(
                 t["study"], t["year"], t["cumulative_n"], t["information_fraction"],
                 t["estimate"], t["z"], t["boundary_z"], strict=True)]  # fmt: skip
             write_csv(out / f"tsa__{aid}.csv", looks, TSA_CSV_COLUMNS)
         if (entry.get("gosh") or {}).get("run"):
-            gd = plots.gosh_data(entry["gosh"], aid, x_label)
+            gd = plots.gosh_data(entry["gosh"], names.analysis(aid), x_label)
+            gd = replace(gd, labels=tuple(row_names.get(x, x) for x in gd.labels),
+                         drivers=tuple(row_names.get(x, x) for x in gd.drivers))  # fmt: skip
             _save(plots.gosh_plot(gd), out / f"gosh__{aid}")
             plots.write_gosh_csv(gd, out / f"gosh__{aid}.csv")
     return sorted(out.glob("*.png"))
