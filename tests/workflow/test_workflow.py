@@ -223,3 +223,22 @@ def test_report_renders_in_headless_chromium(runs, tmp_path):
                          timeout=300, check=True).stdout  # fmt: skip
     assert "3. Summary of Findings" in dom
     assert "<script" not in dom.lower()
+
+
+def test_figures_show_no_raw_identifiers(runs):
+    # report review 1.5: ids such as usual_care or a study id never reach a figure
+    import yaml
+
+    from trialmeta.report.labels import identifiers
+    from trialmeta.report.rendered_text import find_raw_identifiers, svg_text
+    from trialmeta.report.sheet_labels import sheet_labels
+
+    config = yaml.safe_load((runs[0] / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["data_dir"] = str(runs[0] / config.get("data_dir", "data"))
+    labels, _ = sheet_labels(config)
+    ids = identifiers(labels)
+    svgs = sorted((runs[0] / "results" / "figures").rglob("*.svg"))
+    assert svgs
+    hits = {p.name: find_raw_identifiers(svg_text(p.read_text(encoding="utf-8")), ids)
+            for p in svgs}  # fmt: skip
+    assert {k: v for k, v in hits.items() if v} == {}
