@@ -208,15 +208,21 @@ def test_subtotals_only_when_no_total() -> None:
 
 def test_pages_repeat_heads_and_end_with_the_footer() -> None:
     data = synthetic_review(60)
-    pages = plots.forest_plot_pages(data, max_rows=30)
+    landscape_in = (210 - 30) / 25.4  # A4 landscape less two 15 mm margins
+    pages = plots.forest_plot_pages(data, page_height_in=landscape_in)
     assert len(pages) >= 3
     for page in pages:
         assert "Study or Subgroup" in [t.get_text() for t in page.axes[0].texts]
-        assert page.get_size_inches()[1] <= 297 / 25.4 - 30 / 25.4  # A4 portrait less margins
+        assert page.get_size_inches()[1] <= landscape_in + 1e-9
+        assert page.get_size_inches()[0] <= MAX_WIDTH_IN + 1e-9
     last = [t.get_text() for t in pages[-1].axes[0].texts]
     assert any(t.startswith("Heterogeneity: Tau²") for t in last)
     first = [t.get_text() for t in pages[0].axes[0].texts]
     assert "(continued on the next page)" in first
+    def n_labels(fig) -> int:
+        return sum(t.get_gid() == "study-label" for t in fig.axes[0].texts)
+
+    assert sum(map(n_labels, pages)) == n_labels(plots.forest_plot(data))  # no row lost
     with pytest.raises(ValueError, match="max_rows"):
         plots.forest_plot_pages(data, max_rows=0)
 
@@ -243,3 +249,16 @@ def test_two_study_hartung_knapp_interval_is_explained() -> None:
     z_fit = trialmeta.pool(yi, vi, method="REML", test="z")
     z_data = plots.forest_data(["Synthetic A 2001", "Synthetic B 2002"], yi, vi, overall=z_fit)
     assert ("", KNHA_K2_NOTE) not in footer_text(z_data, footnote_symbols(z_data)).notes
+
+
+def test_page_breaks_never_split_a_wrapped_label() -> None:
+    from trialmeta.plots.forest import _chunks
+    from trialmeta.plots.forest_cells import Line
+
+    lines = [Line("study", "Synthetic", i // 2) if i % 2 == 0 else Line("cont", "rest", i // 2)
+             for i in range(20)]  # fmt: skip
+    for max_rows in (3, 4, 5, 7):
+        chunks = _chunks(lines, max_rows, last_rows=3)
+        assert sum(map(len, chunks)) == len(lines)
+        assert all(c and c[0].kind != "cont" and len(c) <= max_rows for c in chunks)
+        assert len(chunks[-1]) <= 3

@@ -56,7 +56,7 @@ from trialmeta.plots.forest_layout import (
 )
 from trialmeta.plots.forest_marks import rob_dot, whisker
 
-__all__ = ["describe_axis", "forest_plot", "forest_plot_pages"]
+__all__ = ["describe_axis", "forest_plot", "forest_plot_pages", "rows_per_page"]
 
 MAX_SIDE_PT = 9.0  # side of the heaviest study's square
 MIN_SIDE_PT = 2.5
@@ -278,17 +278,50 @@ def forest_plot(data: ForestData) -> Figure:
     return _draw(data, lay, lines, symbols, footer)
 
 
-def forest_plot_pages(data: ForestData, max_rows: int = 40) -> list[Figure]:
-    """The same plot split into pages of at most ``max_rows`` body rows, for print.
+def rows_per_page(data: ForestData, page_height_in: float, with_footer: bool = True) -> int:
+    """The most body rows one page of :func:`forest_plot_pages` holds within
+    ``page_height_in`` (room for the heads, the axis and, if asked, the footer); >= 1."""
+    _, _, lay, footer = _prepare(data)
+    below = footer_height(footer, lay, AXIS_BAND_IN) if with_footer else AXIS_BAND_IN + 0.2
+    return max(1, int((page_height_in - lay.body_top - 0.04 - below - MARGIN_IN) // ROW_IN))
+
+
+def _cut(lines: list[Line], at: int) -> int:
+    """Move a page break up so a label's continuation row stays with its study row."""
+    return at - 1 if 0 < at < len(lines) and lines[at].kind == "cont" else at
+
+
+def _chunks(lines: list[Line], max_rows: int, last_rows: int) -> list[list[Line]]:
+    chunks: list[list[Line]] = []
+    rest = lines
+    while len(rest) > max_rows:
+        at = _cut(rest, max_rows)
+        chunks.append(rest[:at])
+        rest = rest[at:]
+    if len(rest) > last_rows:  # the footer needs room: the tail gets its own page
+        at = _cut(rest, len(rest) - last_rows)
+        chunks.append(rest[:at])
+        rest = rest[at:]
+    return [*chunks, rest]
+
+
+def forest_plot_pages(data: ForestData, max_rows: int = 40,
+                      page_height_in: float | None = None) -> list[Figure]:  # fmt: skip
+    """The same plot split into pages, for print.
 
     Every page repeats the column heads and the axis and uses the same columns;
-    the footer is on the last page. 40 rows at :data:`ROW_IN` fit an A4 portrait
-    page at full size (text stays >= 7 pt).
+    the footer is on the last page. With ``page_height_in`` (A4 landscape less
+    margins: 180 mm = 7.09 in) the rows per page follow from the height, so every
+    page prints at its own size (text stays >= 7 pt); else at most ``max_rows``.
     """
     if max_rows < 1:
         raise ValueError(f"max_rows: got {max_rows}, expected an integer >= 1")
     lines, symbols, lay, footer = _prepare(data)
-    chunks = [lines[i:i + max_rows] for i in range(0, len(lines), max_rows)] or [[]]
+    last = max_rows
+    if page_height_in is not None:
+        max_rows = rows_per_page(data, page_height_in, with_footer=False)
+        last = rows_per_page(data, page_height_in, with_footer=True)
+    chunks = _chunks(lines, max_rows, last)
     return [_draw(data, lay, chunk, symbols, footer if i == len(chunks) - 1 else None)
             for i, chunk in enumerate(chunks)]  # fmt: skip
 
