@@ -286,9 +286,10 @@ def rows_per_page(data: ForestData, page_height_in: float, with_footer: bool = T
     return max(1, int((page_height_in - lay.body_top - 0.04 - below - MARGIN_IN) // ROW_IN))
 
 
-def _cut(lines: list[Line], at: int) -> int:
-    """Move a page break up so a label's continuation row stays with its study row."""
-    return at - 1 if 0 < at < len(lines) and lines[at].kind == "cont" else at
+def _cut(lines: list[Line], at: int, step: int = -1) -> int:
+    """Move a page break (up, or down with ``step=1``) so a label's continuation row
+    stays with its study row."""
+    return at + step if 0 < at < len(lines) and lines[at].kind == "cont" else at
 
 
 def _chunks(lines: list[Line], max_rows: int, last_rows: int) -> list[list[Line]]:
@@ -299,7 +300,7 @@ def _chunks(lines: list[Line], max_rows: int, last_rows: int) -> list[list[Line]
         chunks.append(rest[:at])
         rest = rest[at:]
     if len(rest) > last_rows:  # the footer needs room: the tail gets its own page
-        at = _cut(rest, len(rest) - last_rows)
+        at = _cut(rest, len(rest) - last_rows, step=1)
         chunks.append(rest[:at])
         rest = rest[at:]
     return [*chunks, rest]
