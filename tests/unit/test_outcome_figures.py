@@ -47,3 +47,15 @@ def test_row_flags_read_inferred_scale_and_secondary_extraction():
            "verification": "secondary_extraction"}
     assert row_flags(rec) == ("scale_inferred", "secondary_extraction")
     assert row_flags({"derivation": "VAS 0-100 (stated)", "verification": "primary_verbatim"}) == ()
+
+
+def test_typed_booleans_of_the_effect_row_win_over_its_text():
+    rec = {"derivation": "SYNA: sd reported; SYNB: sd reported", "arm_id_1": "SYNA",
+           "arm_id_2": "SYNB", "multiarm": "", "sd1_derived": True, "m1_derived": False,
+           "sd2_derived": "false", "m2_derived": False, "n1_split": False, "n2_split": "True",
+           "flag_sd_floor": True, "flag_sd_ratio": False, "flag_identical_arms": "false",
+           "flag_secondary_extraction": True, "scale_inferred": False, "arms_combined": True,
+           "timepoint_fallback": False}
+    assert derived_marks(rec) == {"sd1": True, "m1": False, "sd2": False, "m2": False}
+    assert split_marks(rec) == {"n1": False, "n2": True}
+    assert row_flags(rec) == ("flag_sd_floor", "arms_combined", "secondary_extraction")

@@ -52,24 +52,32 @@ def test_rob1_sheet_domains_map_to_revman_letters() -> None:
     assert not cells["SynRoB1"].mapped
 
 
-def test_pedro_items_are_shown_item_by_item_never_as_a_total() -> None:
+def test_pedro_items_are_shown_on_rob2_domains_never_as_a_total() -> None:
     # review B1: a PEDro total >= 6 was drawn as "low risk" for an unblinded trial
-    cells = domain_judgements(SHEET, "rob1")["SynPEDro"]
+    cells = domain_judgements(SHEET, "rob2")["SynPEDro"]
     assert cells.mapped and cells.tool == "pedro"
-    assert cells.cells == ("low", "high", "high", "low", "high", "not_assessed", "low")
-    rob2 = domain_judgements(SHEET, "rob2")["SynPEDro"].cells
-    assert rob2 == ("high", "high", "low", "low", "not_assessed", "not_assessed")
+    # D1-D3 some concerns (an item "no"); D4 high: unblinded participants rate their own pain
+    assert cells.cells == ("some_concerns", "some_concerns", "some_concerns", "high",
+                           "not_assessed", "high")  # fmt: skip
+    observer = domain_judgements(SHEET, "rob2", self_reported=False)["SynPEDro"].cells
+    assert observer[3:] == ("low", "not_assessed", "some_concerns")
 
 
-def test_scheme_is_rob2_when_any_trial_used_rob2() -> None:
-    assert pick_scheme(["RoB1", "PEDro"]) == "rob1"
+def test_scheme_is_rob1_letters_only_when_every_assessment_is_rob1() -> None:
+    assert pick_scheme(["RoB1", "RoB1"]) == "rob1"
+    assert pick_scheme(["RoB1", "PEDro"]) == "rob2"
     assert pick_scheme(["RoB1", "RoB2"]) == "rob2"
     rows = SHEET + _rows("SynRoB2", "RoB2", [("D1", "low"), ("overall", "some_concerns")])
     data, title = plots.rob_domain_data(rows, ["SynRoB2", "SynRoB1", "SynNone"])
     assert data.domains == ("D1", "D2", "D3", "D4", "D5", "Overall")
-    assert data.judgements[0][0] == "low" and data.judgements[0][-1] == "some_concerns"
+    assert data.judgements[0] == ("low", *("not_assessed",) * 4, "some_concerns")
+    # RoB 1 on RoB 2 domains: an unblinded provider is awareness (some concerns), not high
+    assert data.judgements[1] == ("low", "some_concerns", "low", "some_concerns", "low",
+                                  "some_concerns")  # fmt: skip
     assert data.judgements[2] == ("not_assessed",) * 6
-    assert "RoB 2 domains" in title and "RoB 1 mapped" in title
+    assert "RoB 2 domains" in title and "RoB 1 shown on these domains" in title
+    letters, title = plots.rob_domain_data(_rows("SynRoB1", "RoB1", ROB1_ROWS), ["SynRoB1"])
+    assert letters.domains == tuple("ABCDEFG") and "RoB 1 domains" in title
 
 
 def _glyphs_inside_dots(fig) -> None:
@@ -87,14 +95,17 @@ def _glyphs_inside_dots(fig) -> None:
         assert db.x0 <= gb.x0 and gb.x1 <= db.x1 and db.y0 <= gb.y0 and gb.y1 <= db.y1
 
 
-def test_traffic_light_uses_short_heads_a_key_and_no_na_text() -> None:
+@pytest.mark.parametrize("rows", [SHEET, _rows("SynRoB1", "RoB1", ROB1_ROWS)])
+def test_traffic_light_uses_short_heads_a_key_and_no_na_text(rows) -> None:
     # review B2 (truncated raw heads) and F1/B ("NA" overflowing its mark)
-    data, title = plots.rob_domain_data(SHEET, ["SynRoB1", "SynPEDro", "SynNone"],
+    data, title = plots.rob_domain_data(rows, ["SynRoB1", "SynPEDro", "SynNone"],
                                         labels={"SynRoB1": "Synthetic 2001"})  # fmt: skip
     fig = plots.traffic_light_plot(data, title)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert list("ABCDEFG") == [t for t in texts if len(t) == 1 and t.isalpha() and t.isupper()]
-    assert "A: Random sequence generation (selection bias)" in texts
+    assert all(code in texts for code in data.domains)
+    key = ("A: Random sequence generation (selection bias)" if data.domains[0] == "A" else
+           "D1: Bias arising from the randomisation process")
+    assert key in texts
     assert "Synthetic 2001" in texts and "NA" not in texts
     assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 7.0
     _glyphs_inside_dots(fig)
@@ -105,8 +116,8 @@ def test_summary_is_weighted_by_participants() -> None:
     data, _ = plots.rob_domain_data(SHEET, ["SynRoB1", "SynPEDro"],
                                     weights={"SynRoB1": 300.0, "SynPEDro": 100.0})  # fmt: skip
     props = plots.rob_proportions(data)
-    assert props["C"] == {"high": 100.0}
-    assert props["B"] == {"low": 75.0, "high": 25.0}
+    assert props["D1"] == {"low": 75.0, "some_concerns": 25.0}
+    assert props["Overall"] == {"some_concerns": 75.0, "high": 25.0}
     fig = plots.rob_summary_plot(data, "Synthetic, weighted by participants")
     assert "Synthetic, weighted by participants" in [t.get_text() for t in fig.axes[0].texts]
 

@@ -18,7 +18,13 @@ import numpy as np
 
 from trialmeta import plots
 from trialmeta.io.safe_csv import write_csv
-from trialmeta.plots.rob_domains import domain_judgements, pick_scheme, scheme_domains
+from trialmeta.plots.rob_domains import (
+    domain_judgements,
+    pick_scheme,
+    result_cells,
+    scheme_domains,
+    study_domains,
+)
 from trialmeta.plots.tsa import draw_tsa
 from trialmeta.report.labels import LabelMap
 from trialmeta.stats.influence import BaujatResult
@@ -75,46 +81,75 @@ def _clause(text: str, arm: str) -> str:
     return ""
 
 
+def _flag(rec: Mapping[str, object], key: str) -> bool | None:
+    """A boolean column of an effect row (None when the row has no such column)."""
+    if key not in rec:
+        return None
+    value = rec[key]
+    return value is True or str(value).strip().lower() in ("true", "1")
+
+
 def derived_marks(rec: Mapping[str, object]) -> dict[str, bool]:
     """Which arm statistics of an effect row came from a conversion.
 
-    Read from the data layer's ``derivation`` text (``"ACU: sd from 95% CI ..."``;
-    ``"sd reported"`` is not derived; a mean from a median is). Rescaling to
-    0-100 is not marked: it changes units, not information.
+    The data layer's booleans (``m1_derived``, ``sd2_derived``, ...) when the row has
+    them; else read from its ``derivation`` text (``"ACU: sd from 95% CI ..."``;
+    ``"sd reported"`` is not derived; a mean from a median is). Rescaling to 0-100
+    is not marked: it changes units, not information.
     """
     deriv = str(rec.get("derivation") or "")
     out: dict[str, bool] = {}
     for i, arm in ((1, str(rec.get("arm_id_1") or "")), (2, str(rec.get("arm_id_2") or ""))):
         clause = _clause(deriv, arm) if arm else ""
-        out[f"sd{i}"] = bool(clause) and "sd reported" not in clause
-        out[f"m{i}"] = "median" in clause or "mean from" in clause
+        for stat, from_text in (("sd", bool(clause) and "sd reported" not in clause),
+                                ("m", "median" in clause or "mean from" in clause)):
+            typed = _flag(rec, f"{stat}{i}_derived")
+            out[f"{stat}{i}"] = from_text if typed is None else typed
     return out
 
 
 def split_marks(rec: Mapping[str, object]) -> dict[str, bool]:
-    """Which arm's n is a shared arm split between comparisons (``multiarm`` text)."""
+    """Which arm's n is a shared arm split between comparisons (``n1_split`` /
+    ``n2_split``, else the ``multiarm`` text)."""
     multi = str(rec.get("multiarm") or "").lower()
     arms = ((1, str(rec.get("arm_id_1") or "")), (2, str(rec.get("arm_id_2") or "")))
-    return {f"n{i}": bool(arm) and f"{arm.lower()} n " in multi for i, arm in arms}
-
-
-def row_flags(rec: Mapping[str, object]) -> tuple[str, ...]:
-    """Footnote keys for what an effect row itself records: an inferred scale range,
-    numbers taken from other reviewers' extraction."""
-    keys = []
-    if "(inferred)" in str(rec.get("derivation") or ""):
-        keys.append("scale_inferred")
-    if str(rec.get("verification") or "") == "secondary_extraction":
-        keys.append("secondary_extraction")
-    return tuple(keys)
+    out = {}
+    for i, arm in arms:
+        typed = _flag(rec, f"n{i}_split")
+        out[f"n{i}"] = (bool(arm) and f"{arm.lower()} n " in multi) if typed is None else typed
+    return out
 
 
 ROW_FOOTNOTES: dict[str, str] = {
     "scale_inferred": "Scale range not stated in the source but inferred (INFERENCE in the "
     "data); a wrong range would rescale this row.",
+    "flag_sd_floor": "Data-quality flag: an SD implausibly small for its scale (often a "
+    "standard error reported as an SD; Cochrane Handbook 6.5.2.2).",
+    "flag_sd_ratio": "Data-quality flag: an SD far below the other trials' median SD on "
+    "this outcome.",
+    "flag_identical_arms": "Data-quality flag: both arms report the same mean and SD (a "
+    "copying error is likely).",
     "secondary_extraction": "Numbers entered by other reviewers (secondary extraction), "
     "not read from the trial report.",
+    "arms_combined": "Two or more acupuncture arms combined into one group (Cochrane "
+    "Handbook 23.3.4).",
+    "timepoint_fallback": "The trial's end of treatment could not be matched; the timepoint "
+    "nearest the window target was used.",
 }
+_TYPED_ROW_FLAGS = ("scale_inferred", "flag_sd_floor", "flag_sd_ratio", "flag_identical_arms",
+                    "arms_combined", "timepoint_fallback")  # fmt: skip
+
+
+def row_flags(rec: Mapping[str, object]) -> tuple[str, ...]:
+    """Footnote keys for what an effect row records: its data-quality flags, an inferred
+    scale range, combined arms, a fallback timepoint, other reviewers' numbers."""
+    keys = [k for k in _TYPED_ROW_FLAGS if _flag(rec, k)]
+    if "scale_inferred" not in rec and "(inferred)" in str(rec.get("derivation") or ""):
+        keys.insert(0, "scale_inferred")
+    secondary = _flag(rec, "flag_secondary_extraction")
+    if secondary or (secondary is None and rec.get("verification") == "secondary_extraction"):
+        keys.append("secondary_extraction")
+    return tuple(keys)
 
 
 def _save(fig, stem: Path) -> None:
@@ -122,26 +157,34 @@ def _save(fig, stem: Path) -> None:
     plt.close(fig)
 
 
+SELF_REPORTED_OUTCOMES = ("pain", "odi", "rmdq")  # rated by the participant
+
+
 def _rob_columns(eff, rob_rows, names: LabelMap) -> dict[str, object]:
-    """Per-domain risk-of-bias columns for the trials of one plot (RoB 1 A-G or RoB 2)."""
-    ids = {str(r.get("study_id")) for r in eff}
-    rows = [r for r in rob_rows if str(r.get("study_id")) in ids]
+    """Per-domain risk-of-bias columns of one plot: RoB 1 A-G when every assessment is
+    RoB 1; else each row's RoB 2 domains and Overall as GRADE judges that result (its
+    comparison tells participants their allocation unless the control is a sham)."""
     if not rob_rows:
         return {}
     scheme = pick_scheme(str(r.get("tool", "")) for r in rob_rows)
-    found = domain_judgements(rows, scheme)
     domains = scheme_domains(scheme)
     blank = ("not_assessed",) * len(domains)
-    mapped = sorted({j.study_id for j in found.values() if j.mapped and j.tool == "pedro"})
-    kw: dict[str, object] = {
-        "rob": [found[str(r.get("study_id"))].cells if str(r.get("study_id")) in found else blank
-                for r in eff],
-        "rob_labels": domains,
-    }  # fmt: skip
+    if scheme == "rob1":
+        found = domain_judgements(rob_rows, scheme)
+        return {"rob": [found[str(r["study_id"])].cells if str(r["study_id"]) in found
+                        else blank for r in eff], "rob_labels": domains}  # fmt: skip
+    studies = study_domains(rob_rows)
+    cells = [result_cells(studies.get(str(r["study_id"])),
+                          self_reported=str(r.get("outcome")) in SELF_REPORTED_OUTCOMES,
+                          participants_aware=str(r.get("control_type")) != "sham")
+             for r in eff]  # fmt: skip
+    mapped = sorted({names.study(str(r["study_id"])) for r in eff
+                     if (sd := studies.get(str(r["study_id"]))) and sd.tool != "RoB2"})  # fmt: skip
+    kw: dict[str, object] = {"rob": cells, "rob_labels": domains}
     if mapped:
-        kw["rob_note"] = ("PEDro items shown against the domains they inform (yes +, no "
-                          "\u2212: criterion not met or not reported) for: "
-                          + ", ".join(names.study(m) for m in mapped) + ".")  # fmt: skip
+        kw["rob_note"] = ("RoB 1 and PEDro assessments shown on the RoB 2 domains; D4 and "
+                          "Overall for self-reported outcomes as GRADE judges them: "
+                          + ", ".join(mapped) + ".")  # fmt: skip
     return kw
 
 

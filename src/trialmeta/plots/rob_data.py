@@ -157,7 +157,7 @@ def rob_proportions(data: RobData) -> dict[str, dict[str, float]]:
     return out
 
 
-_TOOL_TITLES = {"rob1": "RoB 1 domains", "rob2": "RoB 2 domains"}
+_TOOL_TITLES = {"rob1": "RoB 1 domains", "rob2": "RoB 2 domains, self-reported outcomes"}
 
 
 def rob_domain_data(
@@ -171,8 +171,8 @@ def rob_domain_data(
     """Every study of ``studies`` on one set of domains (RoB 1 A-G or RoB 2 D1-D5, Overall).
 
     Sheet rows are mapped by :func:`~trialmeta.plots.rob_domains.domain_judgements`
-    (PEDro items onto the domains they inform); studies without rows are *not
-    assessed*. Returns the data and a title naming the scheme and any mapping.
+    (RoB 1 and PEDro onto the RoB 2 domains, as GRADE reads them); studies without
+    rows are *not assessed*. Returns the data and a title naming the scheme and any mapping.
     """
     rows = list(rows)
     scheme = scheme or pick_scheme(str(r.get("tool", "")) for r in rows)
@@ -185,6 +185,8 @@ def rob_domain_data(
     data = rob_data([names.get(s, s) for s in studies], [d.code for d in domains], matrix, w,
                     [d.name for d in domains])  # fmt: skip
     mapped = sorted({j.tool for j in found.values() if j.mapped and j.study_id in studies})
-    note = "; PEDro items mapped to domains" if "pedro" in mapped else ""
-    note += "; RoB 1 mapped to RoB 2 domains" if "rob1" in mapped and scheme == "rob2" else ""
+    note = ""
+    if mapped and scheme == "rob2":
+        tools = " and ".join({"pedro": "PEDro", "rob1": "RoB 1"}[t] for t in mapped)
+        note = f"; {tools} shown on these domains"
     return data, f"Risk of bias ({_TOOL_TITLES[scheme]}{note})"

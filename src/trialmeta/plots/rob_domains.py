@@ -1,29 +1,31 @@
-"""Risk-of-bias domains as figures show them: RoB 1 (A-G), RoB 2 (D1-D5, Overall), PEDro mapped.
+"""Risk-of-bias columns as figures show them: RoB 1 (A-G) or RoB 2 (D1-D5, Overall).
 
-PROVISIONAL local table. ``trialmeta.data.risk_of_bias`` (domain vocabulary and the
-PEDro mapping, another issue) replaces it on merge; until then this module is the
-one place the figures read domains from.
+The vocabulary and the mapping of RoB 1 and PEDro onto the RoB 2 domains are
+:mod:`trialmeta.data.risk_of_bias` (GRADE reads the same mapping), so a figure never
+shows a judgement GRADE does not use. This module only chooses the columns:
 
-- RoB 1: the seven domains of the original Cochrane tool as RevMan 5 labels its
-  forest-plot columns A-G (Higgins JPT, Altman DG, Sterne JAC, Cochrane Handbook
-  v5.1, 2011, Table 8.5.a). Sheet domains map to letters; where two sheet domains
-  feed one letter (blinding of participants and of providers -> C) the worse counts.
-- RoB 2: D1-D5 and Overall (Sterne JAC et al. BMJ 2019;366:l4898; Cochrane Handbook
-  v6.5, chapter 8.2).
-- PEDro (Maher CG et al. Phys Ther 2003;83:713-21) is a checklist, not a risk-of-bias
-  tool, and its total is no RoB judgement (Cochrane Handbook v6.5, section 8.1.3,
-  discourages scales). Items are shown item by item against the domain they inform:
-  ``yes`` (criterion met) as low risk, ``no`` (not met *or not reported*) as high
-  risk; a domain no item informs (selective reporting) stays *not assessed*.
+- RoB 2 columns (D1-D5 and Overall; Sterne JAC et al. BMJ 2019;366:l4898; Cochrane
+  Handbook v6.5, chapter 8) whenever any trial was assessed with RoB 2 or PEDro:
+  every tool is shown on the RoB 2 domains, PEDro item by item, never as a total
+  (Handbook v6.5, section 8.1.3, discourages scales and summary scores);
+- RoB 1 columns A-G, as RevMan 5 labels them (Higgins JPT, Altman DG, Sterne JAC,
+  Cochrane Handbook v5.1, 2011, Table 8.5.a), when every assessment is RoB 1: its own
+  domains, where two sheet domains feed one letter (blinding of participants and of
+  providers -> C) the worse counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
+from trialmeta.data import risk_of_bias as vocab
+
 __all__ = [
+    "CELL_VALUES",
     "FOREST_SYMBOLS",
     "Domain",
     "DomainJudgements",
@@ -32,7 +34,9 @@ __all__ = [
     "Scheme",
     "domain_judgements",
     "pick_scheme",
+    "result_cells",
     "scheme_domains",
+    "study_domains",
 ]
 
 Scheme = Literal["rob1", "rob2"]
@@ -46,7 +50,6 @@ FOREST_SYMBOLS: dict[str, str] = {
     "high": "−",
     "not_assessed": "",
 }
-_RANK = {"low": 0, "unclear": 1, "some_concerns": 1, "high": 2}
 
 
 @dataclass(frozen=True)
@@ -67,42 +70,16 @@ ROB1: tuple[Domain, ...] = (
     Domain("G", "Other bias"),
 )
 ROB2: tuple[Domain, ...] = (
-    Domain("D1", "Bias arising from the randomisation process"),
-    Domain("D2", "Bias due to deviations from intended interventions"),
-    Domain("D3", "Bias due to missing outcome data"),
-    Domain("D4", "Bias in measurement of the outcome"),
-    Domain("D5", "Bias in selection of the reported result"),
+    *(Domain(code, name) for code, name in vocab.DOMAIN_LABELS.items()),
     Domain("Overall", "Overall risk of bias"),
 )
-
-# sheet domain -> column code, per tool (data/README.md, risk_of_bias.csv)
-_TO_COLUMN: dict[tuple[str, Scheme], dict[str, str]] = {
-    ("rob1", "rob1"): {
-        "sequence_generation": "A", "allocation_concealment": "B",
-        "blinding_participants": "C", "blinding_treatment_provider": "C",
-        "blinding_outcome_assessor": "D", "incomplete_outcome_data": "E",
-        "selective_reporting": "F", "other_bias": "G", "trial_size": "G",
-    },
-    ("rob2", "rob2"): {d.code.lower(): d.code for d in ROB2},
-    ("pedro", "rob1"): {
-        "random_allocation": "A", "concealed_allocation": "B", "blind_subjects": "C",
-        "blind_therapists": "C", "blind_assessors": "D", "adequate_followup": "E",
-        "intention_to_treat": "E", "baseline_comparability": "G",
-    },
-    ("pedro", "rob2"): {
-        "random_allocation": "D1", "concealed_allocation": "D1", "baseline_comparability": "D1",
-        "blind_subjects": "D2", "blind_therapists": "D2", "intention_to_treat": "D2",
-        "adequate_followup": "D3", "blind_assessors": "D4",
-    },
-    # RoB 1 -> RoB 2 crosswalk, only when one plot holds both tools
-    ("rob1", "rob2"): {
-        "sequence_generation": "D1", "allocation_concealment": "D1",
-        "blinding_participants": "D2", "blinding_treatment_provider": "D2",
-        "incomplete_outcome_data": "D3", "blinding_outcome_assessor": "D4",
-        "selective_reporting": "D5",
-    },
+_ROB1_LETTER = {
+    "sequence_generation": "A", "allocation_concealment": "B",
+    "blinding_participants": "C", "blinding_participants_personnel": "C",
+    "blinding_treatment_provider": "C", "blinding_outcome_assessor": "D",
+    "incomplete_outcome_data": "E", "selective_reporting": "F", "other_bias": "G",
+    "trial_size": "G",
 }  # fmt: skip
-_VALUE = {"yes": "low", "no": "high"}
 
 
 @dataclass(frozen=True)
@@ -121,42 +98,58 @@ def scheme_domains(scheme: Scheme) -> tuple[Domain, ...]:
 
 
 def pick_scheme(tools: Iterable[str]) -> Scheme:
-    """RoB 2 columns when any study used RoB 2, else RoB 1 (A-G)."""
-    return "rob2" if any(t.lower() == "rob2" for t in tools) else "rob1"
+    """RoB 1 letters when every assessment is RoB 1, else the RoB 2 domains."""
+    found = {t.strip().lower() for t in tools if t.strip()}
+    return "rob1" if found == {"rob1"} else "rob2"
 
 
-def _cell(values: Sequence[str]) -> str:
-    ranked = [v for v in values if v in _RANK]
-    if not ranked:
-        return "not_assessed"
-    return max(ranked, key=lambda v: _RANK[v])
-
-
-def domain_judgements(
-    rows: Iterable[Mapping[str, str]], scheme: Scheme
-) -> dict[str, DomainJudgements]:
-    """Long sheet rows (``study_id, tool, domain, judgement``) -> per-study column judgements.
-
-    A study assessed with several tools uses RoB 2, then RoB 1, then PEDro (the
-    first present). Columns no row informs are ``not_assessed``.
-    """
-    by_study: dict[str, dict[str, list[tuple[str, str]]]] = {}
+def _rob1_cells(rows: list[Mapping[str, str]]) -> tuple[str, ...]:
+    per: dict[str, list[str]] = {}
     for r in rows:
-        tool = str(r["tool"]).strip().lower()
-        entry = by_study.setdefault(str(r["study_id"]), {})
-        entry.setdefault(tool, []).append(
-            (str(r["domain"]).strip().lower(), str(r["judgement"]).strip().lower())
-        )
-    columns = scheme_domains(scheme)
-    out: dict[str, DomainJudgements] = {}
-    for sid, tools in by_study.items():
-        tool = next(t for t in ("rob2", "rob1", "pedro") if t in tools)
-        mapping = _TO_COLUMN.get((tool, scheme), {})
-        per_column: dict[str, list[str]] = {}
-        for domain, judgement in tools[tool]:
-            code = mapping.get(domain)
-            if code is not None:
-                per_column.setdefault(code, []).append(_VALUE.get(judgement, judgement))
-        cells = tuple(_cell(per_column.get(d.code, [])) for d in columns)
-        out[sid] = DomainJudgements(sid, cells, tool, mapped=tool != scheme)
-    return out
+        letter = _ROB1_LETTER.get(str(r["domain"]).strip())
+        if letter:
+            per.setdefault(letter, []).append(str(r["judgement"]).strip().lower())
+    cells = []
+    for d in ROB1:
+        level = vocab.worst(per[d.code]) if d.code in per else "not_assessed"
+        cells.append("unclear" if level == "some_concerns" else level)  # RoB 1 wording
+    return tuple(cells)
+
+
+def result_cells(study: vocab.StudyDomains | None, *, self_reported: bool,
+                 participants_aware: bool) -> tuple[str, ...]:  # fmt: skip
+    """D1-D5 and Overall of one result, as GRADE judges it
+    (:func:`trialmeta.data.risk_of_bias.result_risk_of_bias`)."""
+    if study is None:
+        return ("not_assessed",) * len(ROB2)
+    overall, doms, _ = vocab.result_risk_of_bias(
+        study, self_reported=self_reported, participants_aware=participants_aware)
+    return (*(doms.get(code, "not_assessed") for code in vocab.DOMAIN_LABELS), overall)
+
+
+def study_domains(rows: Iterable[Mapping[str, str]]) -> dict[str, vocab.StudyDomains]:
+    """Study id -> its RoB 2 domains, from long sheet rows (the data layer's mapping)."""
+    rows = list(rows)
+    return vocab.domain_judgements(pd.DataFrame(rows) if rows else None)
+
+
+def domain_judgements(rows: Iterable[Mapping[str, str]], scheme: Scheme, *,
+                      self_reported: bool = True) -> dict[str, DomainJudgements]:  # fmt: skip
+    """Long sheet rows (``study_id, tool, domain, judgement``) -> per-study column cells.
+
+    RoB 2 columns are each trial's domains for a self-reported outcome (or not), with
+    participants not told their allocation by the comparison itself: D4 is high when the
+    trial did not blind them (a trial-level view; a forest row uses :func:`result_cells`
+    with its own comparison).
+    """
+    rows = list(rows)
+    if scheme == "rob1":
+        by: dict[str, list[Mapping[str, str]]] = {}
+        for r in rows:
+            if str(r.get("tool", "")).strip().lower() == "rob1":
+                by.setdefault(str(r["study_id"]), []).append(r)
+        return {s: DomainJudgements(s, _rob1_cells(rs), "rob1", False) for s, rs in by.items()}
+    return {sid: DomainJudgements(sid, result_cells(sd, self_reported=self_reported,
+                                                    participants_aware=False),
+                                  sd.tool.lower(), sd.tool != "RoB2")
+            for sid, sd in study_domains(rows).items()}  # fmt: skip

@@ -33,6 +33,8 @@ CODE_LABELS: dict[str, str] = {
     "manual": "Manual acupuncture", "electro": "Electroacupuncture",
     "laser": "Laser acupuncture", "auricular": "Auricular acupuncture",
     "catgut_embedding": "Catgut embedding", "unspecified": "Acupuncture (type not reported)",
+    # acupuncture_delivery
+    "add_on": "Added to the control's treatment", "standalone": "Acupuncture alone",
     # outcome, instrument
     "pain": "Pain", "odi": "Disability (Oswestry Disability Index)",
     "rmdq": "Disability (Roland-Morris Disability Questionnaire)",
@@ -67,6 +69,7 @@ CODE_LABELS: dict[str, str] = {
     "sequence_generation": "Random sequence generation",
     "allocation_concealment": "Allocation concealment",
     "blinding_participants": "Blinding of participants",
+    "blinding_participants_personnel": "Blinding of participants and personnel",
     "blinding_treatment_provider": "Blinding of treatment providers",
     "blinding_outcome_assessor": "Blinding of outcome assessors",
     "incomplete_outcome_data": "Incomplete outcome data",
