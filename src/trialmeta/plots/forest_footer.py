@@ -83,7 +83,8 @@ class Footer:
 
 
 def _rob_key(data: ForestData) -> str:
-    domains = "; ".join(f"({d.code}) {d.name}" for d in data.rob_domains if d.name != d.code)
+    domains = "; ".join(f"({d.code}) {d.name}" for d in data.rob_domains
+                        if not d.name.lower().startswith(d.code.lower()))  # not "Overall"
     used = {j for s in data.studies for j in s.rob}
     key = ", ".join(text for j, text in _ROB_KEY.items() if j in used)
     parts = ["Risk of bias", domains, key]
