@@ -10,6 +10,7 @@ __all__ = [
     "TrialmetaError",
     "InputError",
     "DataValidationError",
+    "NotComputableError",
     "ConvergenceWarning",
     "StatisticalWarning",
 ]
@@ -55,6 +56,26 @@ class DataValidationError(TrialmetaError):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} found"
         super().__init__(head + ":\n" + "\n".join(self.problems))
+
+
+class NotComputableError(TrialmetaError):
+    """Valid input for which a result cannot be computed, with the reason.
+
+    Raised, for example, when the data span more orders of magnitude than double
+    precision can pool, or when the side of trim-and-fill cannot be estimated because
+    every study has the same standard error. ``argument`` and ``row`` (zero-based) name
+    the input element behind the reason when there is one, so a caller can point at the
+    file line; ``flag`` is the result flag (:mod:`trialmeta.flags`) that records it.
+    """
+
+    def __init__(self, reason: str, argument: str | None = None, row: int | None = None,
+                 flag: str | None = None):
+        self.reason = reason
+        self.argument = argument
+        self.row = row
+        self.flag = flag
+        where = f"{argument}[{row}]: " if argument is not None and row is not None else ""
+        super().__init__(f"{where}not computable ({reason})")
 
 
 class ConvergenceWarning(UserWarning):

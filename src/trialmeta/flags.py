@@ -29,6 +29,12 @@ TSA_CONVENTIONAL_ONLY = "tsa_conventional_boundary_crossed_not_monitoring"
 TSA_YEAR_MISSING = "tsa_year_missing_ordered_by_sheet_position"
 TSA_CROSSED_EARLIER = "tsa_monitoring_boundary_crossed_earlier_not_at_last_look"
 TSA_FUTILITY = "tsa_futility_boundary_crossed"
+VI_RATIO_EXTREME = "vi_ratio_above_1e7"
+NOT_COMPUTABLE_RANGE = "not_computable_data_range"
+EGGER_SEI_CONSTANT = "egger_not_computable_equal_standard_errors"
+BEGG_ALL_TIED = "begg_not_computable_all_tied"
+BEGG_NORMAL_LARGE_K = "begg_normal_approximation_large_k"
+TRIMFILL_SIDE_UNDEFINED = "trimfill_not_computable_equal_standard_errors"
 
 FLAG_TEXT: dict[str, str] = {
     K1: "only one study: the pooled estimate is that study, and heterogeneity cannot be estimated",
@@ -75,6 +81,30 @@ FLAG_TEXT: dict[str, str] = {
     ),
     EGGER_EXACT_FIT: (
         "the Egger regression fits exactly (e.g. identical estimates), so its test is undefined"
+    ),
+    VI_RATIO_EXTREME: (
+        "the largest sampling variance is more than 10^7 times the smallest (metafor warns "
+        "here): check the extreme standard errors"
+    ),
+    NOT_COMPUTABLE_RANGE: (
+        "the data span more orders of magnitude than double precision can pool (a standard "
+        "error 10^30 times smaller than the effects): not computed"
+    ),
+    EGGER_SEI_CONSTANT: (
+        "every study has the same standard error, so Egger's regression on it is not "
+        "computable (metafor: model matrix not of full rank)"
+    ),
+    BEGG_ALL_TIED: (
+        "all estimates or all sampling variances are tied, so Begg's rank correlation is "
+        "undefined (metafor: NA)"
+    ),
+    BEGG_NORMAL_LARGE_K: (
+        "too many studies for the exact null distribution of Kendall's tau (its cost grows "
+        "as k^3): Begg's p-value uses the normal approximation"
+    ),
+    TRIMFILL_SIDE_UNDEFINED: (
+        "every study has the same standard error, so the side of missing studies cannot be "
+        "estimated and trim-and-fill was not computed"
     ),
 }
 

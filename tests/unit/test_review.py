@@ -93,3 +93,41 @@ def test_sham_types_and_control_annotation():
         "non-penetrating", "minimal (superficial needling)"}
     ind = next(d for d in sham["grade"]["domains"] if d["domain"] == "indirectness")
     assert "2 sham types are pooled" in ind["reason"]
+
+
+def _equal_variance_rows(k: int = 12):
+    rows = synthetic_rows(k_sham=k)
+    rows["sd1"] = rows["sd2"] = 20.0
+    rows["n1"] = rows["n2"] = 30
+    rows["vi"] = 2 * 20.0**2 / 30
+    return rows
+
+
+def test_equal_sampling_variances_do_not_stop_the_review():
+    # Review F5: >= 10 trials with the same n and SD crashed trim-and-fill (LinAlgError).
+    cfg = synthetic_config()
+    cfg["comparisons"] = cfg["comparisons"][:1]
+    cfg["simulation"].update(coverage_n_sim=50, gosh_max_subsets=200, permutations=20)
+    out = json.loads(json.dumps(run_outcome(_equal_variance_rows(), {}, cfg, "pain_eot"),
+                                allow_nan=False))  # fmt: skip
+    sham = out["analyses"][0]
+    assert sham["analysis"]["status"] == "pooled" and sham["small_study"]["run"] is True
+    ss = sham["small_study"]
+    assert "egger_not_computable_equal_standard_errors" in ss["egger"]["flags"]
+    assert "begg_not_computable_all_tied" in ss["begg"]["flags"]
+    assert ss["trimfill"]["flags"] == ["trimfill_not_computable_equal_standard_errors"]
+    assert "same standard error" in ss["trimfill"]["error"]
+
+
+def test_a_variance_out_of_range_is_a_cell_status_not_a_crash():
+    # Review F6: sd = 1e-100 passed validation (with a warning) and crashed REML.
+    rows = synthetic_rows(k_sham=6)
+    rows.loc[rows["study_id"] == "Synthetic03", "vi"] = 1e-201
+    out = json.loads(json.dumps(run_outcome(rows, {}, synthetic_config(), "pain_eot"),
+                                allow_nan=False))  # fmt: skip
+    sham = out["analyses"][0]["analysis"]
+    assert sham["status"].startswith("not estimable (not computable: the sampling variances "
+                                     "span 1e")
+    assert sham["status"].endswith("; study Synthetic03)")
+    assert sham["flags"] == ["pooling_failed", "not_computable_data_range"]
+    assert out["analyses"][1]["analysis"]["status"] == "not estimable (k = 1)"

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from trialmeta.errors import TrialmetaError
+from trialmeta.errors import NotComputableError, TrialmetaError
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult, to_jsonable
 
@@ -219,6 +219,12 @@ def run_analysis(
             test=test or model.test,
             level=model.level,
         )
+    except NotComputableError as err:  # valid data beyond what can be computed
+        who = f"; study {ids[err.row]}" if err.row is not None and err.row < k else ""
+        return AnalysisResult(
+            **base, status=status_text(k, model.min_k, f"not computable: {err.reason}{who}"),
+            weights_percent=(), flags=("pooling_failed", *([err.flag] if err.flag else [])),
+        )  # fmt: skip
     except TrialmetaError as err:  # reported, never a crash
         msg = str(err).splitlines()[0]
         return AnalysisResult(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from trialmeta.data.risk_of_bias import PEDRO_NOT_SCORED, rob_lookup
-from trialmeta.errors import TrialmetaError
+from trialmeta.errors import NotComputableError, TrialmetaError
 from trialmeta.review import robustness
 from trialmeta.review.cell import (
     AnalysisResult,
@@ -175,6 +175,8 @@ def _small_study(y, v, model, min_k) -> dict[str, object]:
     for name, fn, kw in calls:
         try:
             out[name] = fn(y, v, **kw).to_dict()
+        except NotComputableError as err:  # e.g. trim-and-fill when every SE is equal
+            out[name] = {"error": str(err), "flags": [err.flag] if err.flag else []}
         except TrialmetaError as err:
             out[name] = {"error": str(err)}
     return out

@@ -6,12 +6,14 @@ import numpy as np
 
 from trialmeta._checks import METHODS, TESTS, check_choice, check_level, yi_vi
 from trialmeta.errors import InputError
+from trialmeta.stats._scale import rescaled
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import LeaveOneOutResult
 
 __all__ = ["leave_one_out"]
 
 
+@rescaled(location=("estimate", "se", "ci_lb", "ci_ub"), variance=("tau2",))
 def leave_one_out(
     yi: object, vi: object, method: str = "REML", test: str = "z", level: float = 0.95
 ) -> LeaveOneOutResult:

@@ -7,6 +7,7 @@ from scipy import stats
 
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, TESTS, check_choice, check_level, yi_vi
+from trialmeta.stats._scale import rescaled
 from trialmeta.stats._wls import fit_fixed
 from trialmeta.stats.heterogeneity import cochran_q, i2_h2, q_profile_ci, typical_variance
 from trialmeta.stats.results import PooledResult
@@ -46,6 +47,8 @@ def _single_study(y, v, method, test, level) -> PooledResult:
     )  # fmt: skip
 
 
+@rescaled(location=("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"),
+          variance=("tau2", "tau2_se", "tau2_ci_lb", "tau2_ci_ub"))
 def pool(
     yi: object,
     vi: object,
@@ -62,6 +65,11 @@ def pool(
     (see :func:`trialmeta.tau2.estimate_tau2`); its CI and those of I² and H²
     by the Q-profile method (Viechtbauer 2007); the prediction interval by
     :func:`prediction_interval`.
+
+    Data of any magnitude are pooled (exactly rescaled when needed, see
+    :mod:`trialmeta.stats._scale`); a variance ratio ``max(vi)/min(vi) ≥ 1e7`` is flagged,
+    as metafor warns; data spanning more than ``1e60`` (``max(yi², vi)/min(vi)``) raise
+    :class:`~trialmeta.errors.NotComputableError` naming the smallest variance.
 
     Parameters
     ----------
@@ -103,6 +111,8 @@ def pool(
             flags.append(fl.KNHA_FE)
     if k < 3:
         flags.append(fl.K_LT_3_NO_PI)
+    if float(np.max(v)) >= 1e7 * float(np.min(v)):  # metafor rma.uni: "vimaxmin >= 1e7"
+        flags.append(fl.VI_RATIO_EXTREME)
     weights = 100.0 * fit.weights / np.sum(fit.weights)
     return PooledResult(
         k=k, method=method, test=test, level=lv,

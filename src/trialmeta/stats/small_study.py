@@ -12,13 +12,14 @@ from scipy import stats
 
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, check_choice, yi_vi
-from trialmeta.errors import InputError
-from trialmeta.stats._kendall import kendall_test
+from trialmeta.errors import InputError, NotComputableError
+from trialmeta.stats._kendall import EXACT_MAX_N, kendall_test
+from trialmeta.stats._scale import rescaled
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import BeggResult, EggerResult, TrimFillResult
 from trialmeta.stats.tau2 import estimate_tau2
 
-__all__ = ["egger_test", "begg_test", "trim_and_fill"]
+__all__ = ["begg_test", "egger_test", "sei_is_constant", "trim_and_fill"]
 
 
 def _need(k: int, minimum: int, what: str) -> None:
@@ -30,17 +31,41 @@ def _small_k(k: int) -> tuple[str, ...]:
     return (fl.K_LT_10,) if k < 10 else ()
 
 
+def sei_is_constant(v: np.ndarray) -> bool:
+    """True when ``[1, √vᵢ]`` is not of full rank in R's sense, as metafor checks before
+    ``regtest`` (``lm``) and ``trimfill`` (``rma.uni`` with ``mods = sei``).
+
+    R's QR (LINPACK ``dqrdc2``, tolerance 1e-7) drops a column whose norm after
+    removing the earlier columns is below 1e-7 of its own norm; for ``sei`` after the
+    intercept that is ``‖sei - mean(sei)‖ < 1e-7·‖sei‖``.
+    """
+    sei = np.sqrt(v)
+    return bool(np.linalg.norm(sei - np.mean(sei)) < 1e-7 * np.linalg.norm(sei))
+
+
+def _egger_not_computable(k: int) -> EggerResult:
+    nan = float("nan")
+    return EggerResult(k=k, bias=nan, bias_se=nan, stat=nan, df=k - 2, pval=nan,
+                       limit_estimate=nan, limit_ci_lb=nan, limit_ci_ub=nan,
+                       flags=_small_k(k) + (fl.EGGER_SEI_CONSTANT,))  # fmt: skip
+
+
+@rescaled(location=("limit_estimate", "limit_ci_lb", "limit_ci_ub"), variance=())
 def egger_test(yi: object, vi: object, level: float = 0.95) -> EggerResult:
     """Egger's test as metafor ``regtest(model="lm", predictor="sei")``.
 
     Weighted least squares of ``yᵢ = b₀ + b₁·√vᵢ`` with weights ``1/vᵢ``; the
     test of ``b₁ = 0`` uses t with ``k - 2`` df and the residual scale
     (Egger, Davey Smith, Schneider & Minder 1997; Sterne & Egger 2005).
-    ``b₀`` is the limit estimate as ``√vᵢ → 0``.
+    ``b₀`` is the limit estimate as ``√vᵢ → 0``. When every study has the same
+    standard error the regression has no slope to estimate (metafor stops: "Model matrix
+    no longer of full rank"); the result is then NaN with the ``EGGER_SEI_CONSTANT`` flag.
     """
     y, v = yi_vi(yi, vi)
     k = len(y)
     _need(k, 3, "Egger's test")
+    if sei_is_constant(v):
+        return _egger_not_computable(k)
     X = np.column_stack([np.ones(k), np.sqrt(v)])
     w = 1.0 / v
     WX = X * w[:, None]
@@ -66,13 +91,16 @@ def egger_test(yi: object, vi: object, level: float = 0.95) -> EggerResult:
     )  # fmt: skip
 
 
+@rescaled(location=(), variance=())
 def begg_test(yi: object, vi: object) -> BeggResult:
     """Begg & Mazumdar (1994) rank correlation test, as metafor ``ranktest``.
 
     Kendall's τ between the standardised deviates
     ``(yᵢ - μ̂_FE)/sqrt(vᵢ - 1/Σw)`` and the variances ``vᵢ``. The p-value is
-    exact when there are no ties (as R's ``cor.test(exact=TRUE)``), otherwise
-    the tie-corrected normal approximation.
+    exact when there are no ties (as R's ``cor.test(exact=TRUE)``) and
+    ``k ≤ 500``, otherwise the tie-corrected normal approximation (flagged when
+    only the size ruled out the exact one). All estimates or all variances tied:
+    τ and p are NaN (metafor: NA), flagged ``BEGG_ALL_TIED``.
     """
     y, v = yi_vi(yi, vi)
     k = len(y)
@@ -81,7 +109,12 @@ def begg_test(yi: object, vi: object) -> BeggResult:
     theta = float(np.sum(w * y) / np.sum(w))
     ystar = (y - theta) / np.sqrt(v - 1.0 / np.sum(w))
     tau, pval, exact = kendall_test(ystar, v)
-    return BeggResult(k=k, tau=tau, pval=pval, exact=exact, flags=_small_k(k))
+    flags = _small_k(k)
+    if np.isnan(pval):
+        flags += (fl.BEGG_ALL_TIED,)
+    elif not exact and k > EXACT_MAX_N and len(np.unique(ystar)) == k and len(np.unique(v)) == k:
+        flags += (fl.BEGG_NORMAL_LARGE_K,)
+    return BeggResult(k=k, tau=tau, pval=pval, exact=exact, flags=flags)
 
 
 def _rank_first(x: np.ndarray) -> np.ndarray:
@@ -92,6 +125,8 @@ def _rank_first(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
+@rescaled(location=("estimate", "se", "ci_lb", "ci_ub", "filled_yi"),
+          variance=("tau2", "filled_vi"))
 def trim_and_fill(
     yi: object, vi: object, method: str = "REML", side: str | None = None, maxiter: int = 100
 ) -> TrimFillResult:
@@ -105,11 +140,20 @@ def trim_and_fill(
     signed ranks of ``|yᵢ - μ̂|`` after trimming the ``L0`` most extreme studies;
     the filled studies mirror the trimmed ones about ``μ̂``. The filled model is
     refitted with ``method`` and a z test.
+
+    When every study has the same standard error the side cannot be estimated (the
+    slope is not identified; metafor stops with "missing value where TRUE/FALSE
+    needed"): :class:`~trialmeta.errors.NotComputableError` says so, unless ``side``
+    is given.
     """
     y, v = yi_vi(yi, vi)
     check_choice("method", method, METHODS)
     k = len(y)
     _need(k, 3, "trim-and-fill")
+    if side is None and sei_is_constant(v):
+        raise NotComputableError(
+            "every study has the same standard error, so the side of the missing studies "
+            "cannot be estimated; give side='left' or 'right'", flag=fl.TRIMFILL_SIDE_UNDEFINED)
     if side is None:
         X = np.column_stack([np.ones(k), np.sqrt(v)])
         t2 = estimate_tau2(y, v, X, method).tau2

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from trialmeta import flags as fl
+from trialmeta.stats._projection import LOW_RANK_MIN_K, lowrank_score, lowrank_traces
 
 __all__ = [
     "ProjectionSums",
@@ -114,6 +115,8 @@ def projection_sums(w: np.ndarray, v: np.ndarray, X: np.ndarray) -> ProjectionSu
             pvpv=float(np.sum(d**2 * v**2)) + float(np.sum(a * _exclusive_sum(a))) / W**2,
             pvp=float(np.sum(v * (d * d + off))),
         )
+    if X.shape[0] > LOW_RANK_MIN_K:
+        return ProjectionSums(*lowrank_traces(w, v, X))
     P = projection(w, X)
     P2 = P * P
     return ProjectionSums(
@@ -151,6 +154,8 @@ def _score(
     w = 1.0 / (v + tau2)
     if p == 1:
         return _score_intercept(method, w, y, k)
+    if k > LOW_RANK_MIN_K:
+        return lowrank_score(method, w, y, X)
     P = projection(w, X)
     Py = P @ y
     if method == "ML":
