@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _workbooks import shipped_workbook
 
 from trialmeta.data.sheets import load_raw_sheets
 from trialmeta.data.validate import main, read_sheets, validate_path
@@ -64,6 +65,38 @@ CASES = {
     "binary_garbage": ["arms.csv: not a text file (got NUL bytes"],
     "xlsx_formula/book.xlsx": ["book.xlsx[arms]:2:mean: spreadsheet formula (got '=1+1'"],
     "not_a_workbook/book.xlsx": ["book.xlsx: not a readable workbook"],
+    # reliability review (issue 12): F2 quoting read strictly
+    "unbalanced_quote": ["arms.csv:2:notes: quoted cell spans lines 2-5 of the file and "
+                         "swallows 3 line(s) that look like rows",
+                         "studies.csv:2:study_id: only one arm"],
+    "unclosed_quote": ["arms.csv:3: quoted cell never closed"],
+    "text_after_quote": ["arms.csv:5: broken quoting", "the record that starts on line 2"],
+    # F17 digit grouping, and non-ASCII digits, are not numbers
+    "underscore_digits": ["arms.csv:2:sd: not a number (got '2_5', expected digits without '_' "
+                          "('25' if '_' groups digits, '2.5' if it is a decimal mark))"],
+    "fullwidth_digits": ["arms.csv:2:mean: not a number (got '４０', expected ASCII digits "
+                         "('40'))"],
+    # F18 an estimate outside its own CI (and a mean outside its range)
+    "mean_outside_ci": ["arms.csv:2:mean: outside its own CI (got mean=500.0 with ci_lb=30.0 "
+                        "and ci_ub=50.0"],
+    "mean_outside_range": ["arms.csv:2:mean: outside its own range (got mean=40.0 with "
+                           "min=45.0 and max=90.0"],
+    "estimate_outside_ci": ["contrasts.csv:2:estimate: outside its own CI (got estimate=50.0 "
+                            "with ci_lb=0.8 and ci_ub=9.0"],
+    # F30 studies with no arms, one arm, or not the arms n_arms declares
+    "study_without_arms": ["studies.csv:3:study_id: study has no arms (got no row of "
+                           "'Lonely2021' in arms.csv"],
+    "one_arm_study": ["studies.csv:2:study_id: only one arm (got arm 'ACU' alone"],
+    "n_arms_mismatch": ["studies.csv:2:n_arms: arms do not match (got 2 arm(s) of 'Synth2020' "
+                        "in arms.csv (ACU, SHAM), expected 4 as n_arms says)"],
+    # H4: the delimiter is named
+    "semicolon": ["arms.csv:1: semicolon-separated"],
+    # F29 a chart sheet, F20 a stray cell at XFD1048576, H28 tab names listed as they are
+    "xlsx_chartsheet/book.xlsx": ["book.xlsx[arms]: not a worksheet (got a chart sheet"],
+    "xlsx_far_cell/book.xlsx": ["book.xlsx[risk_of_bias]: sheet too large (got 1048576 rows x "
+                                "16384 columns"],
+    "xlsx_capitalised_tabs/book.xlsx": ["book.xlsx: sheet not found (got tabs Studies, arms, "
+                                        "expected a tab 'studies'; tab names are case-sensitive"],
 }
 LINE = re.compile(r"^[^:\s][^:]*(\[\w+\])?(:\d+(:[\w ]+)?)?: .+\(got .+, expected .+\)")
 
@@ -151,16 +184,7 @@ def test_shipped_data_keeps_gaps_empty_and_labels():
 
 
 def test_workbook_with_same_tabs_loads(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name in ("studies", "arms", "contrasts", "risk_of_bias"):
-        df = pd.read_csv(DATA / f"{name}.csv", dtype=str, keep_default_na=False)
-        ws = book.create_sheet(name)
-        ws.append(list(df.columns))
-        for row in df.itertuples(index=False):
-            ws.append(list(row))
-    book.save(tmp_path / "data.xlsx")
+    shipped_workbook(tmp_path / "data.xlsx")
     report = validate_path(tmp_path / "data.xlsx")
     assert report.ok, report.problems[:5]
     assert report.summary["studies"] == 24

@@ -51,6 +51,8 @@ def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], proble
     arms = tables.get("arms")
     if arms is not None:
         _check_arms(arms, labels["arms"], problems)
+        if studies is not None:
+            _check_arm_counts(studies, arms, labels, problems)
     if tables.get("contrasts") is not None:
         _check_contrasts(tables["contrasts"], arms, labels["contrasts"], problems)
     if tables.get("risk_of_bias") is not None:
@@ -72,6 +74,45 @@ def _pair(r: dict, a: str, b: str, label: str, problems: list[str]) -> None:
                         f"{b}, expected both or neither)")
 
 
+def _inside(r: dict, col: str, lo: str, hi: str, what: str, label: str,
+            problems: list[str]) -> None:  # fmt: skip
+    """``lo <= col <= hi`` when all three are given (an inverted ``lo``/``hi`` is reported
+    by :func:`_ordered`)."""
+    x, a, b = r.get(col), r.get(lo), r.get(hi)
+    if _blank(x) or _blank(a) or _blank(b) or a > b or a <= x <= b:
+        return
+    problems.append(f"{label}:{r['_row']}:{col}: outside its own {what} (got {col}={x} with "
+                    f"{lo}={a} and {hi}={b}, expected {lo} <= {col} <= {hi})")
+
+
+def _check_arm_counts(studies: pd.DataFrame, arms: pd.DataFrame, labels: dict[str, str],
+                      problems: list[str]) -> None:  # fmt: skip
+    """Every study has its arms in the arms sheet: at least two, and ``n_arms`` when given."""
+    found: dict[str, list[str]] = {}
+    for sid, aid in zip(arms["study_id"], arms["arm_id"], strict=True):
+        if sid is not None and aid is not None and aid not in found.setdefault(sid, []):
+            found[sid].append(aid)
+    where = labels["arms"]
+    for r in studies.to_dict("records"):
+        sid, line = r["study_id"], r["_row"]
+        if sid is None:
+            continue
+        ids = sorted(found.get(sid, []))
+        declared = r.get("n_arms")
+        if not ids:
+            problems.append(f"{labels['studies']}:{line}:study_id: study has no arms (got no row "
+                            f"of {show(sid)} in {where}, expected a row per arm: an arm whose "
+                            "statistics the source does not report has empty statistics)")
+        elif not _blank(declared) and declared != len(ids):
+            problems.append(f"{labels['studies']}:{line}:n_arms: arms do not match (got "
+                            f"{len(ids)} arm(s) of {show(sid)} in {where} ({', '.join(ids)}), "
+                            f"expected {declared} as n_arms says)")
+        elif len(ids) == 1:
+            problems.append(f"{labels['studies']}:{line}:study_id: only one arm (got arm "
+                            f"{show(ids[0])} alone in {where}, expected at least 2 arms of a "
+                            "randomised trial)")
+
+
 def _check_arms(arms: pd.DataFrame, label: str, problems: list[str]) -> None:
     seen: dict[tuple, int] = {}
     kinds: dict[tuple, tuple[object, int]] = {}
@@ -82,6 +123,8 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str]) -> None:
         _pair(r, "min", "max", label, problems)
         _ordered(r, ("ci_lb", "ci_ub"), label, problems)
         _ordered(r, ("min", "q1", "median", "q3", "max"), label, problems)
+        _inside(r, "mean", "ci_lb", "ci_ub", "CI", label, problems)
+        _inside(r, "mean", "min", "max", "range", label, problems)
         if not _blank(r["scale_min"]) and not _blank(r["scale_max"]) and \
                 r["scale_max"] <= r["scale_min"]:
             problems.append(f"{label}:{line}:scale_max: scale upper end not above the lower (got "
@@ -147,6 +190,7 @@ def _check_contrasts(con: pd.DataFrame, arms: pd.DataFrame | None, label: str,
         line = r["_row"]
         _pair(r, "ci_lb", "ci_ub", label, problems)
         _ordered(r, ("ci_lb", "ci_ub"), label, problems)
+        _inside(r, "estimate", "ci_lb", "ci_ub", "CI", label, problems)
         if r["arm_id_1"] is not None and r["arm_id_1"] == r["arm_id_2"]:
             problems.append(f"{label}:{line}:arm_id_2: an arm compared with itself (got "
                             f"{show(r['arm_id_2'])}, expected a different arm from arm_id_1)")

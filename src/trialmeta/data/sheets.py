@@ -5,6 +5,11 @@ cell), every row keeps the line number a user sees in a spreadsheet (header = ro
 every problem met while reading (missing file, non-UTF-8 bytes, an empty file, a duplicated
 column) is returned as a one-line message instead of raised. ``validate.py`` types and
 checks the cells.
+
+Reading is bounded and strict (:mod:`trialmeta.io.safe_read`): only regular files of at
+most 50 MB, at most 200,000 rows and 100 columns per sheet (a workbook's stated dimension
+is checked before any row is read, and its unpacked size is bounded), and CSV quoting is
+parsed strictly, with a quoted cell that swallows record-like lines reported.
 """
 
 from __future__ import annotations
@@ -14,13 +19,21 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["SHEET_NAMES", "REQUIRED_SHEETS", "RawSheet", "load_raw_sheets"]
+from trialmeta.data.workbook import read_workbook
+from trialmeta.io.safe_read import UnreadableFile, csv_records, read_regular_file, swallowed_records
+
+__all__ = ["MAX_COLUMNS", "MAX_ROWS", "REQUIRED_SHEETS", "SHEET_NAMES", "RawSheet",
+           "load_raw_sheets", "sheet_source"]  # fmt: skip
 
 #: Sheets of an extraction, in the order they are checked.
 SHEET_NAMES = ("studies", "arms", "contrasts", "risk_of_bias")
 #: Sheets that must exist; the others may be absent (no contrasts, no RoB assessment).
 REQUIRED_SHEETS = ("studies", "arms")
 _MAX_BYTES = 50_000_000
+#: Rows (blank ones included) and columns one sheet may have.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 100
+_MAX_UNPACKED = 1_000_000_000  # bytes of a workbook's XML once unzipped
 
 
 @dataclass
@@ -33,26 +46,18 @@ class RawSheet:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+def _read_bytes(path: Path, problems: list[str]) -> bytes | None:
+    try:
+        return read_regular_file(path, _MAX_BYTES)
+    except UnreadableFile as exc:
+        problems.append(f"{path.name}: {exc}")
+        return None
 
 
 def _read_csv(path: Path, name: str, problems: list[str]) -> RawSheet | None:
     label = path.name
-    try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            problems.append(f"{label}: file too large (got {size} bytes, expected at most "
-                            f"{_MAX_BYTES})")
-            return None
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{label}: cannot be read (got {exc.strerror or exc}, expected a "
-                        "readable file)")
+    data = _read_bytes(path, problems)
+    if data is None:
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -69,12 +74,17 @@ def _read_csv(path: Path, name: str, problems: list[str]) -> RawSheet | None:
         problems.append(f"{label}: file is empty (got no text, expected a header row naming the "
                         "columns)")
         return None
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        problems.append(f"{label}: not valid CSV (got {exc}, expected comma-separated values)")
+    parsed = csv_records(text, label, MAX_ROWS, problems)
+    if parsed is None:
         return None
-    return _to_sheet(name, label, records, problems)
+    header = next((r.cells for r in parsed if any(c.strip() for c in r.cells)), [])
+    if len(header) == 1 and header[0].count(";") >= 2:
+        problems.append(f"{label}:1: semicolon-separated (got ';' between the column names, "
+                        "expected commas: save the sheet as 'CSV UTF-8 (comma delimited)')")
+        return None
+    row_of = {r.first_line: i + 1 for i, r in enumerate(parsed)}
+    problems += swallowed_records(parsed, header, label, row_of)
+    return _to_sheet(name, label, [r.cells for r in parsed], problems)
 
 
 def _to_sheet(
@@ -88,6 +98,10 @@ def _to_sheet(
                         "columns)")
         return None
     _, header = numbered[0]
+    if len(header) > MAX_COLUMNS:
+        problems.append(f"{label}:1: too many columns (got {len(header)}, expected at most "
+                        f"{MAX_COLUMNS})")
+        return None
     sheet = RawSheet(name=name, label=label, header=list(header))
     width = len(header)
     for line, rec in numbered[1:]:
@@ -101,32 +115,25 @@ def _to_sheet(
     return sheet
 
 
-def _read_xlsx(path: Path, problems: list[str]) -> dict[str, RawSheet]:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is a dependency
-        problems.append(f"{path.name}: reading .xlsx needs openpyxl (pip install openpyxl)")
-        return {}
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - any failure of a corrupt file is one message
-        problems.append(f"{path.name}: not a readable workbook (got {type(exc).__name__}, "
-                        "expected an .xlsx file saved by a spreadsheet program)")
-        return {}
+def _read_xlsx(path: Path, problems: list[str]) -> tuple[dict[str, RawSheet], list[str]]:
+    data = _read_bytes(path, problems)
+    if data is None:
+        return {}, []
+    limits = (MAX_ROWS, MAX_COLUMNS, _MAX_UNPACKED)
+    tabs_rows, tabs = read_workbook(path, data, SHEET_NAMES, limits, problems)
     out: dict[str, RawSheet] = {}
-    try:
-        for name in SHEET_NAMES:
-            if name not in book.sheetnames:
-                continue
-            records = [
-                [_cell_text(v) for v in row] for row in book[name].iter_rows(values_only=True)
-            ]
-            sheet = _to_sheet(name, f"{path.name}[{name}]", records, problems)
-            if sheet is not None:
-                out[name] = sheet
-    finally:
-        book.close()
-    return out
+    for name, records in tabs_rows.items():
+        sheet = _to_sheet(name, f"{path.name}[{name}]", records, problems)
+        if sheet is not None:
+            out[name] = sheet
+    return out, tabs
+
+
+def _missing_tab(book: str, name: str, tabs: list[str]) -> str:
+    near = [t for t in tabs if t.strip().lower() == name]
+    hint = f"; tab names are case-sensitive: rename {near[0]!r} to {name!r}" if near else ""
+    return (f"{book}: sheet not found (got tabs {', '.join(tabs) or 'none'}, expected a tab "
+            f"{name!r}{hint})")
 
 
 def load_raw_sheets(path: str | Path) -> tuple[dict[str, RawSheet], list[str]]:
@@ -149,13 +156,10 @@ def load_raw_sheets(path: str | Path) -> tuple[dict[str, RawSheet], list[str]]:
                 problems.append(f"{f.name}: file not found (got no {f.name} in {p}, expected "
                                 f"the {name} sheet)")
     elif p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm"):
-        sheets = _read_xlsx(p, problems)
-        if not problems:
-            for name in REQUIRED_SHEETS:
-                if name not in sheets:
-                    problems.append(f"{p.name}: sheet not found (got tabs "
-                                    f"{', '.join(sorted(sheets)) or 'none'}, expected a tab "
-                                    f"'{name}')")
+        sheets, tabs = _read_xlsx(p, problems)
+        for name in REQUIRED_SHEETS:
+            if tabs and name not in tabs:
+                problems.append(_missing_tab(p.name, name, tabs))
     elif p.exists():
         problems.append(f"{p.name}: unsupported input (got a {p.suffix or 'plain'} file, "
                         "expected DATA_DIR or a .xlsx file)")
@@ -169,3 +173,27 @@ def load_raw_sheets(path: str | Path) -> tuple[dict[str, RawSheet], list[str]]:
             problems.append(f"{sheets[name].label}: no data rows (got only a header, expected at "
                             "least one row)")
     return sheets, problems
+
+
+
+def sheet_source(source: str | Path, name: str) -> Path | io.StringIO | None:
+    """Where ``pandas.read_csv`` reads sheet ``name``: ``source`` itself when it is the
+    sheet's CSV file, or the tab ``name`` of the ``.xlsx`` workbook ``source`` as CSV text
+    (None when the workbook has no such tab). For the workflow's adapters, so that a
+    workbook named as ``data_dir`` is read exactly as its CSV export would be; the data
+    were validated before (a problem here raises ``ValueError``)."""
+    p = Path(source)
+    if p.suffix.lower() not in (".xlsx", ".xlsm"):
+        return p
+    problems: list[str] = []
+    sheets, _ = _read_xlsx(p, problems)
+    if problems:
+        raise ValueError("; ".join(problems))
+    if name not in sheets:
+        return None
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(sheets[name].header)
+    writer.writerows(cells for _, cells in sheets[name].rows)
+    buf.seek(0)
+    return buf

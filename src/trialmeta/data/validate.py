@@ -23,16 +23,18 @@ import jsonschema
 import pandas as pd
 import yaml
 
+from trialmeta._checks import number_hint, parse_number
 from trialmeta.data.cross_checks import cross_checks, show
 from trialmeta.data.sheets import SHEET_NAMES, RawSheet, load_raw_sheets
 from trialmeta.errors import DataValidationError
+from trialmeta.io.terminal import terminal_safe
 
 __all__ = ["ValidationReport", "main", "read_sheets", "validate_path", "validate_sheets"]
 
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 NA_MARKERS = {"na", "n/a", "n.a.", "nr", "n.r.", "n.r", "not reported", "nan", "none", "null",
               "missing", "-", "--", "?", ".", "nd", "n.d."}
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+\Z")
 
 
 @dataclass
@@ -88,10 +90,12 @@ def _coerce(text: str, spec: dict) -> tuple[object, str | None]:
         if "\u2212" in t:
             return None, (f"typographic minus sign (got {show(t)}, expected "
                           f"{show(t.replace(chr(0x2212), '-'))})")
-        try:
-            x = float(t)
-        except ValueError:
-            return None, f"not a number (got {show(t)}, expected a number)"
+        x = parse_number(t)
+        if x is None:
+            infinite = t.lower().lstrip("+-") in ("inf", "infinity")
+            if not infinite:
+                return None, f"not a number (got {show(t)}, expected {number_hint(t)})"
+            x = math.inf
         if not math.isfinite(x):
             return None, f"not a finite number (got {show(t)}, expected a finite number)"
         if base == "integer":
@@ -275,22 +279,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if report.ok else 2
     if not report.ok:
         for p in report.problems:
-            print(p)
+            _say(p)
         n = len(report.problems)
-        print(f"{n} problem{'s' if n != 1 else ''} found; nothing was pooled.")
+        _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was pooled.")
         return 2
     for w in report.warnings:
-        print(f"warning: {w}")
+        _say(f"warning: {w}")
     s = report.summary
-    print(f"OK: {s['studies']} studies, {s['arms']} arms ({s['arm_rows']} arm rows), outcomes "
-          f"{', '.join(s['outcomes'])}, {s['contrasts']} contrasts.")
-    print(f"Comparisons: {s['identified']} identified, {s['poolable']} poolable, "
-          f"{s['excluded']} excluded (measure {s['measure']}, multi-arm {s['multiarm']}).")
+    _say(f"OK: {s['studies']} studies, {s['arms']} arms ({s['arm_rows']} arm rows), outcomes "
+         f"{', '.join(s['outcomes'])}, {s['contrasts']} contrasts.")
+    _say(f"Comparisons: {s['identified']} identified, {s['poolable']} poolable, "
+         f"{s['excluded']} excluded (measure {s['measure']}, multi-arm {s['multiarm']}).")
     for key, k in s.get("poolable_by", {}).items():
-        print(f"  poolable {key}: {k}")
+        _say(f"  poolable {key}: {k}")
     for reason, k in s.get("excluded_by_reason", {}).items():
-        print(f"  excluded, {reason}: {k}")
+        _say(f"  excluded, {reason}: {k}")
     return 0
+
+
+def _say(line: str) -> None:
+    """Print one line of the report; text from the sheets cannot reach the terminal as
+    escape sequences (:func:`trialmeta.io.terminal.terminal_safe`)."""
+    print(terminal_safe(line))
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m trialmeta.validate DATA_DIR`
