@@ -1,27 +1,35 @@
 """Command-line interface: ``trialmeta {pool,analyze,validate}``.
 
 Errors are printed on one line each (``trialmeta: error: ...``) with exit code
-2; no traceback reaches the user.
+2; an unexpected failure is one ``internal error`` line with exit code 3; no
+traceback reaches the user. Everything printed as text passes
+:func:`trialmeta.io.terminal.terminal_safe`, so labels from a file cannot send
+escape sequences to the terminal (``--json`` escapes them anyway).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from trialmeta import __version__
 from trialmeta._checks import MEASURES, METHODS, TESTS
-from trialmeta.effects.metafor_csv import read_study_csv
-from trialmeta.errors import DataValidationError, TrialmetaError
+from trialmeta.effects.metafor_csv import StudyTable, read_study_csv
+from trialmeta.errors import DataValidationError, NotComputableError, TrialmetaError
+from trialmeta.io.terminal import terminal_safe
 from trialmeta.report.console import format_analysis, format_pooled
 from trialmeta.stats.leave_one_out import leave_one_out
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import to_jsonable
 from trialmeta.stats.small_study import begg_test, egger_test, trim_and_fill
 
-__all__ = ["main"]
+__all__ = ["LOO_MAX_K", "main"]
+
+#: ``analyze`` runs leave-one-out up to this k (k refits of k studies: about 10 s here).
+LOO_MAX_K = 2000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,19 +54,35 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _analyze(table, args) -> dict[str, object]:
-    res = pool(table.yi, table.vi, method=args.method, test=args.test, level=args.level)
+def _guarded(fn: Callable[[], object]) -> object:
+    """The result of ``fn()``, or ``"not computable (reason)"``."""
+    try:
+        return fn()
+    except NotComputableError as exc:
+        return f"not computable ({exc.reason})"
+
+
+def _analyze(table: StudyTable, args: argparse.Namespace) -> dict[str, object]:
+    y, v = table.yi, table.vi
+    res = pool(y, v, method=args.method, test=args.test, level=args.level)
     out: dict[str, object] = {"pool": res}
-    k = len(table.yi)
+    k = len(y)
     skipped = f"not run: needs at least 3 studies (k = {k})"
-    out["egger"] = egger_test(table.yi, table.vi) if k >= 3 else skipped
-    out["begg"] = begg_test(table.yi, table.vi) if k >= 3 else skipped
-    out["trimfill"] = trim_and_fill(table.yi, table.vi, method=args.method) if k >= 3 else skipped
-    out["leave_one_out"] = (
-        leave_one_out(table.yi, table.vi, method=args.method, test=args.test, level=args.level)
-        if k >= 2
-        else "not run: needs at least 2 studies"
-    )
+    tests: dict[str, Callable[[], object]] = {
+        "egger": lambda: egger_test(y, v),
+        "begg": lambda: begg_test(y, v),
+        "trimfill": lambda: trim_and_fill(y, v, method=args.method),
+    }
+    for name, fn in tests.items():
+        out[name] = _guarded(fn) if k >= 3 else skipped
+    if k < 2:
+        out["leave_one_out"] = "not run: needs at least 2 studies"
+    elif k > LOO_MAX_K:
+        out["leave_one_out"] = (f"not run: k = {k} > {LOO_MAX_K} (leave-one-out refits the "
+                                "model once per study)")
+    else:
+        out["leave_one_out"] = _guarded(lambda: leave_one_out(
+            y, v, method=args.method, test=args.test, level=args.level))
     return out
 
 
@@ -74,13 +98,23 @@ def _run(args: argparse.Namespace) -> int:
     if not 0.0 < args.level < 1.0:
         raise TrialmetaError(f"--level: got {args.level}, expected a number between 0 and 1")
     table = read_study_csv(args.file, measure=args.measure)
+    try:
+        return _report(table, args)
+    except NotComputableError as exc:
+        where = table.where(exc.argument, exc.row)
+        raise DataValidationError(
+            [f"{args.file}:{where + ': ' if where else ' '}not computable ({exc.reason})"]
+        ) from None
+
+
+def _report(table: StudyTable, args: argparse.Namespace) -> int:
     if args.command == "pool":
         res = pool(table.yi, table.vi, method=args.method, test=args.test, level=args.level)
         if args.json:
             payload = {"study": list(table.study), "measure": table.measure, **res.to_dict()}
             print(json.dumps(payload, indent=2, allow_nan=False))
         else:
-            print(format_pooled(res))
+            print(terminal_safe(format_pooled(res)))
         return 0
     out = _analyze(table, args)
     if args.json:
@@ -88,8 +122,12 @@ def _run(args: argparse.Namespace) -> int:
         payload.update({key: _as_json(val) for key, val in out.items()})
         print(json.dumps(payload, indent=2, allow_nan=False))
     else:
-        print(format_analysis(table.study, out))
+        print(terminal_safe(format_analysis(table.study, out)))
     return 0
+
+
+def _error(line: str) -> None:
+    print(terminal_safe(f"trialmeta: error: {line}"), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,11 +137,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except DataValidationError as exc:
         for line in exc.problems:
-            print(f"trialmeta: error: {line}", file=sys.stderr)
+            _error(line)
         return 2
     except TrialmetaError as exc:
-        print(f"trialmeta: error: {exc}", file=sys.stderr)
+        _error(str(exc).splitlines()[0])
         return 2
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:  # output closed early (e.g. piped into head): not an error
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for exit flush
+        return 0
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+        _error(f"internal error (got {type(exc).__name__}: {str(exc)[:200]}, expected none; "
+               "please report this input)")
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover
