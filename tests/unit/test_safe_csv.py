@@ -52,3 +52,48 @@ def test_csv_text_round_trips_and_uses_newline_only(tmp_path):
 
 def test_header_cells_are_guarded_too():
     assert to_csv_text([], ["=evil"]).strip() == "'=evil"
+
+
+# Reliability review F3: a bare CR inside a cell split the rows and let "=..." start a row.
+HOSTILE = ["ok\r=1+1+cmd|' /C calc'!A0", "two\nlines", "crlf\r\nend", 'say "hi", then', "a,b",
+           " =1+1", "\u00a0=1+1", "\uff1dSUM(A1)", "x\u2028y", "\x1b[31mred", "trailing\r", ""]
+
+
+def test_every_field_that_needs_quotes_is_quoted():
+    text = to_csv_text([{"a": "ok\r=1+1", "b": "x"}], ["a", "b"])
+    assert text == 'a,b\n"ok\r=1+1",x\n'
+    assert to_csv_text([{"a": ""}], ["a"]) == 'a\n""\n'  # a lone empty field is not a blank line
+
+
+@pytest.mark.parametrize("cell", HOSTILE)
+def test_round_trip_with_csv_module_and_pandas(cell, tmp_path):
+    pd = pytest.importorskip("pandas")
+    rows = [{"study": cell, "note": cell, "n": 3}, {"study": "plain", "note": "", "n": 4}]
+    path = tmp_path / "synthetic.csv"
+    write_csv(path, rows, ["study", "note", "n"])
+    want = [[format_cell(cell), format_cell(cell), "3"], ["plain", "", "4"]]
+    with open(path, encoding="utf-8", newline="") as fh:
+        assert list(csv.reader(fh))[1:] == want
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert df.values.tolist() == want
+    # the formula guard applies to the text as a spreadsheet normalises it
+    assert not format_cell(cell).lstrip().startswith(("=", "+", "-", "@"))
+
+
+@pytest.mark.parametrize("text", [" =1+1", "\u3000=1", "\u00a0@SUM(1)", "\uff1dSUM(A1)",
+                                  "\uff0bcmd", "\n-2+3"])
+def test_guard_after_normalisation(text):
+    # NFKC maps full-width signs to ASCII; leading white space is stripped on import
+    assert format_cell(text) == "'" + text
+
+
+def test_text_with_a_sign_inside_is_not_guarded():
+    assert format_cell("2_5-x") == "2_5-x"
+    assert format_cell("VAS 0-100") == "VAS 0-100"
+
+
+def test_only_plain_numbers_escape_the_guard():
+    # float() reads "-1_0" as -10 and "-inf" as infinity; neither is a number in a sheet
+    assert format_cell("-1_0") == "'-1_0"
+    assert format_cell("-inf") == "'-inf"
+    assert format_cell("-1e-3") == "-1e-3"

@@ -3,10 +3,16 @@
 Spreadsheet programs execute a cell that starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return as a formula (OWASP, "CSV Injection"). Study names and
 notes come from extraction sheets, so every *text* cell that starts with one of
-these characters is written with a leading apostrophe. Numbers (``int``,
-``float``, NumPy scalars, and strings that parse completely as a number such as
+these characters is written with a leading apostrophe. The test is made on the text
+as a spreadsheet may normalise it on import (Unicode NFKC, which maps a full-width
+``＝`` to ``=``, then leading white space stripped). Numbers (``int``,
+``float``, NumPy scalars, and strings that are a plain number such as
 ``"-1.5"``) are written unchanged. Floats use one fixed format so that two runs
 give byte-identical files; NaN and None become an empty cell.
+
+Every field that contains a comma, a quote, a line feed *or a carriage return* is
+quoted (Python's ``csv`` module with ``lineterminator="\\n"`` leaves a bare CR
+unquoted, and every CSV reader then splits the row there); quotes are doubled.
 
 Reference
 ---------
@@ -15,13 +21,14 @@ OWASP Foundation. CSV Injection. https://owasp.org/www-community/attacks/CSV_Inj
 
 from __future__ import annotations
 
-import csv
-import io
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from trialmeta._checks import parse_number
 
 __all__ = ["DANGEROUS_PREFIXES", "FLOAT_FORMAT", "format_cell", "to_csv_text", "write_csv"]
 
@@ -29,12 +36,33 @@ DANGEROUS_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 FLOAT_FORMAT = ".10g"
 
 
+_QUOTE_IF = (",", '"', "\r", "\n")
+
+
 def _is_number_text(text: str) -> bool:
-    try:
-        value = float(text)
-    except ValueError:
-        return False
-    return text.strip() == text and math.isfinite(value)
+    value = parse_number(text)
+    return value is not None and math.isfinite(value)
+
+
+def _dangerous(text: str) -> bool:
+    """Does the text, as a spreadsheet may normalise it, start a formula?"""
+    if text.startswith(DANGEROUS_PREFIXES):
+        return True
+    return unicodedata.normalize("NFKC", text).lstrip().startswith(DANGEROUS_PREFIXES[:4])
+
+
+def _field(text: str) -> str:
+    if any(c in text for c in _QUOTE_IF):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _line(cells: Sequence[str]) -> str:
+    """One CSV line; a lone empty field is written ``""`` (as the csv module does), so the
+    row is not read back as a blank line."""
+    if len(cells) == 1 and cells[0] == "":
+        return '""\n'
+    return ",".join(_field(c) for c in cells) + "\n"
 
 
 def format_cell(value: object, float_format: str = FLOAT_FORMAT) -> str:
@@ -65,7 +93,7 @@ def format_cell(value: object, float_format: str = FLOAT_FORMAT) -> str:
             f = 0.0
         return format(f, float_format)
     text = str(value)
-    if text.startswith(DANGEROUS_PREFIXES) and not _is_number_text(text):
+    if _dangerous(text) and not _is_number_text(text):
         return "'" + text
     return text
 
@@ -80,12 +108,9 @@ def to_csv_text(
     Missing keys give empty cells; keys not in ``columns`` are ignored, so the
     column order is always the caller's. Lines end with ``\\n``.
     """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([format_cell(c) for c in columns])
-    for row in rows:
-        writer.writerow([format_cell(row.get(c), float_format) for c in columns])
-    return buf.getvalue()
+    out = [_line([format_cell(c) for c in columns])]
+    out += [_line([format_cell(row.get(c), float_format) for c in columns]) for row in rows]
+    return "".join(out)
 
 
 def write_csv(
