@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from trialmeta.report.markdown import unescape_md
 from trialmeta.report.sections import (
     flow_rows,
     methods_paragraphs,
@@ -99,7 +100,7 @@ def figure_html(path: str | Path, caption: str) -> str:
 
 
 def _md_inline(text: str) -> str:
-    return e(text.replace("\\|", "|"))
+    return e(unescape_md(text))
 
 
 def markdown_to_html(md: str) -> str:
@@ -118,7 +119,8 @@ def markdown_to_html(md: str) -> str:
             while i < len(lines) and lines[i].startswith("|"):
                 block.append(lines[i])
                 i += 1
-            split = [_split_row(b) for b in block if not set(b) <= set("|-: ")]
+            split = [[unescape_md(c) for c in _split_row(b)] for b in block
+                     if not set(b) <= set("|-: ")]  # fmt: skip
             if split:
                 out.append(table_html(split[0], split[1:]))
             continue
@@ -139,8 +141,8 @@ def _split_row(line: str) -> list[str]:
     body = line.strip().strip("|")
     cells, cur, j = [], "", 0
     while j < len(body):
-        if body[j] == "\\" and j + 1 < len(body) and body[j + 1] == "|":
-            cur += "|"
+        if body[j] == "\\" and j + 1 < len(body):  # an escaped character (escape_md)
+            cur += body[j : j + 2]
             j += 2
             continue
         if body[j] == "|":

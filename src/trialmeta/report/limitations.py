@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from trialmeta import flags as core_flags
+from trialmeta.report.markdown import escape_md as md
 
 __all__ = ["collect_flags", "describe_flag", "limitations_markdown"]
 
@@ -36,9 +37,11 @@ def _f(x: object, nd: int = 1) -> str:
 
 
 def _cell(x: object) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return str(x).replace("|", "\\|").replace("\n", " ")
+    return md(x)
+
+
+def _plain(x: object) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -109,9 +112,12 @@ def _num_or_nan(x: object) -> float:
 
 
 def _value_text(x: object) -> str:
+    """Raw text of a protocol value (escaped where it is placed)."""
     if isinstance(x, float) and math.isfinite(x) and x.is_integer():
         return str(int(x))
-    return _cell(x)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return str(x)
 
 
 def _protocol_section(effect_rows: Sequence[Mapping[str, object]]) -> list[str]:
@@ -138,7 +144,7 @@ def _protocol_section(effect_rows: Sequence[Mapping[str, object]]) -> list[str]:
         for vals in studies.values():
             for key in sorted(vals[c]) or [MISSING_LABEL.get(c, "not reported")]:
                 counts[key] = counts.get(key, 0) + 1
-        parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=_natural))
+        parts = ", ".join(f"{md(k)} {v}" for k, v in sorted(counts.items(), key=_natural))
         lines.append(f"- {c} (trials): {parts}")
     return lines + [""]
 
@@ -156,7 +162,7 @@ def _heterogeneity_section(bundles) -> list[str]:
     for _b, e, a in _main(bundles):
         p = a.get("pooled")
         if not p:
-            lines.append(f"- {a['analysis_id']}: {a['status']}.")
+            lines.append(f"- {md(a['analysis_id'])}: {md(a['status'])}.")
             continue
         if a["k"] < 3:
             pi = "no prediction interval can be given with fewer than 3 trials"
@@ -166,8 +172,8 @@ def _heterogeneity_section(bundles) -> list[str]:
                   + (", so a new trial could show no benefit" if p["pi_lb"] is not None
                      and p["pi_ub"] is not None and p["pi_lb"] < 0 < p["pi_ub"] else ""))
         cov = e.get("coverage") or {}
-        coverage = f" Coverage simulation: {cov['sentence']}" if cov.get("run") else ""
-        lines.append(f"- {a['analysis_id']}: I² = {_f(p['i2_percent'])}% and tau² = "
+        coverage = f" Coverage simulation: {md(cov['sentence'])}" if cov.get("run") else ""
+        lines.append(f"- {md(a['analysis_id'])}: I² = {_f(p['i2_percent'])}% and tau² = "
                      f"{_f(p['tau2'], 2)} across {a['k']} trials; {pi}.{coverage}")
     return lines + [""]
 
@@ -186,7 +192,7 @@ def _not_pooled_section(bundles, accounting: Sequence[Mapping[str, object]]) -> 
     keys = ("study_id", "outcome", "instrument", "timepoint_weeks", "arm_id_1", "arm_id_2",
             "reason")  # fmt: skip
     cols = [c for c in keys if any(c in r for r in excluded)]
-    seen = sorted({tuple(_cell(r.get(c)) for c in cols) for r in excluded})
+    seen = sorted({tuple(_plain(r.get(c)) for c in cols) for r in excluded})
     lines += [f"The data build excluded {len(seen)} extracted comparison(s) (each listed once, "
               "whatever the comparison groups it would have entered):", ""]
     lines += _table(cols, seen)
@@ -205,9 +211,9 @@ def _quality_section(warnings: Sequence[Mapping[str, object]], effect_rows) -> l
     secondary = sorted({str(r.get("study_id")) for r in effect_rows
                         if "secondary" in str(r.get("verification", "")).lower()})
     lines.append(f"- Rows with derived (converted) statistics: {len(derived)} "
-                 f"({', '.join(derived) or 'none'}).")
+                 f"({md(', '.join(derived)) or 'none'}).")
     lines.append(f"- Rows from secondary sources: {len(secondary)} "
-                 f"({', '.join(secondary) or 'none'}).")
+                 f"({md(', '.join(secondary)) or 'none'}).")
     return lines + [""]
 
 
@@ -227,17 +233,17 @@ def _robustness_section(bundles) -> list[str]:
         sens = e.get("sensitivity") or []
         judged = [s for s in sens if s.get("robust") is not None]
         if not judged:
-            lines.append(f"- {a['analysis_id']}: no sensitivity analysis could be compared.")
+            lines.append(f"- {md(a['analysis_id'])}: no sensitivity analysis could be compared.")
             continue
         changed = [s["label"] for s in judged if not s["robust"]]
-        msg = (f"- {a['analysis_id']}: the conclusion (whether the CI excludes no effect, and on "
-               f"which side) holds in {len(judged) - len(changed)} of {len(judged)} sensitivity "
-               "analyses")
-        lines.append(msg + (f"; it changes with: {', '.join(changed)}." if changed else "."))
+        msg = (f"- {md(a['analysis_id'])}: the conclusion (whether the CI excludes no effect, "
+               f"and on which side) holds in {len(judged) - len(changed)} of {len(judged)} "
+               "sensitivity analyses")
+        lines.append(msg + (f"; it changes with: {md(', '.join(changed))}." if changed else "."))
     for _b, e, a in _main(bundles):
         g = e.get("gosh") or {}
         if g.get("run"):
-            lines.append(f"- {a['analysis_id']}: {g['sentence']}")
+            lines.append(f"- {md(a['analysis_id'])}: {md(g['sentence'])}")
     return lines + [""]
 
 
@@ -248,12 +254,12 @@ def _change_section(bundles) -> list[str]:
         if not t:
             continue
         if t.get("run"):
-            lines.append(f"- {a['analysis_id']}: {t['sentence']} (RIS from MCID "
+            lines.append(f"- {md(a['analysis_id'])}: {md(t['sentence'])} (RIS from MCID "
                          f"{t['mcid']:g} and SD {_f(t['sd'])}, diversity D² = "
                          f"{_f(100 * t['diversity'], 0)}%).")
         else:
-            lines.append(f"- {a['analysis_id']}: trial sequential analysis not run "
-                         f"({t['reason']}).")
+            lines.append(f"- {md(a['analysis_id'])}: trial sequential analysis not run "
+                         f"({md(t['reason'])}).")
     if len(lines) == 2:
         lines.append("No pooled analysis had two or more trials for a trial sequential analysis.")
     return lines + [""]
@@ -263,12 +269,13 @@ def _grade_section(bundles) -> list[str]:
     lines = ["## 9. Certainty of the evidence (GRADE) and why", ""]
     for _b, e, a in _main(bundles):
         g = e["grade"]
-        lines.append(f"### {a['analysis_id']}: {g['symbols']} {g['certainty']}".rstrip())
+        head = f"### {md(a['analysis_id'])}: {g['symbols']} {md(g['certainty'])}"
+        lines.append(head.rstrip())
         lines.append("")
         for d in g["domains"]:
-            extra = f" Override: {d['override_reason']}" if d["overridden"] else ""
-            lines.append(f"- {d['domain']}: {d['judgement']} (-{d['downgrade']}). "
-                         f"{d['reason']}{extra}")
+            extra = f" Override: {md(d['override_reason'])}" if d["overridden"] else ""
+            lines.append(f"- {md(d['domain'])}: {md(d['judgement'])} (-{d['downgrade']}). "
+                         f"{md(d['reason'])}{extra}")
         lines.append("")
     return lines
 

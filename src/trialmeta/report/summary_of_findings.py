@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from trialmeta.report.markdown import escape_md
+
 __all__ = ["SOF_COLUMNS", "md_text", "plain_language", "sof_markdown", "sof_rows"]
 
 SOF_COLUMNS: tuple[str, ...] = (
@@ -155,14 +157,16 @@ def sof_rows(
 
 
 def _cell(x: object) -> str:
-    return str(x).replace("|", "\\|").replace("\n", " ")
+    return escape_md(x)
 
 
 def sof_markdown(rows: Sequence[Mapping[str, object]], title: str = "Summary of Findings") -> str:
-    """GRADEpro-style Markdown table of :func:`sof_rows` (pipes escaped)."""
+    """GRADEpro-style Markdown table of :func:`sof_rows` (data escaped by
+    :func:`trialmeta.report.markdown.escape_md`)."""
     head = ["Outcome", "Comparison", "№ of participants (studies)", "Effect (95% CI)",
             "Certainty of the evidence (GRADE)", "What happens"]  # fmt: skip
-    lines = [f"# {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [f"# {escape_md(title)}", "", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
     for r in rows:
         cert = f"{r['certainty_symbols']} {r['certainty']}".strip()
         if r["rated_down_for"]:
