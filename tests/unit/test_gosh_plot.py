@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from trialmeta import plots
 from trialmeta.errors import InputError
@@ -69,3 +70,17 @@ def test_write_gosh_csv_rows_and_driver_membership(tmp_path):
         assert int(r["k_subset"]) == bin(code).count("1")
         assert ("Synthetic<F>" in r["with_drivers"]) == bool(code >> 5 & 1)
     assert "gosh" in FIGURE_KINDS
+
+
+def test_colour_bar_numbers_are_plain_text(tmp_path):
+    # Figures draw text as typed (no mathtext, review F12), so the colour bar must not use
+    # the default log formatter: its "$\mathdefault{10^{1}}$" would print raw.
+    rng = np.random.default_rng(11)
+    y, v = list(rng.normal(0, 1, 10)) + [4.0], list(rng.uniform(0.05, 0.2, 11))
+    d = plots.gosh_data(_stored(y, v, [f"Synthetic{i}" for i in range(11)]), "synthetic")
+    assert d.estimate.size >= HEXBIN_FROM
+    fig = plots.gosh_plot(d)
+    plots.save_figure(fig, tmp_path / "gosh", formats=("png",))
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert not [t for t in texts if "mathdefault" in t or "$" in t]
+    assert {"1", "10"} & set(texts)

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.text
 import numpy as np
 import pytest
 from matplotlib.lines import Line2D
@@ -383,3 +384,24 @@ def test_csv_neutralises_formula_labels(tmp_path: Path) -> None:
     text = plots.write_forest_csv(data, tmp_path / "f.csv").read_text()
     assert "'=HYPERLINK(1)" in text
     assert ",-1.5," in text  # numbers are not touched
+
+
+# ------------------------------------------------------------------ plain text (review F12)
+TEX = ["Acupuncture vs sham $x^{$", "$\\alpha$ cost $5", "50$ and $"]
+
+
+def test_labels_with_dollar_signs_are_drawn_as_typed(tmp_path: Path) -> None:
+    # Labels come from data and config: "$x^{$" is invalid TeX and stopped the drawing
+    # (matplotlib mathtext ValueError); "$\alpha$" was silently drawn as a Greek letter.
+    d = synthetic(3)
+    d["labels"] = [f"Synthetic {t}" for t in TEX]
+    fit = trialmeta.pool(d["yi"], d["vi"])
+    data = plots.forest_data(d["labels"], d["yi"], d["vi"], overall=fit)
+    fig = plots.forest_plot(data)
+    fig.suptitle(TEX[0])
+    fig.text(0.1, 0.02, TEX[0], parse_math=True, usetex=False)  # even when asked for math
+    _assert_written(_saved(fig, tmp_path / "forest_tex"))
+    fig = plots.forest_plot(data)
+    plots.save_figure(fig, tmp_path / "again", formats=("svg",))
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if "$" in t.get_text()]
+    assert texts and all(not t.get_parse_math() and not t.get_usetex() for t in texts)

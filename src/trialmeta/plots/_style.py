@@ -3,7 +3,8 @@
 Importing this module selects the non-interactive ``Agg`` backend and pins the
 rcParams that make output reproducible: a fixed SVG hash salt, DejaVu Sans
 (bundled with matplotlib, so every machine renders the same glyphs) and no
-timestamps in any file. Two saves of the same figure are byte-identical.
+timestamps in any file. Two saves of the same figure are byte-identical. Every text
+is drawn as typed: never TeX, never mathtext (:func:`plain_text`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
@@ -30,6 +32,7 @@ __all__ = [
     "ACCENT",
     "apply_style",
     "new_figure",
+    "plain_text",
     "save_figure",
     "text_width_in",
     "fit_text",
@@ -70,6 +73,7 @@ _RC = {
     "savefig.dpi": DPI,
     "axes.unicode_minus": True,
     "text.parse_math": False,  # labels are plain text: a "$" prints as itself
+    "text.usetex": False,
 }
 
 _METADATA = {
@@ -114,6 +118,7 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS)
         The files written, in the order of ``formats``.
     """
     apply_style()
+    plain_text(fig)
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -124,6 +129,20 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS)
         fig.savefig(path, format=fmt, dpi=DPI, metadata=_METADATA[fmt], facecolor="white")
         written.append(path)
     return written
+
+
+def plain_text(fig: Figure) -> None:
+    """Draw every text of ``fig`` as typed: never TeX, never mathtext.
+
+    Labels come from data and config; ``$…$`` in them must print as typed instead of
+    being parsed as math (an unbalanced ``$x^{$`` would stop the drawing with an error).
+    The rcParams say so already; this also covers a text made with ``parse_math=True``.
+    Axis numbers therefore need formatters that write plain text (``LogFormatter``, not
+    the default mathtext superscripts of a log scale).
+    """
+    for t in fig.findobj(Text):
+        t.set_usetex(False)
+        t.set_parse_math(False)
 
 
 def text_width_in(text: str, size: float, weight: str = "normal") -> float:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import LogFormatter
 
 from trialmeta.errors import InputError
 from trialmeta.plots._style import ACCENT, INK, MUTED, fit_text, new_figure, write_rows
@@ -112,7 +113,10 @@ def gosh_plot(data: GoshData) -> Figure:
         hb = ax.hexbin(data.estimate, data.i2_percent, gridsize=35, cmap="Greys", mincnt=1,
                        bins="log", linewidths=0.1, edgecolors="face")  # fmt: skip
         cax = fig.add_axes((0.86, 0.27, 0.02, 0.61))
-        fig.colorbar(hb, cax=cax).set_label("subsets (log scale)", fontsize=6.5)
+        # LogFormatter writes 1, 10, 100 as plain text (the default writes mathtext
+        # superscripts, which plain-text figures would print as "$\\mathdefault{10^{1}}$")
+        fig.colorbar(hb, cax=cax, format=LogFormatter()).set_label("subsets (log scale)",
+                                                                   fontsize=6.5)  # fmt: skip
         cax.tick_params(labelsize=6)
     elif n:
         ax.scatter(data.estimate, data.i2_percent, s=14, color="#bdbdbd", edgecolors=MUTED,
