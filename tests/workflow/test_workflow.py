@@ -211,6 +211,44 @@ def test_invalid_data_writes_nothing_and_removes_stale_results(runs, tmp_path):
     assert "spreadsheet formula" in log and "removed stale results" in log
 
 
+def _csv_sheets_to_workbook(data: Path, book: Path) -> None:
+    """The sheets of ``data`` as the tabs of one .xlsx workbook, every cell as its text."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in sorted(data.glob("*.csv")):
+        ws = wb.create_sheet(sheet.stem)
+        with open(sheet, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh):
+                ws.append(row)
+    wb.save(book)
+
+
+def test_workbook_as_data_dir_gives_the_same_review(runs, tmp_path):
+    # Review F26: data_dir may name one .xlsx workbook holding the sheets as tabs (as
+    # `trialmeta validate` and data/README.md say); the results equal the CSV run's.
+    d = _prepare(tmp_path / "workbook")
+    _csv_sheets_to_workbook(d / "data", d / "data.xlsx")
+    shutil.rmtree(d / "data")
+    cfg = d / "config" / "config.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("data_dir: data\n",
+                                                           "data_dir: data.xlsx\n"),
+                   encoding="utf-8")  # fmt: skip
+    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+                         timeout=TIMEOUT)  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    a, b = runs[0] / "results", d / "results"
+    naming_inputs = {"validation.json", "provenance.json", "report.html"}
+    files = sorted(p.relative_to(a) for p in a.rglob("*")
+                   if p.is_file() and p.suffix in DETERMINISTIC_SUFFIXES
+                   and p.relative_to(a).parts[0] not in ("logs", "benchmarks")
+                   and p.name not in naming_inputs)  # fmt: skip
+    assert len(files) > 20
+    assert [str(f) for f in files if (a / f).read_bytes() != (b / f).read_bytes()] == []
+    prov = json.loads((b / "provenance.json").read_text(encoding="utf-8"))
+    assert any(f["path"] == "data.xlsx" for f in prov["inputs"])
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
 def test_report_renders_in_headless_chromium(runs, tmp_path):
     report = runs[0] / "results" / "report.html"

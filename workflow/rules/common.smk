@@ -10,26 +10,34 @@ ENV = "../envs/trialmeta.yaml"
 OUTCOMES = [o["id"] for o in config["outcomes"]]
 COMPARISONS = [c["id"] for c in config["comparisons"]]
 DATA_DIR = Path(config["data_dir"])
+# data_dir is a directory of CSV sheets or one .xlsx workbook holding them as tabs; the
+# adapters read either through trialmeta.data.sheets.sheet_source.
+WORKBOOK = DATA_DIR.suffix.lower() in (".xlsx", ".xlsm")
 CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)
 
 
 def data_files():
-    """Every extraction sheet (sorted) plus the data codebook, if present."""
+    """Every extraction sheet (sorted): the CSVs of data_dir, or the workbook it names."""
+    if WORKBOOK:
+        return [str(DATA_DIR)]
     return sorted(str(p) for p in DATA_DIR.glob("*.csv"))
 
 
 def studies_sheet():
     """The studies sheet (required by validation, so it exists once validation passed)."""
-    return str(DATA_DIR / "studies.csv")
+    return str(DATA_DIR) if WORKBOOK else str(DATA_DIR / "studies.csv")
 
 
 def arms_sheet():
     """The arms sheet (required by validation), for the control interventions."""
-    return str(DATA_DIR / "arms.csv")
+    return str(DATA_DIR) if WORKBOOK else str(DATA_DIR / "arms.csv")
 
 
 def rob_sheet():
-    """The risk-of-bias sheet when the data have one (it is optional)."""
+    """The risk-of-bias sheet when the data have one (it is optional; a workbook is
+    listed, and its adapters read the tab when it is there)."""
+    if WORKBOOK:
+        return [str(DATA_DIR)]
     path = DATA_DIR / "risk_of_bias.csv"
     return [str(path)] if path.exists() else []
 

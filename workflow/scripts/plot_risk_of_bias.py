@@ -5,9 +5,11 @@ import sys
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 sys.stderr = open(smk.log[0], "w", encoding="utf-8")
 
+from trialmeta.data.sheets import sheet_source  # noqa: E402
 from trialmeta.plots.rob_figures import draw_rob_figures  # noqa: E402
 from trialmeta.report.sheet_labels import sheet_labels  # noqa: E402
 
 labels, _ = sheet_labels(smk.config, smk.input)
-draw_rob_figures(smk.input.rob[0] if smk.input.rob else None, smk.input.effects,
-                 smk.output[0], float(smk.params.pedro_low_below), labels=labels.studies)
+rob = sheet_source(smk.input.rob[0], "risk_of_bias") if smk.input.rob else None
+draw_rob_figures(rob, smk.input.effects, smk.output[0], float(smk.params.pedro_low_below),
+                 labels=labels.studies)

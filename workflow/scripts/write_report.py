@@ -7,6 +7,7 @@ sys.stderr = open(smk.log[0], "w", encoding="utf-8")
 
 from pathlib import Path  # noqa: E402
 
+from trialmeta.data.sheets import sheet_source  # noqa: E402
 from trialmeta.io.jsonio import read_json, read_records, write_text  # noqa: E402
 from trialmeta.report import summary_of_findings as sof  # noqa: E402
 from trialmeta.report.html import render_report  # noqa: E402
@@ -42,6 +43,6 @@ html = render_report(
     Path(smk.input.limitations).read_text(encoding="utf-8"),
     read_json(smk.input.provenance),
     figures([*smk.input.figures, smk.input.rob_figures]),
-    records(smk.input.studies),
+    records(sheet_source(smk.input.studies, "studies")),
 )
 write_text(smk.output[0], html)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -42,16 +43,18 @@ def trial_participants(effects: pd.DataFrame) -> dict[str, float]:
     return {str(k): float(v) for k, v in per.items()}
 
 
-def draw_rob_figures(rob_csv: str | Path | None, effects_csv: str | Path, outdir: str | Path,
-                     pedro_low_below: float = 6.0, labels: Mapping[str, str] | None = None,
-                     ) -> list[Path]:  # fmt: skip
+def draw_rob_figures(rob_csv: str | Path | IO[str] | None, effects_csv: str | Path,
+                     outdir: str | Path, pedro_low_below: float = 6.0,
+                     labels: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
     """Write the risk-of-bias figures into ``outdir``; return the PNG paths, sorted.
 
-    ``labels`` maps study ids to "Author Year" (from :mod:`trialmeta.report.labels`).
+    ``rob_csv`` is the risk-of-bias sheet as a path or text stream (a workbook tab, see
+    :func:`trialmeta.data.sheets.sheet_source`), or None when there is none. ``labels``
+    maps study ids to "Author Year" (from :mod:`trialmeta.report.labels`).
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    rob = pd.read_csv(rob_csv, dtype=str) if rob_csv else pd.DataFrame()
+    rob = pd.read_csv(rob_csv, dtype=str) if rob_csv is not None else pd.DataFrame()
     effects = pd.read_csv(effects_csv, dtype=str)
     trials: Sequence[str] = sorted(set(effects["study_id"].dropna()) if "study_id" in effects
                                    else set())  # fmt: skip

@@ -29,7 +29,8 @@ def _source(config: Mapping[str, object], inputs: object) -> Path:
     for name in ("studies", "arms"):
         path = getattr(inputs, name, None)
         if path:
-            return Path(str(path)).parent
+            p = Path(str(path))
+            return p if p.suffix.lower() in (".xlsx", ".xlsm") else p.parent  # workbook: itself
     return Path(str(config.get("data_dir", "data")))
 
 
