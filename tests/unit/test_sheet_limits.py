@@ -124,3 +124,19 @@ def test_sheet_source_reads_a_tab_as_its_csv(tmp_path):
         assert isinstance(src, io.StringIO)
         pd.testing.assert_frame_equal(pd.read_csv(src, dtype=str), from_csv)
     assert sheet_source(MALFORMED / "xlsx_capitalised_tabs" / "book.xlsx", "contrasts") is None
+
+
+def test_empty_trailing_columns_are_ignored(tmp_path):
+    # review H16: Excel saves unused columns as a trailing ",,,"; each was an unknown
+    # "(blank)" column. Unnamed columns that hold a value are still reported.
+    d = _case(tmp_path)
+    for name in ("studies.csv", "arms.csv"):
+        p = d / name
+        p.write_text("\n".join(line + ",,," for line in p.read_text("utf-8").splitlines()) + "\n",
+                     encoding="utf-8")  # fmt: skip
+    assert validate_path(d).problems == ["arms.csv:2:sd: out of range (got '-15', expected a "
+                                         "value > 0)"]
+    p = d / "arms.csv"
+    lines = p.read_text("utf-8").splitlines()
+    p.write_text("\n".join([lines[0], lines[1] + "x", *lines[2:]]) + "\n", encoding="utf-8")
+    assert any(":1:(blank): unknown column" in q for q in validate_path(d).problems)

@@ -87,6 +87,16 @@ def _read_csv(path: Path, name: str, problems: list[str]) -> RawSheet | None:
     return _to_sheet(name, label, [r.cells for r in parsed], problems)
 
 
+def _without_empty_trailing_columns(header: list[str], rows: list[list[str]]) -> list[str]:
+    """``header`` without the unnamed columns at its end that hold no value in any row
+    (spreadsheet programs save them as trailing ``,,,``)."""
+    width = len(header)
+    while width and not header[width - 1].strip() and \
+            all(len(r) < width or not r[width - 1].strip() for r in rows):
+        width -= 1
+    return list(header[:width])
+
+
 def _to_sheet(
     name: str, label: str, records: list[list[str]], problems: list[str]
 ) -> RawSheet | None:
@@ -98,6 +108,7 @@ def _to_sheet(
                         "columns)")
         return None
     _, header = numbered[0]
+    header = _without_empty_trailing_columns(header, [r for _, r in numbered[1:]])
     if len(header) > MAX_COLUMNS:
         problems.append(f"{label}:1: too many columns (got {len(header)}, expected at most "
                         f"{MAX_COLUMNS})")
