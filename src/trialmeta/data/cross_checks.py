@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -74,12 +76,14 @@ def _pair(r: dict, a: str, b: str, label: str, problems: list[str]) -> None:
                         f"{b}, expected both or neither)")
 
 
-def _inside(r: dict, col: str, lo: str, hi: str, what: str, label: str,
+def _inside(r: Mapping[str, Any], col: str, lo: str, hi: str, what: str, label: str,
             problems: list[str]) -> None:  # fmt: skip
     """``lo <= col <= hi`` when all three are given (an inverted ``lo``/``hi`` is reported
     by :func:`_ordered`)."""
     x, a, b = r.get(col), r.get(lo), r.get(hi)
-    if _blank(x) or _blank(a) or _blank(b) or a > b or a <= x <= b:
+    if x is None or a is None or b is None or _blank(x) or _blank(a) or _blank(b):
+        return
+    if a > b or a <= x <= b:
         return
     problems.append(f"{label}:{r['_row']}:{col}: outside its own {what} (got {col}={x} with "
                     f"{lo}={a} and {hi}={b}, expected {lo} <= {col} <= {hi})")
