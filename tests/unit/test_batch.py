@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trialmeta.errors import InputError
-from trialmeta.resampling.batch.engine import pool_batch
+from trialmeta.resampling.batch.engine import pool_batch, pool_batch_tests
 from trialmeta.stats.pooling import pool
 
 METHODS = ("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
@@ -291,3 +291,26 @@ def test_lowest_root_above_positive_start_equals_pool(method, row):
         assert r.tau2[0] == pytest.approx(0.011754144989076879, rel=1e-10)
     for i, (yy, vv) in enumerate([(y, v), (y[::-1], v[::-1])]):
         assert_row_equals_pool(r, i, yy, vv)
+
+
+@pytest.mark.parametrize("method", ("DL", "REML", "PM", "FE"))
+@pytest.mark.parametrize("tau2_ci", (True, False))
+def test_one_fit_for_several_tests_equals_one_call_per_test(method, tau2_ci):
+    # pool_batch_tests fits τ² once; each test's result must equal pool_batch exactly
+    rng = np.random.default_rng(12)
+    y, v = rng.normal(0.3, 0.4, (700, 6)), rng.uniform(0.01, 0.2, (700, 6))
+    mask = rng.random((700, 6)) < 0.8
+    both = pool_batch_tests(y, v, method, ("z", "knha"), 0.9, mask, tau2_ci=tau2_ci)
+    for test in TESTS:
+        one = pool_batch(y, v, method, test, 0.9, mask, tau2_ci=tau2_ci)
+        for name, val in one.to_dict().items():
+            assert both[test].to_dict()[name] == val, (test, name)
+    both["z"].tau2[0] = -1.0  # the results do not share arrays
+    assert both["knha"].tau2[0] != -1.0
+
+
+def test_several_tests_checks_its_tests():
+    with pytest.raises(InputError, match="tests"):
+        pool_batch_tests([[0.1, 0.2]], [0.01, 0.02], "REML", ())
+    with pytest.raises(InputError, match="tests"):
+        pool_batch_tests([[0.1, 0.2]], [0.01, 0.02], "REML", ("z", "t"))

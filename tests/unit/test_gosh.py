@@ -113,3 +113,12 @@ def test_progress_enabled_follows_tty_and_env(monkeypatch):
     assert progress_enabled(io.StringIO()) is False  # a log file is not a terminal
     monkeypatch.setenv("TRIALMETA_PROGRESS", "1")
     assert progress_enabled(io.StringIO()) is True
+
+
+def test_outlier_distance_is_the_chi2_quantile():
+    # sqrt(chi2_2(0.99)), precomputed in closed form (no scipy.stats at import)
+    from scipy import stats
+
+    from trialmeta.resampling import gosh as gosh_module
+
+    assert gosh_module._OUTLIER_D == float(np.sqrt(stats.chi2.ppf(0.99, 2)))

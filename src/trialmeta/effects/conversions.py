@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
+from trialmeta import _dist
 from trialmeta.errors import InputError
 
 __all__ = [
@@ -81,8 +80,8 @@ def sd_from_se(se: float, n: float) -> float:
 def _critical(level: float, df: float | None) -> float:
     q = 1.0 - (1.0 - level) / 2.0
     if df is None:
-        return float(stats.norm.ppf(q))
-    return float(stats.t.ppf(q, df))
+        return float(_dist.norm_ppf(q))
+    return float(_dist.t_ppf(q, df))
 
 
 def sd_from_ci(lower: float, upper: float, n: float, level: float = 0.95) -> float:
@@ -138,7 +137,7 @@ def se_from_p(estimate: float, p: float, df: float | None = None) -> float:
     if df is not None:
         df = _positive("df", df)
     q = 1.0 - pv / 2.0
-    crit = float(stats.norm.ppf(q)) if df is None else float(stats.t.ppf(q, df))
+    crit = float(_dist.norm_ppf(q)) if df is None else float(_dist.t_ppf(q, df))
     return abs(est) / crit
 
 
@@ -163,11 +162,11 @@ class QuantileEstimate:
 
 
 def _xi(n: float) -> float:
-    return 2.0 * float(stats.norm.ppf((n - 0.375) / (n + 0.25)))
+    return 2.0 * float(_dist.norm_ppf((n - 0.375) / (n + 0.25)))
 
 
 def _eta(n: float) -> float:
-    return 2.0 * float(stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
+    return 2.0 * float(_dist.norm_ppf((0.75 * n - 0.125) / (n + 0.25)))
 
 
 def mean_sd_from_quantiles(

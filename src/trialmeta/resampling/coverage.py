@@ -4,7 +4,8 @@ For a fitted meta-analysis we keep its k and within-study variances ``vᵢ``
 and simulate ``n_sim`` new meta-analyses from the random-effects model
 ``yᵢ = μ + uᵢ + εᵢ``, ``uᵢ ~ N(0, τ²)``, ``εᵢ ~ N(0, vᵢ)`` (drawn as
 ``yᵢ ~ N(μ, vᵢ + τ²)``), at each τ² of interest (e.g. its estimate and its CI
-bounds). Each is refitted with :func:`trialmeta.batch.pool_batch`:
+bounds). Each is refitted once with :func:`~trialmeta.resampling.batch.engine.pool_batch_tests`
+(τ² is the same for every test; z and Knapp-Hartung intervals come from that one fit):
 
 - a CI *covers* when ``ci_lb ≤ μ ≤ ci_ub`` (for every test asked, z and knha);
 - a prediction interval covers when it contains the true effect of a new
@@ -26,7 +27,7 @@ import numpy as np
 from trialmeta._checks import METHODS, TESTS, as_vector, check_choice, check_level, check_positive
 from trialmeta.errors import InputError
 from trialmeta.io.progress import Progress
-from trialmeta.resampling.batch.engine import pool_batch
+from trialmeta.resampling.batch.engine import pool_batch_tests
 from trialmeta.stats.results import to_jsonable
 
 __all__ = ["CoverageResult", "simulate_coverage", "coverage_sentence"]
@@ -130,8 +131,9 @@ def simulate_coverage(
             rng = np.random.default_rng(ss)
             y = mu + rng.standard_normal((n_sim, k)) * np.sqrt(v + tau2)
             theta_new = mu + rng.standard_normal(n_sim) * np.sqrt(tau2)
+            fits = pool_batch_tests(y, v, method, tests, lv, tau2_ci=False)  # one τ² fit
             for b, test in enumerate(tests):
-                r = pool_batch(y, v, method, test, lv, tau2_ci=False)
+                r = fits[test]
                 ci_cov[a, b] = np.mean((r.ci_lb <= mu) & (mu <= r.ci_ub))
                 width[a, b] = np.mean(r.ci_ub - r.ci_lb)
                 if k >= 3:

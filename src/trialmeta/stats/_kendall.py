@@ -18,7 +18,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+
+from trialmeta import _dist
 
 __all__ = ["EXACT_MAX_N", "concordance_cdf", "kendall_s", "kendall_test"]
 
@@ -130,5 +131,5 @@ def kendall_test(x: np.ndarray, y: np.ndarray) -> tuple[float, float, bool]:
     if var_s <= 0:  # every value tied (e.g. identical estimates): no test (R: NA)
         return float(tau), float("nan"), False
     z = s / np.sqrt(var_s)
-    p = 2 * min(stats.norm.cdf(z), stats.norm.sf(z))
+    p = 2 * min(_dist.norm_cdf(z), _dist.norm_sf(z))
     return float(tau), float(p), False

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 
 __all__ = ["Fit", "fit_fixed"]
@@ -59,8 +59,8 @@ def fit_fixed(
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = beta / se
         if df > 0:
-            crit = float(stats.t.isf(alpha / 2, df))
-            pval = 2 * stats.t.sf(np.abs(stat), df)
+            crit = float(_dist.t_isf(alpha / 2, df))
+            pval = 2 * _dist.t_sf(np.abs(stat), df)
         else:
             crit = float("nan")
             pval = np.full(p, np.nan)
@@ -68,8 +68,8 @@ def fit_fixed(
         df = float("nan")
         se = np.sqrt(np.diag(vb))
         stat = beta / se
-        crit = float(stats.norm.isf(alpha / 2))
-        pval = 2 * stats.norm.sf(np.abs(stat))
+        crit = float(_dist.norm_isf(alpha / 2))
+        pval = 2 * _dist.norm_sf(np.abs(stat))
     with np.errstate(invalid="ignore"):
         ci_lb = beta - crit * se
         ci_ub = beta + crit * se

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 from scipy.optimize import brentq
 
+from trialmeta import _dist
 from trialmeta._checks import as_vector
 from trialmeta.errors import InputError
 
@@ -48,11 +48,11 @@ def obf_alpha_spent(fraction: object, alpha: float = 0.05, sides: int = 2) -> np
     prob("alpha", alpha)
     sides_ok(sides)
     a = alpha / sides
-    z = stats.norm.isf(a / 2.0)
+    z = _dist.norm_isf(a / 2.0)
     tt = np.clip(t, 0.0, 1.0)
     out: np.ndarray = np.zeros_like(tt)
     pos = tt > 0
-    out[pos] = sides * 2.0 * stats.norm.sf(z / np.sqrt(tt[pos]))
+    out[pos] = sides * 2.0 * _dist.norm_sf(z / np.sqrt(tt[pos]))
     out[tt == 1.0] = alpha
     return out
 
@@ -84,7 +84,7 @@ def lan_demets_boundaries(fractions: object, alpha: float = 0.05, sides: int = 2
     sd_inc = np.sqrt(np.diff(t, prepend=0.0))
     K = len(t)
     b = np.empty(K)
-    b[0] = stats.norm.isf(inc[0] / sides) if inc[0] > 0 else np.inf
+    b[0] = _dist.norm_isf(inc[0] / sides) if inc[0] > 0 else np.inf
     # nodes (score scale) and density x Simpson weight of the continuation region
     nodes, dens = np.empty(0), np.empty(0)
     for k in range(K):
@@ -94,7 +94,7 @@ def lan_demets_boundaries(fractions: object, alpha: float = 0.05, sides: int = 2
             break
         new_nodes, weights = _grid(b[k], t[k], min(sd_inc[k], sd_inc[k + 1]), sides)
         if k == 0:
-            f = stats.norm.pdf(new_nodes / np.sqrt(t[0])) / np.sqrt(t[0])
+            f = _dist.norm_pdf(new_nodes / np.sqrt(t[0])) / np.sqrt(t[0])
         else:
             f = _propagate(new_nodes, nodes, dens, sd_inc[k])
         nodes, dens = new_nodes, f * weights
@@ -131,9 +131,9 @@ def _solve_boundary(u: np.ndarray, wf: np.ndarray, sd: float, t: float, inc: flo
         return float("inf")
 
     def exitprob(c: float) -> float:
-        p = stats.norm.sf((c - u) / sd)
+        p = _dist.norm_sf((c - u) / sd)
         if sides == 2:
-            p = p + stats.norm.sf((c + u) / sd)
+            p = p + _dist.norm_sf((c + u) / sd)
         return float(p @ wf)
 
     hi = _Z_MAX * math.sqrt(t)
@@ -158,11 +158,11 @@ def obf_beta_spent(fraction: object, beta: float = 0.20) -> np.ndarray:
     if np.any(~np.isfinite(t)) or np.any(t < 0):
         raise InputError("fraction", fraction, "information fractions >= 0")
     prob("beta", beta)
-    z = stats.norm.isf(beta / 2.0)
+    z = _dist.norm_isf(beta / 2.0)
     tt = np.clip(t, 0.0, 1.0)
     out: np.ndarray = np.zeros_like(tt)
     pos = tt > 0
-    out[pos] = 2.0 * stats.norm.sf(z / np.sqrt(tt[pos]))
+    out[pos] = 2.0 * _dist.norm_sf(z / np.sqrt(tt[pos]))
     out[tt == 1.0] = beta
     return out
 
@@ -196,8 +196,8 @@ def _solve_futility(u: np.ndarray, wf: np.ndarray, mean: float, sd: float, t: fl
     rt = math.sqrt(t)
 
     def stop_prob(a: float) -> float:
-        hi = stats.norm.cdf((a * rt - u - mean) / sd)
-        lo = stats.norm.cdf((-a * rt - u - mean) / sd)
+        hi = _dist.norm_cdf((a * rt - u - mean) / sd)
+        lo = _dist.norm_cdf((-a * rt - u - mean) / sd)
         return float((hi - lo) @ wf)
 
     if inc <= 0:
@@ -234,7 +234,7 @@ def beta_spending_futility(
     if np.any(~np.isfinite(t)) or np.any(t <= 0) or np.any(np.diff(t) <= 0):
         raise InputError("fractions", fractions, "strictly increasing information fractions > 0")
     prob("alpha", alpha)
-    theta = stats.norm.isf(alpha / 2.0) + stats.norm.isf(beta)
+    theta = _dist.norm_isf(alpha / 2.0) + _dist.norm_isf(beta)
     timing = t / t[-1] if t[-1] > 1.0 else t
     inc = np.diff(obf_beta_spent(timing, beta), prepend=0.0)
     dt = np.diff(t, prepend=0.0)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.optimize import brentq
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta.stats.tau2 import generalized_q, projection_sums
 
@@ -37,7 +36,7 @@ def cochran_q(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> QTest:
     if df <= 0:
         return QTest(float("nan"), df, float("nan"))
     q = max(0.0, generalized_q(0.0, y, v, X))
-    return QTest(q, df, float(stats.chi2.sf(q, df)))
+    return QTest(q, df, float(_dist.chi2_sf(q, df)))
 
 
 def typical_variance(v: np.ndarray, X: np.ndarray) -> float:
@@ -88,8 +87,8 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> Q
     if df <= 0:
         return _nan_ci(fl.NO_HETEROGENEITY_DF)
     alpha = 1.0 - level
-    crit_u = float(stats.chi2.isf(alpha / 2, df))
-    crit_l = float(stats.chi2.ppf(alpha / 2, df))
+    crit_u = float(_dist.chi2_isf(alpha / 2, df))
+    crit_l = float(_dist.chi2_ppf(alpha / 2, df))
     q0 = generalized_q(0.0, y, v, X)
 
     def solve(target: float) -> float:
@@ -101,6 +100,7 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> Q
             if hi > 1e300:  # pragma: no cover - Q(τ²) → 0 as τ² → ∞
                 return float("nan")
         f = lambda t: generalized_q(t, y, v, X) - target  # noqa: E731
+        from scipy.optimize import brentq  # imported on first use (~0.1 s)
         return float(brentq(f, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=2000))
 
     lb = solve(crit_u)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta._checks import yi_vi
 from trialmeta.errors import InputError
 from trialmeta.stats.results import LeaveOneOutResult, PooledResult, _AsDict
@@ -171,7 +171,7 @@ def influence(yi: object, vi: object, fit: PooledResult, loo: LeaveOneOutResult)
     with np.errstate(invalid="ignore"):
         infl = (
             (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
-            | (stats.chi2.cdf(cook_d, p) > 0.5)
+            | (_dist.chi2_cdf(cook_d, p) > 0.5)
             | (hat > 3 * p / k)
             | (np.abs(dfbetas) > 1)
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta._checks import METHODS, TESTS, check_choice, check_finite, check_level, yi_vi
 from trialmeta.errors import InputError
 from trialmeta.stats._wls import fit_fixed
@@ -76,10 +76,10 @@ def meta_regression(
     if test == "knha":
         qm = qm / m
         qm_df: tuple[int, ...] = (m, k - p)
-        qm_pval = float(stats.f.sf(qm, m, k - p))
+        qm_pval = float(_dist.f_sf(qm, m, k - p))
     else:
         qm_df = (m,)
-        qm_pval = float(stats.chi2.sf(qm, m))
+        qm_pval = float(_dist.chi2_sf(qm, m))
     if method == "FE":
         r2 = float("nan")
     else:

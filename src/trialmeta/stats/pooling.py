@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, TESTS, check_choice, check_level, yi_vi
 from trialmeta.stats._scale import rescaled
@@ -23,7 +23,7 @@ def prediction_interval(
     Spiegelhalter 2009; Cochrane Handbook 10.10.4.3). NaN when k < 3."""
     if k < 3:
         return float("nan"), float("nan")
-    half = float(stats.t.isf((1.0 - level) / 2, k - 2)) * np.sqrt(tau2 + se**2)
+    half = float(_dist.t_isf((1.0 - level) / 2, k - 2)) * np.sqrt(tau2 + se**2)
     return float(estimate - half), float(estimate + half)
 
 
@@ -31,10 +31,10 @@ def _single_study(y, v, method, test, level) -> PooledResult:
     """k = 1: the pooled estimate is the study; heterogeneity is undefined."""
     nan = float("nan")
     se = float(np.sqrt(v[0]))
-    z = float(stats.norm.isf((1.0 - level) / 2))
+    z = float(_dist.norm_isf((1.0 - level) / 2))
     if test == "z":
         stat = y[0] / se
-        pval, lb, ub, df = 2 * stats.norm.sf(abs(stat)), y[0] - z * se, y[0] + z * se, nan
+        pval, lb, ub, df = 2 * _dist.norm_sf(abs(stat)), y[0] - z * se, y[0] + z * se, nan
     else:
         stat, pval, lb, ub, df = nan, nan, nan, nan, 0.0
     return PooledResult(

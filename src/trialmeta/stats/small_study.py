@@ -8,8 +8,8 @@ k ≥ 3 but carry the ``k_lt_10`` flag, which the report turns into a sentence.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, check_choice, yi_vi
 from trialmeta.errors import InputError, NotComputableError
@@ -81,11 +81,11 @@ def egger_test(yi: object, vi: object, level: float = 0.95) -> EggerResult:
         flags += (fl.EGGER_EXACT_FIT,)
     sigma2 = rss / df
     se = np.sqrt(np.diag(xtwx_inv) * sigma2)
-    tcrit = float(stats.t.isf((1.0 - level) / 2, df))
+    tcrit = float(_dist.t_isf((1.0 - level) / 2, df))
     stat = float(b[1] / se[1])
     return EggerResult(
         k=k, bias=float(b[1]), bias_se=float(se[1]), stat=stat, df=df,
-        pval=float(2 * stats.t.sf(abs(stat), df)), limit_estimate=float(b[0]),
+        pval=float(2 * _dist.t_sf(abs(stat), df)), limit_estimate=float(b[0]),
         limit_ci_lb=float(b[0] - tcrit * se[0]), limit_ci_ub=float(b[0] + tcrit * se[0]),
         flags=flags,
     )  # fmt: skip

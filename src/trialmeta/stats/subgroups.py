@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta.errors import InputError
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult, to_jsonable
@@ -84,7 +84,7 @@ def subgroup_difference(estimates: Sequence[float], ses: Sequence[float]) -> Sub
     mean = float(np.sum(w * est) / np.sum(w))
     q = float(np.sum(w * (est - mean) ** 2))
     df = g - 1
-    pval = float(stats.chi2.sf(q, df))
+    pval = float(_dist.chi2_sf(q, df))
     i2 = 100.0 * max(0.0, (q - df) / q) if q > 0 else 0.0
     return SubgroupDifference(g, q, df, pval, i2)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from trialmeta import flags as fl
 from trialmeta.stats._projection import LOW_RANK_MIN_K, lowrank_score, lowrank_traces
@@ -195,6 +194,7 @@ def _upper_bracket(f, start: float) -> float:
 
 
 def _root(f, lo: float, hi: float) -> float:
+    from scipy.optimize import brentq  # imported on first use (~0.1 s)
     return float(brentq(f, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=2000))
 
 

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import (
     METHODS,
@@ -100,7 +100,7 @@ def required_information_size(
     if not 0.0 <= d2 < 1.0:
         raise InputError("diversity", diversity, "a diversity D² in [0, 1)")
     _sides(sides)
-    z = stats.norm.isf(alpha / sides) + stats.norm.isf(beta)
+    z = _dist.norm_isf(alpha / sides) + _dist.norm_isf(beta)
     return float(4.0 * z**2 * sigma**2 / delta**2 / (1.0 - d2))
 
 
@@ -209,7 +209,7 @@ def _z_curve(y: np.ndarray, v: np.ndarray, rank: np.ndarray, method: str, test: 
         return np.asarray(cz.estimate), np.asarray(cz.stat, float), np.asarray(cz.pval, float)
     ck = cumulative(y, v, order=rank, method=method, test="knha", level=level)
     p = np.asarray(ck.pval, float)
-    z = np.sign(np.asarray(ck.stat, float)) * stats.norm.isf(p / 2.0)
+    z = np.sign(np.asarray(ck.stat, float)) * _dist.norm_isf(p / 2.0)
     bad = ~np.isfinite(z)
     z[bad] = np.asarray(cz.stat, float)[bad]
     p[bad] = np.asarray(cz.pval, float)[bad]
@@ -282,7 +282,7 @@ def trial_sequential_analysis(
            else np.zeros(len(design)))
     timing = design / design[-1] if design[-1] > 1.0 else design
     k = len(z)
-    conv = float(stats.norm.isf(alpha / 2))
+    conv = float(_dist.norm_isf(alpha / 2))
     significant = bool(p[-1] < alpha)
     hit_mon = np.abs(z) >= bounds[:k]
     hit_conv = np.abs(z) >= conv

@@ -20,7 +20,10 @@ from trialmeta.resampling.batch.fit import chi2_sf, fit_core, fit_many, quantile
 from trialmeta.resampling.batch.stack import SCRATCH_MAX_BYTES, Stack, scratch
 from trialmeta.stats.results import to_jsonable
 
-__all__ = ["BatchPooledResult", "chi2_sf", "fit_core", "pool_batch", "stack_inputs", "to_stack"]
+__all__ = [
+    "BatchPooledResult", "chi2_sf", "fit_core", "pool_batch", "pool_batch_tests", "stack_inputs",
+    "to_stack",
+]  # fmt: skip
 #: meta-analyses per block at K = 10 for closed-form τ² (DL, HE, HS, SJ, FE): K x CHUNK
 #: arrays stay in cache; blocks scale as 1/K (measured in bench/engine.py)
 CHUNK = 8192
@@ -235,35 +238,69 @@ def pool_batch(
     """
     check_choice("method", method, METHODS)
     check_choice("test", test, TESTS)
+    return _pool(yi, vi, method, (test,), level, mask, tau2_ci, workers)[test]
+
+
+def pool_batch_tests(
+    yi: object,
+    vi: object,
+    method: str = "REML",
+    tests: tuple[str, ...] = ("z", "knha"),
+    level: float = 0.95,
+    mask: object | None = None,
+    *,
+    tau2_ci: bool = True,
+    workers: int = 1,
+) -> dict[str, BatchPooledResult]:
+    """:func:`pool_batch` for several tests from one fit: ``{test: result}``.
+
+    τ² does not depend on the test (metafor fits τ² first, then applies z or
+    Knapp-Hartung inference to the same fit), so it, the heterogeneity
+    statistics and the τ² CIs are computed once, and only se, the statistic,
+    p-value, CI and prediction interval per test. Each result equals
+    ``pool_batch(yi, vi, method, test, ...)`` exactly.
+
+    Examples
+    --------
+    >>> y = [[0.1, 0.3, 0.35, 0.65]]
+    >>> r = pool_batch_tests(y, [0.01, 0.02, 0.015, 0.04], "REML", ("z", "knha"))
+    >>> bool(r["knha"].tau2[0] == r["z"].tau2[0]), bool(r["knha"].se[0] != r["z"].se[0])
+    (True, True)
+    """
+    check_choice("method", method, METHODS)
+    tests = tuple(tests)
+    if not tests:
+        raise InputError("tests", tests, "at least one of z, knha")
+    for t in tests:
+        check_choice("tests", t, TESTS)
+    return _pool(yi, vi, method, tuple(dict.fromkeys(tests)), level, mask, tau2_ci, workers)
+
+
+def _pool(
+    yi: object,
+    vi: object,
+    method: str,
+    tests: tuple[str, ...],
+    level: float,
+    mask: object | None,
+    tau2_ci: bool,
+    workers: int,
+) -> dict[str, BatchPooledResult]:
+    """The engine of :func:`pool_batch` for distinct, checked ``tests``."""
     lv = check_level(level)
     y, v, present, k_all = stack_inputs(yi, vi, mask)
     n = y.shape[0]
-    out = {name: np.empty(n) for name in _FLOAT_FIELDS}
+    outs = {test: _empty_fields(n, test, tau2_ci) for test in tests}
     converged = np.ones(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.int64)
     q_df = np.maximum(k_all - 1, 0).astype(np.int64)
     alpha = 1.0 - lv
-    if test == "z":
-        out["df"].fill(np.nan)
-    if not tau2_ci:
-        for name in _CI_FIELDS:
-            out[name].fill(np.nan)
 
     one = np.flatnonzero(k_all == 1)
     if one.size:
-        for arr in out.values():
-            arr[one] = np.nan
         col = np.zeros(one.size, dtype=np.int64) if present is None else present[one].argmax(1)
-        y1, v1 = y[one, col], v[one, col]
-        se1 = np.sqrt(v1)
-        out["estimate"][one], out["se"][one] = y1, se1
-        if test == "z":
-            z = -special.ndtri(alpha / 2)
-            st = y1 / se1
-            out["stat"][one], out["pval"][one] = st, 2 * special.ndtr(-np.abs(st))
-            out["ci_lb"][one], out["ci_ub"][one] = y1 - z * se1, y1 + z * se1
-        else:
-            out["df"][one] = 0.0
+        for test, out in outs.items():
+            _single_study(out, one, y[one, col], v[one, col], test, alpha)
 
     many = np.flatnonzero(k_all >= 2)
     tables = quantile_tables(k_all, alpha) if many.size else {}
@@ -276,11 +313,12 @@ def pool_batch(
             rows = many[start : start + chunk]
         pr = None if present is None else present[rows]
         s = to_stack(y[rows], v[rows], pr, k_all[rows], tag="block")
-        res = fit_many(s, method, test, tables, tau2_ci)
-        converged[rows] = res.pop("converged")
-        iterations[rows] = res.pop("iterations")
-        for name, val in res.items():
-            out[name][rows] = val
+        for test, res in zip(tests, fit_many(s, method, tests, tables, tau2_ci), strict=True):
+            converged[rows] = res.pop("converged")
+            iterations[rows] = res.pop("iterations")
+            out = outs[test]
+            for name, val in res.items():
+                out[name][rows] = val
 
     chunk = block_rows(method, tau2_ci, y.shape[1])
     starts = range(0, many.size, chunk)
@@ -291,10 +329,44 @@ def pool_batch(
     else:  # numpy releases the GIL inside array operations; blocks write disjoint rows
         with ThreadPoolExecutor(n_workers) as pool_:  # its threads' buffers end with them
             list(pool_.map(run, starts))
-    return BatchPooledResult(
-        method=method, test=test, level=lv, k=k_all.astype(np.int64),
-        q_df=q_df, converged=converged, iterations=iterations, **out,
-    )  # fmt: skip
+    results = {}
+    for i, (test, out) in enumerate(outs.items()):
+        results[test] = BatchPooledResult(
+            method=method, test=test, level=lv, k=k_all.astype(np.int64),
+            q_df=q_df if i == 0 else q_df.copy(),
+            converged=converged if i == 0 else converged.copy(),
+            iterations=iterations if i == 0 else iterations.copy(), **out,
+        )  # fmt: skip
+    return results
+
+
+def _empty_fields(n: int, test: str, tau2_ci: bool) -> dict[str, np.ndarray]:
+    """Output arrays of one test: df NaN for z, the τ² CI fields NaN without ``tau2_ci``."""
+    out = {name: np.empty(n) for name in _FLOAT_FIELDS}
+    if test == "z":
+        out["df"].fill(np.nan)
+    if not tau2_ci:
+        for name in _CI_FIELDS:
+            out[name].fill(np.nan)
+    return out
+
+
+def _single_study(
+    out: dict[str, np.ndarray], one: np.ndarray, y1: np.ndarray, v1: np.ndarray, test: str,
+    alpha: float,
+) -> None:
+    """Rows with k = 1: the study itself (``se = sqrt(v)``), heterogeneity NaN."""
+    for arr in out.values():
+        arr[one] = np.nan
+    se1 = np.sqrt(v1)
+    out["estimate"][one], out["se"][one] = y1, se1
+    if test == "z":
+        z = -special.ndtri(alpha / 2)
+        st = y1 / se1
+        out["stat"][one], out["pval"][one] = st, 2 * special.ndtr(-np.abs(st))
+        out["ci_lb"][one], out["ci_ub"][one] = y1 - z * se1, y1 + z * se1
+    else:
+        out["df"][one] = 0.0
 
 
 _CI_FIELDS = ("tau2_ci_lb", "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub", "h2_ci_lb", "h2_ci_ub")

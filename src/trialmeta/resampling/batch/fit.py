@@ -7,10 +7,11 @@ tables indexed by k, computed once per call.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
+from trialmeta import _dist
 from trialmeta.resampling.batch.stack import Stack, Zero, zero_sums
-from trialmeta.resampling.batch.tau2 import estimate_tau2_batch, solve_q_equation
+from trialmeta.resampling.batch.tau2 import Tau2Batch, estimate_tau2_batch, solve_q_equation
 
 __all__ = ["chi2_sf", "fit_core", "fit_many", "quantile_tables"]
 
@@ -56,15 +57,15 @@ def chi2_sf(x: np.ndarray, df: np.ndarray) -> np.ndarray:
 
 
 def quantile_tables(k: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
-    """Critical values indexed by k, computed once per distinct k (scipy.stats)."""
+    """Critical values indexed by k, computed once per distinct k (:mod:`trialmeta._dist`)."""
     ks = np.flatnonzero(np.bincount(k))
     ks = ks[ks >= 2].astype(float)
     tables = {}
     funcs = {
-        "t_knha": lambda d: stats.t.isf(alpha / 2, d - 1),
-        "t_pi": lambda d: np.where(d >= 3, stats.t.isf(alpha / 2, np.maximum(d - 2, 1)), np.nan),
-        "chi2_u": lambda d: stats.chi2.isf(alpha / 2, d - 1),
-        "chi2_l": lambda d: stats.chi2.ppf(alpha / 2, d - 1),
+        "t_knha": lambda d: _dist.t_isf(alpha / 2, d - 1),
+        "t_pi": lambda d: np.where(d >= 3, _dist.t_isf(alpha / 2, np.maximum(d - 2, 1)), np.nan),
+        "chi2_u": lambda d: _dist.chi2_isf(alpha / 2, d - 1),
+        "chi2_l": lambda d: _dist.chi2_ppf(alpha / 2, d - 1),
     }
     for name, func in funcs.items():
         table = np.full(int(k.max()) + 1, np.nan)
@@ -87,45 +88,56 @@ def _heterogeneity(
 
 
 def fit_many(
-    s: Stack, method: str, test: str, tables: dict[str, np.ndarray], tau2_ci: bool
-) -> dict[str, np.ndarray]:
-    """All fields for columns with k ≥ 2 (``tables``: critical values by k)."""
+    s: Stack, method: str, tests: tuple[str, ...], tables: dict[str, np.ndarray], tau2_ci: bool
+) -> list[dict[str, np.ndarray]]:
+    """All fields for columns with k ≥ 2, one dict per test in ``tests``
+    (``tables``: critical values by k). τ² and every field that does not depend on
+    the test (heterogeneity, τ² CIs) are computed once; the dicts share them."""
     k = s.k
     ki = k.astype(np.int64)
     df = k - 1.0
     z = zero_sums(s, "zero", score=method in ("ML", "REML"))
-    t2 = estimate_tau2_batch(s, method, z, rss=test == "knha")
-    tau2, est, W = t2.tau2, t2.est, t2.W
-    res: dict[str, np.ndarray] = {"estimate": est, "tau2": tau2, "tau2_se": t2.se}
-    res["converged"], res["iterations"] = t2.converged, t2.iterations
+    t2 = estimate_tau2_batch(s, method, z, rss="knha" in tests)
+    tau2, est = t2.tau2, t2.est
+    shared: dict[str, np.ndarray] = {"estimate": est, "tau2": tau2, "tau2_se": t2.se}
+    shared["converged"], shared["iterations"] = t2.converged, t2.iterations
     with np.errstate(divide="ignore", invalid="ignore"):
-        if test == "knha":
-            rss = t2.rss
-            s2w = np.where(rss <= _EPS, 0.0, rss / df)
-            se = np.sqrt(s2w * (1.0 / W))
-            stat = est / se
-            crit = tables["t_knha"][ki]
-            pval = 2 * special.stdtr(df, -np.abs(stat))
-            res["df"] = df
-        else:
-            se = np.sqrt(1.0 / W)
-            stat = est / se
-            crit = tables["z"][0]
-            pval = 2 * special.ndtr(-np.abs(stat))
-        res.update(se=se, stat=stat, pval=pval, ci_lb=est - crit * se, ci_ub=est + crit * se)
-        q, vt, res["i2_percent"], res["h2"] = _heterogeneity(z, tau2, df, method)
-        res["q"] = q
-        res["q_pval"] = chi2_sf(q, ki - 1)
+        q, vt, shared["i2_percent"], shared["h2"] = _heterogeneity(z, tau2, df, method)
+        shared["q"] = q
+        shared["q_pval"] = chi2_sf(q, ki - 1)
         if tau2_ci:
             lb = solve_q_equation(s, tables["chi2_u"][ki], z.q)[0]
             ub = solve_q_equation(s, tables["chi2_l"][ki], z.q)[0]
-            res.update(
+            shared.update(
                 tau2_ci_lb=lb, tau2_ci_ub=ub,
                 i2_ci_lb=100.0 * lb / (vt + lb), i2_ci_ub=100.0 * ub / (vt + ub),
                 h2_ci_lb=lb / vt + 1.0, h2_ci_ub=ub / vt + 1.0,
             )  # fmt: skip
-        half = tables["t_pi"][ki] * np.sqrt(tau2 + se * se)
-        res["pi_lb"], res["pi_ub"] = est - half, est + half
+        return [{**shared, **_test_fields(t2, test, df, ki, tables)} for test in tests]
+
+
+def _test_fields(
+    t2: Tau2Batch, test: str, df: np.ndarray, ki: np.ndarray, tables: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """se, z or t statistic, p-value, CI and prediction interval for ``test`` at τ̂²."""
+    est, W = t2.est, t2.W
+    res: dict[str, np.ndarray] = {}
+    if test == "knha":
+        assert t2.rss is not None
+        s2w = np.where(t2.rss <= _EPS, 0.0, t2.rss / df)
+        se = np.sqrt(s2w * (1.0 / W))
+        stat = est / se
+        crit = tables["t_knha"][ki]
+        pval = 2 * special.stdtr(df, -np.abs(stat))
+        res["df"] = df
+    else:
+        se = np.sqrt(1.0 / W)
+        stat = est / se
+        crit = tables["z"][0]
+        pval = 2 * special.ndtr(-np.abs(stat))
+    res.update(se=se, stat=stat, pval=pval, ci_lb=est - crit * se, ci_ub=est + crit * se)
+    half = tables["t_pi"][ki] * np.sqrt(t2.tau2 + se * se)
+    res["pi_lb"], res["pi_ub"] = est - half, est + half
     return res
 
 
