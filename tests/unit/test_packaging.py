@@ -18,11 +18,10 @@ def _name(spec: str) -> str:
 def _pyproject() -> dict[str, set[str]]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     project = data["project"]
-    return {
-        "runtime": {_name(s) for s in project["dependencies"]},
-        "test": {_name(s) for s in project["optional-dependencies"]["test"]},
-        "cluster": {_name(s) for s in project["optional-dependencies"]["cluster"]},
-    }
+    out = {"runtime": {_name(s) for s in project["dependencies"]}}
+    for extra, specs in project["optional-dependencies"].items():  # test, cluster, fast, ...
+        out[extra] = {_name(s) for s in specs}
+    return out
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
@@ -32,7 +31,7 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
         if isinstance(s, dict):
             conda |= {_name(x) for x in s.get("pip", [])}
     py = _pyproject()
-    assert conda == py["runtime"] | py["test"] | py["cluster"]
+    assert conda == set().union(*py.values())
 
 
 def test_console_script_is_declared():

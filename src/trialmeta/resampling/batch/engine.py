@@ -16,6 +16,7 @@ from scipy import special
 
 from trialmeta._checks import METHODS, TESTS, check_choice, check_level
 from trialmeta.errors import InputError
+from trialmeta.resampling.batch.fast import fit_rows, use_numba
 from trialmeta.resampling.batch.fit import chi2_sf, fit_core, fit_many, quantile_tables
 from trialmeta.resampling.batch.stack import SCRATCH_MAX_BYTES, Stack, scratch
 from trialmeta.stats.results import to_jsonable
@@ -192,6 +193,7 @@ def pool_batch(
     *,
     tau2_ci: bool = True,
     workers: int = 1,
+    engine: str = "auto",
 ) -> BatchPooledResult:
     """Pool N meta-analyses at once; row i equals ``pool(yi[i][mask[i]], vi[i][mask[i]])``.
 
@@ -223,6 +225,10 @@ def pool_batch(
     workers
         Threads working on blocks of rows (NumPy releases the GIL inside its
         array operations); 1 by default, so a Snakemake job uses one core.
+    engine
+        ``"auto"`` (compiled kernels when numba is installed, ``trialmeta[fast]``,
+        unless ``TRIALMETA_ENGINE=numpy``), ``"numpy"`` or ``"numba"``; both give
+        the same results (:mod:`~trialmeta.resampling.batch.fast`).
 
     Returns
     -------
@@ -238,7 +244,7 @@ def pool_batch(
     """
     check_choice("method", method, METHODS)
     check_choice("test", test, TESTS)
-    return _pool(yi, vi, method, (test,), level, mask, tau2_ci, workers)[test]
+    return _pool(yi, vi, method, (test,), level, mask, tau2_ci, workers, engine)[test]
 
 
 def pool_batch_tests(
@@ -251,6 +257,7 @@ def pool_batch_tests(
     *,
     tau2_ci: bool = True,
     workers: int = 1,
+    engine: str = "auto",
 ) -> dict[str, BatchPooledResult]:
     """:func:`pool_batch` for several tests from one fit: ``{test: result}``.
 
@@ -273,7 +280,8 @@ def pool_batch_tests(
         raise InputError("tests", tests, "at least one of z, knha")
     for t in tests:
         check_choice("tests", t, TESTS)
-    return _pool(yi, vi, method, tuple(dict.fromkeys(tests)), level, mask, tau2_ci, workers)
+    distinct = tuple(dict.fromkeys(tests))
+    return _pool(yi, vi, method, distinct, level, mask, tau2_ci, workers, engine)
 
 
 def _pool(
@@ -285,16 +293,27 @@ def _pool(
     mask: object | None,
     tau2_ci: bool,
     workers: int,
+    engine: str,
 ) -> dict[str, BatchPooledResult]:
     """The engine of :func:`pool_batch` for distinct, checked ``tests``."""
     lv = check_level(level)
+    compiled = use_numba(engine, method)
     y, v, present, k_all = stack_inputs(yi, vi, mask)
     n = y.shape[0]
+    q_df = np.maximum(k_all - 1, 0).astype(np.int64)
+    alpha = 1.0 - lv
+    if compiled and present is None and y.shape[1] >= 2:  # every row has k = K >= 2
+        tables = quantile_tables(k_all[:1], alpha)
+        fitted = fit_rows(y, v, method, tests, tables, tau2_ci, workers)
+        return {
+            test: BatchPooledResult(method=method, test=test, level=lv,
+                                    k=k_all if i == 0 else k_all.copy(),
+                                    q_df=q_df if i == 0 else q_df.copy(), **res)
+            for i, (test, res) in enumerate(zip(tests, fitted, strict=True))
+        }  # fmt: skip
     outs = {test: _empty_fields(n, test, tau2_ci) for test in tests}
     converged = np.ones(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.int64)
-    q_df = np.maximum(k_all - 1, 0).astype(np.int64)
-    alpha = 1.0 - lv
 
     one = np.flatnonzero(k_all == 1)
     if one.size:

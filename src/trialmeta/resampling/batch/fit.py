@@ -10,10 +10,10 @@ import numpy as np
 from scipy import special
 
 from trialmeta import _dist
-from trialmeta.resampling.batch.stack import Stack, Zero, zero_sums
+from trialmeta.resampling.batch.stack import Stack, zero_sums
 from trialmeta.resampling.batch.tau2 import Tau2Batch, estimate_tau2_batch, solve_q_equation
 
-__all__ = ["chi2_sf", "fit_core", "fit_many", "quantile_tables"]
+__all__ = ["assemble", "chi2_sf", "fit_core", "fit_many", "quantile_tables"]
 
 _EPS = float(np.finfo(float).eps)
 
@@ -76,11 +76,13 @@ def quantile_tables(k: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
 
 
 def _heterogeneity(
-    z: Zero, tau2: np.ndarray, df: np.ndarray, method: str
+    q0: np.ndarray, W0: np.ndarray, S20: np.ndarray, tau2: np.ndarray, df: np.ndarray,
+    method: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Q (floored at 0), ``ṽ = (k-1)/tr(P₀)``, I² (percent) and H²."""
-    q = np.maximum(z.q, 0.0)
-    vt = df / (z.W - z.S2 / z.W)
+    """Q (floored at 0), ``ṽ = (k-1)/tr(P₀)``, I² (percent) and H², from ``Q(0)``,
+    ``W₀ = Σw₀`` and ``Σw₀²``."""
+    q = np.maximum(q0, 0.0)
+    vt = df / (W0 - S20 / W0)
     if method == "FE":
         i2 = np.where(q <= 0, 0.0, np.maximum(0.0, 100.0 * (q - df) / q))
         return q, vt, i2, q / df
@@ -92,22 +94,36 @@ def fit_many(
 ) -> list[dict[str, np.ndarray]]:
     """All fields for columns with k ≥ 2, one dict per test in ``tests``
     (``tables``: critical values by k). τ² and every field that does not depend on
-    the test (heterogeneity, τ² CIs) are computed once; the dicts share them."""
-    k = s.k
-    ki = k.astype(np.int64)
-    df = k - 1.0
+    the test (heterogeneity, τ² CIs) are computed once."""
+    ki = s.k.astype(np.int64)
     z = zero_sums(s, "zero", score=method in ("ML", "REML"))
     t2 = estimate_tau2_batch(s, method, z, rss="knha" in tests)
-    tau2, est = t2.tau2, t2.est
-    shared: dict[str, np.ndarray] = {"estimate": est, "tau2": tau2, "tau2_se": t2.se}
+    ci = None
+    if tau2_ci:
+        ci = (solve_q_equation(s, tables["chi2_u"][ki], z.q)[0],
+              solve_q_equation(s, tables["chi2_l"][ki], z.q)[0])  # fmt: skip
+    return assemble(s.k, method, tests, tables, t2, (z.q, z.W, z.S2), ci)
+
+
+def assemble(
+    k: np.ndarray, method: str, tests: tuple[str, ...], tables: dict[str, np.ndarray],
+    t2: Tau2Batch, zero: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ci: tuple[np.ndarray, np.ndarray] | None,
+) -> list[dict[str, np.ndarray]]:
+    """The fields of each test from τ̂² (``t2``), the τ² = 0 sums ``zero = (Q(0), W₀,
+    Σw₀²)`` and the Q-profile τ² CI ``ci`` (None: not asked); the dicts share the
+    fields that do not depend on the test."""
+    ki = k.astype(np.int64)
+    df = k - 1.0
+    tau2 = t2.tau2
+    shared: dict[str, np.ndarray] = {"estimate": t2.est, "tau2": tau2, "tau2_se": t2.se}
     shared["converged"], shared["iterations"] = t2.converged, t2.iterations
     with np.errstate(divide="ignore", invalid="ignore"):
-        q, vt, shared["i2_percent"], shared["h2"] = _heterogeneity(z, tau2, df, method)
+        q, vt, shared["i2_percent"], shared["h2"] = _heterogeneity(*zero, tau2, df, method)
         shared["q"] = q
         shared["q_pval"] = chi2_sf(q, ki - 1)
-        if tau2_ci:
-            lb = solve_q_equation(s, tables["chi2_u"][ki], z.q)[0]
-            ub = solve_q_equation(s, tables["chi2_l"][ki], z.q)[0]
+        if ci is not None:
+            lb, ub = ci
             shared.update(
                 tau2_ci_lb=lb, tau2_ci_ub=ub,
                 i2_ci_lb=100.0 * lb / (vt + lb), i2_ci_ub=100.0 * ub / (vt + ub),
@@ -149,5 +165,5 @@ def fit_core(s: Stack, method: str) -> dict[str, np.ndarray]:
     z = zero_sums(s, "zero", score=method in ("ML", "REML"))
     t2 = estimate_tau2_batch(s, method, z)
     with np.errstate(divide="ignore", invalid="ignore"):
-        q, _, i2, h2 = _heterogeneity(z, t2.tau2, s.k - 1.0, method)
+        q, _, i2, h2 = _heterogeneity(z.q, z.W, z.S2, t2.tau2, s.k - 1.0, method)
     return {"estimate": t2.est, "tau2": t2.tau2, "q": q, "i2_percent": i2, "h2": h2}

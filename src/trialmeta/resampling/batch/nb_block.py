@@ -1,0 +1,116 @@
+"""Compiled (numba) DerSimonian-Laird fits of many rows, a block of rows at a time.
+
+DL has no iterations, so its sums are done across a block of rows at once
+(study-major, as the numpy engine's arrays): each step is one loop over the
+block that the compiler turns into vector instructions, where a loop over one
+row's studies is a chain of dependent additions. The sums run over the studies
+in order, as in :func:`~trialmeta.resampling.batch.tau2.estimate_tau2_batch`
+(``τ² = max(0, (Q - (k-1))/(W - Σw²/W))``, DerSimonian & Laird 1986), and the
+fields are those of :func:`~trialmeta.resampling.batch.nb_rows.write_fields`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from trialmeta.resampling.batch import nb_score as sc
+from trialmeta.resampling.batch.nb_rows import write_fields
+
+BLOCK = 256  # rows per block: 2 x K x BLOCK doubles stay in the L1/L2 cache
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-untyped-def]
+    """:func:`~trialmeta.resampling.batch.nb_rows.fit_rows` for DL (same outputs)."""
+    n, k = y.shape
+    df = k - 1.0
+    yt, vt = np.empty((k, BLOCK)), np.empty((k, BLOCK))
+    w0, wt = np.empty((k, BLOCK)), np.empty((k, BLOCK))
+    W0, sy, a0, q0 = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+    S20, S30, W, sw = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+    rss, tau2, mu0, est = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+    row_w = np.empty(k)
+    work = np.empty((4, k))
+    loc_s = np.empty((shared.shape[0], BLOCK))  # the block's outputs, copied out field by field
+    loc_t = np.empty((2, per_test.shape[1], BLOCK))
+    for start in range(0, n, BLOCK):
+        m = min(BLOCK, n - start)
+        for b in range(m):  # study-major copy of the block (in cache)
+            for j in range(k):
+                yt[j, b] = y[start + b, j]
+                vt[j, b] = v[start + b, j]
+        W0[:] = 0.0
+        sy[:] = 0.0
+        a0[:] = 0.0
+        q0[:] = 0.0
+        S20[:] = 0.0
+        S30[:] = 0.0
+        W[:] = 0.0
+        sw[:] = 0.0
+        rss[:] = 0.0
+        for j in range(k):  # w₀ = 1/v, W₀ = Σw₀, Σw₀y
+            for b in range(m):
+                w = 1.0 / vt[j, b]
+                w0[j, b] = w
+                W0[b] += w
+                sy[b] += w * yt[j, b]
+        for b in range(m):
+            mu0[b] = sy[b] / W0[b]
+        for j in range(k):  # a = Σ(w₀r)², Q(0) = Σw₀r², Σw₀², Σw₀³
+            for b in range(m):
+                w = w0[j, b]
+                r = yt[j, b] - mu0[b]
+                wr = w * r
+                a0[b] += wr * wr
+                q0[b] += wr * r
+                S20[b] += w * w
+                S30[b] += w * w * w
+        for b in range(m):
+            trP0 = W0[b] - S20[b] / W0[b]
+            tau2[b] = sc.fmax(0.0, (q0[b] - df) / trP0)
+        for j in range(k):  # at τ̂²: W = Σw, Σwy
+            for b in range(m):
+                w = 1.0 / (vt[j, b] + tau2[b])
+                wt[j, b] = w
+                W[b] += w
+                sw[b] += w * yt[j, b]
+        for b in range(m):
+            est[b] = sw[b] / W[b]
+        for j in range(k):  # Σw(y - μ̂)²
+            for b in range(m):
+                r = yt[j, b] - est[b]
+                rss[b] += (wt[j, b] * r) * r
+        for b in range(m):
+            i = start + b
+            trP0 = W0[b] - S20[b] / W0[b]
+            t = tau2[b]
+            if S20[b] > 0.9 * W0[b] * W0[b]:  # one weight dominates: tau2._sum_p2_stable
+                for j in range(k):
+                    row_w[j] = w0[j, b]
+                p2 = sc.sum_p2(row_w, work[1:])
+            else:
+                p2 = S20[b] - 2.0 * S30[b] / W0[b] + S20[b] * S20[b] / (W0[b] * W0[b])
+            se_t = math.sqrt(2 * df + 4 * t * trP0 + 2 * t**2 * p2) / trP0
+            write_fields(b, y[i], v[i], t, se_t, W[b], est[b], rss[b], q0[b], W0[b], S20[b],
+                         a0[b], 0, True, False, crit, tests, tau2_ci, loc_s, loc_t,
+                         work[0])  # fmt: skip
+        copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci):  # type: ignore[no-untyped-def]
+    """Copy a block's outputs (fields x rows) into columns ``start:start+m``: one
+    contiguous run per field, instead of one store per field and row."""
+    for f in range(shared.shape[0]):
+        if not tau2_ci and 7 <= f <= 12:  # the τ² CI rows stay NaN
+            continue
+        for b in range(m):
+            shared[f, start + b] = loc_s[f, b]
+    for t in range(2):
+        if tests[t]:
+            for f in range(per_test.shape[1]):
+                for b in range(m):
+                    per_test[t, f, start + b] = loc_t[t, f, b]

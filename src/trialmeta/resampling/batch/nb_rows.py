@@ -1,0 +1,305 @@
+"""Compiled (numba) row loops of the batch engine: τ² and the sums every field needs,
+one meta-analysis (row of an N x K array) at a time.
+
+The algorithm of each row is that of the numpy engine
+(:func:`~trialmeta.resampling.batch.tau2.estimate_tau2_batch`,
+:func:`~trialmeta.resampling.batch.likelihood.solve_likelihood`,
+:func:`~trialmeta.resampling.batch.roots.solve_q_equation`): same start, same
+bracket, same safeguarded-Newton steps and stopping rule, same bounds that
+rule out a second root, same ll0check. Where those bounds cannot rule one out,
+the same grid search runs (:mod:`~.nb_scan`); where the numpy engine re-solves
+a row with ``pool()``'s scalar solver (a positive score at the HE start and a
+lower root not ruled out: rare), the kernel marks the row (``redo``) and the
+caller refits it with the numpy engine. So every row gets the numpy engine's
+answer.
+Imported lazily, only with ``trialmeta[fast]`` (numba) installed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from trialmeta.resampling.batch import nb_scan
+from trialmeta.resampling.batch import nb_score as sc
+
+LL0_TOL = 1e-10  # likelihood._LL0_TOL
+_EPS = float(np.finfo(np.float64).eps)
+
+#: rows of the (15, N) output shared by all tests
+SHARED = ("tau2", "tau2_se", "estimate", "q", "q_pval", "i2_percent", "h2", "tau2_ci_lb",
+          "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub", "h2_ci_lb", "h2_ci_ub", "iterations", "status")
+#: rows of each test's (7, N) output
+PER_TEST = ("se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
+#: bits of the ``status`` row
+CONVERGED, REDO, Q_PVAL_LATER = 1, 2, 4
+_SQRT1_2 = math.sqrt(0.5)
+_CHI2_SERIES_MAX_DF = 60  # fit._CHI2_SERIES_MAX_DF
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _spread(y):  # type: ignore[no-untyped-def]
+    """``roots.spread``: ``Σ(y - ȳ)²``."""
+    s = 0.0
+    for j in range(y.size):
+        s += y[j]
+    m = s / y.size
+    out = 0.0
+    for j in range(y.size):
+        d = y[j] - m
+        out += d * d
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _vstats(v):  # type: ignore[no-untyped-def]
+    """Smallest, largest and mean sampling variance and ``Σv``."""
+    lo, hi, s = v[0], v[0], 0.0
+    for j in range(v.size):
+        lo = min(lo, v[j])
+        hi = max(hi, v[j])
+        s += v[j]
+    return lo, hi, s / v.size, s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _upper_bound(S, vmin, vmax, c):  # type: ignore[no-untyped-def]
+    """``roots.upper_bound``: τ² above every root of the ML/REML score."""
+    u = (S + math.sqrt(S * S + 4.0 * c * S * (vmax - vmin))) / (2.0 * c)
+    return sc.fmax(u - vmin, 0.0) * (1.0 + 1e-12) + 1e-300
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _step_from_zero(w0, W0, S20, g0, reml):  # type: ignore[no-untyped-def]
+    """``likelihood._scoring_step_from_zero``: ``g(0)/I(0)``."""
+    if not reml:
+        return g0 / S20
+    s3 = 0.0
+    for j in range(w0.size):
+        w = w0[j]
+        s3 += (w * w) * w
+    return g0 / (S20 - 2.0 * s3 / W0 + (S20 / W0) ** 2)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _likelihood_tau2(y, v, reml, W0, mu0, a0, q0, S20, w0, wt):  # type: ignore[no-untyped-def]
+    """ML/REML τ² of one row as ``likelihood.solve_likelihood``: (τ², iterations,
+    converged, redo)."""
+    k = y.size
+    df = k - 1.0
+    vmin, vmax, vbar, vsum = _vstats(v)
+    S = _spread(y)
+    he = (S - vsum * (1.0 - 1.0 / k)) / df
+    dl = sc.fmax(0.0, (q0 - df) / (W0 - S20 / W0))
+    t0 = sc.fmax(sc.fmax(he, 0.0), 0.0)
+    g0 = a0 - W0
+    if reml:
+        g0 = g0 + S20 / W0
+    right = g0 > 0
+    left = right
+    p_he = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    from_he = math.nan
+    if t0 > 0:
+        p_he, h, dh = sc.terms(y, v, t0, reml, wt)
+        right = p_he[3] > 0
+        from_he = t0 - h / dh if dh != 0 else math.nan
+    left = left and not right
+    if right or left:
+        up = _upper_bound(S, vmin, vmax, df if reml else float(k))
+        lo = t0 if right else 0.0
+        hi = sc.fmax(up, t0) if right else t0
+        guess = t0 if t0 > 0 else 0.5 * hi
+        inside = dl > lo and dl < hi
+        if inside:
+            guess = dl
+        if from_he > lo and from_he < hi:
+            guess = from_he
+            inside = True
+        if not inside and lo == 0:
+            guess = _step_from_zero(w0, W0, S20, g0, reml)
+            guess = sc.fmin(sc.fmax(guess, lo), hi)
+        t, it, cv = sc.rtsafe(y, v, 1 if reml else 0, 0.0, lo, hi, guess, vbar, wt)
+        if not right and t0 > 1.5 * t:  # a larger root below τ₀ not ruled out: grid scan
+            pa = sc.point(y, v, t, reml, False, wt)
+            if not sc.certify(y, v, t, t0, pa, p_he, 0.0, reml, vbar, wt):
+                t, it = nb_scan.largest_root_below(y, v, reml, t, t0, t, it, vbar, wt)
+                return t, it, cv, False
+        if right and t > t0:  # a lower root above τ₀ not ruled out: pool()'s solver
+            if t0 > 0 and p_he[5] > 0:
+                pa = p_he
+            else:
+                pa = sc.point(y, v, t0, reml, True, wt)
+            pb = sc.point(y, v, t, reml, True, wt)
+            if not sc.certify_above(y, v, t0, t, pa, pb, reml, vbar, wt):
+                return t, it, cv, True
+        return t, it, cv, False
+    if t0 > 0:  # score ≤ 0 at 0 and at τ₀: a maximum in between not ruled out: grid scan
+        pa = sc.point(y, v, 0.0, reml, False, wt)
+        if not sc.certify(y, v, 0.0, t0, pa, p_he, g0, reml, vbar, wt):
+            lo = min(1e-3 * vmin, 0.5 * t0)
+            t, it = nb_scan.largest_root_below(y, v, reml, lo, t0, 0.0, 0, vbar, wt)
+            return t, it, True, False
+    return 0.0, 0, True, False
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ll_zero_is_higher(w0, t, q, W, q0, W0, reml):  # type: ignore[no-untyped-def]
+    """``likelihood.ll_zero_is_higher`` (metafor's ll0check) for one row."""
+    if not t > 0:
+        return False
+    p = 1.0
+    for j in range(w0.size):
+        p *= w0[j] * t + 1.0
+    logs = math.log(p)
+    if not math.isfinite(logs):
+        logs = 0.0
+        for j in range(w0.size):
+            logs += math.log(w0[j] * t + 1.0)
+    diff = logs + (q - q0)
+    if reml:
+        diff += math.log(W / W0)
+    return 0.5 * diff > LL0_TOL
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _q_root(y, v, target, q0, a0, vmin, wt):  # type: ignore[no-untyped-def]
+    """``roots.solve_q_equation`` for one row: root of ``Q(τ²) = target``, 0 where
+    ``Q(0) ≤ target``: (τ², iterations, converged)."""
+    if not q0 > target:
+        return 0.0, 0, True
+    hi = sc.fmax(_spread(y) / target - vmin, 0.0) * (1.0 + 1e-12) + 1e-300
+    t0 = q0 * (q0 - target) / (target * a0)
+    vbar = _vstats(v)[2]
+    return sc.rtsafe(y, v, 2, target, 0.0, hi, t0, vbar, wt)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ndtr(a):  # type: ignore[no-untyped-def]
+    """Standard normal CDF as scipy's ``ndtr`` (erf near 0, erfc in the tails)."""
+    x = a * _SQRT1_2
+    z = abs(x)
+    if z < _SQRT1_2:
+        return 0.5 + 0.5 * math.erf(x)
+    y = 0.5 * math.erfc(z)
+    return 1.0 - y if x > 0 else y
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _chi2_sf(x, d):  # type: ignore[no-untyped-def]
+    """``fit.chi2_sf`` for one value (integer ``d ≤ 60``, ``x/2 ≤ 500``; else NaN:
+    the caller uses scipy there)."""
+    h = 0.5 * x
+    if d > _CHI2_SERIES_MAX_DF or h > 500.0 or d < 1 or x != x:
+        return math.nan
+    e = math.exp(-h)
+    if d % 2 == 0:
+        acc, term, j = e, e, 2
+    else:
+        acc = math.erfc(math.sqrt(h))
+        term, j = math.sqrt(h) * e * (2.0 / math.sqrt(math.pi)), 3
+        if d > 1:
+            acc += term
+    while j < d:
+        term = term * h / (0.5 * j)
+        acc += term
+        j += 2
+    return acc
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _tau2_row(yi, vi, code, buf):  # type: ignore[no-untyped-def]
+    """τ² of one row by ``code`` with its se, the pass at τ̂² and the τ² = 0 sums:
+    (τ², se, W, μ̂, Σw(y-μ̂)², Q(0), W₀, Σw₀², a₀, iterations, converged, redo)."""
+    k = yi.size
+    df = k - 1.0
+    w0, w, wt, work = buf[0], buf[1], buf[2], buf[3:6]
+    W0, mu0, a0, q0, S20 = sc.zero_sums(yi, vi, w0)
+    it, cv, redo = 0, True, False
+    if code == 0:  # DL (DerSimonian & Laird 1986)
+        trP0 = W0 - S20 / W0
+        p2 = sc.sum_p2(w0, work)
+        t = sc.fmax(0.0, (q0 - df) / trP0)
+        se = math.sqrt(2 * df + 4 * t * trP0 + 2 * t**2 * p2) / trP0
+        W, est, rss = sc.at_tau2(yi, vi, t, w)
+    elif code == 3:  # PM/EB: Q(τ²) = k - 1 (Paule & Mandel 1982; Morris 1983)
+        t, it, cv = _q_root(yi, vi, df, q0, a0, _vstats(vi)[0], wt)
+        W, est, rss = sc.at_tau2(yi, vi, t, w)
+        se = math.sqrt(2 * k**2 / df / W**2)
+    else:  # ML/REML (Viechtbauer 2005)
+        reml = code == 2
+        t, it, cv, redo = _likelihood_tau2(yi, vi, reml, W0, mu0, a0, q0, S20, w0, wt)
+        W, est, rss = sc.at_tau2(yi, vi, t, w)
+        if _ll_zero_is_higher(w0, t, rss, W, q0, W0, reml):
+            t, W, est, rss = 0.0, W0, mu0, q0
+            for j in range(k):
+                w[j] = w0[j]
+        if reml:
+            se = math.sqrt(2.0 / sc.sum_p2(w, work))
+        else:
+            s2 = 0.0
+            for j in range(k):
+                s2 += w[j] * w[j]
+            se = math.sqrt(2.0 / s2)
+    return t, se, W, est, rss, q0, W0, S20, a0, it, cv, redo
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-untyped-def]
+    """Every ``pool_batch`` field of each row of ``y``, ``v`` (N x K, K ≥ 2), as
+    :func:`~trialmeta.resampling.batch.fit.assemble` computes them.
+
+    ``code``: 0 DL, 1 ML, 2 REML, 3 PM/EB. ``crit`` = (t_knha, t_pi, z, χ²_u, χ²_l) at
+    this K; ``tests`` = (want z, want knha) as 0/1. Writes ``shared`` (15, N; rows
+    :data:`SHARED`) and ``per_test`` (2, 7, N: z then knha; rows :data:`PER_TEST`;
+    the knha p-value is left to the caller)."""
+    n, k = y.shape
+    buf = np.empty((6, k))
+    for i in range(n):
+        yi, vi = y[i], v[i]
+        t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo = _tau2_row(yi, vi, code, buf)
+        write_fields(i, yi, vi, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit,
+                     tests, tau2_ci, shared, per_test, buf[2])  # fmt: skip
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def write_fields(i, yi, vi, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit, tests,
+                 tau2_ci, shared, per_test, wt):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Row ``i`` of :func:`fit_rows`' outputs from its τ² and sums (``fit.assemble``,
+    ``fit._heterogeneity`` and ``fit._test_fields`` for one row)."""
+    k = yi.size
+    df = k - 1.0
+    t_knha, t_pi, zc, chi2_u, chi2_l = crit[0], crit[1], crit[2], crit[3], crit[4]
+    q = sc.fmax(q0, 0.0)
+    vt = df / (W0 - S20 / W0)
+    qp = _chi2_sf(q, k - 1)
+    status = (CONVERGED if cv else 0) + (REDO if redo else 0)
+    status += Q_PVAL_LATER if qp != qp else 0
+    shared[0, i], shared[1, i], shared[2, i], shared[3, i], shared[4, i] = t, se_t, est, q, qp
+    shared[5, i], shared[6, i] = 100.0 * t / (vt + t), t / vt + 1.0
+    shared[13, i], shared[14, i] = it, status
+    if tau2_ci:
+        vmin = _vstats(vi)[0]
+        lb = _q_root(yi, vi, chi2_u, q0, a0, vmin, wt)[0]
+        ub = _q_root(yi, vi, chi2_l, q0, a0, vmin, wt)[0]
+        shared[7, i], shared[8, i] = lb, ub
+        shared[9, i], shared[10, i] = 100.0 * lb / (vt + lb), 100.0 * ub / (vt + ub)
+        shared[11, i], shared[12, i] = lb / vt + 1.0, ub / vt + 1.0
+    for b in range(2):
+        if not tests[b]:
+            continue
+        if b == 0:
+            se = math.sqrt(1.0 / W)
+            c = zc
+        else:
+            s2w = 0.0 if rss <= _EPS else rss / df
+            se = math.sqrt(s2w * (1.0 / W))
+            c = t_knha
+        stat = est / se
+        o = per_test[b]
+        o[0, i], o[1, i] = se, stat
+        o[2, i] = 2 * _ndtr(-abs(stat)) if b == 0 else math.nan
+        o[3, i], o[4, i] = est - c * se, est + c * se
+        half = t_pi * math.sqrt(t + se * se)
+        o[5, i], o[6, i] = est - half, est + half

@@ -1,0 +1,360 @@
+"""Compiled (numba) per-row primitives of the batch engine: sums at τ², the ML/REML
+score and its bounds, safeguarded Newton.
+
+Each function is the per-row form of the numpy engine's array code, with the
+same formulas and constants (named in each docstring), so a row gives the same
+τ² as :mod:`trialmeta.resampling.batch.likelihood` and
+:mod:`~trialmeta.resampling.batch.roots` to rounding. Sums run over the
+studies in order, as NumPy's reductions along the study axis do. Imported
+only by :mod:`~trialmeta.resampling.batch.nb_rows` (``trialmeta[fast]``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+RTOL = 1e-13  # roots.rtsafe
+MAXITER = 1000
+CERT_TOL = 1e-9  # bound._CERT_TOL
+SPLITS_ABOVE = 4  # bound._SPLITS_ABOVE
+
+# A Point (bound.Point) is a tuple: (A, T, dT, g, W, ok, dA); ok is 1.0 or 0.0.
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fmax(a: float, b: float) -> float:
+    """``np.maximum``: NaN if either is NaN."""
+    if a != a or b != b:
+        return math.nan
+    return a if a >= b else b
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def fmin(a: float, b: float) -> float:
+    """``np.minimum``: NaN if either is NaN."""
+    if a != a or b != b:
+        return math.nan
+    return a if a <= b else b
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def zero_sums(y, v, w0):  # type: ignore[no-untyped-def]
+    """``stack.zero_sums``: ``W₀ = Σw₀``, ``μ₀``, ``a = Σ(w₀r₀)²``, ``Q(0)``, ``Σw₀²``
+    (the weights ``w₀ = 1/v`` into ``w0``)."""
+    W = 0.0
+    sy = 0.0
+    for j in range(y.size):
+        w = 1.0 / v[j]
+        w0[j] = w
+        W += w
+        sy += w * y[j]
+    mu = sy / W
+    a = 0.0
+    q = 0.0
+    s2 = 0.0
+    for j in range(y.size):
+        w = w0[j]
+        r = y[j] - mu
+        wr = w * r
+        a += wr * wr
+        q += wr * r
+        s2 += w * w
+    return W, mu, a, q, s2
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def at_tau2(y, v, t, w):  # type: ignore[no-untyped-def]
+    """``tau2._at``: weights into ``w``; ``W``, ``μ̂ = Σwy/W`` and ``Σw(y-μ̂)²`` at τ²."""
+    W = 0.0
+    sy = 0.0
+    for j in range(y.size):
+        w[j] = 1.0 / (v[j] + t)
+        W += w[j]
+        sy += w[j] * y[j]
+    est = sy / W
+    rss = 0.0
+    for j in range(y.size):
+        r = y[j] - est
+        rss += (w[j] * r) * r
+    return W, est, rss
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def others(x, out):  # type: ignore[no-untyped-def]
+    """``tau2._others``: ``Σ_{j≠i} x_j`` from prefix and suffix sums (no subtraction)."""
+    k = x.size
+    acc = 0.0
+    for i in range(k):
+        out[i] = acc
+        acc += x[i]
+    acc = 0.0
+    for i in range(k - 1, -1, -1):
+        out[i] += acc
+        acc += x[i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def sum_p2(w, work):  # type: ignore[no-untyped-def]
+    """``tau2._sum_p2`` with a = b = 1: ``Σᵢⱼ Pᵢⱼ²`` for ``P = diag(w) - ww'/W``; the
+    cancellation-free form where one weight dominates (``Σw² > 0.9 W²``).
+    ``work`` is (3, k) scratch."""
+    k = w.size
+    W = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for j in range(k):
+        W += w[j]
+        s2 += w[j] * w[j]
+        s3 += w[j] * w[j] * w[j]
+    if not s2 > 0.9 * W * W:
+        return s2 - 2.0 * s3 / W + s2 * s2 / (W * W)
+    o = work[0]
+    w2 = work[1]
+    o2 = work[2]
+    others(w, o)
+    for j in range(k):
+        w2[j] = w[j] * w[j]
+    others(w2, o2)
+    first = 0.0
+    second = 0.0
+    for j in range(k):
+        first += w2[j] * o[j] * o[j]
+        second += w2[j] * o2[j]
+    return first / (W * W) + second / (W * W)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def terms(y, v, t, reml, wt):  # type: ignore[no-untyped-def]
+    """``likelihood._terms``: the score's Point at τ², and ``h = g/T²`` with ``h'``."""
+    W = 0.0
+    sy = 0.0
+    for j in range(y.size):
+        w = 1.0 / (v[j] + t)
+        wt[j] = w
+        W += w
+        sy += w * y[j]
+    mu = sy / W
+    a = 0.0
+    b = 0.0
+    cc = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for j in range(y.size):
+        w = wt[j]
+        wr = (y[j] - mu) * w
+        tmp = w * wr
+        a += wr * wr
+        b += tmp
+        cc += tmp * wr
+        w2 = w * w
+        s2 += w2
+        s3 += w2 * w
+    g = a - W
+    dg = -2.0 * cc + 2.0 * b * b / W + s2
+    T = W
+    dT = -s2
+    if reml:
+        g = g + s2 / W
+        dg = dg + (s2 * s2 - 2.0 * s3 * W) / (W * W)
+        T = W - s2 / W
+        dT = -(s2 - 2.0 * s3 / W + (s2 / W) ** 2)
+    u = 1.0 / T
+    dA = -2.0 * (cc - b * b / W)
+    ok = 1.0 if s2 <= 0.5 * W * W else 0.0
+    h = g * u * u
+    dh = (dg - 2.0 * g * dT * u) * u * u
+    return (a, T, dT, g, W, ok, dA), h, dh
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def point(y, v, t, reml, slope, wt):  # type: ignore[no-untyped-def]
+    """``bound.point``: ``A = Σ(wr)²``, T, T', g, W, ok and (if ``slope``)
+    ``A' = -2Σw(u-ū)²`` with ``u = wr`` (NaN otherwise)."""
+    W = 0.0
+    sy = 0.0
+    for j in range(y.size):
+        w = 1.0 / (v[j] + t)
+        wt[j] = w
+        W += w
+        sy += w * y[j]
+    mu = sy / W
+    A = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    wu = 0.0
+    for j in range(y.size):
+        w = wt[j]
+        u = (y[j] - mu) * w
+        A += u * u
+        s2 += w * w
+        s3 += (w * w) * w
+        wu += w * u
+    dA = math.nan
+    if slope:
+        ubar = wu / W
+        dA = 0.0
+        for j in range(y.size):
+            w = wt[j]
+            d = (y[j] - mu) * w - ubar
+            dA += (w * d) * d
+        dA = -2.0 * dA
+    if reml:
+        g = A - W + s2 / W
+        T = W - s2 / W
+        dT = -(s2 - 2.0 * s3 / W + (s2 / W) ** 2)
+    else:
+        g = A - W
+        T = W
+        dT = -s2
+    ok = 1.0 if s2 <= 0.5 * W * W else 0.0
+    return (A, T, dT, g, W, ok, dA)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def no_root_between(a, b, pa, pb, ga):  # type: ignore[no-untyped-def]
+    """``bound.no_root_between``: the score is provably < 0 on ``(a, b]``."""
+    h = b - a
+    sl = (pb[0] - pa[0]) / h
+    sa = sl - pa[2]
+    sb = sl - pb[2]
+    tol = CERT_TOL * pa[4]
+    lb_a = pb[3] - sb * h
+    fb = fmin(ga + sa * h, pb[3])
+    da = ga - lb_a
+    x = da / (sb - sa)
+    inside = (x > 0) and (x < h)
+    fx = fmin(ga + sa * x, lb_a + sb * x)
+    good = (fb < -tol) and ((not inside) or (fx < -tol))
+    good = good and pa[5] > 0 and pb[5] > 0 and h > 0
+    return good and math.isfinite(fb)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def certify(y, v, a, b, pa, pb, ga, reml, vbar, wt):  # type: ignore[no-untyped-def]
+    """``bound.certify`` with one split (``_SPLITS = 1``; ``vbar`` = mean v)."""
+    if no_root_between(a, b, pa, pb, ga):
+        return True
+    if not (pa[5] > 0 and pb[5] > 0):
+        return False
+    m = fmin((a + vbar) * 1.2, math.sqrt((a + vbar) * (b + vbar))) - vbar
+    pm = point(y, v, m, reml, False, wt)
+    if not (no_root_between(a, m, pa, pm, ga) and pm[3] < 0):
+        return False
+    return no_root_between(m, b, pm, pb, pm[3])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def no_root_above(a, b, pa, pb):  # type: ignore[no-untyped-def]
+    """``bound.no_root_above``: the score is provably > 0 on ``[a, b)``."""
+    h = b - a
+    sl = (pb[1] - pa[1]) / h
+    sa = pa[6] - sl
+    sb = pb[6] - sl
+    tol = CERT_TOL * pa[4]
+    ga = pa[3]
+    end = (ga + sa * h > tol) or (sb < 0)
+    x = (-sb * h - ga) / (sa - sb)
+    inside = (x > 0) and (x < h)
+    fx = fmax(ga + sa * x, sb * (x - h))
+    good = end and ((not inside) or (fx > tol)) and (ga > tol) and (h > 0)
+    return good and math.isfinite(ga + sa * h) and math.isfinite(sb)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def certify_above(y, v, a, b, pa, pb, reml, vbar, wt):  # type: ignore[no-untyped-def]
+    """``bound.certify_above`` with up to ``SPLITS_ABOVE`` splits (in log(v̄ + τ²)),
+    depth first as the recursive numpy version, by an explicit stack."""
+    n_max = SPLITS_ABOVE + 2
+    sa = np.empty(n_max)
+    sb = np.empty(n_max)
+    sd = np.empty(n_max, dtype=np.int64)
+    spa = np.empty((n_max, 7))
+    spb = np.empty((n_max, 7))
+    top = 0
+    sa[0], sb[0], sd[0] = a, b, SPLITS_ABOVE
+    for i in range(7):
+        spa[0, i], spb[0, i] = pa[i], pb[i]
+    while top >= 0:
+        lo, hi, depth = sa[top], sb[top], sd[top]
+        qa = (spa[top, 0], spa[top, 1], spa[top, 2], spa[top, 3], spa[top, 4], spa[top, 5],
+              spa[top, 6])  # fmt: skip
+        qb = (spb[top, 0], spb[top, 1], spb[top, 2], spb[top, 3], spb[top, 4], spb[top, 5],
+              spb[top, 6])  # fmt: skip
+        top -= 1
+        if no_root_above(lo, hi, qa, qb):
+            continue
+        if depth == 0 or not qa[3] > 0:
+            return False
+        m = math.sqrt((lo + vbar) * (hi + vbar)) - vbar
+        pm = point(y, v, m, reml, True, wt)
+        if not pm[3] > 0:
+            return False
+        # push the right half first, so the left one is taken next (as the recursion)
+        for lo2, hi2, p2a, p2b in ((m, hi, pm, qb), (lo, m, qa, pm)):
+            top += 1
+            sa[top], sb[top], sd[top] = lo2, hi2, depth - 1
+            for i in range(7):
+                spa[top, i], spb[top, i] = p2a[i], p2b[i]
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def q_fun(y, v, t, target, wt):  # type: ignore[no-untyped-def]
+    """``roots._f_q``: ``1/target - 1/Q(τ²)`` and its derivative."""
+    W = 0.0
+    sy = 0.0
+    for j in range(y.size):
+        w = 1.0 / (v[j] + t)
+        wt[j] = w
+        W += w
+        sy += w * y[j]
+    mu = sy / W
+    q = 0.0
+    dq = 0.0
+    for j in range(y.size):
+        w = wt[j]
+        r = y[j] - mu
+        u = w * r
+        q += u * r
+        dq += u * u
+    return 1.0 / target - 1.0 / q, -dq / (q * q)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rtsafe(y, v, kind, extra, lo, hi, t0, vbar, wt):  # type: ignore[no-untyped-def]
+    """``roots.rtsafe`` for one row: ``kind`` 0 = ML score, 1 = REML score (as ``h``
+    of :func:`terms`), 2 = Q equation with target ``extra``. Returns (root, iterations,
+    converged)."""
+    t = fmin(fmax(t0, lo), hi)
+    atol = 1e-15 * vbar + 1e-300
+    dxold = hi - lo
+    was_newton = False
+    for it in range(1, MAXITER + 1):
+        if kind == 2:
+            f, fp = q_fun(y, v, t, extra, wt)
+        else:
+            _, f, fp = terms(y, v, t, kind == 1, wt)
+        if f > 0:
+            lo = t
+        if f < 0:
+            hi = t
+        step = f / fp if fp != 0 else (math.copysign(math.inf, f) if f != 0 else math.nan)
+        newton = t - step
+        ok = (newton > lo) and (newton < hi) and (abs(2.0 * f) <= abs(dxold * fp))
+        tol = RTOL * t + atol
+        astep = abs(step)
+        small = (astep <= tol) or (was_newton and astep <= 1e-7 * t and astep <= 1e-3 * dxold)
+        tn = newton if ok else 0.5 * (lo + hi)
+        if small:
+            tn = fmin(fmax(newton, lo), hi)
+        if f == 0:
+            tn = t
+        if f == 0 or small or hi - lo <= tol:
+            return tn, it, True
+        dxold = abs(tn - t)
+        was_newton = ok
+        t = tn
+    return t, MAXITER, False
