@@ -16,10 +16,12 @@ and otherwise random with the observed arrangement as the first draw. A refit
 counts as extreme when ``|stat*| >= |stat| - √ε`` (two-sided) and
 ``QM* >= QM - √ε``.
 
-The refits are vectorised (:func:`batch_fit`): thousands of weighted
-least-squares fits are stacked, and τ² is solved for all of them at once for
-``FE``, ``DL``, ``HE``, ``ML`` and ``REML``; other estimators are solved per
-refit by :func:`trialmeta.tau2.estimate_tau2`.
+The refits are vectorised (:func:`batch_fit`), τ² once per refit: sign flips
+are :func:`~trialmeta.pool_batch` fits; meta-regressions are stacked weighted
+least-squares fits (:mod:`trialmeta.resampling.batch.regression`, p x p
+algebra only), with τ² solved for all of them at once for ``FE``, ``DL``,
+``HE``, ``ML`` and ``REML``, and per refit by
+:func:`trialmeta.stats.tau2.estimate_tau2` for the other estimators.
 """
 
 from __future__ import annotations
@@ -36,18 +38,16 @@ import numpy as np
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, TESTS, check_choice, yi_vi
 from trialmeta.errors import InputError
+from trialmeta.resampling.batch.engine import pool_batch
+from trialmeta.resampling.batch.regression import regression_stats, regression_tau2
 from trialmeta.stats.metareg import design_matrix, meta_regression
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import to_jsonable
-from trialmeta.stats.tau2 import estimate_tau2
 
 __all__ = ["PermutationResult", "permutation_test", "batch_fit", "count_permutations"]
 
 COMPTOL = float(np.sqrt(np.finfo(float).eps))  # metafor's control$comptol
-_CHUNK = 2000
-_TOL = 1e-13
-_MAXITER = 1000
-_VECTOR_METHODS = ("FE", "DL", "HE", "ML", "REML")
+_CHUNK = 4096  # refits per batch_fit call
 
 
 @dataclass(frozen=True)
@@ -216,82 +216,16 @@ def batch_fit(
     N × p coefficient statistics (z, or t for ``knha``) and the N omnibus
     statistics: ``QM = β₂'V₂⁻¹β₂`` over all coefficients but the intercept
     (over the intercept when p = 1), divided by their number for ``knha``.
+    Intercept-only fits (sign flips) are :func:`~trialmeta.pool_batch` fits, the
+    others :mod:`trialmeta.resampling.batch.regression`'s: τ² once per fit, in
+    blocks of fits.
     """
     N, k, p = X.shape
-    tau2 = _batch_tau2(Y, X, v, method)
-    w = 1.0 / (v[None, :] + tau2[:, None])
-    XtW = np.swapaxes(X, 1, 2) * w[:, None, :]
-    vb = np.linalg.inv(XtW @ X)
-    beta = (vb @ (XtW @ Y[:, :, None]))[:, :, 0]
-    s2 = np.ones(N)
-    if test == "knha":
-        res = Y - (X @ beta[:, :, None])[:, :, 0]
-        rss = np.sum(w * res**2, axis=1)
-        s2 = np.where(rss <= np.finfo(float).eps, 0.0, rss / (k - p))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = beta / np.sqrt(np.diagonal(vb, axis1=1, axis2=2) * s2[:, None])
-        if p == 1:
-            qm = stat[:, 0] ** 2
-        else:
-            b2 = beta[:, 1:]
-            qm = np.einsum("ni,ni->n", b2, np.linalg.solve(vb[:, 1:, 1:], b2[:, :, None])[:, :, 0])
-            qm = qm / s2 / (p - 1) if test == "knha" else qm
-    # metafor cannot invert a zero covariance matrix: QM is NA when s² = 0
-    return stat, np.where(s2 > 0, qm, np.nan)
-
-
-def _projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Stacked ``P = W - WX(X'WX)⁻¹X'W`` (N × k × k)."""
-    WX = X * w[:, :, None]
-    A = np.linalg.solve(np.swapaxes(X, 1, 2) @ WX, np.swapaxes(WX, 1, 2))
-    P = -(WX @ A)
-    idx = np.arange(w.shape[1])
-    P[:, idx, idx] += w
-    return P
-
-
-def _batch_tau2(Y: np.ndarray, X: np.ndarray, v: np.ndarray, method: str) -> np.ndarray:
-    """τ² of every fit; closed forms and Fisher scoring vectorised, else one by one."""
-    N, k, p = X.shape
-    if method == "FE":
-        return np.zeros(N)
-    if method not in _VECTOR_METHODS:
-        return np.array([estimate_tau2(Y[b], v, X[b], method).tau2 for b in range(N)])
-    ones = np.ones((N, k))
-    PI = _projection(ones, X)
-    he = (np.einsum("ni,nij,nj->n", Y, PI, Y) - np.einsum("nii,i->n", PI, v)) / (k - p)
-    if method == "HE":
-        return np.maximum(he, 0.0)
-    if method == "DL":
-        P0 = _projection(np.broadcast_to(1.0 / v, (N, k)), X)
-        q = np.einsum("ni,nij,nj->n", Y, P0, Y)
-        return np.maximum(0.0, (q - (k - p)) / np.trace(P0, axis1=1, axis2=2))
-    tau2 = np.maximum(he, 0.0)
-    active = np.ones(N, dtype=bool)
-    for _ in range(_MAXITER):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        t = tau2[idx]
-        w = 1.0 / (v[None, :] + t[:, None])
-        P = _projection(w, X[idx])
-        Py = np.einsum("nij,nj->ni", P, Y[idx])
-        if method == "REML":
-            adj = (np.sum(Py * Py, axis=1) - np.trace(P, axis1=1, axis2=2)) / np.sum(
-                P * P, axis=(1, 2)
-            )
-        else:
-            adj = (np.sum(Py * Py, axis=1) - np.sum(w, axis=1)) / np.sum(w * w, axis=1)
-        while np.any(neg := t + adj < 0):
-            adj[neg] /= 2.0
-        new = t + adj
-        done = np.abs(new - t) <= _TOL * np.maximum(1.0, new)
-        tau2[idx] = new
-        active[idx[done]] = False
-    bad = np.flatnonzero(active | ~np.isfinite(tau2))
-    for b in bad:  # rare: the scalar solver has a bracketing fallback
-        tau2[b] = estimate_tau2(Y[b], v, X[b], method).tau2
-    return tau2
+    if p == 1 and np.all(X == 1.0):
+        r = pool_batch(Y, v, method, test, tau2_ci=False)
+        stat = r.stat[:, None]
+        return stat, np.where(r.se > 0, r.stat**2, np.nan)  # se = 0: knha scale 0
+    return regression_stats(Y, X, v, regression_tau2(Y, X, v, method), test)
 
 
 def _row_groups(X: np.ndarray) -> np.ndarray:
