@@ -12,7 +12,17 @@ import numpy as np
 from trialmeta.resampling.batch.bound import Point, certify, certify_above, point
 from trialmeta.resampling.batch.roots import Fun, rtsafe, upper_bound
 from trialmeta.resampling.batch.scan import largest_root_below
-from trialmeta.resampling.batch.stack import Stack, Zero, col_dot, scratch, subset, vrange, weights
+from trialmeta.resampling.batch.scoring import fisher_scoring, polish
+from trialmeta.resampling.batch.stack import (
+    Stack,
+    Zero,
+    col_dot,
+    mean_of,
+    scratch,
+    subset,
+    vrange,
+    weights,
+)  # fmt: skip
 
 __all__ = ["ll_zero_is_higher", "solve_likelihood"]
 
@@ -162,16 +172,16 @@ def solve_likelihood(
 
 def _lowest_root_above(s: Stack, sub: Stack, act, rows, t, st, p_he, he_pos, reml: bool):
     """τ² of ``sub`` columns ``rows`` (score > 0 at ``st``, root ``t`` found above),
-    re-solved by :func:`trialmeta.tau2`'s solver from ``st`` (:func:`_scalar_root`)
-    where :func:`~._batch_bound.certify_above` cannot prove the score > 0 on
-    ``[st, t)`` (the score at ``st > 0`` is known: ``p_he``)."""
+    re-solved as :func:`trialmeta.pool` does (Fisher scoring from ``st``,
+    :func:`_fisher_from`) where :func:`~._batch_bound.certify_above` cannot prove
+    the score > 0 on ``[st, t)`` (the score at ``st > 0`` is known: ``p_he``)."""
     out = t[rows].copy()
     a = st[rows]
-    method = "REML" if reml else "ML"
     known = np.zeros(rows.size, dtype=bool)
     pos = np.flatnonzero(a > 0)
     if pos.size:  # p_he's A' cancels where one weight dominates (not ok): recompute
         known[pos] = p_he.ok[np.searchsorted(he_pos, act[rows[pos]])]
+    failed = []
     for part, tag in ((np.flatnonzero(known), "up"), (np.flatnonzero(~known), "up0")):
         if not part.size:
             continue
@@ -181,12 +191,41 @@ def _lowest_root_above(s: Stack, sub: Stack, act, rows, t, st, p_he, he_pos, rem
         else:
             pa = point(su, a[part], reml, True)
         pb = point(su, t[rows[part]], reml, True)
-        ok = certify_above(su, a[part], t[rows[part]], pa, pb, reml)
-        for i in part[~ok]:
-            c = act[rows[i]]
-            keep = slice(None) if s.m is None else s.m[:, c] > 0
-            out[i] = _scalar_root(method, s.y[keep, c], s.v[keep, c], float(a[i]))
+        failed.append(part[~certify_above(su, a[part], t[rows[part]], pa, pb, reml)])
+    redo = np.concatenate(failed) if failed else np.zeros(0, dtype=np.int64)
+    if redo.size:
+        out[redo] = _fisher_from(s, act[rows[redo]], a[redo], reml)
     return out
+
+
+def _fisher_from(s: Stack, cols: np.ndarray, start: np.ndarray, reml: bool) -> np.ndarray:
+    """τ² of columns ``cols`` of ``s`` as :func:`trialmeta.stats.tau2`'s solver from
+    ``start``: metafor's Fisher scoring (to 1e-14, finished in its bracket where the
+    iterates alternate: :func:`~.scoring.fisher_scoring`), polished to the exact root;
+    columns where it does not settle by :func:`_scalar_root` (its bracketing
+    fallback). metafor's ll0check is left to the caller."""
+    su = s.take(cols)
+
+    def step(r: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = point(su.take(r), x, reml)
+        return p.g, p.g / -p.dT
+
+    def score(r: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return point(su.take(r), x, reml).g
+
+    tau2, bad = fisher_scoring(step, start, 1e-14)
+    good = np.setdiff1d(np.arange(cols.size), bad)
+    if good.size:
+        sg = su.take(good)
+        zero_ok = point(sg, 0.0, reml).g <= 0
+        tau2[good] = polish(lambda r, x: score(good[r], x), tau2[good], mean_of(sg, sg.v),
+                            zero_ok)  # fmt: skip
+    method = "REML" if reml else "ML"
+    for i in bad:
+        c = cols[i]
+        keep = slice(None) if s.m is None else s.m[:, c] > 0
+        tau2[i] = _scalar_root(method, s.y[keep, c], s.v[keep, c], float(start[i]))
+    return tau2
 
 
 def _scalar_root(method: str, y: np.ndarray, v: np.ndarray, start: float) -> float:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trialmeta.resampling.batch.scoring import fisher_scoring
 from trialmeta.stats.tau2 import estimate_tau2
 
 __all__ = ["regression_stats", "regression_tau2"]
@@ -86,7 +87,9 @@ def regression_tau2(Y: np.ndarray, X: np.ndarray, v: np.ndarray, method: str) ->
     return _fisher_scoring(Y, X, v, np.maximum(he, 0.0), method == "REML")
 
 
-def _score(Y: np.ndarray, X: np.ndarray, v: np.ndarray, t: np.ndarray, reml: bool):
+def _score(
+    Y: np.ndarray, X: np.ndarray, v: np.ndarray, t: np.ndarray, reml: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """The ML/REML score ``g = y'PPy - tr(P)`` (REML) or ``- Σw`` (ML), and the
     Fisher-scoring step ``g/tr(P²)`` (REML) or ``g/Σw²`` (ML), at ``τ² = t``."""
     w = 1.0 / (v[None, :] + t[:, None])
@@ -100,77 +103,19 @@ def _score(Y: np.ndarray, X: np.ndarray, v: np.ndarray, t: np.ndarray, reml: boo
 
 
 def _fisher_scoring(
-    Y: np.ndarray, X: np.ndarray, v: np.ndarray, tau2: np.ndarray, reml: bool
+    Y: np.ndarray, X: np.ndarray, v: np.ndarray, start: np.ndarray, reml: bool
 ) -> np.ndarray:
-    """metafor's Fisher scoring from ``tau2`` (step halving at 0) for every fit.
+    """metafor's Fisher scoring from ``start`` for every fit, finished inside the bracket
+    where its iterates alternate (:func:`~.scoring.fisher_scoring`); fits that do not
+    settle go to the scalar solver."""
 
-    With widely varying weights the steps can overshoot, so that the iterates
-    alternate around the root and close in on it slowly (hundreds of steps).
-    Once two successive iterates have scores of opposite sign, they bracket the
-    root the iteration converges to, and that root is found by the Illinois
-    variant of regula falsi inside the bracket instead (the same root, in a few
-    score evaluations)."""
-    N = tau2.size
-    active = np.arange(N)
-    prev_t, prev_g = np.full(N, np.nan), np.full(N, np.nan)
-    lo, hi = np.full(N, np.nan), np.full(N, np.nan)
-    g_lo, g_hi = np.full(N, np.nan), np.full(N, np.nan)
-    for _ in range(_MAXITER):
-        if active.size == 0:
-            break
-        t = tau2[active]
-        g, adj = _score(Y[active], X[active], v, t, reml)
-        cross = (g * prev_g[active] < 0) & (g != 0)
-        if cross.any():  # bracketed: left to regula falsi
-            c = active[cross]
-            a, b = prev_t[c], t[cross]
-            ga, gb = prev_g[c], g[cross]
-            swap = a > b
-            lo[c], hi[c] = np.where(swap, b, a), np.where(swap, a, b)
-            g_lo[c], g_hi[c] = np.where(swap, gb, ga), np.where(swap, ga, gb)
-        prev_t[active], prev_g[active] = t, g
-        while np.any(neg := t + adj < 0):  # metafor's step halving at the bound
-            adj[neg] /= 2.0
-        new = t + adj
-        keep = ~cross
-        tau2[active[keep]] = new[keep]
-        done = np.abs(new - t) <= _TOL * np.maximum(1.0, new)
-        active = active[keep & ~done]
-    bracketed = np.flatnonzero(np.isfinite(lo))
-    if bracketed.size:
-        tau2[bracketed] = _illinois(Y, X, v, bracketed, lo, hi, g_lo, g_hi, reml)
-    bad = np.union1d(active, np.flatnonzero(~np.isfinite(tau2)))
+    def step(rows: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _score(Y[rows], X[rows], v, t, reml)
+
+    tau2, bad = fisher_scoring(step, start, _TOL)
     for b in bad:  # rare: the scalar solver has a bracketing fallback
         tau2[b] = estimate_tau2(Y[b], v, X[b], "REML" if reml else "ML").tau2
     return tau2
-
-
-def _illinois(Y, X, v, rows, lo, hi, g_lo, g_hi, reml: bool) -> np.ndarray:
-    """Root of the score in ``[lo, hi]`` (signs differ at the ends) for ``rows``, by the
-    Illinois method (Dowell & Jarratt 1971), to ``1e-13·max(1, τ²)``."""
-    a, b, fa, fb = lo[rows].copy(), hi[rows].copy(), g_lo[rows].copy(), g_hi[rows].copy()
-    out = 0.5 * (a + b)
-    side = np.zeros(rows.size, dtype=np.int64)
-    live = np.arange(rows.size)
-    for _ in range(_MAXITER):
-        if live.size == 0:
-            break
-        x = (a[live] * fb[live] - b[live] * fa[live]) / (fb[live] - fa[live])
-        bad = ~((x > a[live]) & (x < b[live]))
-        x[bad] = 0.5 * (a[live][bad] + b[live][bad])
-        fx, _ = _score(Y[rows[live]], X[rows[live]], v, x, reml)
-        out[live] = x
-        left = fx * fa[live] > 0  # the root is in [x, b]
-        i_l, i_r = live[left], live[~left]
-        a[i_l], fa[i_l] = x[left], fx[left]
-        fb[i_l[side[i_l] == 1]] *= 0.5  # the same end kept twice: halve its value
-        side[i_l] = 1
-        b[i_r], fb[i_r] = x[~left], fx[~left]
-        fa[i_r[side[i_r] == -1]] *= 0.5
-        side[i_r] = -1
-        width = b[live] - a[live]
-        live = live[~((width <= _TOL * np.maximum(1.0, x)) | (fx == 0))]
-    return out
 
 
 def regression_stats(
