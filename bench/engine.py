@@ -1,17 +1,23 @@
-"""Throughput of the vectorised engine against its peers, at k = 10, in one run.
+"""Throughput of the batch engine against statsmodels, in one process, in rounds.
 
-Prints fits per second for
-- ``trialmeta.pool_batch`` (DL, REML, PM; all fields incl. Q-profile τ² CIs, and
-  the lean variant without them, ``tau2_ci=False``),
-- a Python loop of ``trialmeta.pool`` (DL, REML),
-- a loop of statsmodels ``combine_effects`` (DL and PM),
-- a loop of metafor ``rma()`` inside one R session, if ``Rscript`` is installed,
-then the ratios pool_batch / statsmodels DL loop, and the GOSH k = 20 time.
+Each round runs every case once, in turn: ``trialmeta.pool_batch`` (DL, REML,
+PM; ``tau2_ci=False`` and ``True``; the numpy engine and, when numba is
+installed, the compiled one) on N synthetic meta-analyses of k = 10 studies,
+and a loop of statsmodels ``combine_effects(method_re="dl")`` over 1,000 of
+them. Ratios are taken within a round (both sides timed seconds apart), and
+printed as min / median / max over the rounds, with the load average of the
+machine at each round. Optional: a Python loop of ``trialmeta.pool``, a loop of
+metafor ``rma()`` in one R session (``--r``), GOSH at k = 20, and the
+resampling checks of one analysis (coverage, permutation test).
 
-All data are SYNTHETIC, drawn from a fixed seed (no trial data). Timings are
-the best of ``--repeat`` runs (wall clock, this machine: see bench/README.md).
+All data are SYNTHETIC, drawn from a fixed seed (no trial data).
 
-Usage: ``python bench/engine.py [--n 200000] [--repeat 3] [--skip-gosh] [--skip-r]``
+On a shared machine, pin the process and its libraries to one core::
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 0 python bench/engine.py
+
+Usage: ``python bench/engine.py [--n 100000] [--rounds 7] [--loop 1000] [--r]
+[--gosh] [--resampling]``
 """
 
 from __future__ import annotations
@@ -30,12 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
-import trialmeta.resampling.batch.engine as tb
-from trialmeta.resampling.gosh import gosh
-from trialmeta.stats.pooling import pool
+from trialmeta.resampling.batch import fast
+from trialmeta.resampling.batch.engine import pool_batch
 
 K = 10
 SEED = 20261124
+GOALS = {"DL lean": 500, "REML lean": 100, "REML tau2_ci": 80}
 
 
 def synthetic(n: int, k: int = K, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -59,60 +65,64 @@ def two_maxima(n: int, k: int = K, seed: int = 4) -> tuple[np.ndarray, np.ndarra
     return y, v
 
 
-def best_rate(fn: Callable[[], object], n_fits: int, repeat: int) -> tuple[float, float]:
-    """Fits per second of wall-clock and of process CPU time, best of ``repeat`` calls.
-
-    On a shared machine the CPU-time rate is the steadier of the two.
-    """
-    wall, cpu = float("inf"), float("inf")
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall = min(wall, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)
-    return n_fits / wall, n_fits / max(cpu, 1e-9)
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and process-CPU seconds of one call."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
-def bench_batch(y, v, repeat: int) -> dict[str, tuple[float, float]]:
-    out = {}
-    tb.pool_batch(y[:1000], v[:1000], "REML")  # warm caches and imports
-    for method in ("DL", "REML", "PM"):
-        out[method] = best_rate(lambda m=method: tb.pool_batch(y, v, m), len(y), repeat)
-        out[method + "_lean"] = best_rate(
-            lambda m=method: tb.pool_batch(y, v, m, tau2_ci=False), len(y), repeat
-        )
-    for method in ("DL", "REML"):  # both cores of the machine (pool_batch(workers=2))
-        out[method + "_lean 2 threads"] = best_rate(
-            lambda m=method: tb.pool_batch(y, v, m, tau2_ci=False, workers=2), len(y), repeat
-        )
-    return out
-
-
-def bench_pool_loop(y, v, n: int) -> dict[str, tuple[float, float]]:
-    out = {}
-    for method in ("DL", "REML"):
-
-        def run(m=method):
-            for i in range(n):
-                pool(y[i], v[i], m)
-
-        out[method] = best_rate(run, n, 1)
-    return out
-
-
-def bench_statsmodels(y, v, n: int, repeat: int) -> dict[str, tuple[float, float]]:
+def statsmodels_loop(y: np.ndarray, v: np.ndarray, n: int) -> Callable[[], None]:
     from statsmodels.stats.meta_analysis import combine_effects
 
+    def run() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i in range(n):
+                combine_effects(y[i], v[i], method_re="dl")
+
+    return run
+
+
+def cases(y: np.ndarray, v: np.ndarray) -> dict[str, Callable[[], object]]:
+    """The timed pool_batch calls, per engine available."""
+    engines = ["numpy"] + (["numba"] if fast.numba_installed() else [])
+    out: dict[str, Callable[[], object]] = {}
+    for eng in engines:
+        for name, method, ci in (("DL lean", "DL", False), ("REML lean", "REML", False),
+                                 ("REML tau2_ci", "REML", True), ("DL tau2_ci", "DL", True),
+                                 ("PM lean", "PM", False)):  # fmt: skip
+            out[f"{name} [{eng}]"] = (
+                lambda m=method, c=ci, e=eng: pool_batch(y, v, m, tau2_ci=c, engine=e)
+            )
+    return out
+
+
+def run_rounds(y, v, loop: int, rounds: int) -> tuple[dict[str, list], list[float]]:
+    """Every case once per round, in turn; returns fits/s (wall, CPU) per case and round,
+    and the 1-minute load average at the start of each round."""
+    todo = cases(y, v)
+    todo["statsmodels DL loop"] = statsmodels_loop(y, v, loop)
+    for fn in todo.values():  # warm up: imports, compiled kernels, caches
+        fn()
+    rates: dict[str, list] = {name: [] for name in todo}
+    loads = []
+    for _ in range(rounds):
+        loads.append(os.getloadavg()[0])
+        for name, fn in todo.items():
+            wall, cpu = timed(fn)
+            n = loop if name.startswith("statsmodels") else len(y)
+            rates[name].append((n / wall, n / max(cpu, 1e-9)))
+    return rates, loads
+
+
+def pool_loop(y, v, n: int) -> dict[str, float]:
+    from trialmeta.stats.pooling import pool
+
     out = {}
-    for method in ("dl", "pm"):
-
-        def run(m=method):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for i in range(n):
-                    combine_effects(y[i], v[i], method_re=m)
-
-        out[method.upper()] = best_rate(run, n, repeat)
+    for method in ("DL", "REML"):
+        wall, _ = timed(lambda m=method: [pool(y[i], v[i], m) for i in range(n)])
+        out[method] = n / wall
     return out
 
 
@@ -129,7 +139,7 @@ cat("version", as.character(packageVersion("metafor")), "\n")
 """
 
 
-def bench_metafor(y, v, n: int) -> dict[str, float] | None:
+def metafor_loop(y, v, n: int) -> dict[str, str | float] | None:
     if shutil.which("Rscript") is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,20 +147,21 @@ def bench_metafor(y, v, n: int) -> dict[str, float] | None:
         np.savetxt(data, np.hstack([y[:n], v[:n]]), delimiter=",", fmt="%.17g")
         script = Path(tmp) / "bench.R"
         script.write_text(R_SCRIPT)
-        res = subprocess.run(
-            ["Rscript", str(script), str(data)], capture_output=True, text=True, timeout=900
-        )
+        res = subprocess.run(["Rscript", str(script), str(data)], capture_output=True,
+                             text=True, timeout=900)  # fmt: skip
     if res.returncode != 0:
         print("metafor: Rscript failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
         return None
-    out: dict[str, float] = {}
+    out: dict[str, str | float] = {}
     for line in res.stdout.splitlines():
         name, val = line.split()
-        out[name] = val if name == "version" else float(val)  # type: ignore[assignment]
+        out[name] = val if name == "version" else float(val)
     return out
 
 
 def bench_gosh(k: int = 20) -> tuple[float, int]:
+    from trialmeta.resampling.gosh import gosh
+
     rng = np.random.default_rng(SEED)  # SYNTHETIC: k studies, one far away
     v = rng.uniform(0.01, 0.05, k)
     y = rng.normal(0.3, 0.1, k)
@@ -160,55 +171,96 @@ def bench_gosh(k: int = 20) -> tuple[float, int]:
     return time.perf_counter() - t0, r.n_subsets
 
 
+def bench_resampling(rounds: int) -> None:
+    """CPU seconds of one analysis' resampling checks at k = 17 (SYNTHETIC data), per
+    engine: coverage (3 τ² x 10,000 sets, z and knha from one fit) and the REML/knha
+    permutation tests of a 3-level subgroup factor and of a count moderator."""
+    from trialmeta.resampling.coverage import simulate_coverage
+    from trialmeta.resampling.permutation import permutation_test
+
+    rng = np.random.default_rng(5)
+    k = 17
+    v, y = rng.uniform(5, 80, k), rng.normal(-10, 8, k)
+    g = rng.integers(0, 3, k)
+    g[:3] = [0, 1, 2]
+    factor = np.column_stack([g == 1, g == 2]).astype(float)
+    count = rng.integers(4, 20, k).astype(float)
+    jobs = {
+        "coverage 3 x 10,000": lambda: simulate_coverage(v, [0.0, 40.0, 150.0], "REML",
+                                                         show_progress=False),
+        "permutation, subgroups": lambda: permutation_test(y, v, factor, "REML", "knha",
+                                                           progress=False),
+        "permutation, moderator": lambda: permutation_test(y, v, count, "REML", "knha",
+                                                           progress=False),
+    }  # fmt: skip
+    engines = ["numpy"] + (["auto"] if fast.numba_installed() else [])
+    print(f"\nresampling checks of one analysis, k = {k} (CPU s, min / median of {rounds})")
+    for name, fn in jobs.items():
+        cells = []
+        for eng in engines:
+            os.environ[fast.ENV] = eng
+            fn()
+            cpu = [timed(fn)[1] for _ in range(rounds)]
+            cells.append(f"{eng}: {min(cpu):.3f} / {np.median(cpu):.3f}")
+        os.environ.pop(fast.ENV, None)
+        print(f"  {name:<26}" + "   ".join(cells))
+
+
+def report(rates: dict[str, list], loads: list[float], n: int) -> None:
+    sm = np.array(rates.pop("statsmodels DL loop"))
+    print(f"\n{'fits/s (k = 10), min / median / max over rounds':<52}{'wall':>34}")
+    for name, r in [*rates.items(), ("statsmodels DL loop", sm)]:
+        w = np.array(r)[:, 0]
+        print(f"  {name:<50}{w.min():>12,.0f}{np.median(w):>12,.0f}{w.max():>12,.0f}")
+    print("\nratio to the statsmodels DL loop of the same round (CPU time; wall in brackets)")
+    print(f"  {'case':<30}{'min':>8}{'median':>9}{'max':>8}   goal")
+    for name, r in rates.items():
+        a = np.array(r)
+        cpu, wall = a[:, 1] / sm[:, 1], a[:, 0] / sm[:, 0]
+        goal = next((f">= {g}x" for key, g in GOALS.items() if name.startswith(key)), "")
+        print(f"  {name:<30}{cpu.min():>7.0f}x{np.median(cpu):>8.0f}x{cpu.max():>7.0f}x   "
+              f"{goal:<8} (wall median {np.median(wall):.0f}x)")  # fmt: skip
+    print(f"\nload average (1 min) at each round: {', '.join(f'{x:.2f}' for x in loads)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=200_000, help="meta-analyses per batch call")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--loop", type=int, default=2000, help="fits per statsmodels loop")
-    ap.add_argument("--skip-gosh", action="store_true")
-    ap.add_argument("--skip-r", action="store_true")
+    ap.add_argument("--n", type=int, default=100_000, help="meta-analyses per pool_batch call")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--loop", type=int, default=1000, help="fits per statsmodels loop")
+    ap.add_argument("--r", action="store_true", help="also time a metafor rma() loop")
+    ap.add_argument("--gosh", action="store_true", help="also time GOSH at k = 20")
+    ap.add_argument("--resampling", action="store_true", help="also time coverage/permutation")
     args = ap.parse_args(argv)
 
-    print("trialmeta engine benchmark - SYNTHETIC data, k = 10, seed", SEED)
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores, "
-        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
-        f"block size {tb.block_rows('DL', False, K)} (closed-form τ²) / "
-        f"{tb.block_rows('REML', False, K)} (iterative)"
-    )
-    y, v = synthetic(args.n)
-    rates: dict[str, tuple[float, float]] = {}
-    for m, r in bench_batch(y, v, args.repeat).items():
-        rates[f"pool_batch {m}"] = r
-    for m, r in bench_pool_loop(y, v, 200).items():
-        rates[f"pool() loop {m}"] = r
-    for m, r in bench_statsmodels(y, v, args.loop, args.repeat).items():
-        rates[f"statsmodels combine_effects loop {m}"] = r
-    mf = None if args.skip_r else bench_metafor(y, v, 300)
-    if mf is None:
-        print("metafor rma() loop: skipped (Rscript not installed or --skip-r)")
-    else:
-        for m in ("DL", "REML", "PM"):  # timed inside R: wall clock only
-            rates[f"metafor {mf['version']} rma() loop {m}"] = (mf[m], float("nan"))
+    try:
+        import numba
 
-    print(f"\n{'fits/second at k = 10':<48}{'wall':>12}{'CPU time':>12}")
-    for name, (wall, cpu) in rates.items():
-        print(f"{name:<48}{wall:>12,.0f}{cpu:>12,.0f}")
-    sm_wall, sm_cpu = rates["statsmodels combine_effects loop DL"]
-    print("\nratios against the statsmodels DL loop (goals: REML >= 100x, DL >= 500x)")
-    print(f"{'':<34}{'all fields':>22}{'lean (tau2_ci=False)':>24}")
-    for m in ("REML", "DL", "PM"):
-        (fw, fc), (lw, lc) = rates[f"pool_batch {m}"], rates[f"pool_batch {m}_lean"]
-        full = f"wall {fw / sm_wall:5.0f}x  CPU {fc / sm_cpu:5.0f}x"
-        lean = f"wall {lw / sm_wall:5.0f}x  CPU {lc / sm_cpu:5.0f}x"
-        print(f"  pool_batch {m:<5}/ statsmodels DL   {full}   {lean}")
-    for m in ("REML", "DL"):
-        tw, _ = rates[f"pool_batch {m}_lean 2 threads"]
-        print(f"  pool_batch {m:<5}lean, workers=2 (both cores) / statsmodels DL   "
-              f"wall {tw / sm_wall:5.0f}x")
-    if not args.skip_gosh:
+        nb = f"numba {numba.__version__}"
+    except ImportError:
+        nb = "numba not installed (compiled engine skipped)"
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    print(f"trialmeta engine benchmark - SYNTHETIC data, N = {args.n:,} x k = {K}, seed {SEED}")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, {nb}; "
+          f"{os.cpu_count()} cores, this process on CPUs {cpus}, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(unset)')}")  # fmt: skip
+    y, v = synthetic(args.n)
+    rates, loads = run_rounds(y, v, args.loop, args.rounds)
+    report(rates, loads, args.n)
+    loops = pool_loop(y, v, 200)
+    print(f"trialmeta.pool() loop: DL {loops['DL']:,.0f}, REML {loops['REML']:,.0f} fits/s")
+    if args.r:
+        mf = metafor_loop(y, v, 300)
+        if mf is None:
+            print("metafor rma() loop: skipped (Rscript not installed)")
+        else:
+            print(f"metafor {mf['version']} rma() loop: DL {mf['DL']:,.0f}, REML "
+                  f"{mf['REML']:,.0f}, PM {mf['PM']:,.0f} fits/s")  # fmt: skip
+    if args.gosh:
         secs, n = bench_gosh()
-        print(f"\nGOSH k = 20, DL, {n:,} subsets: {secs:.2f} s (target < 10 s)")
+        print(f"GOSH k = 20, DL, {n:,} subsets: {secs:.2f} s")
+    if args.resampling:
+        bench_resampling(3)
 
 
 if __name__ == "__main__":

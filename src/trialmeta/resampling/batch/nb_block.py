@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from trialmeta.resampling.batch import nb_score as sc
-from trialmeta.resampling.batch.nb_rows import write_fields
+from trialmeta.resampling.batch.nb_rows import row_stats, write_fields
 
 BLOCK = 256  # rows per block: 2 x K x BLOCK doubles stay in the L1/L2 cache
 
@@ -94,9 +94,10 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
             else:
                 p2 = S20[b] - 2.0 * S30[b] / W0[b] + S20[b] * S20[b] / (W0[b] * W0[b])
             se_t = math.sqrt(2 * df + 4 * t * trP0 + 2 * t**2 * p2) / trP0
-            write_fields(b, y[i], v[i], t, se_t, W[b], est[b], rss[b], q0[b], W0[b], S20[b],
+            rs = row_stats(y[i], v[i]) if tau2_ci else (0.0, 0.0, 0.0, 0.0, 0.0)
+            write_fields(b, y, v, i, t, se_t, W[b], est[b], rss[b], q0[b], W0[b], S20[b],
                          a0[b], 0, True, False, crit, tests, tau2_ci, loc_s, loc_t,
-                         work[0])  # fmt: skip
+                         work[0], rs)  # fmt: skip
         copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci)
 
 

@@ -40,28 +40,21 @@ _CHI2_SERIES_MAX_DF = 60  # fit._CHI2_SERIES_MAX_DF
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _spread(y):  # type: ignore[no-untyped-def]
-    """``roots.spread``: ``Σ(y - ȳ)²``."""
-    s = 0.0
+def row_stats(y, v):  # type: ignore[no-untyped-def]
+    """``S = Σ(y - ȳ)²`` (``roots.spread``), the smallest, largest and mean sampling
+    variance and ``Σv``, in two passes."""
+    sy, lo, hi, sv = 0.0, v[0], v[0], 0.0
     for j in range(y.size):
-        s += y[j]
-    m = s / y.size
-    out = 0.0
-    for j in range(y.size):
-        d = y[j] - m
-        out += d * d
-    return out
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _vstats(v):  # type: ignore[no-untyped-def]
-    """Smallest, largest and mean sampling variance and ``Σv``."""
-    lo, hi, s = v[0], v[0], 0.0
-    for j in range(v.size):
+        sy += y[j]
         lo = min(lo, v[j])
         hi = max(hi, v[j])
-        s += v[j]
-    return lo, hi, s / v.size, s
+        sv += v[j]
+    m = sy / y.size
+    S = 0.0
+    for j in range(y.size):
+        d = y[j] - m
+        S += d * d
+    return S, lo, hi, sv / v.size, sv
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -84,13 +77,12 @@ def _step_from_zero(w0, W0, S20, g0, reml):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _likelihood_tau2(y, v, reml, W0, mu0, a0, q0, S20, w0, wt):  # type: ignore[no-untyped-def]
+def _likelihood_tau2(y, v, reml, W0, mu0, a0, q0, S20, w0, wt, rs):  # type: ignore[no-untyped-def]
     """ML/REML τ² of one row as ``likelihood.solve_likelihood``: (τ², iterations,
-    converged, redo)."""
+    converged, redo); ``rs`` = :func:`row_stats`."""
     k = y.size
     df = k - 1.0
-    vmin, vmax, vbar, vsum = _vstats(v)
-    S = _spread(y)
+    S, vmin, vmax, vbar, vsum = rs
     he = (S - vsum * (1.0 - 1.0 / k)) / df
     dl = sc.fmax(0.0, (q0 - df) / (W0 - S20 / W0))
     t0 = sc.fmax(sc.fmax(he, 0.0), 0.0)
@@ -164,14 +156,14 @@ def _ll_zero_is_higher(w0, t, q, W, q0, W0, reml):  # type: ignore[no-untyped-de
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _q_root(y, v, target, q0, a0, vmin, wt):  # type: ignore[no-untyped-def]
+def _q_root(y, v, target, q0, a0, rs, wt):  # type: ignore[no-untyped-def]
     """``roots.solve_q_equation`` for one row: root of ``Q(τ²) = target``, 0 where
-    ``Q(0) ≤ target``: (τ², iterations, converged)."""
+    ``Q(0) ≤ target``: (τ², iterations, converged); ``rs`` = :func:`row_stats`."""
     if not q0 > target:
         return 0.0, 0, True
-    hi = sc.fmax(_spread(y) / target - vmin, 0.0) * (1.0 + 1e-12) + 1e-300
+    S, vmin, _, vbar, _ = rs
+    hi = sc.fmax(S / target - vmin, 0.0) * (1.0 + 1e-12) + 1e-300
     t0 = q0 * (q0 - target) / (target * a0)
-    vbar = _vstats(v)[2]
     return sc.rtsafe(y, v, 2, target, 0.0, hi, t0, vbar, wt)
 
 
@@ -209,7 +201,7 @@ def _chi2_sf(x, d):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _tau2_row(yi, vi, code, buf):  # type: ignore[no-untyped-def]
+def _tau2_row(yi, vi, code, buf, rs):  # type: ignore[no-untyped-def]
     """τ² of one row by ``code`` with its se, the pass at τ̂² and the τ² = 0 sums:
     (τ², se, W, μ̂, Σw(y-μ̂)², Q(0), W₀, Σw₀², a₀, iterations, converged, redo)."""
     k = yi.size
@@ -224,12 +216,12 @@ def _tau2_row(yi, vi, code, buf):  # type: ignore[no-untyped-def]
         se = math.sqrt(2 * df + 4 * t * trP0 + 2 * t**2 * p2) / trP0
         W, est, rss = sc.at_tau2(yi, vi, t, w)
     elif code == 3:  # PM/EB: Q(τ²) = k - 1 (Paule & Mandel 1982; Morris 1983)
-        t, it, cv = _q_root(yi, vi, df, q0, a0, _vstats(vi)[0], wt)
+        t, it, cv = _q_root(yi, vi, df, q0, a0, rs, wt)
         W, est, rss = sc.at_tau2(yi, vi, t, w)
         se = math.sqrt(2 * k**2 / df / W**2)
     else:  # ML/REML (Viechtbauer 2005)
         reml = code == 2
-        t, it, cv, redo = _likelihood_tau2(yi, vi, reml, W0, mu0, a0, q0, S20, w0, wt)
+        t, it, cv, redo = _likelihood_tau2(yi, vi, reml, W0, mu0, a0, q0, S20, w0, wt, rs)
         W, est, rss = sc.at_tau2(yi, vi, t, w)
         if _ll_zero_is_higher(w0, t, rss, W, q0, W0, reml):
             t, W, est, rss = 0.0, W0, mu0, q0
@@ -258,19 +250,21 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
     buf = np.empty((6, k))
     for i in range(n):
         yi, vi = y[i], v[i]
-        t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo = _tau2_row(yi, vi, code, buf)
-        write_fields(i, yi, vi, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit,
-                     tests, tau2_ci, shared, per_test, buf[2])  # fmt: skip
+        rs = row_stats(yi, vi)
+        t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo = _tau2_row(yi, vi, code, buf, rs)
+        write_fields(i, y, v, i, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit,
+                     tests, tau2_ci, shared, per_test, buf[2], rs)  # fmt: skip
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def write_fields(i, yi, vi, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit, tests,
-                 tau2_ci, shared, per_test, wt):  # type: ignore[no-untyped-def]  # fmt: skip
-    """Row ``i`` of :func:`fit_rows`' outputs from its τ² and sums (``fit.assemble``,
-    ``fit._heterogeneity`` and ``fit._test_fields`` for one row)."""
-    k = yi.size
+def write_fields(i, y, v, row, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit, tests,
+                 tau2_ci, shared, per_test, wt, rs):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Column ``i`` of :func:`fit_rows`' outputs for data row ``row`` of ``y``, ``v``,
+    from its τ² and sums (``fit.assemble``, ``fit._heterogeneity`` and
+    ``fit._test_fields`` for one row; ``rs`` = :func:`row_stats`, used for the τ² CI).
+    Indexes the outputs directly (no views)."""
+    k = y.shape[1]
     df = k - 1.0
-    t_knha, t_pi, zc, chi2_u, chi2_l = crit[0], crit[1], crit[2], crit[3], crit[4]
     q = sc.fmax(q0, 0.0)
     vt = df / (W0 - S20 / W0)
     qp = _chi2_sf(q, k - 1)
@@ -280,26 +274,27 @@ def write_fields(i, yi, vi, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo,
     shared[5, i], shared[6, i] = 100.0 * t / (vt + t), t / vt + 1.0
     shared[13, i], shared[14, i] = it, status
     if tau2_ci:
-        vmin = _vstats(vi)[0]
-        lb = _q_root(yi, vi, chi2_u, q0, a0, vmin, wt)[0]
-        ub = _q_root(yi, vi, chi2_l, q0, a0, vmin, wt)[0]
+        yi, vi = y[row], v[row]
+        lb = _q_root(yi, vi, crit[3], q0, a0, rs, wt)[0]
+        ub = _q_root(yi, vi, crit[4], q0, a0, rs, wt)[0]
         shared[7, i], shared[8, i] = lb, ub
         shared[9, i], shared[10, i] = 100.0 * lb / (vt + lb), 100.0 * ub / (vt + ub)
         shared[11, i], shared[12, i] = lb / vt + 1.0, ub / vt + 1.0
-    for b in range(2):
-        if not tests[b]:
-            continue
-        if b == 0:
-            se = math.sqrt(1.0 / W)
-            c = zc
-        else:
-            s2w = 0.0 if rss <= _EPS else rss / df
-            se = math.sqrt(s2w * (1.0 / W))
-            c = t_knha
+    t_pi = crit[1]
+    if tests[0]:  # z
+        se = math.sqrt(1.0 / W)
         stat = est / se
-        o = per_test[b]
-        o[0, i], o[1, i] = se, stat
-        o[2, i] = 2 * _ndtr(-abs(stat)) if b == 0 else math.nan
-        o[3, i], o[4, i] = est - c * se, est + c * se
         half = t_pi * math.sqrt(t + se * se)
-        o[5, i], o[6, i] = est - half, est + half
+        per_test[0, 0, i], per_test[0, 1, i] = se, stat
+        per_test[0, 2, i] = 2 * _ndtr(-abs(stat))
+        per_test[0, 3, i], per_test[0, 4, i] = est - crit[2] * se, est + crit[2] * se
+        per_test[0, 5, i], per_test[0, 6, i] = est - half, est + half
+    if tests[1]:  # knha (its p-value: the caller, with scipy's stdtr)
+        s2w = 0.0 if rss <= _EPS else rss / df
+        se = math.sqrt(s2w * (1.0 / W))
+        stat = est / se
+        half = t_pi * math.sqrt(t + se * se)
+        per_test[1, 0, i], per_test[1, 1, i] = se, stat
+        per_test[1, 2, i] = math.nan
+        per_test[1, 3, i], per_test[1, 4, i] = est - crit[0] * se, est + crit[0] * se
+        per_test[1, 5, i], per_test[1, 6, i] = est - half, est + half
