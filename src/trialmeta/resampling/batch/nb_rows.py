@@ -257,8 +257,10 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def write_fields(i, y, v, row, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit, tests,
-                 tau2_ci, shared, per_test, wt, rs):  # type: ignore[no-untyped-def]  # fmt: skip
+def write_fields(  # type: ignore[no-untyped-def]
+    i, y, v, row, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit, tests, tau2_ci,
+    shared, per_test, wt, rs,
+):
     """Column ``i`` of :func:`fit_rows`' outputs for data row ``row`` of ``y``, ``v``,
     from its τ² and sums (``fit.assemble``, ``fit._heterogeneity`` and
     ``fit._test_fields`` for one row; ``rs`` = :func:`row_stats`, used for the τ² CI).

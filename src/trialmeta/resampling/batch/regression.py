@@ -43,12 +43,12 @@ def _solve(X: np.ndarray, w: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, ...
 
 def _trace_prod(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """``tr(AB)`` of stacked square matrices."""
-    return np.einsum("nij,nji->n", A, B)
+    return np.asarray(np.einsum("nij,nji->n", A, B))
 
 
 def _gram(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Stacked ``X'diag(w)X``."""
-    return np.einsum("nki,nk,nkj->nij", X, w, X)
+    return np.asarray(np.einsum("nki,nk,nkj->nij", X, w, X))
 
 
 def _traces(X: np.ndarray, w: np.ndarray, Minv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +66,7 @@ def _he(Y: np.ndarray, X: np.ndarray, v: np.ndarray) -> np.ndarray:
     ones = np.ones((N, k))
     Minv, _, r = _solve(X, ones, Y)
     trpv = v.sum() - _trace_prod(Minv, _gram(X, np.broadcast_to(v, (N, k))))
-    return ((r * r).sum(1) - trpv) / (k - p)
+    return np.asarray(((r * r).sum(1) - trpv) / (k - p))
 
 
 def regression_tau2(Y: np.ndarray, X: np.ndarray, v: np.ndarray, method: str) -> np.ndarray:
@@ -78,12 +78,12 @@ def regression_tau2(Y: np.ndarray, X: np.ndarray, v: np.ndarray, method: str) ->
         return np.array([estimate_tau2(Y[b], v, X[b], method).tau2 for b in range(N)])
     he = _he(Y, X, v)
     if method == "HE":
-        return np.maximum(he, 0.0)
+        return np.asarray(np.maximum(he, 0.0))
     if method == "DL":
         w0 = np.broadcast_to(1.0 / v, (N, k))
         Minv, _, r = _solve(X, w0, Y)
         tr, _ = _traces(X, w0, Minv)
-        return np.maximum(0.0, ((w0 * r * r).sum(1) - (k - p)) / tr)
+        return np.asarray(np.maximum(0.0, ((w0 * r * r).sum(1) - (k - p)) / tr))
     return _fisher_scoring(Y, X, v, np.maximum(he, 0.0), method == "REML")
 
 

@@ -95,7 +95,7 @@ def illinois(
         side[i_r] = -1
         scale = np.abs(x) if atol > 0 else np.maximum(1.0, x)
         live = live[~((b[live] - a[live] <= rtol * scale + atol) | (fx == 0))]
-    return out
+    return np.asarray(out)
 
 
 def polish(score: Score, tau2: np.ndarray, vbar: np.ndarray, zero_ok: np.ndarray) -> np.ndarray:
