@@ -106,13 +106,15 @@ def _checks_of(y: np.ndarray, v: np.ndarray) -> tuple[tuple[str, np.ndarray, np.
 
 
 def stack_inputs(
-    yi: object, vi: object, mask: object | None = None
+    yi: object, vi: object, mask: object | None = None, check: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
     """Validate 2-D inputs: return ``y``, ``v`` (N x K), the mask (or None) and row k.
 
     ``yi`` is N x K (a 1-D input is one row); ``vi`` is broadcast to it (so a
     single row of K variances serves every row); ``mask`` (bool, broadcast)
     marks the studies present. Absent cells may hold anything, even NaN.
+    ``check=False`` skips the values (finite y, finite v > 0) when there is no
+    mask: the compiled engine checks them as it reads them.
     """
     try:
         y = np.asarray(yi, dtype=float)
@@ -141,7 +143,9 @@ def stack_inputs(
         if present.all():
             present = None
     with np.errstate(all="ignore"):  # fast path: one reduction per array
-        clean = present is None and np.isfinite(y.sum()) and v.min() > 0 and np.isfinite(v.max())
+        clean = present is None and (
+            not check or (np.isfinite(y.sum()) and v.min() > 0 and np.isfinite(v.max()))
+        )
     for name, arr, ok in () if clean else _checks_of(y, v):
         bad = ~ok if present is None else present & ~ok
         if bad.any():
@@ -298,13 +302,16 @@ def _pool(
     """The engine of :func:`pool_batch` for distinct, checked ``tests``."""
     lv = check_level(level)
     compiled = use_numba(engine, method)
-    y, v, present, k_all = stack_inputs(yi, vi, mask)
+    y, v, present, k_all = stack_inputs(yi, vi, mask, check=not compiled or mask is not None)
     n = y.shape[0]
     q_df = np.maximum(k_all - 1, 0).astype(np.int64)
     alpha = 1.0 - lv
     if compiled and present is None and y.shape[1] >= 2:  # every row has k = K >= 2
         tables = quantile_tables(k_all[:1], alpha)
         fitted = fit_rows(y, v, method, tests, tables, tau2_ci, workers)
+        if fitted is None:  # a bad value: the numpy checks name the first one
+            stack_inputs(yi, vi, mask)
+            raise AssertionError("a bad value the input checks did not find")  # pragma: no cover
         return {
             test: BatchPooledResult(method=method, test=test, level=lv,
                                     k=k_all if i == 0 else k_all.copy(),

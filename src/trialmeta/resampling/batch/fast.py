@@ -80,9 +80,10 @@ def _kernel(code: int) -> tuple[Callable[..., Any], Any]:
 def fit_rows(
     y: np.ndarray, v: np.ndarray, method: str, tests: tuple[str, ...],
     tables: dict[str, np.ndarray], tau2_ci: bool, workers: int = 1,
-) -> list[dict[str, np.ndarray]]:
+) -> list[dict[str, np.ndarray]] | None:
     """All fields of ``pool_batch`` for N x K rows (K ≥ 2, no mask), one dict per test,
-    from the compiled row loop; rows it marks are refitted by the numpy engine."""
+    from the compiled row loop; rows it marks are refitted by the numpy engine. None
+    when a y is not finite or a v not finite and > 0 (the caller names it)."""
     y = np.ascontiguousarray(y, dtype=float)
     v = np.ascontiguousarray(v, dtype=float)
     n, k = y.shape
@@ -108,6 +109,8 @@ def fit_rows(
         with ThreadPoolExecutor(len(parts)) as ex:
             list(ex.map(run, parts))
     status = shared[nb.SHARED.index("status")].astype(np.int64)
+    if np.any(status & nb.BAD):
+        return None
     res = _fields(nb, shared, per_test, status, tests, k)
     redo = np.flatnonzero(status & nb.REDO)
     if redo.size:

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from trialmeta.resampling.batch import nb_score as sc
-from trialmeta.resampling.batch.nb_rows import row_stats, write_fields
+from trialmeta.resampling.batch.nb_rows import BAD, row_stats, write_fields
 
 BLOCK = 256  # rows per block: 2 x K x BLOCK doubles stay in the L1/L2 cache
 
@@ -38,10 +38,16 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
     loc_t = np.empty((2, per_test.shape[1], BLOCK))
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
-        for b in range(m):  # study-major copy of the block (in cache)
+        bad = False
+        for b in range(m):  # study-major copy of the block (in cache), values checked
             for j in range(k):
-                yt[j, b] = y[start + b, j]
-                vt[j, b] = v[start + b, j]
+                yv, vv = y[start + b, j], v[start + b, j]
+                yt[j, b] = yv
+                vt[j, b] = vv
+                bad |= not (yv - yv == 0 and vv > 0 and vv - vv == 0)
+        if bad:  # the caller names the bad value
+            shared[14, start] = BAD
+            return
         W0[:] = 0.0
         sy[:] = 0.0
         a0[:] = 0.0

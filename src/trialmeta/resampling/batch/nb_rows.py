@@ -34,7 +34,7 @@ SHARED = ("tau2", "tau2_se", "estimate", "q", "q_pval", "i2_percent", "h2", "tau
 #: rows of each test's (7, N) output
 PER_TEST = ("se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
 #: bits of the ``status`` row
-CONVERGED, REDO, Q_PVAL_LATER = 1, 2, 4
+CONVERGED, REDO, Q_PVAL_LATER, BAD = 1, 2, 4, 8
 _SQRT1_2 = math.sqrt(0.5)
 _CHI2_SERIES_MAX_DF = 60  # fit._CHI2_SERIES_MAX_DF
 
@@ -42,13 +42,16 @@ _CHI2_SERIES_MAX_DF = 60  # fit._CHI2_SERIES_MAX_DF
 @njit(cache=True, nogil=True, error_model="numpy")
 def row_stats(y, v):  # type: ignore[no-untyped-def]
     """``S = Σ(y - ȳ)²`` (``roots.spread``), the smallest, largest and mean sampling
-    variance and ``Σv``, in two passes."""
+    variance and ``Σv``, in two passes (NaN where a y is not finite or a v is not
+    finite and > 0: :func:`fit_rows` marks the row ``BAD``)."""
     sy, lo, hi, sv = 0.0, v[0], v[0], 0.0
     for j in range(y.size):
         sy += y[j]
         lo = min(lo, v[j])
         hi = max(hi, v[j])
         sv += v[j]
+    if not (math.isfinite(sy) and lo > 0 and math.isfinite(sv)):
+        return math.nan, math.nan, math.nan, math.nan, math.nan
     m = sy / y.size
     S = 0.0
     for j in range(y.size):
@@ -251,6 +254,9 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
     for i in range(n):
         yi, vi = y[i], v[i]
         rs = row_stats(yi, vi)
+        if rs[0] != rs[0]:
+            shared[14, i] = BAD
+            continue
         t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo = _tau2_row(yi, vi, code, buf, rs)
         write_fields(i, y, v, i, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit,
                      tests, tau2_ci, shared, per_test, buf[2], rs)  # fmt: skip
