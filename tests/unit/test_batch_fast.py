@@ -8,6 +8,8 @@ SYNTHETIC (seeded random numbers).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -114,6 +116,13 @@ def test_engine_choice(monkeypatch):
         pool_batch(y, v)
     monkeypatch.delenv(fast.ENV)
     assert fast.use_numba("auto", "REML") and not fast.use_numba("auto", "SJ")
+    # small calls stay with numpy until the kernels are loaded (numba's start-up cost)
+    monkeypatch.delitem(sys.modules, "trialmeta.resampling.batch.nb_rows", raising=False)
+    assert not fast.use_numba("auto", "REML", rows=fast.AUTO_MIN_ROWS - 1)
+    assert fast.use_numba("auto", "REML", rows=fast.AUTO_MIN_ROWS)
+    monkeypatch.setenv(fast.ENV, "numba")
+    assert fast.use_numba("auto", "REML", rows=10)  # forced
+    monkeypatch.delenv(fast.ENV)
     monkeypatch.setattr(fast, "numba_installed", lambda: False)
     assert not fast.use_numba("auto", "REML")  # falls back to numpy
     with pytest.raises(InputError, match="trialmeta\\[fast\\]"):

@@ -231,8 +231,9 @@ def pool_batch(
         array operations); 1 by default, so a Snakemake job uses one core.
     engine
         ``"auto"`` (compiled kernels when numba is installed, ``trialmeta[fast]``,
-        unless ``TRIALMETA_ENGINE=numpy``), ``"numpy"`` or ``"numba"``; both give
-        the same results (:mod:`~trialmeta.resampling.batch.fast`).
+        for calls of 20,000 rows or more, unless ``TRIALMETA_ENGINE=numpy``),
+        ``"numpy"`` or ``"numba"``; both give the same results
+        (:mod:`~trialmeta.resampling.batch.fast`).
 
     Returns
     -------
@@ -301,7 +302,8 @@ def _pool(
 ) -> dict[str, BatchPooledResult]:
     """The engine of :func:`pool_batch` for distinct, checked ``tests``."""
     lv = check_level(level)
-    compiled = use_numba(engine, method)
+    rows = int(np.shape(yi)[0]) if np.ndim(yi) == 2 else 1
+    compiled = use_numba(engine, method, rows)
     y, v, present, k_all = stack_inputs(yi, vi, mask, check=not compiled or mask is not None)
     n = y.shape[0]
     q_df = np.maximum(k_all - 1, 0).astype(np.int64)

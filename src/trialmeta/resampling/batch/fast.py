@@ -12,15 +12,21 @@ root of the likelihood score, so both give the same answer
 rows). numba is imported on first use, never by ``import trialmeta``; its
 compiled code is cached on disk (first compile of the kernels: a few seconds).
 
-The engine is chosen by ``pool_batch(engine=...)``: ``"auto"`` (default: numba
-when installed, unless the environment variable ``TRIALMETA_ENGINE`` is
-``numpy``), ``"numpy"`` or ``"numba"``.
+The engine is chosen by ``pool_batch(engine=...)``: ``"numpy"``, ``"numba"``, or
+``"auto"`` (default): numba when it is installed and the call has at least
+``AUTO_MIN_ROWS`` rows or the kernels are already loaded in this process; the
+environment variable ``TRIALMETA_ENGINE`` makes ``"auto"`` mean ``numpy``
+(never compiled) or ``numba`` (always, when installed). (Importing
+numba and loading the cached kernels costs about 0.3 s of CPU once per
+process, more than the kernels save on a few thousand fits, such as one
+analysis' coverage simulation.)
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -38,6 +44,8 @@ ENGINES = ("auto", "numpy", "numba")
 #: estimators the compiled engine fits, with their kernel codes
 FAST_METHODS = {"DL": 0, "ML": 1, "REML": 2, "PM": 3, "EB": 3}
 ENV = "TRIALMETA_ENGINE"
+#: "auto" loads the compiled engine for calls of at least this many rows
+AUTO_MIN_ROWS = 20_000
 
 
 def numba_installed() -> bool:
@@ -45,8 +53,9 @@ def numba_installed() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def use_numba(engine: str, method: str) -> bool:
-    """Whether ``engine`` (see module docstring) runs ``method`` compiled."""
+def use_numba(engine: str, method: str, rows: int = AUTO_MIN_ROWS) -> bool:
+    """Whether ``engine`` (see module docstring) runs ``method`` compiled for a call
+    of ``rows`` rows."""
     if engine not in ENGINES:
         raise InputError("engine", engine, "one of " + ", ".join(ENGINES))
     if engine == "auto":
@@ -54,6 +63,9 @@ def use_numba(engine: str, method: str) -> bool:
         if env not in ENGINES:
             raise InputError(ENV, env, "one of " + ", ".join(ENGINES))
         if env == "numpy" or not numba_installed():
+            return False
+        loaded = "trialmeta.resampling.batch.nb_rows" in sys.modules
+        if env == "auto" and rows < AUTO_MIN_ROWS and not loaded:
             return False
     elif engine == "numpy":
         return False
@@ -66,15 +78,15 @@ def use_numba(engine: str, method: str) -> bool:
 def _kernel(code: int) -> tuple[Callable[..., Any], Any]:
     """The compiled row loop for kernel ``code`` (numba imported here, on first use),
     as ``kernel(y, v, crit, tests, tau2_ci, shared, per_test)``, and its module."""
-    from trialmeta.resampling.batch import nb_block, nb_rows
+    from trialmeta.resampling.batch import nb_block, nb_rows, nb_tail
 
     if code == 0:
-        return nb_block.dl_rows, nb_rows
+        return nb_block.dl_rows, nb_tail
 
     def kernel(*args: Any) -> None:
         nb_rows.fit_rows(args[0], args[1], code, *args[2:])
 
-    return kernel, nb_rows
+    return kernel, nb_tail
 
 
 def fit_rows(

@@ -17,9 +17,8 @@ import numpy as np
 from numba import njit
 
 from trialmeta.resampling.batch import nb_score as sc
-from trialmeta.resampling.batch.nb_rows import BAD, row_stats, write_fields
-
-BLOCK = 256  # rows per block: 2 x K x BLOCK doubles stay in the L1/L2 cache
+from trialmeta.resampling.batch import nb_tail as nt
+from trialmeta.resampling.batch.nb_rows import BLOCK, q_root, row_stats
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -34,6 +33,7 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
     rss, tau2, mu0, est = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
     row_w = np.empty(k)
     work = np.empty((4, k))
+    blk = np.empty((13, BLOCK))  # per-fit sums for nb_tail.tail
     loc_s = np.empty((shared.shape[0], BLOCK))  # the block's outputs, copied out field by field
     loc_t = np.empty((2, per_test.shape[1], BLOCK))
     for start in range(0, n, BLOCK):
@@ -46,7 +46,7 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
                 vt[j, b] = vv
                 bad |= not (yv - yv == 0 and vv > 0 and vv - vv == 0)
         if bad:  # the caller names the bad value
-            shared[14, start] = BAD
+            shared[14, start] = nt.BAD
             return
         W0[:] = 0.0
         sy[:] = 0.0
@@ -99,25 +99,12 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
                 p2 = sc.sum_p2(row_w, work[1:])
             else:
                 p2 = S20[b] - 2.0 * S30[b] / W0[b] + S20[b] * S20[b] / (W0[b] * W0[b])
-            se_t = math.sqrt(2 * df + 4 * t * trP0 + 2 * t**2 * p2) / trP0
-            rs = row_stats(y[i], v[i]) if tau2_ci else (0.0, 0.0, 0.0, 0.0, 0.0)
-            write_fields(b, y, v, i, t, se_t, W[b], est[b], rss[b], q0[b], W0[b], S20[b],
-                         a0[b], 0, True, False, crit, tests, tau2_ci, loc_s, loc_t,
-                         work[0], rs)  # fmt: skip
-        copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci):  # type: ignore[no-untyped-def]
-    """Copy a block's outputs (fields x rows) into columns ``start:start+m``: one
-    contiguous run per field, instead of one store per field and row."""
-    for f in range(shared.shape[0]):
-        if not tau2_ci and 7 <= f <= 12:  # the τ² CI rows stay NaN
-            continue
-        for b in range(m):
-            shared[f, start + b] = loc_s[f, b]
-    for t in range(2):
-        if tests[t]:
-            for f in range(per_test.shape[1]):
-                for b in range(m):
-                    per_test[t, f, start + b] = loc_t[t, f, b]
+            blk[0, b], blk[1, b] = t, math.sqrt(2 * df + 4 * t * trP0 + 2 * t**2 * p2) / trP0
+            blk[2, b], blk[3, b], blk[4, b] = W[b], est[b], rss[b]
+            blk[5, b], blk[6, b], blk[7, b], blk[8, b], blk[9, b] = q0[b], W0[b], S20[b], 0, 1
+            if tau2_ci:
+                rs = row_stats(y[i], v[i])
+                blk[10, b] = q_root(y[i], v[i], crit[3], q0[b], a0[b], rs, work[0])[0]
+                blk[11, b] = q_root(y[i], v[i], crit[4], q0[b], a0[b], rs, work[0])[0]
+        nt.tail(m, k, crit, tests, tau2_ci, blk, loc_s, loc_t)
+        nt.copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci)

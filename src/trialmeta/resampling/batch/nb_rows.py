@@ -24,19 +24,11 @@ from numba import njit
 
 from trialmeta.resampling.batch import nb_scan
 from trialmeta.resampling.batch import nb_score as sc
+from trialmeta.resampling.batch import nb_tail as nt
 
 LL0_TOL = 1e-10  # likelihood._LL0_TOL
-_EPS = float(np.finfo(np.float64).eps)
 
-#: rows of the (15, N) output shared by all tests
-SHARED = ("tau2", "tau2_se", "estimate", "q", "q_pval", "i2_percent", "h2", "tau2_ci_lb",
-          "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub", "h2_ci_lb", "h2_ci_ub", "iterations", "status")
-#: rows of each test's (7, N) output
-PER_TEST = ("se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
-#: bits of the ``status`` row
-CONVERGED, REDO, Q_PVAL_LATER, BAD = 1, 2, 4, 8
-_SQRT1_2 = math.sqrt(0.5)
-_CHI2_SERIES_MAX_DF = 60  # fit._CHI2_SERIES_MAX_DF
+BLOCK = 256  # fits whose output fields are computed together (nb_tail)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -159,7 +151,7 @@ def _ll_zero_is_higher(w0, t, q, W, q0, W0, reml):  # type: ignore[no-untyped-de
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _q_root(y, v, target, q0, a0, rs, wt):  # type: ignore[no-untyped-def]
+def q_root(y, v, target, q0, a0, rs, wt):  # type: ignore[no-untyped-def]
     """``roots.solve_q_equation`` for one row: root of ``Q(τ²) = target``, 0 where
     ``Q(0) ≤ target``: (τ², iterations, converged); ``rs`` = :func:`row_stats`."""
     if not q0 > target:
@@ -168,39 +160,6 @@ def _q_root(y, v, target, q0, a0, rs, wt):  # type: ignore[no-untyped-def]
     hi = sc.fmax(S / target - vmin, 0.0) * (1.0 + 1e-12) + 1e-300
     t0 = q0 * (q0 - target) / (target * a0)
     return sc.rtsafe(y, v, 2, target, 0.0, hi, t0, vbar, wt)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _ndtr(a):  # type: ignore[no-untyped-def]
-    """Standard normal CDF as scipy's ``ndtr`` (erf near 0, erfc in the tails)."""
-    x = a * _SQRT1_2
-    z = abs(x)
-    if z < _SQRT1_2:
-        return 0.5 + 0.5 * math.erf(x)
-    y = 0.5 * math.erfc(z)
-    return 1.0 - y if x > 0 else y
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _chi2_sf(x, d):  # type: ignore[no-untyped-def]
-    """``fit.chi2_sf`` for one value (integer ``d ≤ 60``, ``x/2 ≤ 500``; else NaN:
-    the caller uses scipy there)."""
-    h = 0.5 * x
-    if d > _CHI2_SERIES_MAX_DF or h > 500.0 or d < 1 or x != x:
-        return math.nan
-    e = math.exp(-h)
-    if d % 2 == 0:
-        acc, term, j = e, e, 2
-    else:
-        acc = math.erfc(math.sqrt(h))
-        term, j = math.sqrt(h) * e * (2.0 / math.sqrt(math.pi)), 3
-        if d > 1:
-            acc += term
-    while j < d:
-        term = term * h / (0.5 * j)
-        acc += term
-        j += 2
-    return acc
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -219,7 +178,7 @@ def _tau2_row(yi, vi, code, buf, rs):  # type: ignore[no-untyped-def]
         se = math.sqrt(2 * df + 4 * t * trP0 + 2 * t**2 * p2) / trP0
         W, est, rss = sc.at_tau2(yi, vi, t, w)
     elif code == 3:  # PM/EB: Q(τ²) = k - 1 (Paule & Mandel 1982; Morris 1983)
-        t, it, cv = _q_root(yi, vi, df, q0, a0, rs, wt)
+        t, it, cv = q_root(yi, vi, df, q0, a0, rs, wt)
         W, est, rss = sc.at_tau2(yi, vi, t, w)
         se = math.sqrt(2 * k**2 / df / W**2)
     else:  # ML/REML (Viechtbauer 2005)
@@ -247,62 +206,29 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
 
     ``code``: 0 DL, 1 ML, 2 REML, 3 PM/EB. ``crit`` = (t_knha, t_pi, z, χ²_u, χ²_l) at
     this K; ``tests`` = (want z, want knha) as 0/1. Writes ``shared`` (15, N; rows
-    :data:`SHARED`) and ``per_test`` (2, 7, N: z then knha; rows :data:`PER_TEST`;
-    the knha p-value is left to the caller)."""
+    ``nb_tail.SHARED``) and ``per_test`` (2, 7, N: z then knha; rows
+    ``nb_tail.PER_TEST``; the knha p-value is left to the caller)."""
     n, k = y.shape
     buf = np.empty((6, k))
-    for i in range(n):
-        yi, vi = y[i], v[i]
-        rs = row_stats(yi, vi)
-        if rs[0] != rs[0]:
-            shared[14, i] = BAD
-            continue
-        t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo = _tau2_row(yi, vi, code, buf, rs)
-        write_fields(i, y, v, i, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit,
-                     tests, tau2_ci, shared, per_test, buf[2], rs)  # fmt: skip
-
-
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def write_fields(  # type: ignore[no-untyped-def]
-    i, y, v, row, t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo, crit, tests, tau2_ci,
-    shared, per_test, wt, rs,
-):
-    """Column ``i`` of :func:`fit_rows`' outputs for data row ``row`` of ``y``, ``v``,
-    from its τ² and sums (``fit.assemble``, ``fit._heterogeneity`` and
-    ``fit._test_fields`` for one row; ``rs`` = :func:`row_stats`, used for the τ² CI).
-    Indexes the outputs directly (no views)."""
-    k = y.shape[1]
-    df = k - 1.0
-    q = sc.fmax(q0, 0.0)
-    vt = df / (W0 - S20 / W0)
-    qp = _chi2_sf(q, k - 1)
-    status = (CONVERGED if cv else 0) + (REDO if redo else 0)
-    status += Q_PVAL_LATER if qp != qp else 0
-    shared[0, i], shared[1, i], shared[2, i], shared[3, i], shared[4, i] = t, se_t, est, q, qp
-    shared[5, i], shared[6, i] = 100.0 * t / (vt + t), t / vt + 1.0
-    shared[13, i], shared[14, i] = it, status
-    if tau2_ci:
-        yi, vi = y[row], v[row]
-        lb = _q_root(yi, vi, crit[3], q0, a0, rs, wt)[0]
-        ub = _q_root(yi, vi, crit[4], q0, a0, rs, wt)[0]
-        shared[7, i], shared[8, i] = lb, ub
-        shared[9, i], shared[10, i] = 100.0 * lb / (vt + lb), 100.0 * ub / (vt + ub)
-        shared[11, i], shared[12, i] = lb / vt + 1.0, ub / vt + 1.0
-    t_pi = crit[1]
-    if tests[0]:  # z
-        se = math.sqrt(1.0 / W)
-        stat = est / se
-        half = t_pi * math.sqrt(t + se * se)
-        per_test[0, 0, i], per_test[0, 1, i] = se, stat
-        per_test[0, 2, i] = 2 * _ndtr(-abs(stat))
-        per_test[0, 3, i], per_test[0, 4, i] = est - crit[2] * se, est + crit[2] * se
-        per_test[0, 5, i], per_test[0, 6, i] = est - half, est + half
-    if tests[1]:  # knha (its p-value: the caller, with scipy's stdtr)
-        s2w = 0.0 if rss <= _EPS else rss / df
-        se = math.sqrt(s2w * (1.0 / W))
-        stat = est / se
-        half = t_pi * math.sqrt(t + se * se)
-        per_test[1, 0, i], per_test[1, 1, i] = se, stat
-        per_test[1, 2, i] = math.nan
-        per_test[1, 3, i], per_test[1, 4, i] = est - crit[0] * se, est + crit[0] * se
-        per_test[1, 5, i], per_test[1, 6, i] = est - half, est + half
+    blk = np.empty((13, BLOCK))
+    loc_s = np.empty((shared.shape[0], BLOCK))
+    loc_t = np.empty((2, per_test.shape[1], BLOCK))
+    for start in range(0, n, BLOCK):
+        m = min(BLOCK, n - start)
+        for b in range(m):
+            i = start + b
+            yi, vi = y[i], v[i]
+            rs = row_stats(yi, vi)
+            if rs[0] != rs[0]:  # the caller names the bad value
+                shared[14, i] = nt.BAD
+                return
+            t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo = _tau2_row(yi, vi, code, buf,
+                                                                             rs)  # fmt: skip
+            blk[0, b], blk[1, b], blk[2, b], blk[3, b], blk[4, b] = t, se_t, W, est, rss
+            blk[5, b], blk[6, b], blk[7, b], blk[8, b] = q0, W0, S20, it
+            blk[9, b] = (nt.CONVERGED if cv else 0) + (nt.REDO if redo else 0)
+            if tau2_ci:
+                blk[10, b] = q_root(yi, vi, crit[3], q0, a0, rs, buf[2])[0]
+                blk[11, b] = q_root(yi, vi, crit[4], q0, a0, rs, buf[2])[0]
+        nt.tail(m, k, crit, tests, tau2_ci, blk, loc_s, loc_t)
+        nt.copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci)
