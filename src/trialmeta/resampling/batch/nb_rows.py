@@ -132,14 +132,12 @@ def _likelihood_tau2(y, v, reml, W0, mu0, a0, q0, S20, w0, wt, rs):  # type: ign
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _ll_zero_is_higher(w0, t, q, W, q0, W0, reml):  # type: ignore[no-untyped-def]
-    """``likelihood.ll_zero_is_higher`` (metafor's ll0check) for one row."""
+def _ll_zero_is_higher(w0, t, q, W, q0, W0, reml, prod):  # type: ignore[no-untyped-def]
+    """``likelihood.ll_zero_is_higher`` (metafor's ll0check) for one row, given
+    ``prod = Π(1 + τ²w₀)`` (the logs are summed where it overflows)."""
     if not t > 0:
         return False
-    p = 1.0
-    for j in range(w0.size):
-        p *= w0[j] * t + 1.0
-    logs = math.log(p)
+    logs = math.log(prod)
     if not math.isfinite(logs):
         logs = 0.0
         for j in range(w0.size):
@@ -163,13 +161,14 @@ def q_root(y, v, target, q0, a0, rs, wt):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _tau2_row(yi, vi, code, buf, rs):  # type: ignore[no-untyped-def]
-    """τ² of one row by ``code`` with its se, the pass at τ̂² and the τ² = 0 sums:
-    (τ², se, W, μ̂, Σw(y-μ̂)², Q(0), W₀, Σw₀², a₀, iterations, converged, redo)."""
+def _tau2_row(yi, vi, code, buf, zs):  # type: ignore[no-untyped-def]
+    """τ² of one row by ``code`` with its se and the pass at τ̂², from the τ² = 0 sums
+    ``zs`` (``nb_score.zero_sums``, with ``buf[0]`` = w₀): (τ², se, W, μ̂, Σw(y-μ̂)²,
+    iterations, converged, redo)."""
     k = yi.size
     df = k - 1.0
     w0, w, wt, work = buf[0], buf[1], buf[2], buf[3:6]
-    W0, mu0, a0, q0, S20 = sc.zero_sums(yi, vi, w0)
+    W0, mu0, a0, q0, S20, rs = zs
     it, cv, redo = 0, True, False
     if code == 0:  # DL (DerSimonian & Laird 1986)
         trP0 = W0 - S20 / W0
@@ -184,19 +183,17 @@ def _tau2_row(yi, vi, code, buf, rs):  # type: ignore[no-untyped-def]
     else:  # ML/REML (Viechtbauer 2005)
         reml = code == 2
         t, it, cv, redo = _likelihood_tau2(yi, vi, reml, W0, mu0, a0, q0, S20, w0, wt, rs)
-        W, est, rss = sc.at_tau2(yi, vi, t, w)
-        if _ll_zero_is_higher(w0, t, rss, W, q0, W0, reml):
+        W, est, rss, s2, s3, prod = sc.at_tau2_ml(yi, vi, t, w, w0)
+        if _ll_zero_is_higher(w0, t, rss, W, q0, W0, reml, prod):
             t, W, est, rss = 0.0, W0, mu0, q0
-            for j in range(k):
-                w[j] = w0[j]
-        if reml:
+            se = math.sqrt(2.0 / sc.sum_p2(w0, work)) if reml else math.sqrt(2.0 / S20)
+        elif not reml:
+            se = math.sqrt(2.0 / s2)
+        elif s2 > 0.9 * W * W:  # one weight dominates: tau2._sum_p2_stable
             se = math.sqrt(2.0 / sc.sum_p2(w, work))
         else:
-            s2 = 0.0
-            for j in range(k):
-                s2 += w[j] * w[j]
-            se = math.sqrt(2.0 / s2)
-    return t, se, W, est, rss, q0, W0, S20, a0, it, cv, redo
+            se = math.sqrt(2.0 / (s2 - 2.0 * s3 / W + s2 * s2 / (W * W)))
+    return t, se, W, est, rss, it, cv, redo
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -218,12 +215,12 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
         for b in range(m):
             i = start + b
             yi, vi = y[i], v[i]
-            rs = row_stats(yi, vi)
+            zs = sc.zero_sums(yi, vi, buf[0])
+            W0, _, a0, q0, S20, rs = zs
             if rs[0] != rs[0]:  # the caller names the bad value
                 shared[14, i] = nt.BAD
                 return
-            t, se_t, W, est, rss, q0, W0, S20, a0, it, cv, redo = _tau2_row(yi, vi, code, buf,
-                                                                             rs)  # fmt: skip
+            t, se_t, W, est, rss, it, cv, redo = _tau2_row(yi, vi, code, buf, zs)
             blk[0, b], blk[1, b], blk[2, b], blk[3, b], blk[4, b] = t, se_t, W, est, rss
             blk[5, b], blk[6, b], blk[7, b], blk[8, b] = q0, W0, S20, it
             blk[9, b] = (nt.CONVERGED if cv else 0) + (nt.REDO if redo else 0)

@@ -42,19 +42,28 @@ def fmin(a: float, b: float) -> float:
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def zero_sums(y, v, w0):  # type: ignore[no-untyped-def]
-    """``stack.zero_sums``: ``W₀ = Σw₀``, ``μ₀``, ``a = Σ(w₀r₀)²``, ``Q(0)``, ``Σw₀²``
-    (the weights ``w₀ = 1/v`` into ``w0``)."""
+    """``stack.zero_sums`` (``W₀ = Σw₀``, ``μ₀``, ``a = Σ(w₀r₀)²``, ``Q(0)``, ``Σw₀²``;
+    the weights ``w₀ = 1/v`` into ``w0``) and, from the same two passes,
+    ``roots.spread`` (``S = Σ(y-ȳ)²``), the smallest, largest and mean v and ``Σv``.
+    ``S`` is NaN where a y is not finite or a v is not finite and > 0."""
     W = 0.0
     sy = 0.0
+    ys, lo, hi, sv = 0.0, v[0], v[0], 0.0
     for j in range(y.size):
         w = 1.0 / v[j]
         w0[j] = w
         W += w
         sy += w * y[j]
+        ys += y[j]
+        lo = min(lo, v[j])
+        hi = max(hi, v[j])
+        sv += v[j]
     mu = sy / W
+    ybar = ys / y.size
     a = 0.0
     q = 0.0
     s2 = 0.0
+    S = 0.0
     for j in range(y.size):
         w = w0[j]
         r = y[j] - mu
@@ -62,7 +71,11 @@ def zero_sums(y, v, w0):  # type: ignore[no-untyped-def]
         a += wr * wr
         q += wr * r
         s2 += w * w
-    return W, mu, a, q, s2
+        d = y[j] - ybar
+        S += d * d
+    if not (math.isfinite(ys) and lo > 0 and math.isfinite(sv)):
+        S = math.nan
+    return W, mu, a, q, s2, (S, lo, hi, sv / v.size, sv)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -80,6 +93,31 @@ def at_tau2(y, v, t, w):  # type: ignore[no-untyped-def]
         r = y[j] - est
         rss += (w[j] * r) * r
     return W, est, rss
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def at_tau2_ml(y, v, t, w, w0):  # type: ignore[no-untyped-def]
+    """:func:`at_tau2` for ML/REML, with what the se and metafor's ll0check need from
+    the same passes: (W, μ̂, Σw(y-μ̂)², Σw², Σw³, Π(1 + τ²w₀))."""
+    W = 0.0
+    sy = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    prod = 1.0
+    for j in range(y.size):
+        wj = 1.0 / (v[j] + t)
+        w[j] = wj
+        W += wj
+        sy += wj * y[j]
+        s2 += wj * wj
+        s3 += wj * wj * wj
+        prod *= w0[j] * t + 1.0
+    est = sy / W
+    rss = 0.0
+    for j in range(y.size):
+        r = y[j] - est
+        rss += (w[j] * r) * r
+    return W, est, rss, s2, s3, prod
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
