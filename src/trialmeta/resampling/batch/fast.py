@@ -109,17 +109,18 @@ def fit_rows(
                     + [tables["z"][0]]
                     + [tables[name][k] if tau2_ci else np.nan for name in ("chi2_u", "chi2_l")])
     want = np.array([t in tests for t in ("z", "knha")], dtype=np.int64)
-    parts = np.array_split(np.arange(n), max(1, min(int(workers), n // 1024 or 1)))
-    if len(parts) == 1:
+    n_parts = max(1, min(int(workers), n // 1024))
+    if n_parts == 1:
         kernel(y, v, crit, want, tau2_ci, shared, per_test)
     else:  # the kernel releases the GIL; parts write disjoint rows
+        edges = np.linspace(0, n, n_parts + 1).astype(np.int64)
 
-        def run(p: np.ndarray) -> None:
-            sl = slice(int(p[0]), int(p[-1]) + 1)
+        def run(part: int) -> None:
+            sl = slice(int(edges[part]), int(edges[part + 1]))
             kernel(y[sl], v[sl], crit, want, tau2_ci, shared[:, sl], per_test[:, :, sl])
 
-        with ThreadPoolExecutor(len(parts)) as ex:
-            list(ex.map(run, parts))
+        with ThreadPoolExecutor(n_parts) as ex:
+            list(ex.map(run, range(n_parts)))
     status = shared[nb.SHARED.index("status")].astype(np.int64)
     if np.any(status & nb.BAD):
         return None

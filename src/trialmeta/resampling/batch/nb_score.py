@@ -304,7 +304,12 @@ def no_root_above(a, b, pa, pb):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True, error_model="numpy")
 def certify_above(y, v, a, b, pa, pb, reml, vbar, wt):  # type: ignore[no-untyped-def]
     """``bound.certify_above`` with up to ``SPLITS_ABOVE`` splits (in log(v̄ + τ²)),
-    depth first as the recursive numpy version, by an explicit stack."""
+    depth first as the recursive numpy version, by an explicit stack (allocated only
+    when the interval has to be split: rarely)."""
+    if no_root_above(a, b, pa, pb):
+        return True
+    if not pa[3] > 0:
+        return False
     n_max = SPLITS_ABOVE + 2
     sa = np.empty(n_max)
     sb = np.empty(n_max)
