@@ -34,8 +34,6 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
     row_w = np.empty(k)
     work = np.empty((4, k))
     blk = np.empty((13, BLOCK))  # per-fit sums for nb_tail.tail
-    loc_s = np.empty((shared.shape[0], BLOCK))  # the block's outputs, copied out field by field
-    loc_t = np.empty((2, per_test.shape[1], BLOCK))
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
         bad = False
@@ -106,5 +104,5 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
                 rs = row_stats(y[i], v[i])
                 blk[10, b] = q_root(y[i], v[i], crit[3], q0[b], a0[b], rs, work[0])[0]
                 blk[11, b] = q_root(y[i], v[i], crit[4], q0[b], a0[b], rs, work[0])[0]
-        nt.tail(m, k, crit, tests, tau2_ci, blk, loc_s, loc_t)
-        nt.copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci)
+        end = start + m  # each field of the block is one contiguous run of the outputs
+        nt.tail(m, k, crit, tests, tau2_ci, blk, shared[:, start:end], per_test[:, :, start:end])

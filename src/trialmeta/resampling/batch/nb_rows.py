@@ -208,8 +208,6 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
     n, k = y.shape
     buf = np.empty((6, k))
     blk = np.empty((13, BLOCK))
-    loc_s = np.empty((shared.shape[0], BLOCK))
-    loc_t = np.empty((2, per_test.shape[1], BLOCK))
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
         for b in range(m):
@@ -227,5 +225,5 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
             if tau2_ci:
                 blk[10, b] = q_root(yi, vi, crit[3], q0, a0, rs, buf[2])[0]
                 blk[11, b] = q_root(yi, vi, crit[4], q0, a0, rs, buf[2])[0]
-        nt.tail(m, k, crit, tests, tau2_ci, blk, loc_s, loc_t)
-        nt.copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci)
+        end = start + m  # each field of the block is one contiguous run of the outputs
+        nt.tail(m, k, crit, tests, tau2_ci, blk, shared[:, start:end], per_test[:, :, start:end])

@@ -4,8 +4,8 @@ The per-row formulas of :func:`~trialmeta.resampling.batch.fit.assemble`
 (``_heterogeneity``, ``_test_fields``): Q, I², H², the τ² CI's I² and H²,
 and per test se, the statistic, p-value, CI and prediction interval. Each
 field is one loop over the block, which the compiler turns into vector
-instructions; the special functions (erfc, exp) have loops of their own.
-Then each field is copied out as one contiguous run.
+instructions and writes one contiguous run of the output; the special
+functions (erfc, exp) have loops of their own.
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ def chi2_sf(x, d):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True, error_model="numpy")
 def tail(m, k, crit, tests, tau2_ci, blk, loc_s, loc_t):  # type: ignore[no-untyped-def]
     """Fields of the block's ``m`` fits into ``loc_s`` (rows :data:`SHARED`) and
-    ``loc_t`` (test x :data:`PER_TEST`). ``blk`` rows: τ², se(τ²), W, μ̂, Σw(y-μ̂)²,
-    Q(0), W₀, Σw₀², iterations, status, τ² CI lower, upper. ``crit`` = (t_knha,
+    ``loc_t`` (test x :data:`PER_TEST`), the block's columns of the outputs.
+    ``blk`` rows: τ², se(τ²), W, μ̂, Σw(y-μ̂)², Q(0), W₀, Σw₀², iterations, status,
+    τ² CI lower, upper. ``crit`` = (t_knha,
     t_pi, z, ...) at this k; the knha p-value is left to the caller (NaN)."""
     df = k - 1.0
     t, se_t, W, est, rss = blk[0], blk[1], blk[2], blk[3], blk[4]
@@ -106,19 +107,3 @@ def tail(m, k, crit, tests, tau2_ci, blk, loc_s, loc_t):  # type: ignore[no-unty
             o[5, b], o[6, b] = est[b] - half, est[b] + half
         for b in range(m):
             o[2, b] = 2 * ndtr(-abs(o[1, b])) if c == 0 else math.nan
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def copy_out(loc_s, loc_t, shared, per_test, start, m, tests, tau2_ci):  # type: ignore[no-untyped-def]
-    """Copy a block's outputs (fields x rows) into columns ``start:start+m``: one
-    contiguous run per field, instead of one store per field and row."""
-    for f in range(shared.shape[0]):
-        if not tau2_ci and 7 <= f <= 12:  # the τ² CI rows stay NaN
-            continue
-        for b in range(m):
-            shared[f, start + b] = loc_s[f, b]
-    for t in range(2):
-        if tests[t]:
-            for f in range(per_test.shape[1]):
-                for b in range(m):
-                    per_test[t, f, start + b] = loc_t[t, f, b]
