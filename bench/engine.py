@@ -42,7 +42,7 @@ from trialmeta.resampling.batch.engine import pool_batch
 try:  # the compiled engine (trialmeta[fast]); absent from trialmeta before it existed
     from trialmeta.resampling.batch import fast
 except ImportError:  # pragma: no cover - lets this script time an older trialmeta too
-    fast = None  # type: ignore[assignment]
+    fast = None
 HAS_ENGINE = "engine" in inspect.signature(pool_batch).parameters
 
 K = 10
@@ -99,20 +99,29 @@ def cases(y: np.ndarray, v: np.ndarray) -> dict[str, Callable[[], object]]:
         for name, method, ci in (("DL lean", "DL", False), ("REML lean", "REML", False),
                                  ("REML tau2_ci", "REML", True), ("DL tau2_ci", "DL", True),
                                  ("PM lean", "PM", False)):  # fmt: skip
-            out[f"{name} [{eng}]"] = (
-                lambda m=method, c=ci, k=kw: pool_batch(y, v, m, tau2_ci=c, **k)
-            )
+            out[f"{name} [{eng}]"] = _case(y, v, method, ci, kw)
     return out
 
 
-def run_rounds(y, v, loop: int, rounds: int) -> tuple[dict[str, list], list[float]]:
+def _case(
+    y: np.ndarray, v: np.ndarray, method: str, ci: bool, kw: dict[str, str]
+) -> Callable[[], object]:
+    return lambda: pool_batch(y, v, method, tau2_ci=ci, **kw)
+
+
+Rates = dict[str, list[tuple[float, float]]]
+
+
+def run_rounds(
+    y: np.ndarray, v: np.ndarray, loop: int, rounds: int
+) -> tuple[Rates, list[float]]:
     """Every case once per round, in turn; returns fits/s (wall, CPU) per case and round,
     and the 1-minute load average at the start of each round."""
     todo = cases(y, v)
     todo["statsmodels DL loop"] = statsmodels_loop(y, v, loop)
     for fn in todo.values():  # warm up: imports, compiled kernels, caches
         fn()
-    rates: dict[str, list] = {name: [] for name in todo}
+    rates: Rates = {name: [] for name in todo}
     loads = []
     for _ in range(rounds):
         loads.append(os.getloadavg()[0])
@@ -123,12 +132,17 @@ def run_rounds(y, v, loop: int, rounds: int) -> tuple[dict[str, list], list[floa
     return rates, loads
 
 
-def pool_loop(y, v, n: int) -> dict[str, float]:
+def pool_loop(y: np.ndarray, v: np.ndarray, n: int) -> dict[str, float]:
     from trialmeta.stats.pooling import pool
 
     out = {}
     for method in ("DL", "REML"):
-        wall, _ = timed(lambda m=method: [pool(y[i], v[i], m) for i in range(n)])
+
+        def run(m: str = method) -> None:
+            for i in range(n):
+                pool(y[i], v[i], m)
+
+        wall, _ = timed(run)
         out[method] = n / wall
     return out
 
@@ -146,7 +160,7 @@ cat("version", as.character(packageVersion("metafor")), "\n")
 """
 
 
-def metafor_loop(y, v, n: int) -> dict[str, str | float] | None:
+def metafor_loop(y: np.ndarray, v: np.ndarray, n: int) -> dict[str, str | float] | None:
     if shutil.which("Rscript") is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,7 +206,7 @@ def bench_resampling(rounds: int) -> None:
     g[:3] = [0, 1, 2]
     factor = np.column_stack([g == 1, g == 2]).astype(float)
     count = rng.integers(4, 20, k).astype(float)
-    jobs = {
+    jobs: dict[str, Callable[[], object]] = {
         "coverage 3 x 10,000": lambda: simulate_coverage(v, [0.0, 40.0, 150.0], "REML",
                                                          show_progress=False),
         "permutation, subgroups": lambda: permutation_test(y, v, factor, "REML", "knha",
@@ -213,7 +227,7 @@ def bench_resampling(rounds: int) -> None:
         print(f"  {name:<26}" + "   ".join(cells))
 
 
-def report(rates: dict[str, list], loads: list[float], n: int) -> None:
+def report(rates: Rates, loads: list[float], n: int) -> None:
     sm = np.array(rates.pop("statsmodels DL loop"))
     print(f"\n{'fits/s (k = 10), min / median / max over rounds':<52}{'wall':>34}")
     for name, r in [*rates.items(), ("statsmodels DL loop", sm)]:

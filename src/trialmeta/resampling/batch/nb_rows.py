@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from trialmeta.resampling.batch import nb_scan
+from trialmeta.resampling.batch import nb_bound, nb_scan
 from trialmeta.resampling.batch import nb_score as sc
 from trialmeta.resampling.batch import nb_tail as nt
 
@@ -110,7 +110,7 @@ def _likelihood_tau2(y, v, reml, W0, mu0, a0, q0, S20, w0, wt, rs):  # type: ign
         t, it, cv = sc.rtsafe(y, v, 1 if reml else 0, 0.0, lo, hi, guess, vbar, wt)
         if not right and t0 > 1.5 * t:  # a larger root below τ₀ not ruled out: grid scan
             pa = sc.point(y, v, t, reml, False, wt)
-            if not sc.certify(y, v, t, t0, pa, p_he, 0.0, reml, vbar, wt):
+            if not nb_bound.certify(y, v, t, t0, pa, p_he, 0.0, reml, vbar, wt):
                 t, it = nb_scan.largest_root_below(y, v, reml, t, t0, t, it, vbar, wt)
                 return t, it, cv, False
         if right and t > t0:  # a lower root above τ₀ not ruled out: pool()'s solver
@@ -119,12 +119,12 @@ def _likelihood_tau2(y, v, reml, W0, mu0, a0, q0, S20, w0, wt, rs):  # type: ign
             else:
                 pa = sc.point(y, v, t0, reml, True, wt)
             pb = sc.point(y, v, t, reml, True, wt)
-            if not sc.certify_above(y, v, t0, t, pa, pb, reml, vbar, wt):
+            if not nb_bound.certify_above(y, v, t0, t, pa, pb, reml, vbar, wt):
                 return t, it, cv, True
         return t, it, cv, False
     if t0 > 0:  # score ≤ 0 at 0 and at τ₀: a maximum in between not ruled out: grid scan
         pa = sc.point(y, v, 0.0, reml, False, wt)
-        if not sc.certify(y, v, 0.0, t0, pa, p_he, g0, reml, vbar, wt):
+        if not nb_bound.certify(y, v, 0.0, t0, pa, p_he, g0, reml, vbar, wt):
             lo = min(1e-3 * vmin, 0.5 * t0)
             t, it = nb_scan.largest_root_below(y, v, reml, lo, t0, 0.0, 0, vbar, wt)
             return t, it, True, False

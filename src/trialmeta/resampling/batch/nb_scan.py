@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
+from trialmeta.resampling.batch import nb_bound
 from trialmeta.resampling.batch import nb_score as sc
 
 SCAN = 16  # scan._SCAN
@@ -42,7 +43,7 @@ def _search(y, v, a, b, pa, pb, ga, reml, wt):  # type: ignore[no-untyped-def]
         top -= 1
         if depth == 0:
             continue
-        if sc.no_root_between(lo, hi, qa, qb, g_lo) or not (qa[5] > 0 and qb[5] > 0):
+        if nb_bound.no_root_between(lo, hi, qa, qb, g_lo) or not (qa[5] > 0 and qb[5] > 0):
             continue
         mid = math.sqrt(lo * hi)
         pm = sc.point(y, v, mid, reml, False, wt)
