@@ -10,7 +10,8 @@ installed) and refits the rare rows where the kernel cannot rule out a second
 root of the likelihood score, so both give the same answer
 (``tests/unit/test_batch_fast.py``: to 1e-10, on ordinary and on two-maxima
 rows). numba is imported on first use, never by ``import trialmeta``; its
-compiled code is cached on disk (first compile of the kernels: a few seconds).
+compiled code is cached on disk (the first compile takes about 12 s of CPU, later
+processes load it in about 0.3 s).
 
 The engine is chosen by ``pool_batch(engine=...)``: ``"numpy"``, ``"numba"``, or
 ``"auto"`` (default): numba when it is installed and the call has at least

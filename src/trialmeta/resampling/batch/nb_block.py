@@ -6,7 +6,7 @@ block that the compiler turns into vector instructions, where a loop over one
 row's studies is a chain of dependent additions. The sums run over the studies
 in order, as in :func:`~trialmeta.resampling.batch.tau2.estimate_tau2_batch`
 (``τ² = max(0, (Q - (k-1))/(W - Σw²/W))``, DerSimonian & Laird 1986), and the
-fields are those of :func:`~trialmeta.resampling.batch.nb_rows.write_fields`.
+fields are those of :func:`~trialmeta.resampling.batch.nb_tail.tail`.
 """
 
 from __future__ import annotations
