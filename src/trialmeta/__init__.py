@@ -58,6 +58,10 @@ if TYPE_CHECKING:
         trial_sequential_analysis,
         tsa_sentence,
     )
+    from trialmeta.stats.mantel_haenszel import MantelHaenszelResult
+    from trialmeta.stats.mantel_haenszel import pool_mh
+    from trialmeta.stats.peto import PetoResult
+    from trialmeta.stats.peto import pool_peto
 
 __version__ = "0.1.0"
 
@@ -119,6 +123,10 @@ _LAZY: dict[str, str] = {
     "required_information_size": "trialmeta.stats.tsa",
     "trial_sequential_analysis": "trialmeta.stats.tsa",
     "tsa_sentence": "trialmeta.stats.tsa",
+    "MantelHaenszelResult": "trialmeta.stats.mantel_haenszel",
+    "PetoResult": "trialmeta.stats.peto",
+    "pool_mh": "trialmeta.stats.mantel_haenszel",
+    "pool_peto": "trialmeta.stats.peto",
 }
 
 __all__ = [
@@ -178,6 +186,10 @@ __all__ = [
     "pool",
     "prediction_interval",
     "hedges_correction",
+    "MantelHaenszelResult",
+    "PetoResult",
+    "pool_mh",
+    "pool_peto",
 ]
 
 

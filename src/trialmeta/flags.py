@@ -35,6 +35,20 @@ EGGER_SEI_CONSTANT = "egger_not_computable_equal_standard_errors"
 BEGG_ALL_TIED = "begg_not_computable_all_tied"
 BEGG_NORMAL_LARGE_K = "begg_normal_approximation_large_k"
 TRIMFILL_SIDE_UNDEFINED = "trimfill_not_computable_equal_standard_errors"
+ZERO_CELLS_CORRECTED = "zero_cells_continuity_corrected"
+DOUBLE_ZERO_DROPPED = "double_zero_studies_dropped"
+EFFECT_NOT_ESTIMABLE = "study_effect_not_estimable"
+MH_NOT_ESTIMABLE = "mantel_haenszel_estimate_not_estimable"
+MH_TARONE_UNDEFINED = "tarone_test_fewer_than_2_informative_tables"
+PETO_NOT_ESTIMABLE = "peto_estimate_not_estimable"
+NO_TABLES_LEFT = "no_tables_left_after_dropping_double_zeros"
+TAU2_FIXED = "tau2_fixed_by_user"
+USER_WEIGHTS = "user_supplied_weights"
+TAU2_PL_BOUND_OPEN = "tau2_profile_likelihood_bound_not_found"
+LRT_REML_FIXED_DIFFER = "lrt_reml_models_differ_in_fixed_effects"
+PI_DF_TOO_SMALL = "prediction_interval_needs_k_above_p_plus_1"
+TRIMFILL_R0_ONE_SIDED = "trimfill_r0_all_studies_on_one_side"
+REFIT_FAILED = "case_deletion_refit_not_estimable"
 
 FLAG_TEXT: dict[str, str] = {
     K1: "only one study: the pooled estimate is that study, and heterogeneity cannot be estimated",
@@ -78,6 +92,42 @@ FLAG_TEXT: dict[str, str] = {
     TSA_FUTILITY: (
         "the z-curve lies inside the futility boundaries (inner wedge): an effect as large as "
         "the minimal clinically important difference has become unlikely"
+    ),
+    ZERO_CELLS_CORRECTED: (
+        "a constant was added to the cells of 2x2 tables with a zero cell "
+        "(Cochrane Handbook 10.4.4)"
+    ),
+    DOUBLE_ZERO_DROPPED: (
+        "studies with no events (or only events) in both groups were left out: they carry "
+        "no information on a relative effect (Cochrane Handbook 10.4.4)"
+    ),
+    EFFECT_NOT_ESTIMABLE: "the effect of at least one study is not estimable from its counts",
+    MH_NOT_ESTIMABLE: (
+        "the Mantel-Haenszel estimate is not estimable: one group has no events (or only "
+        "events) in every table"
+    ),
+    MH_TARONE_UNDEFINED: (
+        "fewer than 2 tables with events and non-events: Tarone's heterogeneity test is undefined"
+    ),
+    PETO_NOT_ESTIMABLE: (
+        "the Peto odds ratio is not estimable: one of the two outcomes never occurs in any table"
+    ),
+    NO_TABLES_LEFT: "no table is left once the double-zero tables are dropped",
+    TAU2_FIXED: "tau^2 was fixed at a value supplied by the user, not estimated",
+    USER_WEIGHTS: "the studies were weighted with user-supplied weights, not inverse variances",
+    TAU2_PL_BOUND_OPEN: "a profile-likelihood bound for tau^2 could not be located",
+    LRT_REML_FIXED_DIFFER: (
+        "likelihood-ratio test of REML fits whose moderators differ: REML likelihoods of "
+        "different fixed effects are not comparable (refit with ML)"
+    ),
+    PI_DF_TOO_SMALL: (
+        "too few studies for the t-based prediction interval (it needs k > p + 1)"
+    ),
+    TRIMFILL_R0_ONE_SIDED: (
+        "every study lies on one side of the estimate, so the R0 estimator trims all but one"
+    ),
+    REFIT_FAILED: (
+        "a case-deletion refit was not estimable (the design lost full rank); its row is NaN"
     ),
     EGGER_EXACT_FIT: (
         "the Egger regression fits exactly (e.g. identical estimates), so its test is undefined"

@@ -53,16 +53,29 @@ class _AsDict:
 class EffectSizes(_AsDict):
     """Per-study effect sizes, as metafor's ``escalc`` returns them.
 
-    ``yi`` is the effect (group 1 minus group 2), ``vi`` its sampling variance.
+    ``yi`` is the effect (group 1 versus group 2; log scale for RR, OR, PETO and ROM),
+    ``vi`` its sampling variance, ``ni`` the total sample size (metafor's ``ni``
+    attribute). For 2x2 tables ``corrected`` marks the studies whose cells received the
+    zero-cell constant and ``dropped`` the double-zero studies left out (``drop00``);
+    a study whose effect is not estimable has NaN ``yi``/``vi`` (metafor: ``NA``).
     """
 
     measure: str
     yi: np.ndarray
     vi: np.ndarray
+    ni: np.ndarray | None = None
+    corrected: np.ndarray | None = None
+    dropped: np.ndarray | None = None
+    flags: tuple[str, ...] = ()
 
     @property
     def sei(self) -> np.ndarray:
         return np.sqrt(self.vi)
+
+    @property
+    def estimable(self) -> np.ndarray:
+        """True where ``yi`` and ``vi`` are finite (what metafor's ``rma`` keeps)."""
+        return np.isfinite(self.yi) & np.isfinite(self.vi)
 
     def __len__(self) -> int:
         return int(self.yi.shape[0])
