@@ -62,6 +62,20 @@ if TYPE_CHECKING:
     from trialmeta.stats.mantel_haenszel import pool_mh
     from trialmeta.stats.peto import PetoResult
     from trialmeta.stats.peto import pool_peto
+    from trialmeta.resampling.permutest import PermutestResult
+    from trialmeta.resampling.permutest import permutest
+    from trialmeta.stats.case_influence import ModelInfluence
+    from trialmeta.stats.likelihood import AnovaResult
+    from trialmeta.stats.likelihood import FitStats
+    from trialmeta.stats.likelihood import Tau2Interval
+    from trialmeta.stats.likelihood import anova
+    from trialmeta.stats.model import RmaFit
+    from trialmeta.stats.model import rma
+    from trialmeta.stats.predict import Prediction
+    from trialmeta.stats.regtest import RegtestResult
+    from trialmeta.stats.regtest import regtest
+    from trialmeta.stats.residuals import Blup
+    from trialmeta.stats.residuals import Residuals
 
 __version__ = "0.1.0"
 
@@ -127,6 +141,20 @@ _LAZY: dict[str, str] = {
     "PetoResult": "trialmeta.stats.peto",
     "pool_mh": "trialmeta.stats.mantel_haenszel",
     "pool_peto": "trialmeta.stats.peto",
+    "AnovaResult": "trialmeta.stats.likelihood",
+    "Blup": "trialmeta.stats.residuals",
+    "FitStats": "trialmeta.stats.likelihood",
+    "ModelInfluence": "trialmeta.stats.case_influence",
+    "PermutestResult": "trialmeta.resampling.permutest",
+    "Prediction": "trialmeta.stats.predict",
+    "RegtestResult": "trialmeta.stats.regtest",
+    "Residuals": "trialmeta.stats.residuals",
+    "RmaFit": "trialmeta.stats.model",
+    "Tau2Interval": "trialmeta.stats.likelihood",
+    "anova": "trialmeta.stats.likelihood",
+    "permutest": "trialmeta.resampling.permutest",
+    "regtest": "trialmeta.stats.regtest",
+    "rma": "trialmeta.stats.model",
 }
 
 __all__ = [
@@ -190,6 +218,20 @@ __all__ = [
     "PetoResult",
     "pool_mh",
     "pool_peto",
+    "AnovaResult",
+    "Blup",
+    "FitStats",
+    "ModelInfluence",
+    "PermutestResult",
+    "Prediction",
+    "RegtestResult",
+    "Residuals",
+    "RmaFit",
+    "Tau2Interval",
+    "anova",
+    "permutest",
+    "regtest",
+    "rma",
 ]
 
 

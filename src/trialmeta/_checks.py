@@ -186,3 +186,35 @@ def number_hint(text: str) -> str:
     if ascii_digits != text and parse_number(ascii_digits) is not None:
         return f"ASCII digits ({ascii_digits!r})"
     return "a number"
+
+
+def check_tau2(tau2: object, method: str) -> float | None:
+    """A user-fixed τ² (metafor ``tau2=``): ``None``, or a finite number >= 0 for a
+    random-effects method."""
+    if tau2 is None:
+        return None
+    if method == "FE":
+        raise InputError("tau2", tau2, "no tau2 with method FE (a common-effect model)")
+    try:
+        t = float(tau2)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError("tau2", tau2, "a number >= 0") from None
+    if not np.isfinite(t) or t < 0:
+        raise InputError("tau2", tau2, "a finite number >= 0")
+    return t
+
+
+def check_weights(weights: object, k: int) -> np.ndarray | None:
+    """User weights (metafor ``weights=``): ``None``, or k finite numbers >= 0, not all 0."""
+    if weights is None:
+        return None
+    w = as_vector("weights", weights)
+    if len(w) != k:
+        raise InputError("weights", f"length {len(w)}", f"length {k} (one per study)")
+    check_finite("weights", w)
+    bad = np.flatnonzero(w < 0)
+    if bad.size:
+        raise InputError("weights", w[bad[0]].item(), "a weight >= 0", row=int(bad[0]))
+    if not np.any(w > 0):
+        raise InputError("weights", "all zero", "at least one weight > 0")
+    return w

@@ -8,11 +8,9 @@ relative 1e-6, absolute 1e-8 (tests/reference/README.md).
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import pytest
-from _compare import Pair, check, flat, load, max_relative
+from _compare import Pair, check, flat, load, worst_by_section
 
 import trialmeta
 
@@ -134,12 +132,7 @@ def test_inverse_variance_pooling_of_log_ratios_matches_rma(case):
 
 def test_print_max_deviation_per_function(capsys):
     """Reports the largest relative deviation per function (for the issue note)."""
-    worst: dict[str, float] = defaultdict(float)
-    for section, pairs_of in SECTIONS.items():
-        for case in REF[section]:
-            pairs = pairs_of(case)
-            check(pairs)
-            worst[section] = max(worst[section], max_relative(pairs))
+    worst = worst_by_section(SECTIONS, REF)
     with capsys.disabled():
         print("\nmax relative deviation from metafor:",
               {k: f"{v:.1e}" for k, v in sorted(worst.items())})  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -56,6 +57,8 @@ def _tau2_flag(result: object, changes: dict[str, object]) -> None:
     tau2 = changes.get("tau2")
     if flags is None or tau2 is None or getattr(result, "method", "") not in _TAU2_MAX_METHODS:
         return
+    if fl.TAU2_FIXED in flags:  # the user's value, not a search that metafor would cap
+        return
     above = bool(np.any(np.asarray(tau2, dtype=float) > _METAFOR_TAU2_MAX))
     kept = [f for f in flags if f != fl.TAU2_BEYOND_METAFOR_MAX]
     changes["flags"] = tuple(kept + [fl.TAU2_BEYOND_METAFOR_MAX] * above)
@@ -71,10 +74,27 @@ def _unscale(result: R, e: int, location: tuple[str, ...], variance: tuple[str, 
     return dataclasses.replace(result, **changes)  # type: ignore[type-var]
 
 
-def rescaled(location: tuple[str, ...], variance: tuple[str, ...]) -> Callable[[F], F]:
+def _scale_arguments(fn: Callable[..., Any], names: tuple[str, ...], e: int,
+                     args: tuple[Any, ...], kwargs: dict[str, Any]
+                     ) -> tuple[tuple[Any, ...], dict[str, Any]]:  # fmt: skip
+    """``args``/``kwargs`` with the arguments ``names`` (in units of ``vi``, e.g. a fixed
+    τ²) divided by ``2^(2e)``; a value that is not a number is left for ``fn`` to refuse."""
+    if not names:
+        return args, kwargs
+    bound = inspect.signature(fn).bind_partial(None, None, *args, **kwargs)
+    for name in names:
+        value = bound.arguments.get(name)
+        if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
+            bound.arguments[name] = math.ldexp(float(value), -2 * e)
+    return bound.args[2:], bound.kwargs
+
+
+def rescaled(location: tuple[str, ...], variance: tuple[str, ...],
+             variance_args: tuple[str, ...] = ()) -> Callable[[F], F]:  # fmt: skip
     """Decorate ``fn(yi, vi, ...)`` (returning a frozen dataclass) to run on rescaled data
     when needed; ``location``/``variance`` name the result fields in units of ``yi`` / of
-    ``vi``. Invalid input is passed through so that ``fn`` reports it."""
+    ``vi``, ``variance_args`` the arguments in units of ``vi`` (rescaled with the data).
+    Invalid input is passed through so that ``fn`` reports it."""
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -87,6 +107,7 @@ def rescaled(location: tuple[str, ...], variance: tuple[str, ...]) -> Callable[[
             e = scale_exponent(y, v)
             if e == 0:
                 return fn(y, v, *args, **kwargs)
+            args, kwargs = _scale_arguments(fn, variance_args, e, args, kwargs)
             res = fn(np.ldexp(y, -e), np.ldexp(v, -2 * e), *args, **kwargs)
             return _unscale(res, e, location, variance)
 

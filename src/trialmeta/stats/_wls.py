@@ -6,6 +6,11 @@ With ``test="knha"`` the covariance is scaled by
 (Hartung & Knapp 2001; Sidik & Jonkman 2002). As in metafor, ``s²`` is not
 truncated at 1 and is set to 0 when the residual sum of squares is below
 machine epsilon.
+
+User weights ``a`` (metafor ``weights=``) replace W in the estimate,
+``β̂ = (X'AX)⁻¹X'Ay``, whose covariance is then the sandwich
+``(X'AX)⁻¹X'A M A X(X'AX)⁻¹`` with ``M = diag(v + τ²)``; the Knapp-Hartung ``s²`` still
+comes from the inverse-variance fit, as in metafor's ``rma.uni``.
 """
 
 from __future__ import annotations
@@ -33,10 +38,17 @@ class Fit:
     crit: float
     weights: np.ndarray
     flags: tuple[str, ...]
+    s2w: float = 1.0  # the Knapp-Hartung scale (1 for z)
 
 
 def fit_fixed(
-    y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, test: str, level: float
+    y: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    tau2: float,
+    test: str,
+    level: float,
+    weights: np.ndarray | None = None,
 ) -> Fit:
     """Estimate the fixed effects given τ², with z or Knapp-Hartung inference."""
     k, p = X.shape
@@ -44,10 +56,16 @@ def fit_fixed(
     WX = X * w[:, None]
     vb = np.linalg.inv(X.T @ WX)
     beta = vb @ (WX.T @ y)
+    beta_w = beta
+    if weights is not None:
+        AX = X * weights[:, None]
+        bread = np.linalg.inv(X.T @ AX)
+        beta = bread @ (AX.T @ y)
+        vb = bread @ ((AX.T * (v + tau2)) @ AX) @ bread
     flags: list[str] = []
     alpha = 1.0 - level
     if test == "knha":
-        rss = float(np.sum(w * (y - X @ beta) ** 2))
+        rss = float(np.sum(w * (y - X @ beta_w) ** 2))
         df = float(k - p)
         if rss <= np.finfo(float).eps:
             s2w = 0.0
@@ -65,7 +83,7 @@ def fit_fixed(
             crit = float("nan")
             pval = np.full(p, np.nan)
     else:
-        df = float("nan")
+        df, s2w = float("nan"), 1.0
         se = np.sqrt(np.diag(vb))
         stat = beta / se
         crit = float(_dist.norm_isf(alpha / 2))
@@ -73,4 +91,6 @@ def fit_fixed(
     with np.errstate(invalid="ignore"):
         ci_lb = beta - crit * se
         ci_ub = beta + crit * se
-    return Fit(beta, vb, se, stat, np.asarray(pval), ci_lb, ci_ub, df, crit, w, tuple(flags))
+    used = w if weights is None else weights
+    return Fit(beta, vb, se, stat, np.asarray(pval), ci_lb, ci_ub, df, crit, used, tuple(flags),
+               s2w)  # fmt: skip

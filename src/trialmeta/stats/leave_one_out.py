@@ -20,7 +20,8 @@ def leave_one_out(
     """Refit :func:`trialmeta.pool` k times, omitting study i in fit i.
 
     Element i of each array is the fit without study i (Viechtbauer &
-    Cheung 2010).
+    Cheung 2010), with metafor's columns: estimate, se, stat, pval, CI, Q and its
+    p-value, τ², I² and H².
     """
     y, v = yi_vi(yi, vi)
     check_choice("method", method, METHODS)
@@ -43,4 +44,5 @@ def leave_one_out(
         method=method, test=test, level=lv, estimate=arr("estimate"), se=arr("se"),
         ci_lb=arr("ci_lb"), ci_ub=arr("ci_ub"), pval=arr("pval"), tau2=arr("tau2"),
         i2_percent=arr("i2_percent"), q=arr("q"), flags=tuple(dict.fromkeys(flags)),
+        stat=arr("stat"), q_pval=arr("q_pval"), h2=arr("h2"),
     )  # fmt: skip

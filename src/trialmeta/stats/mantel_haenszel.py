@@ -194,7 +194,7 @@ def pool_mh(
     --------
     >>> r = pool_mh("OR", ai=[4, 0, 6], n1i=[20, 25, 30], ci=[9, 3, 10], n2i=[21, 24, 31])
     >>> round(float(np.exp(r.estimate)), 4), r.k, r.flags
-    (0.4267, 3, ('zero_cells_continuity_corrected',))
+    (0.3605, 3, ('zero_cells_continuity_corrected',))
     """
     check_choice("measure", measure, MH_MEASURES)
     counts = {"ai": ai, "bi": bi, "ci": ci, "di": di, "n1i": n1i, "n2i": n2i}

@@ -7,12 +7,22 @@ from collections.abc import Sequence
 import numpy as np
 
 from trialmeta import _dist
-from trialmeta._checks import METHODS, TESTS, check_choice, check_finite, check_level, yi_vi
+from trialmeta import flags as fl
+from trialmeta._checks import (
+    METHODS,
+    TESTS,
+    check_choice,
+    check_finite,
+    check_level,
+    check_tau2,
+    check_weights,
+    yi_vi,
+)
 from trialmeta.errors import InputError
 from trialmeta.stats._wls import fit_fixed
 from trialmeta.stats.heterogeneity import cochran_q, i2_h2, typical_variance
 from trialmeta.stats.results import MetaRegressionResult
-from trialmeta.stats.tau2 import estimate_tau2
+from trialmeta.stats.tau2 import estimate_tau2, fixed_tau2
 
 __all__ = ["meta_regression", "design_matrix"]
 
@@ -42,6 +52,8 @@ def meta_regression(
     test: str = "z",
     level: float = 0.95,
     names: Sequence[str] | None = None,
+    tau2: float | None = None,
+    weights: object = None,
 ) -> MetaRegressionResult:
     """Fit ``yᵢ = xᵢ'β + uᵢ + εᵢ`` with ``uᵢ ~ N(0, τ²)`` and ``εᵢ ~ N(0, vᵢ)``.
 
@@ -51,6 +63,10 @@ def meta_regression(
     with ``m`` df (``z``) or ``QM/m ~ F(m, k - p)`` (``knha``). Pseudo-R² is
     ``max(0, 100 (τ²₀ - τ²)/τ²₀)`` against the intercept-only fit with the
     same method (Raudenbush 2009), 0 when ``τ²₀ = 0``.
+
+    ``tau2`` fixes τ² instead of estimating it and ``weights`` replaces the
+    inverse-variance weights of the coefficients, as metafor's ``tau2=`` and
+    ``weights=`` (see :func:`trialmeta.pool`).
     """
     y, v = yi_vi(yi, vi)
     check_choice("method", method, METHODS)
@@ -62,8 +78,12 @@ def meta_regression(
     if k <= p:
         raise InputError("mods", f"{p - 1} moderators for k = {k}", "k > number of coefficients")
     m = p - 1
-    t2 = estimate_tau2(y, v, X, method)
-    fit = fit_fixed(y, v, X, t2.tau2, test, lv)
+    fixed = check_tau2(tau2, method)
+    a = check_weights(weights, k)
+    if a is not None and np.linalg.matrix_rank(X * np.sqrt(a)[:, None]) < p:
+        raise InputError("weights", "zero weights on too many studies", "a full-rank design")
+    t2 = estimate_tau2(y, v, X, method) if fixed is None else fixed_tau2(fixed)
+    fit = fit_fixed(y, v, X, t2.tau2, test, lv, a)
     q = cochran_q(y, v, X)
     i2, h2 = i2_h2(t2.tau2, typical_variance(v, X), q, common_effect=(method == "FE"))
     b2 = fit.beta[1:]
@@ -93,5 +113,7 @@ def meta_regression(
         coef=fit.beta, se=fit.se, stat=fit.stat, pval=fit.pval, ci_lb=fit.ci_lb, ci_ub=fit.ci_ub,
         df=fit.df, tau2=t2.tau2, i2_percent=i2, h2=h2, r2_percent=r2,
         qe=q.q, qe_df=q.df, qe_pval=q.pval, qm=qm, qm_df=qm_df, qm_pval=qm_pval,
-        converged=t2.converged, flags=tuple(dict.fromkeys(t2.flags + fit.flags)),
+        converged=t2.converged,
+        flags=tuple(dict.fromkeys(t2.flags + fit.flags + ((fl.USER_WEIGHTS,) if a is not None
+                                                          else ()))),
     )  # fmt: skip

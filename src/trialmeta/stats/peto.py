@@ -71,7 +71,7 @@ def pool_peto(
     --------
     >>> r = pool_peto(ai=[4, 0, 6], n1i=[20, 25, 30], ci=[9, 3, 10], n2i=[21, 24, 31])
     >>> round(float(np.exp(r.estimate)), 4), round(r.q, 4)
-    (0.4311, 0.7036)
+    (0.3836, 1.3357)
     """
     counts = {"ai": ai, "bi": bi, "ci": ci, "di": di, "n1i": n1i, "n2i": n2i}
     prep = prepare("PETO", counts, add, to, drop00, level)

@@ -194,10 +194,11 @@ class BeggResult(_AsDict):
 
 @dataclass(frozen=True)
 class TrimFillResult(_AsDict):
-    """Duval & Tweedie (2000) trim-and-fill, metafor ``trimfill`` (L0).
+    """Duval & Tweedie (2000) trim-and-fill, metafor ``trimfill`` (``estimator`` L0 or R0).
 
     ``estimate``/``ci_lb``/``ci_ub`` are from the filled model (test ``z``);
-    ``filled_yi``/``filled_vi`` are the imputed studies.
+    ``filled_yi``/``filled_vi`` are the imputed studies. ``p_k0`` is the R0 test of
+    ``k0 = 0`` (NaN for L0).
     """
 
     k: int
@@ -214,11 +215,17 @@ class TrimFillResult(_AsDict):
     filled_yi: np.ndarray
     filled_vi: np.ndarray
     flags: tuple[str, ...] = ()
+    estimator: str = "L0"
+    p_k0: float = float("nan")
 
 
 @dataclass(frozen=True)
 class LeaveOneOutResult(_AsDict):
-    """Leave-one-out refits (metafor ``leave1out``): element i omits study i."""
+    """Leave-one-out refits (metafor ``leave1out``): element i omits study i.
+
+    ``stat`` (z or t), ``q_pval`` (Cochran's Q test) and ``h2`` complete metafor's columns;
+    they are None only in results built by hand.
+    """
 
     method: str
     test: str
@@ -232,3 +239,6 @@ class LeaveOneOutResult(_AsDict):
     i2_percent: np.ndarray
     q: np.ndarray
     flags: tuple[str, ...] = field(default=())
+    stat: np.ndarray | None = None
+    q_pval: np.ndarray | None = None
+    h2: np.ndarray | None = None

@@ -16,6 +16,7 @@ from trialmeta.errors import InputError, NotComputableError
 from trialmeta.stats._kendall import EXACT_MAX_N, kendall_test
 from trialmeta.stats._scale import rescaled
 from trialmeta.stats.pooling import pool
+from trialmeta.stats.regtest import regtest
 from trialmeta.stats.results import BeggResult, EggerResult, TrimFillResult
 from trialmeta.stats.tau2 import estimate_tau2
 
@@ -60,34 +61,18 @@ def egger_test(yi: object, vi: object, level: float = 0.95) -> EggerResult:
     ``b₀`` is the limit estimate as ``√vᵢ → 0``. When every study has the same
     standard error the regression has no slope to estimate (metafor stops: "Model matrix
     no longer of full rank"); the result is then NaN with the ``EGGER_SEI_CONSTANT`` flag.
+    See :func:`trialmeta.regtest` for metafor's other forms of the test.
     """
     y, v = yi_vi(yi, vi)
     k = len(y)
     _need(k, 3, "Egger's test")
     if sei_is_constant(v):
         return _egger_not_computable(k)
-    X = np.column_stack([np.ones(k), np.sqrt(v)])
-    w = 1.0 / v
-    WX = X * w[:, None]
-    xtwx_inv = np.linalg.inv(X.T @ WX)
-    b = xtwx_inv @ (WX.T @ y)
-    df = k - 2
-    rss = float(np.sum(w * (y - X @ b) ** 2))
-    flags = _small_k(k)
-    if rss <= np.finfo(float).eps * max(1.0, float(np.sum(w * y**2))):
-        # Exact fit (e.g. identical estimates): the t statistic is 0/0. metafor prints
-        # whatever rounding noise gives; we report NaN and say why.
-        rss = float("nan")
-        flags += (fl.EGGER_EXACT_FIT,)
-    sigma2 = rss / df
-    se = np.sqrt(np.diag(xtwx_inv) * sigma2)
-    tcrit = float(_dist.t_isf((1.0 - level) / 2, df))
-    stat = float(b[1] / se[1])
+    r = regtest(y, v, model="lm", predictor="sei", level=level)
     return EggerResult(
-        k=k, bias=float(b[1]), bias_se=float(se[1]), stat=stat, df=df,
-        pval=float(2 * _dist.t_sf(abs(stat), df)), limit_estimate=float(b[0]),
-        limit_ci_lb=float(b[0] - tcrit * se[0]), limit_ci_ub=float(b[0] + tcrit * se[0]),
-        flags=flags,
+        k=k, bias=r.coef, bias_se=r.coef_se, stat=r.stat, df=int(r.df), pval=r.pval,
+        limit_estimate=r.limit_estimate, limit_ci_lb=r.limit_ci_lb,
+        limit_ci_ub=r.limit_ci_ub, flags=r.flags,
     )  # fmt: skip
 
 
@@ -125,21 +110,53 @@ def _rank_first(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _l0(signed: np.ndarray, k: int) -> tuple[float, float]:
+    """``L0 = (4Sᵣ - k(k+1))/(2k - 1)`` with ``Sᵣ`` the sum of the positive signed ranks,
+    and its standard error (Duval & Tweedie 2000)."""
+    sr = float(np.sum(signed[signed > 0]))
+    l0 = (4 * sr - k * (k + 1)) / (2 * k - 1)
+    var_sr = (
+        k * (k + 1) * (2 * k + 1) + 10 * l0**3 + 27 * l0**2 + 17 * l0
+        - 18 * k * l0**2 - 18 * k * l0 + 6 * k**2 * l0
+    ) / 24.0  # fmt: skip
+    se = max(0.0, 4 * np.sqrt(var_sr) / (2 * k - 1)) if var_sr >= 0 else float("nan")
+    return l0, float(se)
+
+
+def _r0(signed: np.ndarray, k: int) -> tuple[float, float]:
+    """``R0 = γ* - 1``, ``γ*`` the length of the rightmost run of positive ranks (k minus
+    the largest rank on the left), with standard error ``sqrt(2·max(0, R0) + 2)``
+    (Duval & Tweedie 2000). With no study left of the estimate every study is in the run
+    (``k - 1``), and with all deviations 0 there is nothing to trim."""
+    left = -signed[signed < 0]
+    if left.size:
+        r0 = float(k - np.max(left) - 1)
+    else:
+        r0 = float(k - 1) if np.any(signed > 0) else 0.0
+    return r0, float(np.sqrt(2 * max(0.0, r0) + 2))
+
+
 @rescaled(location=("estimate", "se", "ci_lb", "ci_ub", "filled_yi"),
           variance=("tau2", "filled_vi"))
 def trim_and_fill(
-    yi: object, vi: object, method: str = "REML", side: str | None = None, maxiter: int = 100
+    yi: object,
+    vi: object,
+    method: str = "REML",
+    side: str | None = None,
+    maxiter: int = 100,
+    estimator: str = "L0",
 ) -> TrimFillResult:
-    """Duval & Tweedie (2000) trim-and-fill with the L0 estimator, as metafor
-    ``trimfill(rma(yi, vi, method=method))``.
+    """Duval & Tweedie (2000) trim-and-fill with the L0 or R0 estimator, as metafor
+    ``trimfill(rma(yi, vi, method=method), estimator=estimator)``.
 
     The side is estimated, as metafor does, from the sign of the slope of
     ``√vᵢ`` in a meta-regression fitted with ``method``: a negative slope means
-    studies are missing on the right. Iteratively,
-    ``L0 = (4 Sᵣ - k(k+1)) / (2k - 1)`` where ``Sᵣ`` is the sum of the positive
-    signed ranks of ``|yᵢ - μ̂|`` after trimming the ``L0`` most extreme studies;
-    the filled studies mirror the trimmed ones about ``μ̂``. The filled model is
-    refitted with ``method`` and a z test.
+    studies are missing on the right. Iteratively, the number ``k0`` of missing
+    studies is estimated from the signed ranks of ``|yᵢ - μ̂|`` (:func:`_l0`:
+    ``(4 Sᵣ - k(k+1)) / (2k - 1)``; :func:`_r0`: the rightmost run of positive ranks
+    minus 1) after trimming the ``k0`` most extreme studies; the filled studies mirror
+    the trimmed ones about ``μ̂``. The filled model is refitted with ``method`` and a
+    z test. R0 comes with ``p_k0 = 0.5^(k0+1)``, metafor's test of ``k0 = 0``.
 
     When every study has the same standard error the side cannot be estimated (the
     slope is not identified; metafor stops with "missing value where TRUE/FALSE
@@ -148,6 +165,7 @@ def trim_and_fill(
     """
     y, v = yi_vi(yi, vi)
     check_choice("method", method, METHODS)
+    check_choice("estimator", estimator, ("L0", "R0"))
     k = len(y)
     _need(k, 3, "trim-and-fill")
     if side is None and sei_is_constant(v):
@@ -168,6 +186,7 @@ def trim_and_fill(
     ys, vs = ys[order], v[order]
     k0, k0_prev, it = 0, -1, 0
     se_k0 = float("nan")
+    flags = list(_small_k(k))
     beta = 0.0
     while k0 != k0_prev:
         k0_prev = k0
@@ -180,14 +199,11 @@ def trim_and_fill(
         # arithmetic gives 0); otherwise L0 oscillates, as metafor's does on such data.
         centred[np.abs(centred) <= 1e-12 * max(1.0, float(np.max(np.abs(ys))))] = 0.0
         signed = np.sign(centred) * _rank_first(np.abs(centred))
-        sr = float(np.sum(signed[signed > 0]))
-        l0 = (4 * sr - k * (k + 1)) / (2 * k - 1)
-        var_sr = (
-            k * (k + 1) * (2 * k + 1) + 10 * l0**3 + 27 * l0**2 + 17 * l0
-            - 18 * k * l0**2 - 18 * k * l0 + 6 * k**2 * l0
-        ) / 24.0  # fmt: skip
-        se_k0 = max(0.0, 4 * np.sqrt(var_sr) / (2 * k - 1)) if var_sr >= 0 else float("nan")
-        k0 = int(max(0.0, np.round(l0)))  # R's round(): halves to even, as numpy
+        estimate_k0 = _r0 if estimator == "R0" else _l0
+        raw, se_k0 = estimate_k0(signed, k)
+        if estimator == "R0" and not np.any(signed < 0) and np.any(signed > 0):
+            flags.append(fl.TRIMFILL_R0_ONE_SIDED)
+        k0 = int(max(0.0, np.round(raw)))  # R's round(): halves to even, as numpy
     if k0 > 0:
         mirrored = 2 * beta - ys[k - k0 :]
         fill_y = -mirrored if side == "right" else mirrored
@@ -199,5 +215,6 @@ def trim_and_fill(
     return TrimFillResult(
         k=k, k0=k0, se_k0=float(se_k0), side=side, method=method, estimate=res.estimate,
         se=res.se, ci_lb=res.ci_lb, ci_ub=res.ci_ub, pval=res.pval, tau2=res.tau2,
-        filled_yi=fill_y, filled_vi=fill_v, flags=_small_k(k),
+        filled_yi=fill_y, filled_vi=fill_v, flags=tuple(dict.fromkeys(flags)),
+        estimator=estimator, p_k0=0.5 ** (k0 + 1) if estimator == "R0" else float("nan"),
     )  # fmt: skip

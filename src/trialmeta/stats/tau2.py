@@ -25,6 +25,7 @@ __all__ = [
     "ProjectionSums",
     "Tau2Fit",
     "estimate_tau2",
+    "fixed_tau2",
     "generalized_q",
     "projection",
     "projection_sums",
@@ -44,6 +45,12 @@ class Tau2Fit:
     converged: bool
     iterations: int
     flags: tuple[str, ...]
+
+
+def fixed_tau2(tau2: float) -> Tau2Fit:
+    """A user-fixed τ² (metafor ``tau2=``) as a :class:`Tau2Fit`: no standard error,
+    nothing iterated, flagged."""
+    return Tau2Fit(tau2, float("nan"), True, 0, (fl.TAU2_FIXED,))
 
 
 def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
