@@ -101,7 +101,10 @@ FLAG_TEXT: dict[str, str] = {
         "studies with no events (or only events) in both groups were left out: they carry "
         "no information on a relative effect (Cochrane Handbook 10.4.4)"
     ),
-    EFFECT_NOT_ESTIMABLE: "the effect of at least one study is not estimable from its counts",
+    EFFECT_NOT_ESTIMABLE: (
+        "the effect of at least one study is not estimable from its counts, or has no "
+        "sampling variance, so it cannot be weighted"
+    ),
     MH_NOT_ESTIMABLE: (
         "the Mantel-Haenszel estimate is not estimable: one group has no events (or only "
         "events) in every table"

@@ -70,6 +70,20 @@ def max_relative(pairs: Sequence[Pair]) -> float:
     return worst
 
 
+def cached(pairs_of: Callable[[dict], list[Pair]]) -> Callable[[dict], list[Pair]]:
+    """Compute a case's pairs once per session (the reference cases live as long as it), so
+    the deviation report does not refit what the parametrised tests already fitted."""
+    memo: dict[int, list[Pair]] = {}
+
+    def wrapper(case: dict) -> list[Pair]:
+        key = id(case)
+        if key not in memo:
+            memo[key] = pairs_of(case)
+        return memo[key]
+
+    return wrapper
+
+
 def worst_by_section(
     sections: dict[str, Callable[[dict], list[Pair]]],
     ref: dict,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _compare import Pair, check, flat, load, worst_by_section
+from _compare import Pair, cached, check, flat, load, worst_by_section
 
 import trialmeta
 
@@ -34,6 +34,7 @@ def _pair(x: list) -> object:
     return tuple(x)
 
 
+@cached
 def escalc_binary_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: escalc(measure, ai, bi, ci, di, add, to, drop00, vtype)
     es = trialmeta.effect_sizes(
@@ -43,6 +44,7 @@ def escalc_binary_pairs(case: dict) -> list[Pair]:
     return flat(es.yi, case["yi"], "yi") + flat(es.vi, case["vi"], "vi")
 
 
+@cached
 def escalc_continuous_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: escalc(measure, m1i, sd1i, n1i, m2i, sd2i, n2i, vtype); "approx"/"none"
     # corrections: escalc's formulas with c(m) replaced (see make_binary_reference.R)
@@ -51,6 +53,7 @@ def escalc_continuous_pairs(case: dict) -> list[Pair]:
     return flat(es.yi, case["yi"], "yi") + flat(es.vi, case["vi"], "vi")
 
 
+@cached
 def mh_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: rma.mh(ai, bi, ci, di, measure, add, to, drop00, correct)
     r = trialmeta.pool_mh(case["measure"], **_counts(case["dataset"]), add=_pair(case["add"]),
@@ -66,6 +69,7 @@ def mh_pairs(case: dict) -> list[Pair]:
     return [(f, getattr(r, f), case[f]) for f in MH_FIELDS] + [("zval", r.stat, case["zval"])]
 
 
+@cached
 def peto_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: rma.peto(ai, bi, ci, di, add, to, drop00)
     r = trialmeta.pool_peto(**_counts(case["dataset"]), add=_pair(case["add"]),
@@ -79,6 +83,7 @@ def peto_pairs(case: dict) -> list[Pair]:
     return [(f, getattr(r, f), case[f]) for f in PETO_FIELDS] + [("zval", r.stat, case["zval"])]
 
 
+@cached
 def rma_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: rma(measure, ai, bi, ci, di, method, test, control=tight): escalc's
     # defaults (add=1/2 to tables with a zero cell), then rma.uni on the estimable studies

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from _compare import Pair, check, flat, load, worst_by_section
+from _compare import Pair, cached, check, flat, load, worst_by_section
 
 import trialmeta
 
@@ -106,6 +106,7 @@ def influence_pairs(fit: trialmeta.RmaFit, case: dict) -> list[Pair]:
     return _known(pairs)
 
 
+@cached
 def model_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: rma(yi, vi, mods, method, test, tau2, weights, control=tight)
     fit = fit_of(case["model"])
@@ -126,6 +127,7 @@ def model_pairs(case: dict) -> list[Pair]:
     return pairs
 
 
+@cached
 def anova_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: anova(full, reduced, refit=)
     a = trialmeta.anova(fit_of(case["full"]), fit_of(case["reduced"]), refit=case["refit"])
@@ -138,6 +140,7 @@ def anova_pairs(case: dict) -> list[Pair]:
         a.reduced, case["fit_reduced"], "reduced")  # fmt: skip
 
 
+@cached
 def regtest_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: regtest(rma(yi, vi, ni=ni, method, test), model=, predictor=)
     model = {"dataset": case["dataset"], "mods": case["mods"], "method": case["method"],
@@ -154,6 +157,7 @@ def regtest_pairs(case: dict) -> list[Pair]:
     return pairs
 
 
+@cached
 def trimfill_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: trimfill(rma(yi, vi, method), estimator="R0")
     d = SETS[case["dataset"]]
@@ -170,6 +174,7 @@ def trimfill_pairs(case: dict) -> list[Pair]:
         t.filled_vi, case["filled_vi"], "filled_vi")  # fmt: skip
 
 
+@cached
 def permutest_pairs(case: dict) -> list[Pair]:
     # metafor 3.8-1: permutest(fit, exact=TRUE, control=list(alternative, p2defn, stat))
     control = dict(case["control"] or {})

@@ -36,7 +36,8 @@ EGGER_FIELDS = ("dataset", "k", "stat", "pval", "df", "limit_estimate", "limit_c
 BEGG_FIELDS = ("dataset", "k", "tau", "pval", "ties")
 TRIMFILL_FIELDS = ("dataset", "k", "method", "k0", "se_k0", "side", "estimate", "se", "ci_lb",
                    "ci_ub", "pval", "tau2", "filled_yi", "filled_vi")  # fmt: skip
-LEAVE1OUT_ARRAYS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2_percent", "q")
+LEAVE1OUT_ARRAYS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2_percent", "q",
+                    "stat", "q_pval", "h2")
 METAREG_FIELDS = (
     "dataset", "moderators", "method", "test", "coef", "se", "stat", "pval", "ci_lb", "ci_ub",
     "tau2", "i2_percent", "h2", "r2_percent", "qe", "qe_pval", "qm", "qm_pval", "qm_df", "df",

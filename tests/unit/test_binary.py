@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import trialmeta
 from trialmeta.errors import InputError
@@ -132,3 +134,30 @@ def test_ratio_of_means_needs_means_of_one_sign():
     with pytest.raises(InputError, match="same sign"):
         trialmeta.effect_sizes("ROM", m1i=[2.0], sd1i=[1.0], n1i=[10], m2i=[-1.0], sd2i=[1.0],
                                n2i=[10])  # fmt: skip
+
+
+@st.composite
+def tables(draw, max_k=8):
+    """SYNTHETIC 2x2 tables with many zero cells (no events, all events, tiny groups)."""
+    k = draw(st.integers(1, max_k))
+    n1 = draw(st.lists(st.integers(1, 60), min_size=k, max_size=k))
+    n2 = draw(st.lists(st.integers(1, 60), min_size=k, max_size=k))
+    ai = [draw(st.sampled_from([0, n, draw(st.integers(0, n))])) for n in n1]
+    ci = [draw(st.sampled_from([0, n, draw(st.integers(0, n))])) for n in n2]
+    return {"ai": ai, "n1i": n1, "ci": ci, "n2i": n2}
+
+
+@settings(max_examples=60, deadline=None)
+@given(t=tables(), measure=st.sampled_from(("RR", "OR", "RD", "PETO")),
+       to=st.sampled_from(("only0", "all", "if0all", "none")), drop00=st.booleans())  # fmt: skip
+def test_sparse_tables_never_crash_and_say_what_was_not_estimable(t, measure, to, drop00):
+    es = trialmeta.effect_sizes(measure, **t, to=to, drop00=drop00)
+    assert not np.any(es.estimable & ~np.isfinite(es.yi))
+    assert np.all(es.vi[es.estimable] > 0)  # what pool() accepts
+    if not es.estimable.all():
+        assert {"double_zero_studies_dropped", "study_effect_not_estimable"} & set(es.flags)
+    if measure != "PETO":
+        r = trialmeta.pool_mh(measure, **t)
+        assert np.isfinite(r.estimate) or "mantel_haenszel_estimate_not_estimable" in r.flags
+    p = trialmeta.pool_peto(**t)
+    assert np.isfinite(p.estimate) or "peto_estimate_not_estimable" in p.flags

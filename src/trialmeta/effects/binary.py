@@ -243,7 +243,7 @@ def binary_effect_sizes(measure: str, tables: Tables, add: float = 0.5, to: str 
     flags = [fl.ZERO_CELLS_CORRECTED] if np.any(hit) else []
     if np.any(dropped):
         flags.append(fl.DOUBLE_ZERO_DROPPED)
-    if np.any(bad & ~dropped):
+    if np.any(bad & ~dropped) or np.any(vi == 0):  # vi = 0: e.g. RD of 0/1 vs 0/1, to="none"
         flags.append(fl.EFFECT_NOT_ESTIMABLE)
     return EffectSizes(
         measure=measure, yi=yi, vi=vi, ni=tables.n1i + tables.n2i, corrected=hit,

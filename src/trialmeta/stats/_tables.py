@@ -71,8 +71,10 @@ def prepare(measure: str, counts: dict[str, object], add: object, to: object, dr
     return Prepared(effects, tables, lv, tuple(dict.fromkeys(flags)))
 
 
-def heterogeneity(yi: np.ndarray, vi: np.ndarray, beta: float) -> tuple[float, int, float,
-                                                                         float, float]:  # fmt: skip
+QStats = tuple[float, int, float, float, float]  # q, df, p-value, I² (percent), H²
+
+
+def heterogeneity(yi: np.ndarray, vi: np.ndarray, beta: float) -> QStats:
     """Cochran's Q of the estimable study effects about ``beta``, with I² and H² as
     metafor's ``rma.mh`` reports them: ``Q = max(0, Σ(yᵢ - β)²/vᵢ)``, ``df = k - 1``,
     ``I² = max(0, 100(Q - df)/Q)``, ``H² = Q/df``; Q = 0, p = 1, I² = 0, H² = 1 when k = 1."""

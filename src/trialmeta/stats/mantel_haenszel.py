@@ -98,7 +98,7 @@ def _risk_ratio(t: Tables) -> tuple[float, float]:
         return _NAN, _NAN
     r, s = float(np.sum(t.ai * t.n2i / n)), float(np.sum(t.ci * t.n1i / n))
     var = np.sum(t.n1i / n * (t.n2i / n) * (t.ai + t.ci) - t.ai / n * t.ci) / (r * s)
-    return float(np.log(r / s)), float(np.sqrt(var))
+    return float(np.log(r / s)), float(np.sqrt(max(0.0, var)))  # 0 less rounding: all events
 
 
 def _risk_difference(t: Tables) -> tuple[float, float]:
@@ -109,7 +109,7 @@ def _risk_difference(t: Tables) -> tuple[float, float]:
     rd = float(np.sum(a * (n2 / n) - c * (n1 / n))) / w
     num = rd * np.sum(c * (n1 / n) ** 2 - a * (n2 / n) ** 2 + n1 / n * (n2 / n) * (n2 - n1) / 2)
     num += np.sum(a * (n2 - c) / n + c * (n1 - a) / n) / 2
-    return rd, float(np.sqrt(num / w**2))
+    return rd, float(np.sqrt(max(0.0, num / w**2)))
 
 
 def _cmh(t: Tables, correct: bool) -> tuple[float, float, float, float]:
@@ -121,7 +121,10 @@ def _cmh(t: Tables, correct: bool) -> tuple[float, float, float, float]:
     if np.sum(xt) == 0 or np.sum(yt) == 0:
         return _NAN, _NAN, _NAN, _NAN
     num = (abs(float(np.sum(t.ai - t.n1i / n * xt))) - (0.5 if correct else 0.0)) ** 2
-    co = num / float(np.sum(t.n1i / n * (t.n2i / n) * (xt * (yt / n))))
+    var_co = float(np.sum(t.n1i / n * (t.n2i / n) * (xt * (yt / n))))
+    if var_co == 0:  # no table has both outcomes: the tests are undefined (metafor: Inf)
+        return _NAN, _NAN, _NAN, _NAN
+    co = num / var_co
     mh = num / float(np.sum(t.n1i / n * (t.n2i / n) * (xt * (yt / (n - 1)))))
     return co, float(stats.chi2.sf(co, 1)), mh, float(stats.chi2.sf(mh, 1))
 
@@ -148,6 +151,8 @@ def _tarone(t: Tables, log_or: float) -> tuple[float, float, float, float, int]:
         n11 = (big_a - big_b) / (2 * (psi - 1))
     pos = (n11 > 0) & (xt > 0) & (yt > 0)
     k_pos = int(np.sum(pos))
+    if k_pos == 0:
+        return 0.0, _NAN, _NAN, _NAN, 0
     n11, a = n11[pos], t.ai[pos]
     n12, n21 = n1[pos] - n11, xt[pos] - n11
     n22 = n11 - n1[pos] - xt[pos] + n[pos]

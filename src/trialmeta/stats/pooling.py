@@ -41,7 +41,9 @@ def prediction_interval(
     return float(estimate - half), float(estimate + half)
 
 
-def _single_study(y, v, method, test, level, tau2=None) -> PooledResult:
+def _single_study(
+    y: np.ndarray, v: np.ndarray, method: str, test: str, level: float, tau2: float | None = None
+) -> PooledResult:
     """k = 1: the pooled estimate is the study; heterogeneity is undefined."""
     nan = float("nan")
     se = float(np.sqrt(v[0] + (tau2 or 0.0)))

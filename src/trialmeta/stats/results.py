@@ -70,12 +70,14 @@ class EffectSizes(_AsDict):
 
     @property
     def sei(self) -> np.ndarray:
-        return np.sqrt(self.vi)
+        return np.asarray(np.sqrt(self.vi), dtype=float)
 
     @property
     def estimable(self) -> np.ndarray:
-        """True where ``yi`` and ``vi`` are finite (what metafor's ``rma`` keeps)."""
-        return np.isfinite(self.yi) & np.isfinite(self.vi)
+        """True where ``yi`` is finite and ``vi`` finite and > 0: the studies an
+        inverse-variance pool can weight (metafor's ``rma`` drops the NA ones)."""
+        ok = np.isfinite(self.yi) & np.isfinite(self.vi)
+        return np.asarray(ok & (np.where(ok, self.vi, 1.0) > 0), dtype=bool)
 
     def __len__(self) -> int:
         return int(self.yi.shape[0])
