@@ -55,10 +55,10 @@ def hedges_correction(df: object, correct: str = "exact") -> np.ndarray:
     Examples
     --------
     >>> [round(float(x), 6) for x in hedges_correction([8, 8], "exact")] + [
-    ...     round(float(hedges_correction(8, "approx")[0]), 6)]
+    ...     round(float(hedges_correction(8, "approx")), 6)]
     [0.902703, 0.902703, 0.903226]
     """
-    m = np.atleast_1d(np.asarray(df, dtype=float))
+    m = np.asarray(df, dtype=float)  # the shape of the input, as before
     if correct == "approx":
         return 1.0 - 3.0 / (4.0 * m - 1.0)
     if correct == "none":

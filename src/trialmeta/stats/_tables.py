@@ -25,9 +25,30 @@ from trialmeta.effects.binary import (
     two_by_two,
 )
 from trialmeta.errors import InputError
-from trialmeta.stats.results import EffectSizes
+from trialmeta.stats.results import EffectSizes, _AsDict
 
-__all__ = ["Prepared", "heterogeneity", "pair", "prepare", "z_inference"]
+__all__ = ["Prepared", "TablePool", "heterogeneity", "pair", "prepare", "z_inference"]
+
+
+@dataclass(frozen=True)
+class TablePool(_AsDict):
+    """Fields every pool of 2x2 tables has: ``k`` pooled tables, ``k_yi`` estimable study
+    effects behind Cochran's ``q`` (df ``q_df``), and the z inference of ``estimate``."""
+
+    k: int
+    k_yi: int
+    level: float
+    estimate: float
+    se: float
+    ci_lb: float
+    ci_ub: float
+    stat: float
+    pval: float
+    q: float
+    q_df: int
+    q_pval: float
+    i2_percent: float
+    h2: float
 
 
 def pair(name: str, value: object, second: object) -> tuple[object, object]:

@@ -34,8 +34,7 @@ from scipy import stats
 from trialmeta import flags as fl
 from trialmeta._checks import check_choice
 from trialmeta.effects.binary import Tables
-from trialmeta.stats._tables import heterogeneity, prepare, z_inference
-from trialmeta.stats.results import _AsDict
+from trialmeta.stats._tables import TablePool, heterogeneity, prepare, z_inference
 
 __all__ = ["MH_MEASURES", "MantelHaenszelResult", "pool_mh"]
 
@@ -44,28 +43,14 @@ _NAN = float("nan")
 
 
 @dataclass(frozen=True)
-class MantelHaenszelResult(_AsDict):
+class MantelHaenszelResult(TablePool):
     """A Mantel-Haenszel fit (metafor ``rma.mh``); ``estimate`` is on the log scale for
     OR/RR. ``k`` counts the pooled tables, ``k_yi`` the estimable study effects behind
     ``q``. The CMH, Cochran, Breslow-Day and Tarone statistics are NaN unless OR;
     ``k_pos`` is the number of tables informative for Breslow-Day/Tarone."""
 
     measure: str
-    k: int
-    k_yi: int
-    level: float
     correct: bool
-    estimate: float
-    se: float
-    ci_lb: float
-    ci_ub: float
-    stat: float
-    pval: float
-    q: float
-    q_df: int
-    q_pval: float
-    i2_percent: float
-    h2: float
     cmh: float
     cmh_pval: float
     cochran: float

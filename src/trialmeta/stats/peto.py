@@ -20,31 +20,16 @@ import numpy as np
 from scipy import stats
 
 from trialmeta import flags as fl
-from trialmeta.stats._tables import prepare, z_inference
-from trialmeta.stats.results import _AsDict
+from trialmeta.stats._tables import TablePool, prepare, z_inference
 
 __all__ = ["PetoResult", "pool_peto"]
 
 
 @dataclass(frozen=True)
-class PetoResult(_AsDict):
+class PetoResult(TablePool):
     """A Peto fit (metafor ``rma.peto``); ``estimate`` is the log odds ratio. ``k`` counts
     the pooled tables, ``k_yi`` the estimable study effects (Q's df is ``k_yi - 1``)."""
 
-    k: int
-    k_yi: int
-    level: float
-    estimate: float
-    se: float
-    ci_lb: float
-    ci_ub: float
-    stat: float
-    pval: float
-    q: float
-    q_df: int
-    q_pval: float
-    i2_percent: float
-    h2: float
     flags: tuple[str, ...] = ()
 
 
