@@ -49,6 +49,7 @@ LRT_REML_FIXED_DIFFER = "lrt_reml_models_differ_in_fixed_effects"
 PI_DF_TOO_SMALL = "prediction_interval_needs_k_above_p_plus_1"
 TRIMFILL_R0_ONE_SIDED = "trimfill_r0_all_studies_on_one_side"
 REFIT_FAILED = "case_deletion_refit_not_estimable"
+REGTEST_COLLINEAR = "regtest_not_computable_predictor_collinear"
 
 FLAG_TEXT: dict[str, str] = {
     K1: "only one study: the pooled estimate is that study, and heterogeneity cannot be estimated",
@@ -128,6 +129,10 @@ FLAG_TEXT: dict[str, str] = {
     ),
     TRIMFILL_R0_ONE_SIDED: (
         "every study lies on one side of the estimate, so the R0 estimator trims all but one"
+    ),
+    REGTEST_COLLINEAR: (
+        "the regression test is not computable: its predictor is constant or collinear with "
+        "the moderators (e.g. equal standard errors or sample sizes)"
     ),
     REFIT_FAILED: (
         "a case-deletion refit was not estimable (the design lost full rank); its row is NaN"

@@ -183,3 +183,11 @@ def test_trimfill_r0_and_leave_one_out_columns():
     first = trialmeta.pool(Y[1:], V[1:], method="DL")
     assert (loo.q_pval[0], loo.h2[0], loo.stat[0]) == pytest.approx(
         (first.q_pval, first.h2, first.stat))  # fmt: skip
+
+
+def test_regtest_with_a_constant_predictor_is_nan_with_a_flag():
+    # metafor: "Model matrix no longer of full rank after addition of predictor"
+    r = trialmeta.regtest(Y, np.full(8, 2.0), predictor="sei")
+    assert np.isnan(r.stat) and "regtest_not_computable_predictor_collinear" in r.flags
+    s = trialmeta.regtest(Y, V, model="lm", predictor="ninv", ni=np.full(8, 50.0))
+    assert np.isnan(s.pval) and "regtest_not_computable_predictor_collinear" in s.flags

@@ -67,6 +67,13 @@ def _column(predictor: str, v: np.ndarray, ni: np.ndarray | None) -> np.ndarray:
     return np.asarray(columns[predictor], dtype=float)
 
 
+def _rank_deficient(X: np.ndarray) -> bool:
+    """True when a column of ``X`` is, to R's ``lm`` tolerance 1e-7, a combination of the
+    columns before it (metafor stops: "Model matrix no longer of full rank")."""
+    r = np.linalg.qr(X, mode="r")
+    return bool(np.any(np.abs(np.diag(r)) < 1e-7 * np.linalg.norm(X, axis=0)))
+
+
 def _lm(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> tuple[np.ndarray, ...]:
     """WLS with weights 1/v and the residual scale: coefficients, SEs, df, t critical value
     and whether the fit is exact (the t statistic is then 0/0, reported as NaN)."""
@@ -109,7 +116,9 @@ def regtest(
 
     ``x`` is an :class:`~trialmeta.stats.model.RmaFit` (its moderators, method, test,
     fixed τ² and weights are kept, the predictor is added) or the effect sizes ``yi``
-    with ``vi`` (then ``method`` and ``test`` apply).
+    with ``vi`` (then ``method`` and ``test`` apply). A predictor that is constant (equal
+    standard errors or sample sizes) or collinear with the moderators gives NaN with the
+    ``regtest_not_computable_predictor_collinear`` flag (metafor stops).
 
     Examples
     --------
@@ -128,11 +137,15 @@ def regtest(
     X0 = base.X if base is not None else np.ones((k, 1))
     X = np.column_stack([X0, _column(predictor, v, n)])
     p = X.shape[1]
-    if k <= p or np.linalg.matrix_rank(X) < p:
-        raise InputError("predictor", predictor, f"a full-rank design with more than {p} studies")
+    if k <= p:
+        raise InputError("yi", f"{k} studies", f"more than {p} studies for this regression test")
     flags = [fl.K_LT_10] if k < 10 else []
     limit = predictor in _LIMIT and X0.shape[1] == 1
     nan = float("nan")
+    if _rank_deficient(X):
+        return RegtestResult(model, predictor, k, method if base is None else base.method,
+                             test if base is None else base.test, nan, nan, nan, nan, nan,
+                             nan, nan, nan, nan, (*flags, fl.REGTEST_COLLINEAR))  # fmt: skip
     if model == "lm":
         b, se, (df, crit, exact) = _lm(y, v, X, lv)
         flags += [fl.EGGER_EXACT_FIT] if exact else []
