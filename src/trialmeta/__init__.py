@@ -35,11 +35,20 @@ if TYPE_CHECKING:
     from trialmeta.resampling.coverage import CoverageResult, coverage_sentence, simulate_coverage
     from trialmeta.resampling.gosh import GoshResult, gosh
     from trialmeta.resampling.permutation import PermutationResult, permutation_test
+    from trialmeta.resampling.permutest import PermutestResult, permutest
+    from trialmeta.stats.case_influence import ModelInfluence
     from trialmeta.stats.cumulative import CumulativeResult, cumulative
     from trialmeta.stats.influence import BaujatResult, InfluenceResult, baujat, influence
     from trialmeta.stats.leave_one_out import leave_one_out
+    from trialmeta.stats.likelihood import AnovaResult, FitStats, Tau2Interval, anova
+    from trialmeta.stats.mantel_haenszel import MantelHaenszelResult, pool_mh
     from trialmeta.stats.metareg import meta_regression
+    from trialmeta.stats.model import RmaFit, rma
+    from trialmeta.stats.peto import PetoResult, pool_peto
     from trialmeta.stats.pooling import pool, prediction_interval
+    from trialmeta.stats.predict import Prediction
+    from trialmeta.stats.regtest import RegtestResult, regtest
+    from trialmeta.stats.residuals import Blup, Residuals
     from trialmeta.stats.results import (
         BeggResult,
         EffectSizes,
@@ -58,24 +67,6 @@ if TYPE_CHECKING:
         trial_sequential_analysis,
         tsa_sentence,
     )
-    from trialmeta.stats.mantel_haenszel import MantelHaenszelResult
-    from trialmeta.stats.mantel_haenszel import pool_mh
-    from trialmeta.stats.peto import PetoResult
-    from trialmeta.stats.peto import pool_peto
-    from trialmeta.resampling.permutest import PermutestResult
-    from trialmeta.resampling.permutest import permutest
-    from trialmeta.stats.case_influence import ModelInfluence
-    from trialmeta.stats.likelihood import AnovaResult
-    from trialmeta.stats.likelihood import FitStats
-    from trialmeta.stats.likelihood import Tau2Interval
-    from trialmeta.stats.likelihood import anova
-    from trialmeta.stats.model import RmaFit
-    from trialmeta.stats.model import rma
-    from trialmeta.stats.predict import Prediction
-    from trialmeta.stats.regtest import RegtestResult
-    from trialmeta.stats.regtest import regtest
-    from trialmeta.stats.residuals import Blup
-    from trialmeta.stats.residuals import Residuals
 
 __version__ = "0.1.0"
 

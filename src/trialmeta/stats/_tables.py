@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_level
 from trialmeta.effects.binary import (
@@ -113,7 +113,7 @@ def _q_summary(q: float, df: int) -> tuple[float, float, float]:
     if not np.isfinite(q):
         return float("nan"), float("nan"), float("nan")
     i2 = 0.0 if q <= 0 else max(0.0, 100.0 * (q - df) / q)
-    return float(stats.chi2.sf(q, df)), i2, q / df
+    return float(_dist.chi2_sf(q, df)), i2, q / df
 
 
 def z_inference(beta: float, se: float, level: float) -> tuple[float, float, float, float]:
@@ -121,7 +121,7 @@ def z_inference(beta: float, se: float, level: float) -> tuple[float, float, flo
     if not (np.isfinite(beta) and np.isfinite(se)):
         nan = float("nan")
         return nan, nan, nan, nan
-    crit = float(stats.norm.isf((1.0 - level) / 2))
+    crit = float(_dist.norm_isf((1.0 - level) / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = float(np.float64(beta) / np.float64(se))  # 0/0 (no events at all, RD) is NaN
-    return z, float(2 * stats.norm.sf(abs(z))), beta - crit * se, beta + crit * se
+    return z, float(2 * _dist.norm_sf(abs(z))), beta - crit * se, beta + crit * se

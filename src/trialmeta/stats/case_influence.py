@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta.errors import InputError
 from trialmeta.stats.heterogeneity import cochran_q
@@ -147,7 +147,7 @@ def influence(fit: RmaFit) -> ModelInfluence:
     w = fit.weights if fit.weights is not None else 1.0 / (fit.vi + fit.tau2)
     student = _studentized(fit, dels)
     with np.errstate(invalid="ignore"):
-        infl = ((np.abs(dffits) > 3 * np.sqrt(p / (k - p))) | (stats.chi2.cdf(cook, p) > 0.5)
+        infl = ((np.abs(dffits) > 3 * np.sqrt(p / (k - p))) | (_dist.chi2_cdf(cook, p) > 0.5)
                 | (hat > 3 * p / k) | np.any(np.abs(dfbetas) > 1, axis=1))  # fmt: skip
     flags = (fl.REFIT_FAILED,) if any(d is None for d in dels) else ()
     return ModelInfluence(

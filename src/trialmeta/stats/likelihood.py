@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 from scipy.optimize import brentq
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_choice, check_level
 from trialmeta.errors import InputError
@@ -129,7 +129,7 @@ def _profile_bounds(fit: RmaFit, level: float) -> tuple[float, float, list[str]]
     likelihood at 0 is within the cut-off), as metafor's ``confint(type="PL")``."""
     reml = fit.method == "REML"
     top = loglik_at(fit, fit.tau2, reml)
-    cut = float(stats.chi2.ppf(level, 1))
+    cut = float(_dist.chi2_ppf(level, 1))
 
     def f(t: float) -> float:
         return -2.0 * (loglik_at(fit, t, reml) - top) - cut
@@ -221,7 +221,7 @@ def anova(model1: RmaFit, model2: RmaFit, refit: bool = False) -> AnovaResult:
     df = full.parms - reduced.parms
     return AnovaResult(
         method=full.method, full=sf, reduced=sr, lrt=lrt, df=df,
-        pval=float(stats.chi2.sf(lrt, df)), qe_full=cochran_q(full.yi, full.vi, full.X).q,
+        pval=float(_dist.chi2_sf(lrt, df)), qe_full=cochran_q(full.yi, full.vi, full.X).q,
         qe_reduced=cochran_q(reduced.yi, reduced.vi, reduced.X).q, tau2_full=full.tau2,
         tau2_reduced=reduced.tau2, r2_percent=_r2(full, reduced), flags=tuple(flags),
     )  # fmt: skip

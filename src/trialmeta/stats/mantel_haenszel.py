@@ -29,8 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_choice
 from trialmeta.effects.binary import Tables
@@ -111,7 +111,7 @@ def _cmh(t: Tables, correct: bool) -> tuple[float, float, float, float]:
         return _NAN, _NAN, _NAN, _NAN
     co = num / var_co
     mh = num / float(np.sum(t.n1i / n * (t.n2i / n) * (xt * (yt / (n - 1)))))
-    return co, float(stats.chi2.sf(co, 1)), mh, float(stats.chi2.sf(mh, 1))
+    return co, float(_dist.chi2_sf(co, 1)), mh, float(_dist.chi2_sf(mh, 1))
 
 
 def _tarone(t: Tables, log_or: float) -> tuple[float, float, float, float, int]:
@@ -146,7 +146,7 @@ def _tarone(t: Tables, log_or: float) -> tuple[float, float, float, float, int]:
     ta = max(0.0, bd - float(np.sum(a - n11)) ** 2 / float(np.sum(v)))
     if k_pos < 2:
         return bd, _NAN, ta, _NAN, k_pos
-    return bd, float(stats.chi2.sf(bd, k_pos - 1)), ta, float(stats.chi2.sf(ta, k_pos - 1)), k_pos
+    return bd, float(_dist.chi2_sf(bd, k_pos - 1)), ta, float(_dist.chi2_sf(ta, k_pos - 1)), k_pos
 
 
 def pool_mh(

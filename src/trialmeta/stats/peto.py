@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta.stats._tables import TablePool, prepare, z_inference
 
@@ -80,7 +80,7 @@ def pool_peto(
     q = max(0.0, float(np.sum(o_e[pos] ** 2 / v[pos])) - float(np.sum(o_e)) ** 2 / sum_v)
     df = k_yi - 1
     if int(np.sum(pos)) > 1:
-        q_p = float(stats.chi2.sf(q, df))
+        q_p = float(_dist.chi2_sf(q, df))
         i2 = 0.0 if q <= 0 else max(0.0, 100.0 * (q - df) / q)
         h2 = q / df
     else:

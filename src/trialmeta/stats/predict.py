@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_choice, check_finite, check_level
 from trialmeta.errors import InputError
@@ -78,8 +78,8 @@ def _new_rows(fit: RmaFit, newmods: object, intercept: bool) -> np.ndarray:
 def _crit(fit: RmaFit, level: float) -> float:
     alpha = 1.0 - level
     if fit.test == "knha":
-        return float(stats.t.isf(alpha / 2, fit.df)) if fit.df > 0 else float("nan")
-    return float(stats.norm.isf(alpha / 2))
+        return float(_dist.t_isf(alpha / 2, fit.df)) if fit.df > 0 else float("nan")
+    return float(_dist.norm_isf(alpha / 2))
 
 
 def predict(fit: RmaFit, newmods: object = None, *, intercept: bool = True,
@@ -103,7 +103,7 @@ def predict(fit: RmaFit, newmods: object = None, *, intercept: bool = True,
             pi_crit = float("nan")
             flags.append(fl.PI_DF_TOO_SMALL)
         else:
-            pi_crit = float(stats.t.isf((1.0 - lv) / 2, pi_df))
+            pi_crit = float(_dist.t_isf((1.0 - lv) / 2, pi_df))
     else:
         pi_crit = crit
         pi_df = fit.df if fit.test == "knha" else float("nan")

@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, TESTS, as_vector, check_choice, check_level, yi_vi
 from trialmeta.errors import InputError
@@ -86,7 +86,7 @@ def _lm(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> tuple[np.n
     exact = rss <= np.finfo(float).eps * max(1.0, float(np.sum(w * y**2)))
     sigma2 = float("nan") if exact else rss / (k - p)
     se = np.sqrt(np.diag(inv) * sigma2)
-    crit = float(stats.t.isf((1.0 - level) / 2, k - p))
+    crit = float(_dist.t_isf((1.0 - level) / 2, k - p))
     return b, se, np.array([k - p, crit, float(exact)])
 
 
@@ -152,7 +152,7 @@ def regtest(
         stat = float(b[-1] / se[-1])
         return RegtestResult(
             model, predictor, k, method if base is None else base.method, "t", float(b[-1]),
-            float(se[-1]), stat, float(2 * stats.t.sf(abs(stat), df)), float(df),
+            float(se[-1]), stat, float(2 * _dist.t_sf(abs(stat), df)), float(df),
             float(b[0]) if limit else nan, float(b[0] - crit * se[0]) if limit else nan,
             float(b[0] + crit * se[0]) if limit else nan, nan, tuple(flags),
         )  # fmt: skip

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta._checks import check_choice, check_level
 from trialmeta.errors import InputError
 from trialmeta.stats.results import _AsDict
@@ -146,7 +146,7 @@ def blup(fit: RmaFit, level: float | None = None) -> Blup:
         raise InputError("weights", "user weights", "inverse-variance weights for BLUPs")
     lv = fit.level if level is None else check_level(level)
     alpha = 1.0 - lv
-    crit = stats.t.isf(alpha / 2, fit.df) if fit.test == "knha" else stats.norm.isf(alpha / 2)
+    crit = _dist.t_isf(alpha / 2, fit.df) if fit.test == "knha" else _dist.norm_isf(alpha / 2)
     lam = fit.tau2 / (fit.tau2 + fit.vi)
     xb = fit.X @ fit.beta
     pred = lam * fit.yi + (1 - lam) * xb

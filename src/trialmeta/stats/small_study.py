@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, check_choice, yi_vi
 from trialmeta.errors import InputError, NotComputableError
