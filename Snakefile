@@ -19,6 +19,11 @@ include: "workflow/rules/plots.smk"
 include: "workflow/rules/report.smk"
 
 
+onerror:
+    # On a cluster: which resource to raise for each job SLURM killed (memory, time).
+    report_failed_cluster_jobs(log)
+
+
 rule all:
     input:
         final_outputs(),

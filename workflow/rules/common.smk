@@ -1,4 +1,5 @@
 # Helpers and validation shared by every rule file. Only named functions here, no rules.
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -66,3 +67,14 @@ def final_outputs():
         *figure_dirs(),
         "results/figures/risk_of_bias",
     ]
+
+
+def report_failed_cluster_jobs(logs):
+    """Print, for each cluster job that SLURM ended, the resource to raise (onerror hook)."""
+    from trialmeta.io.failed_jobs import failure_hints
+
+    hints = failure_hints(logs, profile="workflow/profiles/slurm/config.yaml")
+    if hints:
+        print("Cluster jobs that SLURM ended, and what to change:", file=sys.stderr)
+        for hint in hints:
+            print(f"  {hint}", file=sys.stderr)
