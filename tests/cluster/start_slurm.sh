@@ -6,9 +6,10 @@
 # PID is recorded, so tests/cluster/stop_slurm.sh ends exactly these daemons and no others.
 #
 # Usage (as root, which slurmd needs):
-#   tests/cluster/start_slurm.sh [--install] [STATE_DIR]
-#     --install   first install the Debian 12 packages (apt-get): slurm-wlm, slurmdbd,
-#                 munge, mariadb-server. Without it nothing is installed.
+#   tests/cluster/start_slurm.sh [--install | --install-only] [STATE_DIR]
+#     --install        first install the Debian 12 packages (apt-get): slurm-wlm, slurmdbd,
+#                      munge, mariadb-server. Without it nothing is installed.
+#     --install-only   install them, start nothing.
 #     STATE_DIR   where configs, databases, logs and PID files go (default: a new mktemp -d).
 # On success it prints the state directory on stdout, last line, and writes
 # STATE_DIR/env.sh, which exports SLURM_CONF, SBATCH_PARTITION and SBATCH_ACCOUNT:
@@ -48,10 +49,14 @@ install_packages() {
     [[ $rc == 0 ]] || { tail -n 20 "${TMPDIR:-/tmp}/start_slurm_apt.log" >&2; die "apt-get failed"; }
 }
 
-INSTALL=0
-if [[ ${1:-} == --install ]]; then INSTALL=1; shift; fi
+INSTALL=0 START=1
+case ${1:-} in
+    --install) INSTALL=1; shift ;;
+    --install-only) INSTALL=1; START=0; shift ;;
+esac
 [[ $EUID == 0 ]] || die "must run as root (slurmd runs jobs as their users); try: sudo $0"
 [[ $INSTALL == 1 ]] && install_packages
+[[ $START == 1 ]] || { log "packages installed: ${PACKAGES[*]}"; exit 0; }
 for exe in mariadb-install-db mariadbd mariadb munged munge slurmdbd slurmctld slurmd \
            sacctmgr sinfo sacct srun scontrol; do
     command -v "$exe" >/dev/null \
@@ -94,6 +99,7 @@ on_failure() {
     fi
 }
 trap on_failure EXIT
+trap 'exit 143' TERM INT HUP   # so that a timeout or ^C still stops what was started
 
 # launch NAME EXE ARGS...: run EXE in the foreground of its own session, log to
 # STATE/log/NAME.out, record "PID EXE" in STATE/pids/NN-NAME.pid (NN = start order).
@@ -269,5 +275,5 @@ export TRIALMETA_SLURM_STATE=$STATE
 EOF
 log "cluster $CLUSTER up in $((SECONDS - T_START))s: node $NODE, $CPUS CPUs, ${MEM_MB} MB," \
     "partition $PARTITION, account $ACCOUNT"
-trap - EXIT
+trap - EXIT TERM INT HUP
 echo "$STATE"
