@@ -8,13 +8,13 @@ TRIALMETA_SLURM_STATE), then run ``python3 -m pytest -m cluster tests/cluster``.
 TRIALMETA_SLURM_STATE every test here is skipped.
 
 What is shown (printed even without ``-s``): each SLURM job id with its rule and sacct
-state, the byte-for-byte comparison, the wall times, and each fault with what the user sees.
-Runs go one after another, so the timings do not share the two cores.
+state, the byte-for-byte comparison, and each fault with what the user sees.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from collections import Counter
@@ -74,14 +74,21 @@ def _jobs_table(subs: list[Submission]) -> tuple[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Run]:
-    """The review run locally, then on the cluster, each in its own fresh copy."""
+    """The review run locally and on the cluster at the same time, each in a fresh copy.
+
+    Side by side, to keep the CI step short; their wall times are printed but are not a
+    benchmark (bench/cluster.py times the two runs one after the other).
+    """
     for var in ("SLURM_CONF", "SBATCH_PARTITION", "SBATCH_ACCOUNT"):
         if not os.environ.get(var):
             pytest.fail(f"{var} is not set: source the env.sh that start_slurm.sh wrote")
     base = tmp_path_factory.mktemp("review")
-    local = run_snakemake(copy_tree(base / "local"), ["--cores", "2"], TIMEOUT)
+    dirs = copy_tree(base / "local"), copy_tree(base / "cluster")
+    t0 = time.monotonic()
+    procs = (start_snakemake(dirs[0], ["--cores", "2"]),
+             start_snakemake(dirs[1], [*PROFILE, *FAST]))  # fmt: skip
+    local, cluster = (finish(p, d, t0, TIMEOUT) for p, d in zip(procs, dirs, strict=True))
     _check(local, "local run")
-    cluster = run_snakemake(copy_tree(base / "cluster"), [*PROFILE, *FAST], TIMEOUT)
     _check(cluster, "cluster run")
     return local, cluster
 
@@ -93,7 +100,8 @@ def test_every_rule_ran_as_a_completed_slurm_job(runs, capsys):
     groups = [u for u in planned if u.startswith("group_")]
     body, states = _jobs_table(subs)
     _show(capsys, f"cluster run: {len(subs)} SLURM jobs", body + (
-        f"\nwall time: cluster {cluster.seconds:.1f} s, local (--cores 2) {local.seconds:.1f} s"
+        f"\nwall time, side by side: cluster {cluster.seconds:.1f} s, local (--cores 2) "
+        f"{local.seconds:.1f} s (not a benchmark: see bench/cluster.py)"
     ))  # fmt: skip
     assert planned, "the cluster run planned no job"
     assert submitted_units(subs, groups) == planned, "one SLURM job per rule job (or group)"
@@ -126,12 +134,91 @@ def test_results_are_byte_identical_to_the_local_run(runs, capsys):
 
 
 @pytest.fixture(scope="module")
-def faults(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One copy for the fault runs, which follow each other in it."""
-    return copy_tree(tmp_path_factory.mktemp("faults") / "tree")
+def faults(runs: tuple[Run, Run], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the finished local run (mtimes kept), for the fault runs.
+
+    Each fault test deletes the outputs it needs to rebuild, so only those jobs run.
+    """
+    dest = tmp_path_factory.mktemp("faults") / "tree"
+    shutil.copytree(runs[0].workdir, dest, symlinks=True,
+                    ignore=shutil.ignore_patterns("log", "locks"))  # fmt: skip
+    return dest
+
+
+def _same_as_local(faults: Path, runs: tuple[Run, Run], targets: list[str]) -> None:
+    for t in targets:
+        assert (faults / t).read_bytes() == (runs[0].workdir / t).read_bytes(), t
+
+
+def _wait_running(rule: str, timeout: float) -> str:
+    """The id of the first RUNNING SLURM job of ``rule`` (by its comment), polling squeue."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["squeue", "-h", "-o", "%A|%k|%T"], capture_output=True,
+                             text=True, check=True).stdout  # fmt: skip
+        for job_id, comment, state in (ln.split("|") for ln in out.splitlines()):
+            if comment.startswith(f"rule_{rule}") and state == "RUNNING":
+                return job_id
+        time.sleep(0.5)
+    pytest.fail(f"no RUNNING job of rule {rule} within {timeout} s")
+
+
+def test_cancelled_job_is_retried(faults, runs, capsys):
+    """scancel on a running analyse_outcome job: the profile's retry resubmits it."""
+    target = "results/analyses/pain_eot.json"
+    (faults / target).unlink()
+    t0 = time.monotonic()
+    proc = start_snakemake(faults, [target, *PROFILE, *FAST])
+    try:
+        victim = _wait_running("analyse_outcome", timeout=240)
+        time.sleep(2)  # mid-run: the analysis takes about 10 s
+        subprocess.run(["scancel", victim], check=True)
+    finally:
+        run = finish(proc, faults, t0, TIMEOUT)
+    subs = submissions(run.output)
+    body, states = _jobs_table(subs)
+    _show(capsys, f"fault: scancel {victim} (analyse_outcome, running)",
+          f"{body}\nexit {run.returncode} after {run.seconds:.1f} s")
+    _check(run, "the run with a cancelled job")
+    assert states[victim].startswith("CANCELLED")
+    assert f"SLURM-job '{victim}' failed, SLURM status is: 'CANCELLED'" in run.output
+    assert "Error in rule analyse_outcome:" in run.output
+    assert "Trying to restart job" in run.output
+    assert [s.unit for s in subs] == ["rule_analyse_outcome"] * 2
+    assert subs[-1].slurm_id != victim and states[subs[-1].slurm_id] == "COMPLETED"
+    _same_as_local(faults, runs, [target])
+
+
+def test_grouped_jobs_are_one_slurm_job(faults, runs, capsys):
+    """``group-components``: two analyse_outcome jobs in one group travel as one SLURM job.
+
+    The group asks for the sum of its members' resources (2 CPUs), so the node needs 2.
+    """
+    cpus = subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True, text=True,
+                          check=True).stdout.split()  # fmt: skip
+    if max(map(int, cpus)) < 2:
+        pytest.skip(f"the node has {cpus} CPUs; a group of two 1-CPU jobs needs 2")
+    targets = ["results/analyses/pain_fu.json", "results/analyses/odi_eot.json"]
+    for t in targets:
+        (faults / t).unlink()
+    run = run_snakemake(faults, [*targets, *PROFILE, *FAST, "--groups",
+                                 "analyse_outcome=analyses", "--group-components",
+                                 "analyses=2"], TIMEOUT)  # fmt: skip
+    _check(run, "the grouped run")
+    subs = submissions(run.output)
+    body, states = _jobs_table(subs)
+    members = run.output.count("    rule analyse_outcome:")
+    _show(capsys, "groups: --groups analyse_outcome=analyses --group-components analyses=2",
+          f"{body}\n{members} analyse_outcome jobs in one group, submitted as SLURM job "
+          f"{subs[0].slurm_id if subs else '(none)'} ({run.seconds:.1f} s)")
+    assert planned_units(run.output) == Counter({"group_analyses": 1})
+    assert len(subs) == 1 and subs[0].unit.startswith("group_analyses_")
+    assert members == 2 and set(states.values()) == {"COMPLETED"}
+    _same_as_local(faults, runs, targets)
 
 
 def test_job_over_its_memory_is_reported_with_rule_and_resource(faults, capsys):
+    (faults / "results/validation.json").unlink()
     args = ["results/validation.json", *PROFILE, *FAST,
             "--set-resources", "validate_data:mem_mb=100"]  # fmt: skip
     run = run_snakemake(faults, args, TIMEOUT)
@@ -151,75 +238,3 @@ def test_job_over_its_memory_is_reported_with_rule_and_resource(faults, capsys):
     assert hint.startswith(f"rule validate_data: SLURM job {subs[-1].slurm_id} ran out of "
                            "memory (mem_mb=100). Raise mem_mb for validate_data")  # fmt: skip
     assert "--set-resources validate_data:mem_mb=200" in hint
-
-
-def _wait_running(rule: str, timeout: float) -> str:
-    """The id of the first RUNNING SLURM job of ``rule`` (by its comment), polling squeue."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        out = subprocess.run(["squeue", "-h", "-o", "%A|%k|%T"], capture_output=True,
-                             text=True, check=True).stdout  # fmt: skip
-        for job_id, comment, state in (ln.split("|") for ln in out.splitlines()):
-            if comment.startswith(f"rule_{rule}") and state == "RUNNING":
-                return job_id
-        time.sleep(0.5)
-    pytest.fail(f"no RUNNING job of rule {rule} within {timeout} s")
-
-
-def test_cancelled_job_is_retried_and_the_rerun_completes(faults, runs, capsys):
-    """scancel on a running analyse_outcome job: the profile's retry resubmits it.
-
-    This is also the rerun after the memory fault above, in the same tree: it completes.
-    """
-    target = "results/analyses/pain_eot.json"
-    t0 = time.monotonic()
-    proc = start_snakemake(faults, [target, *PROFILE, *FAST])
-    try:
-        victim = _wait_running("analyse_outcome", timeout=240)
-        time.sleep(2)  # mid-run: the analysis takes about 10 s
-        subprocess.run(["scancel", victim], check=True)
-    finally:
-        run = finish(proc, faults, t0, TIMEOUT)
-    subs = submissions(run.output)
-    body, states = _jobs_table(subs)
-    _show(capsys, f"fault: scancel {victim} (analyse_outcome, running)",
-          f"{body}\nexit {run.returncode} after {run.seconds:.1f} s")
-    _check(run, "the run with a cancelled job")
-    assert states[victim].startswith("CANCELLED")
-    assert f"SLURM-job '{victim}' failed, SLURM status is: 'CANCELLED'" in run.output
-    assert "Error in rule analyse_outcome:" in run.output
-    assert "Trying to restart job" in run.output
-    retry = [s for s in subs if s.unit == "rule_analyse_outcome"][-1]
-    assert retry.slurm_id != victim and states[retry.slurm_id] == "COMPLETED"
-    local = runs[0].workdir
-    assert (faults / target).read_bytes() == (local / target).read_bytes()
-
-
-def test_grouped_jobs_are_one_slurm_job(faults, runs, capsys):
-    """``group-components``: two analyse_outcome jobs in one group travel as one SLURM job.
-
-    The group asks for the sum of its members' resources (2 CPUs), so the node needs 2.
-    """
-    cpus = subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True, text=True,
-                          check=True).stdout.split()  # fmt: skip
-    if max(map(int, cpus)) < 2:
-        pytest.skip(f"the node has {cpus} CPUs; a group of two 1-CPU jobs needs 2")
-    targets = ["results/analyses/pain_fu.json", "results/analyses/odi_eot.json"]
-    run = run_snakemake(faults, [*targets, *PROFILE, *FAST, "--groups",
-                                 "analyse_outcome=analyses", "--group-components",
-                                 "analyses=2"], TIMEOUT)  # fmt: skip
-    _check(run, "the grouped run")
-    subs = submissions(run.output)
-    body, states = _jobs_table(subs)
-    members = run.output.count("    rule analyse_outcome:")
-    _show(capsys, "groups: --groups analyse_outcome=analyses --group-components analyses=2",
-          f"{body}\n{members} analyse_outcome jobs in one group, submitted as SLURM job(s) "
-          + ", ".join(s.slurm_id for s in subs if s.unit.startswith("group_")))
-    planned = planned_units(run.output)
-    assert planned["group_analyses"] == 1 and submitted_units(subs, ["group_analyses"]) == planned
-    grouped = [s for s in subs if s.unit.startswith("group_analyses")]
-    assert len(grouped) == 1 and members == 2
-    assert set(states.values()) == {"COMPLETED"}
-    local = runs[0].workdir
-    for t in targets:
-        assert (faults / t).read_bytes() == (local / t).read_bytes(), t
