@@ -48,9 +48,11 @@ PROFILE = ["--profile", "workflow/profiles/slurm"]
 # the waits of this test (the profile is used unchanged).
 FAST = ["--slurm-init-seconds-before-status-checks", "2"]
 TIMEOUT = 420  # seconds for one Snakemake run
+Runs = tuple[Run, Run]
+Capsys = pytest.CaptureFixture[str]
 
 
-def _show(capsys: pytest.CaptureFixture[str], title: str, body: str) -> None:
+def _show(capsys: Capsys, title: str, body: str) -> None:
     with capsys.disabled():
         print(f"\n== {title}\n{body}")
 
@@ -93,7 +95,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Run]:
     return local, cluster
 
 
-def test_every_rule_ran_as_a_completed_slurm_job(runs, capsys):
+def test_every_rule_ran_as_a_completed_slurm_job(runs: Runs, capsys: Capsys) -> None:
     local, cluster = runs
     subs = submissions(cluster.output)
     planned = planned_units(cluster.output)
@@ -114,7 +116,7 @@ def test_every_rule_ran_as_a_completed_slurm_job(runs, capsys):
                                                 os.environ["SBATCH_PARTITION"])  # fmt: skip
 
 
-def test_results_are_byte_identical_to_the_local_run(runs, capsys):
+def test_results_are_byte_identical_to_the_local_run(runs: Runs, capsys: Capsys) -> None:
     """Every CSV, JSON, MD, HTML and SVG under results/, logs and benchmarks excepted.
 
     provenance.json is compared whole: its ``rerun`` field is a fixed command
@@ -163,7 +165,7 @@ def _wait_running(rule: str, timeout: float) -> str:
     pytest.fail(f"no RUNNING job of rule {rule} within {timeout} s")
 
 
-def test_cancelled_job_is_retried(faults, runs, capsys):
+def test_cancelled_job_is_retried(faults: Path, runs: Runs, capsys: Capsys) -> None:
     """scancel on a running analyse_outcome job: the profile's retry resubmits it."""
     target = "results/analyses/pain_eot.json"
     (faults / target).unlink()
@@ -189,7 +191,7 @@ def test_cancelled_job_is_retried(faults, runs, capsys):
     _same_as_local(faults, runs, [target])
 
 
-def test_grouped_jobs_are_one_slurm_job(faults, runs, capsys):
+def test_grouped_jobs_are_one_slurm_job(faults: Path, runs: Runs, capsys: Capsys) -> None:
     """``group-components``: two analyse_outcome jobs in one group travel as one SLURM job.
 
     The group asks for the sum of its members' resources (2 CPUs), so the node needs 2.
@@ -217,7 +219,9 @@ def test_grouped_jobs_are_one_slurm_job(faults, runs, capsys):
     _same_as_local(faults, runs, targets)
 
 
-def test_job_over_its_memory_is_reported_with_rule_and_resource(faults, capsys):
+def test_job_over_its_memory_is_reported_with_rule_and_resource(
+    faults: Path, capsys: Capsys
+) -> None:
     (faults / "results/validation.json").unlink()
     args = ["results/validation.json", *PROFILE, *FAST,
             "--set-resources", "validate_data:mem_mb=100"]  # fmt: skip
@@ -231,7 +235,8 @@ def test_job_over_its_memory_is_reported_with_rule_and_resource(faults, capsys):
                        for ln in Path(s.log).read_text().splitlines()
                        if "memory limit" in ln})  # fmt: skip
     _show(capsys, "fault: validate_data given mem_mb=100 (retries: 1 resubmits once)",
-          f"{body}\nSLURM log: {evidence[:2]}\nwhat the user reads: {hint}")
+          f"{body}\nSLURM log: {evidence[:2]}\nwhat the user reads: {hint}\n"
+          f"exit {run.returncode} after {run.seconds:.1f} s")
     assert len(subs) == 2, "the profile's retries: 1 resubmits the job once"
     assert all(s.split()[0] in ("FAILED", "OUT_OF_MEMORY") for s in states.values())
     assert "Error in rule validate_data:" in run.output

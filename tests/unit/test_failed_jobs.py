@@ -7,6 +7,8 @@ by JobAcctGatherParams=OverMemoryKill); only paths and ids are shortened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from trialmeta.io.failed_jobs import Cause, diagnose, failure_hints, parse_failed_jobs
 
 RULE_BLOCK = """\
@@ -46,16 +48,17 @@ Error in rule validate_data:
 """
 
 
-def _attempt(rule="validate_data", jobid="0", slurm="18", state="FAILED", mem="200", rt="30"):
+def _attempt(rule: str = "validate_data", jobid: str = "0", slurm: str = "18",
+             state: str = "FAILED", mem: str = "200", rt: str = "30") -> str:
     fields = dict(rule=rule, jobid=jobid, slurm=slurm, state=state, mem=mem, rt=rt)
     return RULE_BLOCK.format(**fields) + ERROR_BLOCK.format(**fields)
 
 
-def _reader(files):
+def _reader(files: dict[str, str]) -> Callable[[str], str]:
     return lambda path: files.get(path, "")
 
 
-def test_parse_reads_rule_state_logs_and_resources_of_the_failed_attempt():
+def test_parse_reads_rule_state_logs_and_resources_of_the_failed_attempt() -> None:
     jobs = parse_failed_jobs(_attempt(mem="200") + _attempt(slurm="19", mem="400"))
     assert [(j.rule, j.jobid, j.slurm_jobid, j.state) for j in jobs] == [
         ("validate_data", "0", "18", "FAILED"), ("validate_data", "0", "19", "FAILED")]
@@ -63,25 +66,25 @@ def test_parse_reads_rule_state_logs_and_resources_of_the_failed_attempt():
     assert jobs[1].logs == ("results/logs/validate_data.log", "/w/.snakemake/slurm_logs/19.log")
 
 
-def test_resources_come_from_the_block_with_the_same_jobid():
+def test_resources_come_from_the_block_with_the_same_jobid() -> None:
     text = (RULE_BLOCK.format(rule="tables", jobid="3", slurm="7", mem="999", rt="30")
             + _attempt(rule="comparisons", jobid="2", slurm="8", mem="2000"))  # fmt: skip
     (job,) = parse_failed_jobs(text)
     assert (job.rule, job.resources["mem_mb"]) == ("comparisons", "2000")
 
 
-def test_memory_killed_by_sampling_is_found_in_the_slurm_log():
+def test_memory_killed_by_sampling_is_found_in_the_slurm_log() -> None:
     (job,) = parse_failed_jobs(_attempt())
     assert diagnose(job, _reader({"/w/.snakemake/slurm_logs/18.log": OVER_MEMORY_KILL})) \
         is Cause.MEMORY
 
 
-def test_out_of_memory_state_alone_is_memory():
+def test_out_of_memory_state_alone_is_memory() -> None:
     (job,) = parse_failed_jobs(_attempt(state="OUT_OF_MEMORY"))
     assert diagnose(job, _reader({})) is Cause.MEMORY
 
 
-def test_memory_hint_names_rule_job_resource_and_a_value_to_try():
+def test_memory_hint_names_rule_job_resource_and_a_value_to_try() -> None:
     text = _attempt() + _attempt(slurm="19")
     files = {"run.log": text, "/w/.snakemake/slurm_logs/18.log": OVER_MEMORY_KILL,
              "/w/.snakemake/slurm_logs/19.log": OVER_MEMORY_KILL}  # fmt: skip
@@ -91,7 +94,7 @@ def test_memory_hint_names_rule_job_resource_and_a_value_to_try():
         "one run add --set-resources validate_data:mem_mb=400"]
 
 
-def test_timeout_hint_names_runtime():
+def test_timeout_hint_names_runtime() -> None:
     files = {"run.log": _attempt(rule="analyse_outcome", state="TIMEOUT", rt="60")}
     (hint,) = failure_hints(["run.log"], profile="p.yaml", read=_reader(files))
     assert hint.startswith("rule analyse_outcome: SLURM job 18 reached its time limit "
@@ -100,20 +103,20 @@ def test_timeout_hint_names_runtime():
     assert hint.endswith("--set-resources analyse_outcome:runtime=120")
 
 
-def test_cancelled_job_is_told_to_rerun_without_a_resource():
+def test_cancelled_job_is_told_to_rerun_without_a_resource() -> None:
     files = {"run.log": _attempt(rule="analyse_outcome", state="CANCELLED")}
     (hint,) = failure_hints(["run.log"], read=_reader(files))
     assert "was cancelled" in hint and "rerun the same command" in hint
     assert "Raise" not in hint
 
 
-def test_node_failure_is_told_to_rerun():
+def test_node_failure_is_told_to_rerun() -> None:
     files = {"run.log": _attempt(state="NODE_FAIL")}
     (hint,) = failure_hints(["run.log"], read=_reader(files))
     assert "lost with its node (NODE_FAIL)" in hint
 
 
-def test_failures_of_the_code_itself_and_local_jobs_get_no_hint():
+def test_failures_of_the_code_itself_and_local_jobs_get_no_hint() -> None:
     code_error = _attempt()  # FAILED, and neither log mentions memory or time
     files = {"run.log": code_error + LOCAL_ERROR,
              "results/logs/validate_data.log": "ValueError: bad sheet"}  # fmt: skip
@@ -122,12 +125,12 @@ def test_failures_of_the_code_itself_and_local_jobs_get_no_hint():
     assert local.slurm_jobid is None and diagnose(local, _reader({})) is None
 
 
-def test_unknown_memory_value_is_still_named():
+def test_unknown_memory_value_is_still_named() -> None:
     text = ERROR_BLOCK.format(rule="tables", jobid="5", slurm="9", state="OUT_OF_MEMORY")
     (hint,) = failure_hints(["run.log"], read=_reader({"run.log": text}))
     assert "(mem_mb=?)" in hint and "tables:mem_mb=<more>" in hint
 
 
-def test_missing_log_files_are_read_as_empty():
+def test_missing_log_files_are_read_as_empty() -> None:
     (job,) = parse_failed_jobs(_attempt(state="FAILED"))
     assert diagnose(job) is None  # the real reader; these paths do not exist
