@@ -27,6 +27,7 @@ trap cleanup EXIT
 
 [[ $EUID == 0 ]] || skip "not root (slurmd and apt-get need root)"
 command -v apt-get >/dev/null || skip "no apt-get: the test cluster uses Debian's packages"
+[[ -e /etc/slurm/slurm.conf ]] && skip "this machine has its own SLURM (/etc/slurm/slurm.conf)"
 python3 -c "import snakemake_executor_plugin_slurm" 2>/dev/null \
     || skip "snakemake-executor-plugin-slurm is not installed (pip install -e '.[cluster]')"
 

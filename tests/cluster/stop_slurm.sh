@@ -50,6 +50,8 @@ for f in $(ls -r "$STATE"/pids/*.pid 2>/dev/null); do
     if alive "$pid" "$exe"; then
         log "ERROR: $name (pid $pid) still runs"; status=1
     else
+        # It has exited; give PID 1 a moment to reap it, so ps no longer lists it.
+        for _ in $(seq 50); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
         log "stopped $name (pid $pid)"
     fi
 done
