@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         se_from_ci,
         se_from_p,
     )
-    from trialmeta.effects.escalc import effect_sizes, hedges_correction
+    from trialmeta.effects.escalc import EffectSizes, effect_sizes, hedges_correction
     from trialmeta.effects.harmonise import plausibility_warnings
     from trialmeta.errors import (
         ConvergenceWarning,
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from trialmeta.stats.residuals import Blup, Residuals
     from trialmeta.stats.results import (
         BeggResult,
-        EffectSizes,
         EggerResult,
         LeaveOneOutResult,
         MetaRegressionResult,
@@ -85,6 +84,7 @@ _LAZY: dict[str, str] = {
     "sd_from_se": "trialmeta.effects.conversions",
     "se_from_ci": "trialmeta.effects.conversions",
     "se_from_p": "trialmeta.effects.conversions",
+    "EffectSizes": "trialmeta.effects.escalc",
     "effect_sizes": "trialmeta.effects.escalc",
     "hedges_correction": "trialmeta.effects.escalc",
     "plausibility_warnings": "trialmeta.effects.harmonise",
@@ -113,7 +113,6 @@ _LAZY: dict[str, str] = {
     "pool": "trialmeta.stats.pooling",
     "prediction_interval": "trialmeta.stats.pooling",
     "BeggResult": "trialmeta.stats.results",
-    "EffectSizes": "trialmeta.stats.results",
     "EggerResult": "trialmeta.stats.results",
     "LeaveOneOutResult": "trialmeta.stats.results",
     "MetaRegressionResult": "trialmeta.stats.results",

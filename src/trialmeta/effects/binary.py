@@ -32,8 +32,8 @@ import numpy as np
 
 from trialmeta import flags as fl
 from trialmeta._checks import as_vector, check_choice, check_finite
+from trialmeta.effects.sizes import EffectSizes
 from trialmeta.errors import InputError
-from trialmeta.stats.results import EffectSizes
 
 __all__ = [
     "BINARY_MEASURES",

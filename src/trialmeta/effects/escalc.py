@@ -18,10 +18,10 @@ from trialmeta.effects.continuous import (
     continuous_effects,
     hedges_correction,
 )
+from trialmeta.effects.sizes import EffectSizes
 from trialmeta.errors import InputError
-from trialmeta.stats.results import EffectSizes
 
-__all__ = ["ALL_MEASURES", "effect_sizes", "hedges_correction"]
+__all__ = ["ALL_MEASURES", "EffectSizes", "effect_sizes", "hedges_correction"]
 
 ALL_MEASURES = CONTINUOUS_MEASURES + BINARY_MEASURES
 _ARM_COLUMNS = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialmeta.stats.results import to_jsonable
+from trialmeta._jsonable import to_jsonable
 
 __all__ = ["dumps", "read_json", "read_records", "write_json", "write_text"]
 
@@ -35,7 +35,7 @@ def read_json(path: str | Path) -> object:
 
 
 def read_records(path: str | Path) -> pd.DataFrame:
-    """Read a CSV written by :mod:`trialmeta.safe_csv`, undoing the apostrophe guard.
+    """Read a CSV written by :mod:`trialmeta.io.safe_csv`, undoing the apostrophe guard.
 
     Empty cells become NaN; numeric columns are parsed as numbers.
     """

@@ -16,6 +16,7 @@ import numpy as np
 from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_level
+from trialmeta._jsonable import AsDict as _AsDict
 from trialmeta.effects.binary import (
     Tables,
     add_constant,
@@ -24,8 +25,8 @@ from trialmeta.effects.binary import (
     double_zero,
     two_by_two,
 )
+from trialmeta.effects.sizes import EffectSizes
 from trialmeta.errors import InputError
-from trialmeta.stats.results import EffectSizes, _AsDict
 
 __all__ = ["Prepared", "TablePool", "heterogeneity", "pair", "prepare", "z_inference"]
 

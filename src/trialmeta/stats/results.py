@@ -8,13 +8,14 @@ units where ambiguous (``i2_percent``). ``to_dict`` gives the stable keys used b
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from trialmeta._jsonable import AsDict as _AsDict
+from trialmeta._jsonable import to_jsonable
+
 __all__ = [
-    "EffectSizes",
     "PooledResult",
     "MetaRegressionResult",
     "EggerResult",
@@ -23,64 +24,6 @@ __all__ = [
     "LeaveOneOutResult",
     "to_jsonable",
 ]
-
-
-def to_jsonable(value: object) -> object:
-    """Convert numpy scalars/arrays, tuples and NaN into strict-JSON values."""
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return None if not math.isfinite(f) else f
-    return value
-
-
-class _AsDict:
-    def to_dict(self) -> dict[str, object]:
-        """Field name → JSON-safe value, in declaration order."""
-        return {f.name: to_jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class EffectSizes(_AsDict):
-    """Per-study effect sizes, as metafor's ``escalc`` returns them.
-
-    ``yi`` is the effect (group 1 versus group 2; log scale for RR, OR, PETO and ROM),
-    ``vi`` its sampling variance, ``ni`` the total sample size (metafor's ``ni``
-    attribute). For 2x2 tables ``corrected`` marks the studies whose cells received the
-    zero-cell constant and ``dropped`` the double-zero studies left out (``drop00``);
-    a study whose effect is not estimable has NaN ``yi``/``vi`` (metafor: ``NA``).
-    """
-
-    measure: str
-    yi: np.ndarray
-    vi: np.ndarray
-    ni: np.ndarray | None = None
-    corrected: np.ndarray | None = None
-    dropped: np.ndarray | None = None
-    flags: tuple[str, ...] = ()
-
-    @property
-    def sei(self) -> np.ndarray:
-        return np.asarray(np.sqrt(self.vi), dtype=float)
-
-    @property
-    def estimable(self) -> np.ndarray:
-        """True where ``yi`` is finite and ``vi`` finite and > 0: the studies an
-        inverse-variance pool can weight (metafor's ``rma`` drops the NA ones)."""
-        ok = np.isfinite(self.yi) & np.isfinite(self.vi)
-        return np.asarray(ok & (np.where(ok, self.vi, 1.0) > 0), dtype=bool)
-
-    def __len__(self) -> int:
-        return int(self.yi.shape[0])
 
 
 @dataclass(frozen=True)
