@@ -1,8 +1,16 @@
 """trialmeta: meta-analysis core that matches R metafor, for reproducible evidence reviews.
 
-The public names below load on first use (PEP 562), so ``import trialmeta``
-costs almost nothing and ``from trialmeta import pool`` imports only what
-``pool`` needs (not pandas, the sheet validator or the plotting layers).
+This namespace is the statistical API only: effect sizes and conversions (Cochrane
+Handbook ch. 6), models, small-study tests and diagnostics, sequential analysis and
+resampling, their frozen ``*Result`` objects and the errors they raise. Everything else
+is imported from its layer: sheets and validation from :mod:`trialmeta.data`, comparisons
+from :mod:`trialmeta.effects`, the configured review from :mod:`trialmeta.review`, text
+from :mod:`trialmeta.report`, figures from :mod:`trialmeta.plots`, files from
+:mod:`trialmeta.io`.
+
+The public names load on first use (PEP 562), so ``import trialmeta`` costs almost
+nothing and ``from trialmeta import pool`` imports only what ``pool`` needs (not pandas,
+the sheet validator or the plotting layers).
 """
 
 from __future__ import annotations
@@ -11,8 +19,6 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trialmeta.data.validate import ValidationReport, read_sheets, validate_path
-    from trialmeta.effects.comparisons import ComparisonSet, build_comparisons, reason_code
     from trialmeta.effects.conversions import (
         QuantileEstimate,
         combine_groups,
@@ -23,16 +29,9 @@ if TYPE_CHECKING:
         se_from_p,
     )
     from trialmeta.effects.escalc import EffectSizes, effect_sizes, hedges_correction
-    from trialmeta.effects.harmonise import plausibility_warnings
-    from trialmeta.errors import (
-        ConvergenceWarning,
-        DataValidationError,
-        InputError,
-        StatisticalWarning,
-        TrialmetaError,
-    )
+    from trialmeta.errors import DataValidationError, InputError, TrialmetaError
     from trialmeta.resampling.batch.engine import BatchPooledResult, pool_batch
-    from trialmeta.resampling.coverage import CoverageResult, coverage_sentence, simulate_coverage
+    from trialmeta.resampling.coverage import CoverageResult, simulate_coverage
     from trialmeta.resampling.gosh import GoshResult, gosh
     from trialmeta.resampling.permutation import PermutationResult, permutation_test
     from trialmeta.resampling.permutest import PermutestResult, permutest
@@ -58,25 +57,13 @@ if TYPE_CHECKING:
         TrimFillResult,
     )
     from trialmeta.stats.small_study import begg_test, egger_test, trim_and_fill
-    from trialmeta.stats.tsa import (
-        TsaResult,
-        diversity,
-        lan_demets_boundaries,
-        required_information_size,
-        trial_sequential_analysis,
-        tsa_sentence,
-    )
+    from trialmeta.stats.subgroups import SubgroupDifference, SubgroupResult, subgroup_analysis
+    from trialmeta.stats.tsa import TsaResult, required_information_size, trial_sequential_analysis
 
 __version__ = "0.1.0"
 
 #: public name -> the module that defines it
 _LAZY: dict[str, str] = {
-    "ValidationReport": "trialmeta.data.validate",
-    "read_sheets": "trialmeta.data.validate",
-    "validate_path": "trialmeta.data.validate",
-    "ComparisonSet": "trialmeta.effects.comparisons",
-    "build_comparisons": "trialmeta.effects.comparisons",
-    "reason_code": "trialmeta.effects.comparisons",
     "QuantileEstimate": "trialmeta.effects.conversions",
     "combine_groups": "trialmeta.effects.conversions",
     "mean_sd_from_quantiles": "trialmeta.effects.conversions",
@@ -87,21 +74,20 @@ _LAZY: dict[str, str] = {
     "EffectSizes": "trialmeta.effects.escalc",
     "effect_sizes": "trialmeta.effects.escalc",
     "hedges_correction": "trialmeta.effects.escalc",
-    "plausibility_warnings": "trialmeta.effects.harmonise",
-    "ConvergenceWarning": "trialmeta.errors",
     "DataValidationError": "trialmeta.errors",
     "InputError": "trialmeta.errors",
-    "StatisticalWarning": "trialmeta.errors",
     "TrialmetaError": "trialmeta.errors",
     "BatchPooledResult": "trialmeta.resampling.batch.engine",
     "pool_batch": "trialmeta.resampling.batch.engine",
     "CoverageResult": "trialmeta.resampling.coverage",
-    "coverage_sentence": "trialmeta.resampling.coverage",
     "simulate_coverage": "trialmeta.resampling.coverage",
     "GoshResult": "trialmeta.resampling.gosh",
     "gosh": "trialmeta.resampling.gosh",
     "PermutationResult": "trialmeta.resampling.permutation",
     "permutation_test": "trialmeta.resampling.permutation",
+    "PermutestResult": "trialmeta.resampling.permutest",
+    "permutest": "trialmeta.resampling.permutest",
+    "ModelInfluence": "trialmeta.stats.case_influence",
     "CumulativeResult": "trialmeta.stats.cumulative",
     "cumulative": "trialmeta.stats.cumulative",
     "BaujatResult": "trialmeta.stats.influence",
@@ -109,9 +95,24 @@ _LAZY: dict[str, str] = {
     "baujat": "trialmeta.stats.influence",
     "influence": "trialmeta.stats.influence",
     "leave_one_out": "trialmeta.stats.leave_one_out",
+    "AnovaResult": "trialmeta.stats.likelihood",
+    "FitStats": "trialmeta.stats.likelihood",
+    "Tau2Interval": "trialmeta.stats.likelihood",
+    "anova": "trialmeta.stats.likelihood",
+    "MantelHaenszelResult": "trialmeta.stats.mantel_haenszel",
+    "pool_mh": "trialmeta.stats.mantel_haenszel",
     "meta_regression": "trialmeta.stats.metareg",
+    "RmaFit": "trialmeta.stats.model",
+    "rma": "trialmeta.stats.model",
+    "PetoResult": "trialmeta.stats.peto",
+    "pool_peto": "trialmeta.stats.peto",
     "pool": "trialmeta.stats.pooling",
     "prediction_interval": "trialmeta.stats.pooling",
+    "Prediction": "trialmeta.stats.predict",
+    "RegtestResult": "trialmeta.stats.regtest",
+    "regtest": "trialmeta.stats.regtest",
+    "Blup": "trialmeta.stats.residuals",
+    "Residuals": "trialmeta.stats.residuals",
     "BeggResult": "trialmeta.stats.results",
     "EggerResult": "trialmeta.stats.results",
     "LeaveOneOutResult": "trialmeta.stats.results",
@@ -121,107 +122,79 @@ _LAZY: dict[str, str] = {
     "begg_test": "trialmeta.stats.small_study",
     "egger_test": "trialmeta.stats.small_study",
     "trim_and_fill": "trialmeta.stats.small_study",
+    "SubgroupDifference": "trialmeta.stats.subgroups",
+    "SubgroupResult": "trialmeta.stats.subgroups",
+    "subgroup_analysis": "trialmeta.stats.subgroups",
     "TsaResult": "trialmeta.stats.tsa",
-    "diversity": "trialmeta.stats.tsa",
-    "lan_demets_boundaries": "trialmeta.stats.tsa",
     "required_information_size": "trialmeta.stats.tsa",
     "trial_sequential_analysis": "trialmeta.stats.tsa",
-    "tsa_sentence": "trialmeta.stats.tsa",
-    "MantelHaenszelResult": "trialmeta.stats.mantel_haenszel",
-    "PetoResult": "trialmeta.stats.peto",
-    "pool_mh": "trialmeta.stats.mantel_haenszel",
-    "pool_peto": "trialmeta.stats.peto",
-    "AnovaResult": "trialmeta.stats.likelihood",
-    "Blup": "trialmeta.stats.residuals",
-    "FitStats": "trialmeta.stats.likelihood",
-    "ModelInfluence": "trialmeta.stats.case_influence",
-    "PermutestResult": "trialmeta.resampling.permutest",
-    "Prediction": "trialmeta.stats.predict",
-    "RegtestResult": "trialmeta.stats.regtest",
-    "Residuals": "trialmeta.stats.residuals",
-    "RmaFit": "trialmeta.stats.model",
-    "Tau2Interval": "trialmeta.stats.likelihood",
-    "anova": "trialmeta.stats.likelihood",
-    "permutest": "trialmeta.resampling.permutest",
-    "regtest": "trialmeta.stats.regtest",
-    "rma": "trialmeta.stats.model",
 }
 
 __all__ = [
+    "AnovaResult",
     "BatchPooledResult",
+    "BaujatResult",
+    "BeggResult",
+    "Blup",
     "CoverageResult",
+    "CumulativeResult",
+    "DataValidationError",
+    "EffectSizes",
+    "EggerResult",
+    "FitStats",
     "GoshResult",
-    "coverage_sentence",
-    "gosh",
-    "pool_batch",
-    "simulate_coverage",
-    "ComparisonSet",
+    "InfluenceResult",
+    "InputError",
+    "LeaveOneOutResult",
+    "MantelHaenszelResult",
+    "MetaRegressionResult",
+    "ModelInfluence",
+    "PermutationResult",
+    "PermutestResult",
+    "PetoResult",
+    "PooledResult",
+    "Prediction",
     "QuantileEstimate",
-    "ValidationReport",
-    "build_comparisons",
+    "RegtestResult",
+    "Residuals",
+    "RmaFit",
+    "SubgroupDifference",
+    "SubgroupResult",
+    "Tau2Interval",
+    "TrialmetaError",
+    "TrimFillResult",
+    "TsaResult",
+    "anova",
+    "baujat",
+    "begg_test",
     "combine_groups",
+    "cumulative",
+    "effect_sizes",
+    "egger_test",
+    "gosh",
+    "hedges_correction",
+    "influence",
+    "leave_one_out",
     "mean_sd_from_quantiles",
-    "plausibility_warnings",
-    "read_sheets",
-    "reason_code",
+    "meta_regression",
+    "permutation_test",
+    "permutest",
+    "pool",
+    "pool_batch",
+    "pool_mh",
+    "pool_peto",
+    "prediction_interval",
+    "regtest",
+    "required_information_size",
+    "rma",
     "sd_from_ci",
     "sd_from_se",
     "se_from_ci",
     "se_from_p",
-    "validate_path",
-    "CumulativeResult",
-    "PermutationResult",
-    "TsaResult",
-    "cumulative",
-    "diversity",
-    "lan_demets_boundaries",
-    "permutation_test",
-    "required_information_size",
+    "simulate_coverage",
+    "subgroup_analysis",
     "trial_sequential_analysis",
-    "tsa_sentence",
-    "BaujatResult",
-    "InfluenceResult",
-    "baujat",
-    "influence",
-    "BeggResult",
-    "ConvergenceWarning",
-    "DataValidationError",
-    "EffectSizes",
-    "EggerResult",
-    "InputError",
-    "LeaveOneOutResult",
-    "MetaRegressionResult",
-    "PooledResult",
-    "StatisticalWarning",
-    "TrialmetaError",
-    "TrimFillResult",
-    "begg_test",
-    "effect_sizes",
-    "egger_test",
-    "leave_one_out",
-    "meta_regression",
     "trim_and_fill",
-    "pool",
-    "prediction_interval",
-    "hedges_correction",
-    "MantelHaenszelResult",
-    "PetoResult",
-    "pool_mh",
-    "pool_peto",
-    "AnovaResult",
-    "Blup",
-    "FitStats",
-    "ModelInfluence",
-    "PermutestResult",
-    "Prediction",
-    "RegtestResult",
-    "Residuals",
-    "RmaFit",
-    "Tau2Interval",
-    "anova",
-    "permutest",
-    "regtest",
-    "rma",
 ]
 
 
