@@ -159,10 +159,11 @@ def test_unexpected_failure_is_one_line_exit_3(monkeypatch, capsys):
         raise RuntimeError("synthetic failure")
 
     monkeypatch.setattr(cli, "pool", boom)
-    assert main(["pool", str(CASES_DIR / "equal_variances.csv")]) == 3
+    case = CASES_DIR / "equal_variances.csv"
+    assert main(["pool", str(case)]) == 3
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["trialmeta: error: internal error (got RuntimeError: synthetic failure, "
-                   "expected none; please report this input)"]
+    assert err == [f"trialmeta: error: {case}: internal error (got RuntimeError: synthetic "
+                   "failure, expected none; please report this input)"]
 
 
 def test_console_script_prints_no_traceback_on_extreme_input():

@@ -106,3 +106,47 @@ def test_console_script_has_no_traceback(tmp_path):
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "must be positive" in proc.stderr
+
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+MALFORMED = Path(__file__).resolve().parents[1] / "data" / "malformed"
+
+
+def test_validate_json_through_the_one_parser():
+    # `trialmeta validate data --json` failed with "unrecognized arguments" when validate
+    # had a parser of its own.
+    proc = subprocess.run([sys.executable, "-m", "trialmeta.cli", "validate", str(DATA), "--json"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["ok"] is True and data["problems"] == []
+    assert data["summary"]["studies"] == 23 and data["summary"]["poolable"] > 0
+    assert any(w.startswith("Sokunbi_NJMR:") for w in data["warnings"])
+
+
+def test_validate_json_on_bad_sheets_exits_2_with_every_problem(capsys):
+    assert main(["validate", str(MALFORMED / "enum_typo"), "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and data["summary"] == {}
+    assert any("arms.csv:3:arm_type: not an allowed value" in p for p in data["problems"])
+
+
+@pytest.mark.parametrize("command", ["pool", "analyze", "validate"])
+def test_every_command_takes_json(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    assert "--json" in capsys.readouterr().out
+
+
+def test_unexpected_exception_is_one_line_not_a_traceback(monkeypatch, capsys):
+    import trialmeta.cli as cli
+
+    def boom(path):
+        raise RuntimeError("synthetic failure")
+
+    monkeypatch.setattr(cli, "validate_path", boom)
+    assert main(["validate", "somewhere"]) == 3  # internal error: exit 3, as for pool
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["trialmeta: error: somewhere: internal error (got RuntimeError: synthetic "
+                   "failure, expected none; please report this input)"]

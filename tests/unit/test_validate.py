@@ -11,7 +11,8 @@ import pytest
 from _workbooks import shipped_workbook
 
 from trialmeta.data.sheets import load_raw_sheets
-from trialmeta.data.validate import main, read_sheets, validate_path
+from trialmeta.cli import main as cli_main
+from trialmeta.data.validate import read_sheets, validate_path
 from trialmeta.errors import DataValidationError
 
 HERE = Path(__file__).parents[1]
@@ -98,6 +99,13 @@ CASES = {
     "xlsx_capitalised_tabs/book.xlsx": ["book.xlsx: sheet not found (got tabs Studies, arms, "
                                         "expected a tab 'studies'; tab names are case-sensitive"],
 }
+
+
+def main(argv: list[str]) -> int:
+    """``trialmeta validate ARGV...`` (the one CLI parser)."""
+    return cli_main(["validate", *argv])
+
+
 LINE = re.compile(r"^[^:\s][^:]*(\[\w+\])?(:\d+(:[\w ]+)?)?: .+\(got .+, expected .+\)")
 
 

@@ -12,11 +12,12 @@ sys.stderr = open(smk.log[0], "w", encoding="utf-8")
 from pathlib import Path  # noqa: E402
 
 from trialmeta.data.validate import validate_path  # noqa: E402
+from trialmeta.effects.validation_summary import with_comparison_counts  # noqa: E402
 from trialmeta.io.jsonio import write_json  # noqa: E402
 from trialmeta.io.provenance import remove_stale_results, sha256_file  # noqa: E402
 
 data_dir = smk.config["data_dir"]
-report = validate_path(data_dir)
+report = with_comparison_counts(validate_path(data_dir))
 if not report.ok:
     print("\n".join(report.problems), file=sys.stderr)
     removed = remove_stale_results("results")

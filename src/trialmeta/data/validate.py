@@ -11,9 +11,7 @@ raises on bad content: ``validate_path`` collects, ``read_sheets`` raises one
 
 from __future__ import annotations
 
-import argparse
 import difflib
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -26,10 +24,10 @@ import yaml
 from trialmeta._checks import number_hint, parse_number
 from trialmeta.data.cross_checks import cross_checks, show
 from trialmeta.data.sheets import SHEET_NAMES, RawSheet, load_raw_sheets
+from trialmeta.data.vocabulary import Vocabulary, default_vocabulary, load_vocabulary
 from trialmeta.errors import DataValidationError
-from trialmeta.io.terminal import terminal_safe
 
-__all__ = ["ValidationReport", "main", "read_sheets", "validate_path", "validate_sheets"]
+__all__ = ["ValidationReport", "read_sheets", "read_vocabulary", "validate_path", "validate_sheets"]
 
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 NA_MARKERS = {"na", "n/a", "n.a.", "nr", "n.r.", "n.r", "not reported", "nan", "none", "null",
@@ -45,6 +43,7 @@ class ValidationReport:
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, object] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    vocabulary: Vocabulary | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -200,15 +199,22 @@ def _check_sheet(sheet: RawSheet, schema: dict, problems: list[str]) -> pd.DataF
 
 
 def validate_sheets(
-    sheets: dict[str, RawSheet], schema_dir: str | Path | None = None
+    sheets: dict[str, RawSheet], schema_dir: str | Path | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Type and check raw sheets. Returns ``(tables, problems)``; never raises on content."""
+    """Type and check raw sheets. Returns ``(tables, problems)``; never raises on content.
+
+    The code columns (population, arm type, outcome, instrument) take the codes of
+    ``vocabulary`` (default: :func:`~trialmeta.data.vocabulary.default_vocabulary`).
+    """
     where = Path(schema_dir) if schema_dir else DEFAULT_SCHEMA_DIR
     try:
         schemas = _load_schemas(where)
     except (OSError, yaml.YAMLError) as exc:
         return {}, [f"{where}: sheet schemas not readable (got {type(exc).__name__}, expected "
                     "studies/arms/contrasts/risk_of_bias.schema.yaml there)"]
+    vocab = vocabulary or default_vocabulary()
+    schemas = vocab.sheet_schemas(schemas)
     problems: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     labels = {name: f"{name}.csv" for name in SHEET_NAMES}
@@ -216,35 +222,49 @@ def validate_sheets(
         if name in sheets:
             labels[name] = sheets[name].label
             tables[name] = _check_sheet(sheets[name], schemas[name], problems)
-    cross_checks(tables, labels, problems)
+    cross_checks(tables, labels, problems, vocab.intervention_types)
     return tables, problems
+
+
+def _validated(path: str | Path, schema_dir: str | Path | None
+               ) -> tuple[dict[str, pd.DataFrame], Vocabulary | None, list[str]]:
+    raw, problems = load_raw_sheets(path)
+    vocab, vocab_problems = load_vocabulary(path)
+    problems += vocab_problems
+    tables, more = validate_sheets(raw, schema_dir, vocab)
+    return tables, vocab, problems + more
 
 
 def read_sheets(path: str | Path, schema_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Typed tables of a valid extraction; raises :class:`DataValidationError` otherwise."""
-    raw, problems = load_raw_sheets(path)
-    tables, more = validate_sheets(raw, schema_dir)
-    problems += more
+    tables, _vocab, problems = _validated(path, schema_dir)
     if problems:
         raise DataValidationError(problems)
     return tables
 
 
+def read_vocabulary(path: str | Path) -> Vocabulary:
+    """The vocabulary of a data directory or workbook (``vocabulary.yaml``, else the default).
+
+    Raises :class:`DataValidationError` when the file is there but not valid.
+    """
+    vocab, problems = load_vocabulary(path)
+    if vocab is None:
+        raise DataValidationError(problems)
+    return vocab
+
+
 def validate_path(path: str | Path, schema_dir: str | Path | None = None) -> ValidationReport:
-    """Validate a data directory or workbook; count what can be pooled when it is valid."""
-    raw, problems = load_raw_sheets(path)
-    tables, more = validate_sheets(raw, schema_dir)
-    problems += more
-    report = ValidationReport(problems=problems, tables=tables)
+    """Validate a data directory or workbook; count the sheets' rows when it is valid.
+
+    The counts of what can be pooled (and the data-quality warnings) need the effect
+    layer: :func:`trialmeta.effects.validation_summary.with_comparison_counts` adds them.
+    """
+    tables, vocab, problems = _validated(path, schema_dir)
+    report = ValidationReport(problems=problems, tables=tables, vocabulary=vocab)
     if problems:
         return report
-    from trialmeta.effects.comparisons import (
-        build_comparisons,  # local import: comparisons needs validate
-    )
-
-    cset = build_comparisons(tables)
     arms = tables["arms"]
-    report.warnings = list(cset.warnings)
     report.summary = {
         "studies": int(len(tables["studies"])),
         "arms": int(arms[["study_id", "arm_id"]].drop_duplicates().shape[0]),
@@ -252,56 +272,5 @@ def validate_path(path: str | Path, schema_dir: str | Path | None = None) -> Val
         "outcomes": sorted(arms["outcome"].dropna().unique().tolist()),
         "contrasts": int(len(tables.get("contrasts", ()))),
         "risk_of_bias_rows": int(len(tables.get("risk_of_bias", ()))),
-        **cset.counts,
     }
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``trialmeta validate DATA_DIR_OR_XLSX [--json]``: exit 2 on any problem, else 0."""
-    parser = argparse.ArgumentParser(prog="trialmeta validate",
-                                     description="Check extraction sheets; list every problem.")
-    parser.add_argument("path", help="data directory (studies.csv, arms.csv, ...) or .xlsx")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(argv)
-    try:
-        report = validate_path(args.path)
-    except DataValidationError as exc:  # pragma: no cover - validate_path collects instead
-        report = ValidationReport(problems=exc.problems)
-    except Exception as exc:  # noqa: BLE001  # pragma: no cover - last resort: never a traceback
-        report = ValidationReport(problems=[
-            f"{args.path}: internal error (got {type(exc).__name__}: {exc}, expected none; "
-            "please report this input)"])
-    if args.json:
-        print(json.dumps({"ok": report.ok, "problems": report.problems,
-                          "warnings": report.warnings, "summary": report.summary},
-                         indent=2, default=str))
-        return 0 if report.ok else 2
-    if not report.ok:
-        for p in report.problems:
-            _say(p)
-        n = len(report.problems)
-        _say(f"{n} problem{'s' if n != 1 else ''} found; nothing was pooled.")
-        return 2
-    for w in report.warnings:
-        _say(f"warning: {w}")
-    s = report.summary
-    _say(f"OK: {s['studies']} studies, {s['arms']} arms ({s['arm_rows']} arm rows), outcomes "
-         f"{', '.join(s['outcomes'])}, {s['contrasts']} contrasts.")
-    _say(f"Comparisons: {s['identified']} identified, {s['poolable']} poolable, "
-         f"{s['excluded']} excluded (measure {s['measure']}, multi-arm {s['multiarm']}).")
-    for key, k in s.get("poolable_by", {}).items():
-        _say(f"  poolable {key}: {k}")
-    for reason, k in s.get("excluded_by_reason", {}).items():
-        _say(f"  excluded, {reason}: {k}")
-    return 0
-
-
-def _say(line: str) -> None:
-    """Print one line of the report; text from the sheets cannot reach the terminal as
-    escape sequences (:func:`trialmeta.io.terminal.terminal_safe`)."""
-    print(terminal_safe(line))
-
-
-if __name__ == "__main__":  # pragma: no cover - `python -m trialmeta.validate DATA_DIR`
-    raise SystemExit(main())
