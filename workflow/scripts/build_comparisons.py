@@ -10,12 +10,11 @@ import sys
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 sys.stderr = open(smk.log[0], "w", encoding="utf-8")
 
-from trialmeta.data.validate import read_sheets  # noqa: E402
 from trialmeta.effects.comparisons import build_comparisons  # noqa: E402
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
 from trialmeta.report.tables import records_and_columns  # noqa: E402
 
-cset = build_comparisons(read_sheets(smk.config["data_dir"]), outcomes=smk.params.outcomes,
+cset = build_comparisons(smk.params.data_dir, outcomes=smk.params.outcomes,
                          comparisons=smk.params.comparisons, measure=smk.params.measure,
                          multiarm=smk.config.get("multi_arm", {}).get("method", "combine"),
                          data_quality=smk.config.get("data_quality"))

@@ -1,5 +1,5 @@
 """Cross-row and cross-sheet checks of the extraction sheets (called by
-:mod:`trialmeta.validate` after every cell has passed its schema).
+:mod:`trialmeta.data.validate` after every cell has passed its schema).
 
 Each check appends ``file:row:column: what is wrong (got VALUE, expected ...)`` lines to
 ``problems``; none raises.
@@ -33,7 +33,13 @@ def _blank(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], problems: list[str]):
+def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], problems: list[str],
+                 intervention_types: tuple[str, ...]) -> None:
+    """Append the cross-row and cross-sheet problems of ``tables`` to ``problems``.
+
+    ``intervention_types`` are the vocabulary's arm types of intervention arms (only those
+    may carry an ``acupuncture_type``).
+    """
     studies = tables.get("studies")
     known = set(studies["study_id"].dropna()) if studies is not None else set()
     if studies is not None:
@@ -52,7 +58,7 @@ def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], proble
                             f"{show(r['study_id'])}, expected a study_id of studies.csv{more})")
     arms = tables.get("arms")
     if arms is not None:
-        _check_arms(arms, labels["arms"], problems)
+        _check_arms(arms, labels["arms"], problems, intervention_types)
         if studies is not None:
             _check_arm_counts(studies, arms, labels, problems)
     if tables.get("contrasts") is not None:
@@ -117,7 +123,8 @@ def _check_arm_counts(studies: pd.DataFrame, arms: pd.DataFrame, labels: dict[st
                             "randomised trial)")
 
 
-def _check_arms(arms: pd.DataFrame, label: str, problems: list[str]) -> None:
+def _check_arms(arms: pd.DataFrame, label: str, problems: list[str],
+                intervention_types: tuple[str, ...]) -> None:
     seen: dict[tuple, int] = {}
     kinds: dict[tuple, tuple[object, int]] = {}
     for r in arms.to_dict("records"):
@@ -139,12 +146,13 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str]) -> None:
         if r["measure"] == "final" and not _blank(r.get("change_sign")):
             problems.append(f"{label}:{line}:change_sign: set on a final score (got "
                             f"{show(r['change_sign'])}, expected an empty cell)")
-        acu = r["arm_type"] in ("acupuncture", "electroacupuncture")
-        if not acu and not _blank(r.get("acupuncture_type")) and r["arm_type"] is not None:
+        intervention = r["arm_type"] in intervention_types
+        control = r["arm_type"] is not None and not intervention
+        if control and not _blank(r.get("acupuncture_type")):
             problems.append(f"{label}:{line}:acupuncture_type: set on a {r['arm_type']} arm (got "
                             f"{show(r['acupuncture_type'])}, expected an empty cell)")
         if "acupuncture_delivery" in arms.attrs.get("present_columns", ()):
-            _check_delivery(r, acu, label, problems)
+            _check_delivery(r, intervention, label, problems)
         if any(r.get(k) is None for k in ("study_id", "arm_id")):
             continue
         key = tuple("" if _blank(r.get(k)) else r.get(k) for k in ARM_KEY)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialmeta.data.vocabulary import Vocabulary, default_vocabulary
 from trialmeta.effects.data_quality import FLAG_COLUMNS, flag_effects, rules_from_config
 from trialmeta.effects.harmonise import plausibility_warnings
 from trialmeta.effects.multiarm import MULTIARM_METHODS, resolve_multiarm
@@ -36,7 +37,6 @@ from trialmeta.errors import InputError
 
 __all__ = ["ComparisonSet", "build_comparisons", "reason_code"]
 
-CONTROL_TYPES = ("sham", "usual_care", "no_treatment", "active", "waitlist")
 #: Booleans beside the human-readable ``derivation``: which numbers were not read as printed.
 DERIVED_FLAGS = ("m1_derived", "sd1_derived", "m2_derived", "sd2_derived", "se_derived",
                  "n1_split", "n2_split", "arms_combined", "scale_inferred")
@@ -182,13 +182,14 @@ def build_comparisons(
     measure: str = "MD",
     multiarm: str = "combine",
     data_quality: Mapping[str, object] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> ComparisonSet:
     """Decide which comparisons can be pooled and build their effect rows.
 
     Parameters
     ----------
     sheets
-        Typed tables from :func:`trialmeta.validate.read_sheets`, or a path to read.
+        Typed tables from :func:`trialmeta.data.validate.read_sheets`, or a path to read.
     outcomes
         Outcomes as in ``config.yaml`` (``id``, ``outcome`` (a code or a list of codes),
         ``timepoint: {anchor, tolerance_weeks, band}`` and the absolute window
@@ -208,22 +209,28 @@ def build_comparisons(
     data_quality
         The config's ``data_quality`` rules (None: defaults), evaluated per effect row into
         the flag columns of :mod:`trialmeta.effects.data_quality`.
+    vocabulary
+        The review's codes: which arm types are interventions, which instruments pool as
+        MD and on which scale. ``None``: the ``vocabulary.yaml`` of ``sheets`` when it is a
+        path, else :func:`~trialmeta.data.vocabulary.default_vocabulary`.
     """
     if measure not in ("MD", "SMD"):
         raise InputError("measure", measure, "MD or SMD")
     if multiarm not in MULTIARM_METHODS:
         raise InputError("multiarm", multiarm, "combine or split")
     if not isinstance(sheets, dict):
-        from trialmeta.data.validate import read_sheets
+        from trialmeta.data.validate import read_sheets, read_vocabulary
 
+        vocabulary = vocabulary or read_vocabulary(sheets)
         sheets = read_sheets(sheets)
+    vocab = vocabulary or default_vocabulary()
     arms, con = sheets["arms"], sheets.get("contrasts")
     studies = {r["study_id"]: {**r, "_position": i + 1}
                for i, r in enumerate(sheets["studies"].to_dict("records"))}
-    groups = comparisons or [{"id": t, "control_types": [t]} for t in CONTROL_TYPES]
+    groups = comparisons or [{"id": t, "control_types": [t]} for t in vocab.control_types]
     rows: list[dict] = []
-    for c in _candidates(arms, con):
-        _evaluate(c, measure)
+    for c in _candidates(arms, con, vocab):
+        _evaluate(c, measure, vocab)
         c["design"] = active_design(c["acu_meta"], c["ctl_meta"])
         rows.extend(_candidate_rows(c, studies, groups, outcomes))
     windowed = outcomes is not None

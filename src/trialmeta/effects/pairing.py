@@ -1,8 +1,10 @@
-"""Pair arms into acupuncture-vs-control comparisons and compute each pair's effect.
+"""Pair arms into intervention-vs-control comparisons and compute each pair's effect.
 
-Private helpers of :mod:`trialmeta.comparisons` (split out to keep modules short). A
-candidate is one acupuncture arm and one control arm of a trial at the same outcome,
-instrument, timepoint and score type, from ``arms.csv`` and/or ``contrasts.csv``.
+Private helpers of :mod:`trialmeta.effects.comparisons` (split out to keep modules short).
+A candidate is one intervention arm and one control arm of a trial at the same outcome,
+instrument, timepoint and score type, from ``arms.csv`` and/or ``contrasts.csv``. Which arm
+types are interventions, which instruments pool as an MD and on which scale come from the
+review's :class:`~trialmeta.data.vocabulary.Vocabulary`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.conversions import se_from_ci, se_from_p
 from trialmeta.effects.escalc import effect_sizes
 from trialmeta.effects.harmonise import (
@@ -24,8 +27,6 @@ from trialmeta.effects.harmonise import (
 )
 from trialmeta.errors import InputError
 
-ACUPUNCTURE_ARMS = ("acupuncture", "electroacupuncture")
-MD_INSTRUMENTS = {"pain": ("VAS", "NRS"), "odi": ("ODI",), "rmdq": ("RMDQ",)}
 KEY = ("study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
        "timepoint_label", "measure")
 
@@ -54,28 +55,41 @@ def _cointervention_gap(acu: dict, ctl: dict) -> str:
             f"control arm '{cc or ci or 'nothing'}'): the contrast does not isolate acupuncture")
 
 
-def _scale_gap(row: dict, measure: str) -> str:
+def _scale_gap(row: dict, measure: str, vocab: Vocabulary) -> str:
     if measure != "MD":
         return ""
-    if row["instrument"] not in MD_INSTRUMENTS.get(row["outcome"], ()):
-        return (f"instrument {row['instrument']} is not a 0-100 {row['outcome']} scale; "
+    rescale = vocab.rescales(row["outcome"])
+    if not vocab.md_instrument(row["outcome"], row["instrument"]):
+        scale = "a 0-100" if rescale else "an MD instrument of the"
+        return (f"instrument {row['instrument']} is not {scale} {row['outcome']} scale; "
                 "poolable only as SMD")
-    if math.isnan(scale_factor(row.get("scale_min"), row.get("scale_max"))):
+    if rescale and math.isnan(scale_factor(row.get("scale_min"), row.get("scale_max"))):
         return "scale range not reported; cannot harmonise to 0-100 (poolable only as SMD)"
     return ""
 
 
-def _scale_note(row: dict) -> str:
-    k = scale_factor(row.get("scale_min"), row.get("scale_max"))
-    basis = f" ({row['scale_basis']})" if not _blank(row.get("scale_basis")) else ""
-    how = "" if k == 1 else f" x{k:g}"
-    text = f"{row['instrument']} {row['scale_min']:g}-{row['scale_max']:g}{basis} -> 0-100{how}"
+def _scale_factor(row: dict, vocab: Vocabulary) -> float:
+    """The MD scale factor of a row: to 0-100, or 1 for an outcome pooled in native units."""
+    if not vocab.rescales(row["outcome"]):
+        return 1.0
+    return scale_factor(row.get("scale_min"), row.get("scale_max"))
+
+
+def _scale_note(row: dict, vocab: Vocabulary) -> str:
+    if vocab.rescales(row["outcome"]):
+        k = scale_factor(row.get("scale_min"), row.get("scale_max"))
+        basis = f" ({row['scale_basis']})" if not _blank(row.get("scale_basis")) else ""
+        how = "" if k == 1 else f" x{k:g}"
+        text = (f"{row['instrument']} {row['scale_min']:g}-{row['scale_max']:g}{basis} -> "
+                f"0-100{how}")
+    else:
+        text = f"{row['instrument']} in its own units (not rescaled)"
     if direction_factor(row.get("higher_is_worse"), row["measure"], row.get("change_sign")) < 0:
         text += "; sign flipped so that lower is better"
     return text
 
 
-def _arm_effect(c: dict, measure: str) -> tuple[dict | None, str]:
+def _arm_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, str]:
     acu, ctl = c["acu"], c["ctl"]
     sa, sc = arm_stats(acu), arm_stats(ctl)
     gaps: dict[str, list[str]] = {}
@@ -84,17 +98,17 @@ def _arm_effect(c: dict, measure: str) -> tuple[dict | None, str]:
             gaps.setdefault(s.gap, []).append(str(r["arm_id"]))
     if gaps:
         return None, "; ".join(f"{g} ({', '.join(a)})" for g, a in gaps.items())
-    gap = _scale_gap(acu, measure)
+    gap = _scale_gap(acu, measure, vocab)
     if gap:
         return None, gap
-    rescale = measure == "MD"
+    rescale = measure == "MD" and vocab.rescales(acu["outcome"])
     vals = []
     for s, r in ((sa, acu), (sc, ctl)):
         k = scale_factor(r["scale_min"], r["scale_max"]) if rescale else 1.0
         vals.append((s.n, to_harmonised(s.mean, r, rescale=rescale), s.sd * k))
     ledger = f"{acu['arm_id']}: {sa.ledger}; {ctl['arm_id']}: {sc.ledger}"
     if measure == "MD":
-        ledger += f"; {_scale_note(acu)}"
+        ledger += f"; {_scale_note(acu, vocab)}"
     out = {"source_kind": "arms", "n1": vals[0][0], "m1": vals[0][1], "sd1": vals[0][2],
            "n2": vals[1][0], "m2": vals[1][1], "sd2": vals[1][2], "derivation": ledger,
            "skewed": sa.skewed or sc.skewed, **_derived_flags(sa, "1"), **_derived_flags(sc, "2"),
@@ -118,13 +132,13 @@ def _recompute(e: dict, measure: str) -> None:
     e["yi"], e["vi"] = float(es.yi[0]), float(es.vi[0])
 
 
-def _contrast_effect(c: dict, measure: str) -> tuple[dict | None, str]:
+def _contrast_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, str]:
     r = c["contrast"]
     if r.get("estimate_type") == "median_difference":
         return None, "median difference reported (not a mean difference)"
     if measure == "SMD":
         return None, "between-group difference only; an SMD needs group SDs"
-    gap = _scale_gap(r, measure)
+    gap = _scale_gap(r, measure, vocab)
     if gap:
         return None, gap
     n1, n2 = r.get("n_1"), r.get("n_2")
@@ -143,25 +157,27 @@ def _contrast_effect(c: dict, measure: str) -> tuple[dict | None, str]:
         return None, "between-group difference without CI, SE or P value"
     flip = -1.0 if r["arm_id_1"] == c["ctl_id"] else 1.0
     f = direction_factor(r.get("higher_is_worse"), r["measure"], r.get("change_sign"))
-    k = scale_factor(r["scale_min"], r["scale_max"])
+    k = _scale_factor(r, vocab)
     yi = flip * f * k * float(r["estimate"])
+    reversed_note = "; reversed to acupuncture - control" if flip < 0 else ""
     ledger = (f"contrast {r['arm_id_1']} - {r['arm_id_2']} = {r['estimate']:g}; {how}"
-              f"{'; reversed to acupuncture - control' if flip < 0 else ''}; {_scale_note(r)}")
+              f"{reversed_note}; {_scale_note(r, vocab)}")
     return {"source_kind": "contrast", "n1": n1, "n2": n2, "m1": np.nan, "sd1": np.nan,
             "m2": np.nan, "sd2": np.nan, "yi": yi, "vi": (k * se) ** 2, "derivation": ledger,
             "skewed": False, "se_derived": how != "se reported",
             "scale_inferred": r.get("scale_basis") == "inferred"}, ""
 
 
-def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None) -> list[dict]:
+def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocabulary
+                ) -> list[dict]:
     meta = {}
     for r in arms.to_dict("records"):
         meta.setdefault((r["study_id"], r["arm_id"]), r)
     cands: dict[tuple, dict] = {}
     for _key, grp in arms.groupby(list(KEY), dropna=False, sort=False):
         recs = grp.to_dict("records")
-        for a in (r for r in recs if r["arm_type"] in ACUPUNCTURE_ARMS):
-            for c in (r for r in recs if r["arm_type"] not in ACUPUNCTURE_ARMS):
+        for a in (r for r in recs if vocab.is_intervention(r["arm_type"])):
+            for c in (r for r in recs if not vocab.is_intervention(r["arm_type"])):
                 cands[(_k(a), a["arm_id"], c["arm_id"])] = {
                     "acu": a, "ctl": c, "contrast": None, "acu_id": a["arm_id"],
                     "ctl_id": c["arm_id"], "base": a, "order": len(cands)}
@@ -169,9 +185,9 @@ def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None) -> list[dict
         for r in contrasts.to_dict("records"):
             t1 = meta.get((r["study_id"], r["arm_id_1"]), {}).get("arm_type")
             t2 = meta.get((r["study_id"], r["arm_id_2"]), {}).get("arm_type")
-            if (t1 in ACUPUNCTURE_ARMS) == (t2 in ACUPUNCTURE_ARMS):
-                continue  # acupuncture vs acupuncture, or control vs control
-            acu_id, ctl_id = ((r["arm_id_1"], r["arm_id_2"]) if t1 in ACUPUNCTURE_ARMS
+            if vocab.is_intervention(t1) == vocab.is_intervention(t2):
+                continue  # intervention vs intervention, or control vs control
+            acu_id, ctl_id = ((r["arm_id_1"], r["arm_id_2"]) if vocab.is_intervention(t1)
                               else (r["arm_id_2"], r["arm_id_1"]))
             key = (_k(r), acu_id, ctl_id)
             if key in cands:
@@ -187,16 +203,16 @@ def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None) -> list[dict
     return out
 
 
-def _evaluate(c: dict, measure: str) -> None:
+def _evaluate(c: dict, measure: str, vocab: Vocabulary) -> None:
     c["effect"], c["reason"] = None, _cointervention_gap(c["acu_meta"], c["ctl_meta"])
     if c["reason"]:
         return
     reasons = []
     if c["acu"] is not None and c["ctl"] is not None:
-        c["effect"], why = _arm_effect(c, measure)
+        c["effect"], why = _arm_effect(c, measure, vocab)
         reasons.append(why)
     if c["effect"] is None and c["contrast"] is not None:
-        c["effect"], why = _contrast_effect(c, measure)
+        c["effect"], why = _contrast_effect(c, measure, vocab)
         reasons.append(why)
     unique = list(dict.fromkeys(r for r in reasons if r))
     c["reason"] = "" if c["effect"] is not None else "; ".join(unique)

@@ -1,0 +1,167 @@
+"""The review's vocabulary: the codes its sheets may use, and what they mean to the analysis.
+
+A review declares its codes in ``vocabulary.yaml`` beside the sheets (for a workbook: in
+the same directory as the ``.xlsx``), so ``trialmeta validate DATA_DIR`` needs nothing
+else and a second review brings its own codes. The file is checked against
+``schemas/vocabulary.schema.yaml``; its lists become the allowed values (JSON-schema
+``enum``) of the sheets' code columns:
+
+================  ==========================  ===========================================
+vocabulary key     sheet column                 meaning
+================  ==========================  ===========================================
+populations        ``studies.population``       the populations (GRADE indirectness)
+intervention_types ``arms.arm_type``            arms that are the intervention (group 1)
+control_types      ``arms.arm_type``            arms that are a control (group 2)
+outcomes           ``arms/contrasts.outcome``   outcome codes, each with its instruments
+instruments        ``arms/contrasts.instrument``
+================  ==========================  ===========================================
+
+Per outcome, ``md_instruments`` lists the instruments that pool as a mean difference and
+``md_scale`` how: ``0-100`` rescales each score from its ``scale_min``-``scale_max`` range
+to 0-100 (an MD needs one scale: Cochrane Handbook v6.5 section 6.5.1.1; see
+:mod:`trialmeta.effects.harmonise`), ``native`` pools in the instruments' own, shared unit
+(e.g. days). Any other instrument of the outcome is poolable only as an SMD.
+
+A directory without ``vocabulary.yaml`` is read with ``schemas/default_vocabulary.yaml``,
+the codes of trialmeta's first review (acupuncture for sacroiliac-joint pain), so sheets
+written before the vocabulary existed validate unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+__all__ = ["VOCABULARY_FILE", "OutcomeCodes", "Vocabulary", "default_vocabulary",
+           "load_vocabulary", "vocabulary_path"]  # fmt: skip
+
+VOCABULARY_FILE = "vocabulary.yaml"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+DEFAULT_VOCABULARY = SCHEMA_DIR / "default_vocabulary.yaml"
+MD_SCALES = ("0-100", "native")
+
+
+@dataclass(frozen=True)
+class OutcomeCodes:
+    """One outcome code: its instruments and how those pool as a mean difference."""
+
+    instruments: tuple[str, ...]
+    md_instruments: tuple[str, ...]
+    md_scale: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The codes of a review's sheets (see the module docstring)."""
+
+    populations: tuple[str, ...]
+    intervention_types: tuple[str, ...]
+    control_types: tuple[str, ...]
+    outcomes: dict[str, OutcomeCodes]
+    source: str
+
+    @property
+    def arm_types(self) -> tuple[str, ...]:
+        """Every allowed ``arm_type``: the interventions first, then the controls."""
+        return (*self.intervention_types, *self.control_types)
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        """Every allowed instrument, in order of first mention."""
+        return tuple(dict.fromkeys(i for o in self.outcomes.values() for i in o.instruments))
+
+    def is_intervention(self, arm_type: object) -> bool:
+        """Whether an arm of this type is the intervention (group 1 of every effect)."""
+        return arm_type in self.intervention_types
+
+    def md_instrument(self, outcome: object, instrument: object) -> bool:
+        """Whether ``instrument`` pools as a mean difference for ``outcome``."""
+        codes = self.outcomes.get(str(outcome))
+        return codes is not None and instrument in codes.md_instruments
+
+    def rescales(self, outcome: object) -> bool:
+        """Whether MDs of ``outcome`` are put on 0-100 (``md_scale: 0-100``)."""
+        codes = self.outcomes.get(str(outcome))
+        return codes is None or codes.md_scale == "0-100"
+
+    def sheet_schemas(self, schemas: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Copies of the sheet schemas with these codes as the code columns' ``enum``."""
+        out = copy.deepcopy(schemas)
+        codes = {("studies", "population"): self.populations,
+                 ("arms", "arm_type"): self.arm_types,
+                 ("arms", "outcome"): tuple(self.outcomes),
+                 ("arms", "instrument"): self.instruments,
+                 ("contrasts", "outcome"): tuple(self.outcomes),
+                 ("contrasts", "instrument"): self.instruments}  # fmt: skip
+        for (sheet, column), allowed in codes.items():
+            spec = out.get(sheet, {}).get("properties", {}).get(column)
+            if spec is not None:
+                nullable = "null" in spec.get("type", [])
+                spec["enum"] = [*allowed, None] if nullable else list(allowed)
+        return out
+
+
+def vocabulary_path(data_path: str | Path) -> Path:
+    """Where the vocabulary of a data directory (or of a workbook) lives."""
+    p = Path(data_path)
+    return (p if p.is_dir() else p.parent) / VOCABULARY_FILE
+
+
+def _parse(raw: dict[str, Any], source: str) -> Vocabulary:
+    outcomes = {str(name): OutcomeCodes(tuple(o["instruments"]), tuple(o["md_instruments"]),
+                                        str(o["md_scale"]))
+                for name, o in raw["outcomes"].items()}  # fmt: skip
+    return Vocabulary(tuple(raw["populations"]), tuple(raw["intervention_types"]),
+                      tuple(raw["control_types"]), outcomes, source)  # fmt: skip
+
+
+def _problems(raw: object, label: str) -> list[str]:
+    with open(SCHEMA_DIR / "vocabulary.schema.yaml", encoding="utf-8") as fh:
+        schema = yaml.safe_load(fh)
+    out = [f"{label}:{'/'.join(map(str, e.path)) or '(top)'}: invalid vocabulary (got "
+           f"{str(e.instance)[:60]!r}, expected {e.message})"
+           for e in jsonschema.Draft202012Validator(schema).iter_errors(raw)]  # fmt: skip
+    if out or not isinstance(raw, dict):
+        return out
+    for name, o in raw["outcomes"].items():
+        extra = sorted(set(o["md_instruments"]) - set(o["instruments"]))
+        if extra:
+            out.append(f"{label}:outcomes/{name}/md_instruments: not an instrument of the "
+                       f"outcome (got {', '.join(extra)}, expected some of "
+                       f"{', '.join(o['instruments'])})")
+    both = sorted(set(raw["intervention_types"]) & set(raw["control_types"]))
+    if both:
+        out.append(f"{label}:control_types: also an intervention type (got {', '.join(both)}, "
+                   "expected each arm type in one list)")
+    return out
+
+
+def _read(path: Path, label: str) -> tuple[Vocabulary | None, list[str]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, [f"{label}: not a readable YAML file (got {type(exc).__name__}, expected "
+                      "the codes of the sheets, see data/README.md)"]
+    problems = _problems(raw, label)
+    return (None if problems else _parse(raw, label)), problems
+
+
+def load_vocabulary(data_path: str | Path) -> tuple[Vocabulary | None, list[str]]:
+    """The vocabulary of ``data_path`` (or the default one), and its problems, if any."""
+    path = vocabulary_path(data_path)
+    return _read(path, path.name) if path.is_file() else (default_vocabulary(), [])
+
+
+@functools.cache
+def default_vocabulary() -> Vocabulary:
+    """The vocabulary of a data directory without ``vocabulary.yaml`` (module docstring)."""
+    vocab, problems = _read(DEFAULT_VOCABULARY, f"trialmeta:{DEFAULT_VOCABULARY.name}")
+    if vocab is None:  # pragma: no cover - a broken installation
+        raise RuntimeError("; ".join(problems))
+    return vocab
