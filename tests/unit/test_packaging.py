@@ -1,4 +1,4 @@
-"""pyproject.toml and environment.yml must declare the same packages."""
+"""pyproject.toml and environment.yml must declare the same packages, extras included."""
 
 from __future__ import annotations
 
@@ -9,19 +9,42 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+SELF = re.compile(r"^trialmeta\[(?P<extras>[\w,\s-]+)\]$")
 
 
 def _name(spec: str) -> str:
     return re.split(r"[<>=!~ \[]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def _pyproject() -> dict[str, set[str]]:
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    project = data["project"]
-    out = {"runtime": {_name(s) for s in project["dependencies"]}}
-    for extra, specs in project["optional-dependencies"].items():  # test, cluster, fast, ...
-        out[extra] = {_name(s) for s in specs}
+def _extra(name: str) -> set[str]:
+    """Distributions of one extra, with ``trialmeta[other]`` references expanded."""
+    out: set[str] = set()
+    for spec in PROJECT["optional-dependencies"][name]:
+        ref = SELF.match(spec.strip())
+        if ref:
+            for other in ref["extras"].split(","):
+                out |= _extra(other.strip())
+        else:
+            out.add(_name(spec))
     return out
+
+
+def test_extras_are_the_documented_ones():
+    assert set(PROJECT["optional-dependencies"]) == {"workflow", "bench", "test", "cluster",
+                                                     "fast"}
+
+
+def test_core_is_light_and_extras_hold_the_rest():
+    core = {_name(s) for s in PROJECT["dependencies"]}
+    assert {"snakemake", "statsmodels"}.isdisjoint(core)
+    assert _extra("workflow") == {"snakemake"}
+    assert _extra("bench") == {"statsmodels"}
+    # README command 2 (pip install -e '.[test]') must bring everything the tests use
+    assert {"snakemake", "statsmodels", "pytest", "hypothesis", "build", "snakefmt"} <= _extra(
+        "test")  # fmt: skip
+    assert "snakemake" in _extra("cluster")
+    assert _extra("fast") == {"numba"}  # compiled kernels of pool_batch, optional
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
@@ -30,10 +53,17 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     for s in env["dependencies"]:
         if isinstance(s, dict):
             conda |= {_name(x) for x in s.get("pip", [])}
-    py = _pyproject()
-    assert conda == set().union(*py.values())
+    py = {_name(s) for s in PROJECT["dependencies"]}
+    for extra in PROJECT["optional-dependencies"]:
+        py |= _extra(extra)
+    assert conda == py
 
 
 def test_console_script_is_declared():
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert data["project"]["scripts"]["trialmeta"] == "trialmeta.cli:main"
+    assert PROJECT["scripts"]["trialmeta"] == "trialmeta.cli:main"
+
+
+def test_readme_commands_install_the_extras_they_need():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "python3 -m pip install -e '.[workflow]' && snakemake --cores 2" in readme
+    assert "python3 -m pip install -e '.[test]' && python3 -m pytest" in readme

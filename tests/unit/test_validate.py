@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from _workbooks import shipped_workbook
 
-from trialmeta.data.sheets import load_raw_sheets
 from trialmeta.cli import main as cli_main
+from trialmeta.data.sheets import load_raw_sheets
 from trialmeta.data.validate import read_sheets, validate_path
 from trialmeta.errors import DataValidationError
 
