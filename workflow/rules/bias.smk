@@ -5,21 +5,21 @@
 rule limitations:
     input:
         analyses=analysis_jsons,
-        effects="results/comparisons.csv",
-        accounting="results/comparisons_accounting.csv",
-        warnings="results/data_warnings.csv",
+        effects="<results>/comparisons.csv",
+        accounting="<results>/comparisons_accounting.csv",
+        warnings="<results>/data_warnings.csv",
     output:
         report(
-            "results/limitations.md",
+            "<results>/limitations.md",
             caption="../report/limitations.rst",
             category="3 Certainty and limitations",
         ),
     params:
         settings=config,
     log:
-        "results/logs/limitations.log",
+        "<results>/logs/limitations.log",
     benchmark:
-        "results/benchmarks/limitations.tsv"
+        "<results>/benchmarks/limitations.tsv"
     conda:
         ENV
     script:

@@ -7,6 +7,12 @@ from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
 
+
+# Every output path starts with <results>, the review's results directory (config results_dir).
+pathvars:
+    results=config["results_dir"],
+
+
 ENV = "../envs/trialmeta.yaml"
 OUTCOMES = [o["id"] for o in config["outcomes"]]
 COMPARISONS = [c["id"] for c in config["comparisons"]]
@@ -14,14 +20,16 @@ DATA_DIR = Path(config["data_dir"])
 # data_dir is a directory of CSV sheets or one .xlsx workbook holding them as tabs; the
 # adapters read either through trialmeta.data.sheets.sheet_source.
 WORKBOOK = DATA_DIR.suffix.lower() in (".xlsx", ".xlsm")
+# The review's codes: vocabulary.yaml beside the sheets (a workbook's: in its directory).
+VOCABULARY = (DATA_DIR.parent if WORKBOOK else DATA_DIR) / "vocabulary.yaml"
 CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)
 
 
 def data_files():
-    """Every extraction sheet (sorted): the CSVs of data_dir, or the workbook it names."""
-    if WORKBOOK:
-        return [str(DATA_DIR)]
-    return sorted(str(p) for p in DATA_DIR.glob("*.csv"))
+    """Every extraction sheet (sorted): the CSVs of data_dir, or the workbook it names; then
+    the review's vocabulary.yaml beside them, if present (validation requires it)."""
+    sheets = [str(DATA_DIR)] if WORKBOOK else sorted(str(p) for p in DATA_DIR.glob("*.csv"))
+    return [*sheets, *([str(VOCABULARY)] if VOCABULARY.exists() else [])]
 
 
 def studies_sheet():
@@ -45,27 +53,27 @@ def rob_sheet():
 
 def analysis_jsons(wildcards=None):
     """One analysis bundle per outcome, in config order (the order of every table)."""
-    return expand("results/analyses/{outcome}.json", outcome=OUTCOMES)
+    return expand("<results>/analyses/{outcome}.json", outcome=OUTCOMES)
 
 
 def figure_dirs(wildcards=None):
     """One figure directory per outcome."""
-    return expand("results/figures/{outcome}", outcome=OUTCOMES)
+    return expand("<results>/figures/{outcome}", outcome=OUTCOMES)
 
 
 def final_outputs():
     """Targets of rule all."""
     return [
-        "results/validation.json",
-        "results/comparisons.csv",
-        "results/pooled.csv",
-        "results/summary_of_findings.csv",
-        "results/summary_of_findings.md",
-        "results/limitations.md",
-        "results/provenance.json",
-        "results/report.html",
+        "<results>/validation.json",
+        "<results>/comparisons.csv",
+        "<results>/pooled.csv",
+        "<results>/summary_of_findings.csv",
+        "<results>/summary_of_findings.md",
+        "<results>/limitations.md",
+        "<results>/provenance.json",
+        "<results>/report.html",
         *figure_dirs(),
-        "results/figures/risk_of_bias",
+        "<results>/figures/risk_of_bias",
     ]
 
 

@@ -5,11 +5,11 @@ rule validate_data:
     input:
         sheets=data_files(),
     output:
-        "results/validation.json",
+        "<results>/validation.json",
     log:
-        "results/logs/validate_data.log",
+        "<results>/logs/validate_data.log",
     benchmark:
-        "results/benchmarks/validate_data.tsv"
+        "<results>/benchmarks/validate_data.tsv"
     conda:
         ENV
     script:
@@ -18,24 +18,25 @@ rule validate_data:
 
 rule comparisons:
     input:
-        validation="results/validation.json",
+        validation="<results>/validation.json",
         sheets=data_files(),
     output:
         effects=report(
-            "results/comparisons.csv",
+            "<results>/comparisons.csv",
             caption="../report/comparisons.rst",
             category="1 Data",
         ),
-        accounting="results/comparisons_accounting.csv",
-        warnings="results/data_warnings.csv",
+        accounting="<results>/comparisons_accounting.csv",
+        warnings="<results>/data_warnings.csv",
     params:
+        data_dir=config["data_dir"],
         measure=config["measure"],
         outcomes=config["outcomes"],
         comparisons=config["comparisons"],
     log:
-        "results/logs/comparisons.log",
+        "<results>/logs/comparisons.log",
     benchmark:
-        "results/benchmarks/comparisons.tsv"
+        "<results>/benchmarks/comparisons.tsv"
     conda:
         ENV
     script:

@@ -3,10 +3,10 @@
 
 rule outcome_figures:
     input:
-        analysis="results/analyses/{outcome}.json",
+        analysis="<results>/analyses/{outcome}.json",
     output:
         report(
-            directory("results/figures/{outcome}"),
+            directory("<results>/figures/{outcome}"),
             patterns=["{name}.png"],
             caption="../report/figures.rst",
             category="4 Figures",
@@ -15,9 +15,9 @@ rule outcome_figures:
     params:
         settings=config,
     log:
-        "results/logs/outcome_figures/{outcome}.log",
+        "<results>/logs/outcome_figures/{outcome}.log",
     benchmark:
-        "results/benchmarks/outcome_figures/{outcome}.tsv"
+        "<results>/benchmarks/outcome_figures/{outcome}.tsv"
     conda:
         ENV
     script:
@@ -26,12 +26,12 @@ rule outcome_figures:
 
 rule risk_of_bias_figures:
     input:
-        validation="results/validation.json",
+        validation="<results>/validation.json",
         rob=rob_sheet(),
-        effects="results/comparisons.csv",
+        effects="<results>/comparisons.csv",
     output:
         report(
-            directory("results/figures/risk_of_bias"),
+            directory("<results>/figures/risk_of_bias"),
             patterns=["{name}.png"],
             caption="../report/risk_of_bias.rst",
             category="4 Figures",
@@ -40,9 +40,9 @@ rule risk_of_bias_figures:
     params:
         pedro_low_below=config["grade"]["pedro_low_below"],
     log:
-        "results/logs/risk_of_bias_figures.log",
+        "<results>/logs/risk_of_bias_figures.log",
     benchmark:
-        "results/benchmarks/risk_of_bias_figures.tsv"
+        "<results>/benchmarks/risk_of_bias_figures.tsv"
     conda:
         ENV
     script:

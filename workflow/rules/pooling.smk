@@ -5,17 +5,17 @@
 
 rule analyse_outcome:
     input:
-        effects="results/comparisons.csv",
+        effects="<results>/comparisons.csv",
         arms=arms_sheet(),
         rob=rob_sheet(),
     output:
-        "results/analyses/{outcome}.json",
+        "<results>/analyses/{outcome}.json",
     params:
         settings=config,
     log:
-        "results/logs/analyse_outcome/{outcome}.log",
+        "<results>/logs/analyse_outcome/{outcome}.log",
     benchmark:
-        "results/benchmarks/analyse_outcome/{outcome}.tsv"
+        "<results>/benchmarks/analyse_outcome/{outcome}.tsv"
     conda:
         ENV
     script:
@@ -27,36 +27,36 @@ rule tables:
         analyses=analysis_jsons,
     output:
         pooled=report(
-            "results/pooled.csv",
+            "<results>/pooled.csv",
             caption="../report/pooled.rst",
             category="2 Results",
         ),
-        effects=directory("results/effects"),
-        sensitivity="results/sensitivity.csv",
-        subgroups="results/subgroups.csv",
-        metaregression="results/metaregression.csv",
+        effects=directory("<results>/effects"),
+        sensitivity="<results>/sensitivity.csv",
+        subgroups="<results>/subgroups.csv",
+        metaregression="<results>/metaregression.csv",
         coverage=report(
-            "results/coverage.csv",
+            "<results>/coverage.csv",
             caption="../report/coverage.rst",
             category="2 Results",
         ),
         gosh=report(
-            "results/gosh.csv",
+            "<results>/gosh.csv",
             caption="../report/gosh.rst",
             category="2 Results",
         ),
-        sof_csv="results/summary_of_findings.csv",
+        sof_csv="<results>/summary_of_findings.csv",
         sof_md=report(
-            "results/summary_of_findings.md",
+            "<results>/summary_of_findings.md",
             caption="../report/sof.rst",
             category="2 Results",
         ),
     params:
         settings=config,
     log:
-        "results/logs/tables.log",
+        "<results>/logs/tables.log",
     benchmark:
-        "results/benchmarks/tables.tsv"
+        "<results>/benchmarks/tables.tsv"
     conda:
         ENV
     script:

@@ -12,4 +12,5 @@ from trialmeta.report.sheet_labels import sheet_labels  # noqa: E402
 settings = smk.params.settings
 labels, rob_rows = sheet_labels(settings, smk.input)
 draw_outcome_figures(read_json(smk.input.analysis), smk.output[0], settings["measure"],
-                     labels=labels, rob_rows=rob_rows)
+                     labels=labels, rob_rows=rob_rows,
+                     intervention=settings["intervention_label"])

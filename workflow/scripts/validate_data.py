@@ -20,7 +20,7 @@ data_dir = smk.config["data_dir"]
 report = with_comparison_counts(validate_path(data_dir))
 if not report.ok:
     print("\n".join(report.problems), file=sys.stderr)
-    removed = remove_stale_results("results")
+    removed = remove_stale_results(Path(smk.output[0]).parent)  # <results>/validation.json
     print(f"{len(report.problems)} problem(s) in {data_dir}; no results written; "
           f"removed stale results: {', '.join(removed) or 'none'}", file=sys.stderr)
     sys.exit(1)

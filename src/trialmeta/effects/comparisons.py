@@ -193,9 +193,11 @@ def build_comparisons(
     outcomes
         Outcomes as in ``config.yaml`` (``id``, ``outcome`` (a code or a list of codes),
         ``timepoint: {anchor, tolerance_weeks, band}`` and the absolute window
-        ``timepoint_weeks: {min, max, target}``); :mod:`trialmeta.effects.timepoints`
-        places each assessment. ``None``: every outcome and timepoint is its own analysis
-        (``outcome_id = outcome``).
+        ``timepoint_weeks: {min, max, target, include_untimed}``);
+        :mod:`trialmeta.effects.timepoints` places each assessment (rows without a
+        timepoint in weeks only where ``include_untimed`` is true: an outcome measured
+        once, e.g. length of stay). ``None``: every outcome and timepoint is its own
+        analysis (``outcome_id = outcome``).
     comparisons
         As in ``config.yaml``: ``id``, ``control_types``, optionally ``active_design``
         (``add_on`` | ``head_to_head``, for active controls) or ``members`` (ids of other

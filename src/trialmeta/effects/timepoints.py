@@ -21,8 +21,10 @@ Three rules, chosen per outcome in the config (``outcomes[].timepoint.anchor``):
     (the earlier one on ties): the rule of earlier versions, kept as an option.
 
 A trial without ``treatment_weeks`` falls back to the absolute window of the outcome and the
-row carries ``timepoint_fallback = True``. Every placement says which rule chose it and why
-a timepoint was not used.
+row carries ``timepoint_fallback = True``. A row without a timepoint in weeks cannot be
+placed, unless the outcome sets ``timepoint_weeks.include_untimed`` (an outcome measured
+once, such as length of hospital stay): then it is eligible, ranked after every timed row of
+the same arms. Every placement says which rule chose it and why a timepoint was not used.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class TimepointRule:
     window_min: float = 0.0
     window_max: float = math.inf
     window_target: float = math.inf
+    include_untimed: bool = False
 
     def describe(self) -> str:
         """The rule in words, for the effect rows and the report."""
@@ -127,6 +130,7 @@ def rule_from_config(outcome: Mapping[str, object]) -> TimepointRule:
         tolerance_weeks=float(tp.get("tolerance_weeks", 2.0)),
         band=str(tp.get("band") or ""),
         window_min=lo, window_max=hi, window_target=float(win.get("target", hi)),
+        include_untimed=bool(win.get("include_untimed", False)),
     )  # fmt: skip
 
 
@@ -143,6 +147,9 @@ def place(timepoint_weeks: object, label: object, treatment_weeks: object,
     lasts ``treatment_weeks`` for ``rule``."""
     tp, course = _num(timepoint_weeks), _num(treatment_weeks)
     if math.isnan(tp):
+        if rule.include_untimed:
+            return Placement(True, (math.inf,), "untimed: an assessment without a week, taken "
+                             "because the outcome includes untimed rows (include_untimed)")
         return Placement(False, (), rule.describe(),
                          "timepoint not reported in weeks; cannot be placed in a window")
     if rule.anchor == "absolute":

@@ -292,9 +292,9 @@ def forest_data(
     study_ids: Sequence[str] | None = None,
     level: float = 0.95,
     measure: str = "MD",
-    intervention: str = "Acupuncture",
+    intervention: str = "Intervention",
     control: str = "Control",
-    favours: tuple[str, str] = ("Favours acupuncture", "Favours control"),
+    favours: tuple[str, str] | None = None,
     mcid: Sequence[float] = (),
     mcid_note: str = "",
     xlim: tuple[float, float] | None = None,
@@ -326,6 +326,11 @@ def forest_data(
         ``high``; PEDro ``yes``/``no``; None = not assessed); the domains
         (:class:`~trialmeta.plots.rob_domains.Domain` or plain codes); a key line
         (e.g. how PEDro items were mapped).
+    intervention, control
+        Column headings of the two arms (the config's ``intervention_label``, the control).
+    favours
+        Labels under the left and right half of the axis; default
+        ``("Favours <intervention, lower case>", "Favours control")``.
     mcid, mcid_note
         Effect values of dashed MCID lines, and the footer sentence explaining them.
     xlim, axis_limit, scale_span
@@ -385,11 +390,12 @@ def forest_data(
     model = f"IV, {'Random' if random else 'Fixed'}, {100 * level:g}% CI"
     if axis_limit is not None:
         xlim = (-float(axis_limit), float(axis_limit))
+    left, right = favours or (f"Favours {intervention.lower()}", "Favours control")
     return ForestData(
         studies=studies, groups=groups, overall=overall, subgroup_test=subgroup_test,
         level=level, measure_label=MEASURE_LABELS[measure], model_label=model,
-        intervention=intervention, control=control, favours_left=favours[0],
-        favours_right=favours[1], mcid=tuple(float(m) for m in mcid),
+        intervention=intervention, control=control, favours_left=left,
+        favours_right=right, mcid=tuple(float(m) for m in mcid),
         rob_labels=tuple(d.code for d in domains) if rob is not None else (),
         xlim=None if xlim is None else (float(xlim[0]), float(xlim[1])),
         rob_domains=domains if rob is not None else (), rob_note=rob_note,

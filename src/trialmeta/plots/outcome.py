@@ -189,7 +189,8 @@ def _rob_columns(eff, rob_rows, names: LabelMap) -> dict[str, object]:
 
 
 def _forest(entry, outdir: Path, mcid: Mapping[str, object], measure: str,
-            variable: str | None, labels: LabelMap, rob_rows) -> None:  # fmt: skip
+            variable: str | None, labels: LabelMap, rob_rows,
+            intervention: str) -> None:  # fmt: skip
     a, eff = entry["analysis"], entry["effects"]
     aid = a["analysis_id"]
     kw: dict[str, object] = {}
@@ -223,7 +224,8 @@ def _forest(entry, outdir: Path, mcid: Mapping[str, object], measure: str,
         [labels.comparison_row(str(r["study_id"]), str(r.get("arm_id_1") or ""),
                                str(r.get("arm_id_2") or "")) for r in eff],
         [_num(r["yi"]) for r in eff], [_num(r["vi"]) for r in eff], measure=measure,
-        control=labels.control(str(a["comparison"])), study_ids=[str(r["study_id"]) for r in eff],
+        intervention=intervention, control=labels.control(str(a["comparison"])),
+        study_ids=[str(r["study_id"]) for r in eff],
         measures=[r.get("measure") if r.get("measure") in ("final", "change") else None
                   for r in eff],
         notes=[row_flags(r) for r in eff], footnotes=ROW_FOOTNOTES,
@@ -242,8 +244,12 @@ class _Diff:
 
 def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
                          measure: str = "MD", labels: LabelMap | None = None,
-                         rob_rows: Sequence[Mapping[str, str]] = ()) -> list[Path]:  # fmt: skip
+                         rob_rows: Sequence[Mapping[str, str]] = (),
+                         intervention: str = "Intervention") -> list[Path]:  # fmt: skip
     """Write every figure of ``bundle`` into ``outdir``; return the PNG paths, sorted.
+
+    ``intervention`` names the intervention arm in the forest plots (the config's
+    ``intervention_label``).
 
     Forest plots for every analysis with k >= 1 (the comparison with subgroups
     is split by its first subgroup variable); funnel plots only where the
@@ -261,7 +267,7 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
         if not eff:
             continue
         variable = entry["subgroups"][0]["variable"] if entry.get("subgroups") else None
-        _forest(entry, out, mcid, measure, variable, names, rob_rows)
+        _forest(entry, out, mcid, measure, variable, names, rob_rows, intervention)
         if not a.get("pooled"):
             continue
         fit = result_from_dict(PooledResult, a["pooled"])
