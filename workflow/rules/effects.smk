@@ -29,10 +29,11 @@ rule comparisons:
         accounting="<results>/comparisons_accounting.csv",
         warnings="<results>/data_warnings.csv",
     params:
-        data_dir=config["data_dir"],
         measure=config["measure"],
         outcomes=config["outcomes"],
         comparisons=config["comparisons"],
+        multiarm=config.get("multi_arm", {}).get("method", "combine"),
+        data_quality=config.get("data_quality"),
     log:
         "<results>/logs/comparisons.log",
     benchmark:
