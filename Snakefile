@@ -2,7 +2,7 @@
 # Run from the repository root:  snakemake --cores 2   (options live in workflow/profiles/).
 from snakemake.utils import min_version
 
-min_version("9.0")
+min_version("9.13")  # pathvars (<results>)
 
 
 configfile: "config/config.yaml"
