@@ -109,7 +109,6 @@ def test_console_script_has_no_traceback(tmp_path):
 
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-MALFORMED = Path(__file__).resolve().parents[1] / "data" / "malformed"
 
 
 def test_validate_json_through_the_one_parser():
@@ -124,8 +123,8 @@ def test_validate_json_through_the_one_parser():
     assert any(w.startswith("Sokunbi_NJMR:") for w in data["warnings"])
 
 
-def test_validate_json_on_bad_sheets_exits_2_with_every_problem(capsys):
-    assert main(["validate", str(MALFORMED / "enum_typo"), "--json"]) == 2
+def test_validate_json_on_bad_sheets_exits_2_with_every_problem(corpus_case, capsys):
+    assert main(["validate", str(corpus_case("enum_typo")), "--json"]) == 2
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["summary"] == {}
     assert any("arms.csv:3:arm_type: not an allowed value" in p for p in data["problems"])

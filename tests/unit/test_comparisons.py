@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,9 @@ def arm(**kw) -> dict:
 
 
 def write(tmp: Path, arms: list[dict], studies: list[dict] | None = None,
-          contrasts: list[dict] | None = None) -> dict:
+          contrasts: list[dict] | None = None) -> Path:
+    """A valid synthetic data directory (the sheets and the shipped vocabulary.yaml)."""
+    shutil.copy(DATA / "vocabulary.yaml", tmp / "vocabulary.yaml")
     for name, rows in (("studies", studies or [STUDY]), ("arms", arms),
                        ("contrasts", contrasts)):
         if rows is None:
@@ -51,7 +54,8 @@ def write(tmp: Path, arms: list[dict], studies: list[dict] | None = None,
             w = csv.DictWriter(fh, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
-    return read_sheets(tmp)
+    read_sheets(tmp)  # valid, else the test data is wrong
+    return tmp
 
 
 def test_vas_0_10_harmonised_to_0_100(tmp_path):

@@ -98,7 +98,12 @@ CASES = {
                                 "16384 columns"],
     "xlsx_capitalised_tabs/book.xlsx": ["book.xlsx: sheet not found (got tabs Studies, arms, "
                                         "expected a tab 'studies'; tab names are case-sensitive"],
+    "missing_vocabulary": ["missing_vocabulary/vocabulary.yaml: missing (got no such file, "
+                           "expected the review's codes: populations, intervention_types, "
+                           "control_types, outcomes"],
 }
+#: Cases whose defect is a code, which only the review's vocabulary can tell.
+NEEDS_CODES = {"enum_typo", "acupuncture_type_on_control"}
 
 
 def main(argv: list[str]) -> int:
@@ -117,8 +122,10 @@ def test_corpus_is_complete():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_malformed_sheet_reports_message(case, capsys):
-    rc = main([str(MALFORMED / case)])
+def test_malformed_sheet_reports_message(case, corpus_case, capsys):
+    # each case with the shipped vocabulary beside it (tests/conftest.py), so it fails for
+    # its own defect only
+    rc = main([str(corpus_case(case))])
     out = capsys.readouterr().out
     assert rc == 2
     for fragment in CASES[case]:
@@ -128,26 +135,47 @@ def test_malformed_sheet_reports_message(case, capsys):
     for line in problems:
         assert LINE.match(line), line
     assert "Traceback" not in out
+    if "vocabulary" not in case:  # the harness's vocabulary is never the problem
+        assert "vocabulary.yaml" not in out
 
 
-def test_bom_is_accepted(capsys):
+@pytest.mark.parametrize("case", sorted(set(CASES) - NEEDS_CODES))
+def test_missing_vocabulary_is_reported_beside_every_other_problem(case, capsys):
+    # the corpus as stored has no vocabulary.yaml: that is one more located problem, and the
+    # case's own problem is still listed (every problem at once), without a traceback
+    rc = main([str(MALFORMED / case)])
+    out = capsys.readouterr().out
+    assert rc == 2 and "Traceback" not in out
+    assert f"{MALFORMED / case.split('/')[0] / 'vocabulary.yaml'}: missing (got no such " \
+           "file, expected the review's codes" in out
+    for fragment in CASES[case]:
+        assert fragment.split(":", 1)[-1] in out
+
+
+def test_vocabulary_problem_does_not_invent_code_problems(capsys):
+    # without the review's codes, codes are not judged: no 'not an allowed value' guesses
+    assert main([str(MALFORMED / "enum_typo")]) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and out[0].endswith("see data/README.md)") and "1 problem" in out[1]
+
+
+def test_bom_is_accepted(corpus_case, capsys):
     # A UTF-8 byte-order mark (as Excel writes) is not part of the first column name.
-    rc = main([str(MALFORMED / "bom")])
+    rc = main([str(corpus_case("bom"))])
     out = capsys.readouterr().out
     assert rc == 0
     assert "unknown column" not in out and out.startswith("OK: 1 studies")
 
 
-def test_problems_are_all_collected(tmp_path):
+def test_problems_are_all_collected(corpus_case):
     # several defects in one run: each is reported, nothing stops at the first
-    src = MALFORMED / "enum_typo"
-    shutil.copytree(src, tmp_path / "d")
-    arms = (tmp_path / "d" / "arms.csv").read_text(encoding="utf-8")
-    (tmp_path / "d" / "arms.csv").write_text(arms.replace(",40,15,", ",4O,-15,"), encoding="utf-8")
-    report = validate_path(tmp_path / "d")
+    d = corpus_case("enum_typo")
+    arms = (d / "arms.csv").read_text(encoding="utf-8")
+    (d / "arms.csv").write_text(arms.replace(",40,15,", ",4O,-15,"), encoding="utf-8")
+    report = validate_path(d)
     assert len(report.problems) == 3
     with pytest.raises(DataValidationError) as err:
-        read_sheets(tmp_path / "d")
+        read_sheets(d)
     assert len(err.value.problems) == 3
 
 
@@ -193,6 +221,7 @@ def test_shipped_data_keeps_gaps_empty_and_labels():
 
 def test_workbook_with_same_tabs_loads(tmp_path):
     shipped_workbook(tmp_path / "data.xlsx")
+    shutil.copy(DATA / "vocabulary.yaml", tmp_path)  # a workbook's codes: the file beside it
     report = validate_path(tmp_path / "data.xlsx")
     assert report.ok, report.problems[:5]
     assert report.summary["studies"] == 24
@@ -216,6 +245,7 @@ def test_acupuncture_delivery_checked_against_cointervention(tmp_path):
     arms.loc[zar & (arms["arm_id"] == "C"), "acupuncture_delivery"] = "add_on"
     arms.to_csv(tmp_path / "arms.csv", index=False)
     studies.to_csv(tmp_path / "studies.csv", index=False)
+    shutil.copy(DATA / "vocabulary.yaml", tmp_path)
     report = validate_path(tmp_path)
     assert not report.ok
     assert any(":acupuncture_delivery: standalone but the arm has a cointervention" in p

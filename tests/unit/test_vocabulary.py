@@ -1,11 +1,12 @@
 """vocabulary.yaml: a review's codes drive validation and pairing (nothing is hard-wired).
 
-Uses the Normand 1999 example's sheets (examples/normand1999/data) and the default
-vocabulary (the first review's codes) of data directories without a vocabulary.yaml.
+Uses the Normand 1999 example's sheets (examples/normand1999/data): a data directory
+without a vocabulary.yaml is a located problem, never the first review's codes.
 """
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -13,13 +14,12 @@ import pytest
 
 from trialmeta.cli import main
 from trialmeta.data.validate import read_sheets, validate_path
-from trialmeta.data.vocabulary import default_vocabulary, load_vocabulary
+from trialmeta.data.vocabulary import load_vocabulary
 from trialmeta.effects.comparisons import build_comparisons
-from trialmeta.errors import DataValidationError
+from trialmeta.errors import DataValidationError, InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 NORMAND = ROOT / "examples" / "normand1999" / "data"
-MALFORMED = ROOT / "tests" / "data" / "malformed"
 
 
 @pytest.fixture
@@ -113,8 +113,42 @@ def test_md_only_for_the_md_instruments(normand):
                                    "length_of_stay scale; poolable only as SMD")
 
 
-def test_directory_without_vocabulary_uses_the_default():
-    report = validate_path(MALFORMED / "bom")
-    assert report.ok and report.vocabulary == default_vocabulary()
-    assert default_vocabulary().arm_types == ("acupuncture", "electroacupuncture", "sham",
-                                              "usual_care", "no_treatment", "waitlist", "active")
+def test_directory_without_vocabulary_is_a_located_error(normand, capsys):
+    # the acupuncture codes are never a silent default for another review's sheets
+    (normand / "vocabulary.yaml").unlink()
+    assert main(["validate", str(normand)]) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0] == (f"{normand / 'vocabulary.yaml'}: missing (got no such file, expected the "
+                      "review's codes: populations, intervention_types, control_types, outcomes, "
+                      "as in trialmeta's data/vocabulary.yaml; see data/README.md)")
+    # its codes (specialist_care, length_of_stay, stroke) are not judged without one
+    assert out[1:] == ["1 problem found; nothing was pooled."]
+    with pytest.raises(DataValidationError) as err:
+        build_comparisons(normand)
+    assert err.value.problems[0].startswith(f"{normand / 'vocabulary.yaml'}: missing")
+
+
+def test_tables_without_a_vocabulary_are_refused(normand):
+    tables = read_sheets(normand)
+    with pytest.raises(InputError, match="vocabulary: .*the review's Vocabulary"):
+        build_comparisons(tables)
+    assert len(build_comparisons(tables, vocabulary=load_vocabulary(normand)[0]).effects) == 9
+
+
+def test_workbook_vocabulary_is_the_file_beside_it(tmp_path, capsys):
+    # data/README.md: a workbook's codes are the vocabulary.yaml in its directory
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name in ("studies", "arms"):
+        rows = (NORMAND / f"{name}.csv").read_text(encoding="utf-8").splitlines()
+        ws = book.create_sheet(name)
+        for row in csv.reader(rows):
+            ws.append([c if c != "" else None for c in row])
+    book.save(tmp_path / "normand.xlsx")
+    assert main(["validate", str(tmp_path / "normand.xlsx")]) == 2
+    assert capsys.readouterr().out.startswith(f"{tmp_path / 'vocabulary.yaml'}: missing (got")
+    shutil.copy(NORMAND / "vocabulary.yaml", tmp_path / "vocabulary.yaml")
+    report = validate_path(tmp_path / "normand.xlsx")
+    assert report.ok, report.problems
+    assert report.vocabulary is not None and report.vocabulary.control_types == ("routine_care",)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -34,11 +34,12 @@ def _blank(v: object) -> bool:
 
 
 def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], problems: list[str],
-                 intervention_types: tuple[str, ...]) -> None:
+                 intervention_types: tuple[str, ...] | None) -> None:
     """Append the cross-row and cross-sheet problems of ``tables`` to ``problems``.
 
     ``intervention_types`` are the vocabulary's arm types of intervention arms (only those
-    may carry an ``acupuncture_type``).
+    may carry an ``acupuncture_type`` or an ``acupuncture_delivery``); ``None`` when the
+    vocabulary is missing or invalid, which skips those two checks.
     """
     studies = tables.get("studies")
     known = set(studies["study_id"].dropna()) if studies is not None else set()
@@ -124,7 +125,7 @@ def _check_arm_counts(studies: pd.DataFrame, arms: pd.DataFrame, labels: dict[st
 
 
 def _check_arms(arms: pd.DataFrame, label: str, problems: list[str],
-                intervention_types: tuple[str, ...]) -> None:
+                intervention_types: tuple[str, ...] | None) -> None:
     seen: dict[tuple, int] = {}
     kinds: dict[tuple, tuple[object, int]] = {}
     for r in arms.to_dict("records"):
@@ -146,13 +147,9 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str],
         if r["measure"] == "final" and not _blank(r.get("change_sign")):
             problems.append(f"{label}:{line}:change_sign: set on a final score (got "
                             f"{show(r['change_sign'])}, expected an empty cell)")
-        intervention = r["arm_type"] in intervention_types
-        control = r["arm_type"] is not None and not intervention
-        if control and not _blank(r.get("acupuncture_type")):
-            problems.append(f"{label}:{line}:acupuncture_type: set on a {r['arm_type']} arm (got "
-                            f"{show(r['acupuncture_type'])}, expected an empty cell)")
-        if "acupuncture_delivery" in arms.attrs.get("present_columns", ()):
-            _check_delivery(r, intervention, label, problems)
+        if intervention_types is not None:
+            _check_arm_kind(r, r["arm_type"] in intervention_types, label, problems,
+                            "acupuncture_delivery" in arms.attrs.get("present_columns", ()))
         if any(r.get(k) is None for k in ("study_id", "arm_id")):
             continue
         key = tuple("" if _blank(r.get(k)) else r.get(k) for k in ARM_KEY)
@@ -169,6 +166,17 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str],
                             f"{kinds[akey][1]})")
         elif akey not in kinds and r["arm_type"] is not None:
             kinds[akey] = (r["arm_type"], line)
+
+
+def _check_arm_kind(r: dict[Hashable, Any], intervention: bool, label: str, problems: list[str],
+                    delivery: bool) -> None:
+    """Columns of intervention arms only: ``acupuncture_type`` (and ``acupuncture_delivery``
+    when the sheet has that column)."""
+    if r["arm_type"] is not None and not intervention and not _blank(r.get("acupuncture_type")):
+        problems.append(f"{label}:{r['_row']}:acupuncture_type: set on a {r['arm_type']} arm "
+                        f"(got {show(r['acupuncture_type'])}, expected an empty cell)")
+    if delivery:
+        _check_delivery(r, intervention, label, problems)
 
 
 def _check_delivery(r: dict, acu: bool, label: str, problems: list[str]) -> None:

@@ -22,13 +22,14 @@ from pathlib import Path
 from trialmeta.data.workbook import read_workbook
 from trialmeta.io.safe_read import UnreadableFile, csv_records, read_regular_file, swallowed_records
 
-__all__ = ["MAX_COLUMNS", "MAX_ROWS", "REQUIRED_SHEETS", "SHEET_NAMES", "RawSheet",
-           "load_raw_sheets", "sheet_source"]  # fmt: skip
+__all__ = ["MAX_COLUMNS", "MAX_ROWS", "REQUIRED_SHEETS", "SHEET_NAMES", "WORKBOOK_SUFFIXES",
+           "RawSheet", "is_sheet_source", "load_raw_sheets", "sheet_source"]  # fmt: skip
 
 #: Sheets of an extraction, in the order they are checked.
 SHEET_NAMES = ("studies", "arms", "contrasts", "risk_of_bias")
 #: Sheets that must exist; the others may be absent (no contrasts, no RoB assessment).
 REQUIRED_SHEETS = ("studies", "arms")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _MAX_BYTES = 50_000_000
 #: Rows (blank ones included) and columns one sheet may have.
 MAX_ROWS = 200_000
@@ -147,6 +148,12 @@ def _missing_tab(book: str, name: str, tabs: list[str]) -> str:
             f"{name!r}{hint})")
 
 
+def is_sheet_source(path: str | Path) -> bool:
+    """Whether ``path`` is a directory or a workbook (where sheets, and their vocabulary, are)."""
+    p = Path(path)
+    return p.is_dir() or (p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES)
+
+
 def load_raw_sheets(path: str | Path) -> tuple[dict[str, RawSheet], list[str]]:
     """Read every sheet found at ``path`` (a directory of CSVs or an ``.xlsx`` workbook).
 
@@ -166,7 +173,7 @@ def load_raw_sheets(path: str | Path) -> tuple[dict[str, RawSheet], list[str]]:
             elif name in REQUIRED_SHEETS:
                 problems.append(f"{f.name}: file not found (got no {f.name} in {p}, expected "
                                 f"the {name} sheet)")
-    elif p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm"):
+    elif p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES:
         sheets, tabs = _read_xlsx(p, problems)
         for name in REQUIRED_SHEETS:
             if tabs and name not in tabs:
@@ -194,7 +201,7 @@ def sheet_source(source: str | Path, name: str) -> Path | io.StringIO | None:
     workbook named as ``data_dir`` is read exactly as its CSV export would be; the data
     were validated before (a problem here raises ``ValueError``)."""
     p = Path(source)
-    if p.suffix.lower() not in (".xlsx", ".xlsm"):
+    if p.suffix.lower() not in WORKBOOK_SUFFIXES:
         return p
     problems: list[str] = []
     sheets, _ = _read_xlsx(p, problems)

@@ -23,8 +23,8 @@ import yaml
 
 from trialmeta._checks import number_hint, parse_number
 from trialmeta.data.cross_checks import cross_checks, show
-from trialmeta.data.sheets import SHEET_NAMES, RawSheet, load_raw_sheets
-from trialmeta.data.vocabulary import Vocabulary, default_vocabulary, load_vocabulary
+from trialmeta.data.sheets import SHEET_NAMES, RawSheet, is_sheet_source, load_raw_sheets
+from trialmeta.data.vocabulary import Vocabulary, load_vocabulary
 from trialmeta.errors import DataValidationError
 
 __all__ = ["ValidationReport", "read_sheets", "read_vocabulary", "validate_path", "validate_sheets"]
@@ -199,13 +199,15 @@ def _check_sheet(sheet: RawSheet, schema: dict, problems: list[str]) -> pd.DataF
 
 
 def validate_sheets(
-    sheets: dict[str, RawSheet], schema_dir: str | Path | None = None,
-    vocabulary: Vocabulary | None = None,
+    sheets: dict[str, RawSheet], schema_dir: str | Path | None = None, *,
+    vocabulary: Vocabulary | None,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Type and check raw sheets. Returns ``(tables, problems)``; never raises on content.
 
     The code columns (population, arm type, outcome, instrument) take the codes of
-    ``vocabulary`` (default: :func:`~trialmeta.data.vocabulary.default_vocabulary`).
+    ``vocabulary``. ``None`` (the review's vocabulary is missing or invalid, a problem the
+    caller reports) checks everything else, so every problem is listed in one run, but
+    neither the codes nor the checks that need to know the intervention arms.
     """
     where = Path(schema_dir) if schema_dir else DEFAULT_SCHEMA_DIR
     try:
@@ -213,8 +215,8 @@ def validate_sheets(
     except (OSError, yaml.YAMLError) as exc:
         return {}, [f"{where}: sheet schemas not readable (got {type(exc).__name__}, expected "
                     "studies/arms/contrasts/risk_of_bias.schema.yaml there)"]
-    vocab = vocabulary or default_vocabulary()
-    schemas = vocab.sheet_schemas(schemas)
+    if vocabulary is not None:
+        schemas = vocabulary.sheet_schemas(schemas)
     problems: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     labels = {name: f"{name}.csv" for name in SHEET_NAMES}
@@ -222,16 +224,19 @@ def validate_sheets(
         if name in sheets:
             labels[name] = sheets[name].label
             tables[name] = _check_sheet(sheets[name], schemas[name], problems)
-    cross_checks(tables, labels, problems, vocab.intervention_types)
+    cross_checks(tables, labels, problems,
+                 vocabulary.intervention_types if vocabulary is not None else None)
     return tables, problems
 
 
 def _validated(path: str | Path, schema_dir: str | Path | None
                ) -> tuple[dict[str, pd.DataFrame], Vocabulary | None, list[str]]:
     raw, problems = load_raw_sheets(path)
-    vocab, vocab_problems = load_vocabulary(path)
-    problems += vocab_problems
-    tables, more = validate_sheets(raw, schema_dir, vocab)
+    vocab: Vocabulary | None = None
+    if is_sheet_source(path):  # else the path itself is the problem
+        vocab, vocab_problems = load_vocabulary(path)
+        problems += vocab_problems
+    tables, more = validate_sheets(raw, schema_dir, vocabulary=vocab)
     return tables, vocab, problems + more
 
 
@@ -244,9 +249,10 @@ def read_sheets(path: str | Path, schema_dir: str | Path | None = None) -> dict[
 
 
 def read_vocabulary(path: str | Path) -> Vocabulary:
-    """The vocabulary of a data directory or workbook (``vocabulary.yaml``, else the default).
+    """The vocabulary of a data directory or workbook: the ``vocabulary.yaml`` beside the
+    sheets (:mod:`trialmeta.data.vocabulary`).
 
-    Raises :class:`DataValidationError` when the file is there but not valid.
+    Raises :class:`DataValidationError` when it is missing or not valid.
     """
     vocab, problems = load_vocabulary(path)
     if vocab is None:

@@ -22,15 +22,18 @@ to 0-100 (an MD needs one scale: Cochrane Handbook v6.5 section 6.5.1.1; see
 :mod:`trialmeta.effects.harmonise`), ``native`` pools in the instruments' own, shared unit
 (e.g. days). Any other instrument of the outcome is poolable only as an SMD.
 
-A directory without ``vocabulary.yaml`` is read with ``schemas/default_vocabulary.yaml``,
-the codes of trialmeta's first review (acupuncture for sacroiliac-joint pain), so sheets
-written before the vocabulary existed validate unchanged.
+The codes belong to the review, not to trialmeta: there is no default. A data directory
+(or a workbook's directory) without ``vocabulary.yaml`` is a located problem,
+``DIR/vocabulary.yaml: missing (got no such file, expected the review's codes: ...)``, so
+another review's sheets are never silently read with the first review's acupuncture codes.
+A workbook keeps its vocabulary in the same file beside it, not in a tab: the vocabulary
+is nested (outcomes, their instruments, how each pools), which a sheet of rows would have
+to flatten into a second format (see data/README.md).
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,12 +41,12 @@ from typing import Any
 import jsonschema
 import yaml
 
-__all__ = ["VOCABULARY_FILE", "OutcomeCodes", "Vocabulary", "default_vocabulary",
-           "load_vocabulary", "vocabulary_path"]  # fmt: skip
+__all__ = ["VOCABULARY_FILE", "OutcomeCodes", "Vocabulary", "load_vocabulary",
+           "missing_vocabulary", "vocabulary_path"]  # fmt: skip
 
 VOCABULARY_FILE = "vocabulary.yaml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-DEFAULT_VOCABULARY = SCHEMA_DIR / "default_vocabulary.yaml"
+VOCABULARY_KEYS = ("populations", "intervention_types", "control_types", "outcomes")
 MD_SCALES = ("0-100", "native")
 
 
@@ -91,7 +94,9 @@ class Vocabulary:
         return codes is None or codes.md_scale == "0-100"
 
     def sheet_schemas(self, schemas: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Copies of the sheet schemas with these codes as the code columns' ``enum``."""
+        """Copies of the sheet schemas with these codes as the code columns' ``enum`` (in
+        place of the schemas' ``pattern``, the shape of any code, which is all a sheet
+        without its vocabulary is checked against)."""
         out = copy.deepcopy(schemas)
         codes = {("studies", "population"): self.populations,
                  ("arms", "arm_type"): self.arm_types,
@@ -104,6 +109,7 @@ class Vocabulary:
             if spec is not None:
                 nullable = "null" in spec.get("type", [])
                 spec["enum"] = [*allowed, None] if nullable else list(allowed)
+                spec.pop("pattern", None)
         return out
 
 
@@ -152,16 +158,17 @@ def _read(path: Path, label: str) -> tuple[Vocabulary | None, list[str]]:
     return (None if problems else _parse(raw, label)), problems
 
 
+def missing_vocabulary(path: str | Path) -> str:
+    """The problem line of a data directory whose ``vocabulary.yaml`` (``path``) is absent."""
+    return (f"{path}: missing (got no such file, expected the review's codes: "
+            f"{', '.join(VOCABULARY_KEYS)}, as in trialmeta's data/vocabulary.yaml; see "
+            "data/README.md)")
+
+
 def load_vocabulary(data_path: str | Path) -> tuple[Vocabulary | None, list[str]]:
-    """The vocabulary of ``data_path`` (or the default one), and its problems, if any."""
+    """The vocabulary of ``data_path`` and its problems: ``(None, problems)`` when the file
+    is missing (:func:`missing_vocabulary`) or not valid."""
     path = vocabulary_path(data_path)
-    return _read(path, path.name) if path.is_file() else (default_vocabulary(), [])
-
-
-@functools.cache
-def default_vocabulary() -> Vocabulary:
-    """The vocabulary of a data directory without ``vocabulary.yaml`` (module docstring)."""
-    vocab, problems = _read(DEFAULT_VOCABULARY, f"trialmeta:{DEFAULT_VOCABULARY.name}")
-    if vocab is None:  # pragma: no cover - a broken installation
-        raise RuntimeError("; ".join(problems))
-    return vocab
+    if not path.is_file():
+        return None, [missing_vocabulary(path)]
+    return _read(path, path.name)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialmeta.data.vocabulary import Vocabulary, default_vocabulary
+from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.data_quality import FLAG_COLUMNS, flag_effects, rules_from_config
 from trialmeta.effects.harmonise import plausibility_warnings
 from trialmeta.effects.multiarm import MULTIARM_METHODS, resolve_multiarm
@@ -213,8 +213,8 @@ def build_comparisons(
         the flag columns of :mod:`trialmeta.effects.data_quality`.
     vocabulary
         The review's codes: which arm types are interventions, which instruments pool as
-        MD and on which scale. ``None``: the ``vocabulary.yaml`` of ``sheets`` when it is a
-        path, else :func:`~trialmeta.data.vocabulary.default_vocabulary`.
+        MD and on which scale. ``None``: the ``vocabulary.yaml`` of ``sheets``, which must
+        then be a path (tables need their vocabulary passed: there is no default review).
     """
     if measure not in ("MD", "SMD"):
         raise InputError("measure", measure, "MD or SMD")
@@ -225,14 +225,16 @@ def build_comparisons(
 
         vocabulary = vocabulary or read_vocabulary(sheets)
         sheets = read_sheets(sheets)
-    vocab = vocabulary or default_vocabulary()
+    if vocabulary is None:
+        raise InputError("vocabulary", None, "the review's Vocabulary with tables (e.g. "
+                         "trialmeta.data.validate.read_vocabulary(DATA_DIR)), or sheets as a path")
     arms, con = sheets["arms"], sheets.get("contrasts")
     studies = {r["study_id"]: {**r, "_position": i + 1}
                for i, r in enumerate(sheets["studies"].to_dict("records"))}
-    groups = comparisons or [{"id": t, "control_types": [t]} for t in vocab.control_types]
+    groups = comparisons or [{"id": t, "control_types": [t]} for t in vocabulary.control_types]
     rows: list[dict] = []
-    for c in _candidates(arms, con, vocab):
-        _evaluate(c, measure, vocab)
+    for c in _candidates(arms, con, vocabulary):
+        _evaluate(c, measure, vocabulary)
         c["design"] = active_design(c["acu_meta"], c["ctl_meta"])
         rows.extend(_candidate_rows(c, studies, groups, outcomes))
     windowed = outcomes is not None
