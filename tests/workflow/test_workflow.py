@@ -41,6 +41,8 @@ def _prepare(workdir: Path) -> Path:
     (workdir / "config").mkdir(parents=True)
     shutil.copy(HERE / "config.yaml", workdir / "config" / "config.yaml")
     shutil.copytree(HERE / "synthetic_data", workdir / "data")
+    # the synthetic sheets use the first review's codes: its vocabulary goes beside them
+    shutil.copy(ROOT / "data" / "vocabulary.yaml", workdir / "data" / "vocabulary.yaml")
     return workdir
 
 
@@ -229,6 +231,7 @@ def test_workbook_as_data_dir_gives_the_same_review(runs, tmp_path):
     # `trialmeta validate` and data/README.md say); the results equal the CSV run's.
     d = _prepare(tmp_path / "workbook")
     _csv_sheets_to_workbook(d / "data", d / "data.xlsx")
+    shutil.move(d / "data" / "vocabulary.yaml", d / "vocabulary.yaml")  # beside the workbook
     shutil.rmtree(d / "data")
     cfg = d / "config" / "config.yaml"
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("data_dir: data\n",
@@ -247,6 +250,19 @@ def test_workbook_as_data_dir_gives_the_same_review(runs, tmp_path):
     assert [str(f) for f in files if (a / f).read_bytes() != (b / f).read_bytes()] == []
     prov = json.loads((b / "provenance.json").read_text(encoding="utf-8"))
     assert any(f["path"] == "data.xlsx" for f in prov["inputs"])
+    assert any(f["path"] == "vocabulary.yaml" for f in prov["inputs"])
+
+
+def test_missing_vocabulary_stops_the_review(tmp_path):
+    # a data directory without its vocabulary.yaml never runs on the first review's codes
+    d = _prepare(tmp_path / "novocabulary")
+    (d / "data" / "vocabulary.yaml").unlink()
+    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+                         timeout=TIMEOUT)  # fmt: skip
+    assert run.returncode != 0
+    assert sorted(p.name for p in (d / "results").iterdir()) == ["benchmarks", "logs"]
+    log = (d / "results" / "logs" / "validate_data.log").read_text(encoding="utf-8")
+    assert "data/vocabulary.yaml: missing (got no such file, expected the review's codes" in log
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
