@@ -71,6 +71,18 @@ def test_no_course_length_falls_back_to_the_absolute_window_with_a_flag():
     assert not place(30, "x", None, TimepointRule("absolute", 2, "", 0, 12, 8)).eligible
 
 
+def test_untimed_rows_only_where_the_outcome_includes_them_and_after_timed_rows():
+    # an outcome measured once (length of stay, examples/normand1999) has no week
+    assert not place(None, "until discharge", None, EOT).eligible
+    win = {"timepoint_weeks": {"min": 0, "max": 52, "include_untimed": True}}
+    rule = rule_from_config(win)
+    assert rule.include_untimed and rule.anchor == "absolute"
+    untimed, timed = place(None, "until discharge", 5, rule), place(52, "week 52", 5, rule)
+    assert untimed.eligible and "include_untimed" in untimed.rule
+    assert timed.rank < untimed.rank  # a timed assessment of the same arms is used first
+    assert not rule_from_config({"timepoint_weeks": {"min": 0, "max": 52}}).include_untimed
+
+
 def test_rule_from_config_reads_the_timepoint_block():
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     rules = {o["id"]: rule_from_config(o) for o in cfg["outcomes"]}
