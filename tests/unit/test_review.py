@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -74,20 +75,28 @@ def test_bundle_structure_and_json_strictness():
 
 
 def test_sham_types_and_control_annotation():
-    from trialmeta.review.outcome import control_lookup, sham_type
+    # the kinds of sham are the review's (data/vocabulary.yaml sham_kinds)
+    from trialmeta.data.validate import read_vocabulary
+    from trialmeta.review.outcome import control_lookup
+
+    vocab = read_vocabulary(Path(__file__).parents[2] / "data")
+
+    def sham_type(text: str) -> str:
+        return vocab.sham_kind("sham", text)
 
     assert sham_type("simulated (non-penetrating) acupuncture") == "non-penetrating"
     assert sham_type("minimal acupuncture (superficial needling)") == (
         "minimal (superficial needling)")
     assert sham_type("sham laser (0 J/point)") == "sham laser"
     assert sham_type("sham acupuncture") == "sham (unspecified)"
+    assert vocab.sham_kind("usual_care", "minimal care") == ""
     rows = synthetic_rows()
     rows["arm_id_1"], rows["arm_id_2"] = "ACU", "CTL"
     arms = pd.DataFrame([
         {"study_id": f"Synthetic{i:02d}", "arm_id": "CTL", "arm_type": "sham",
          "intervention": "synthetic non-penetrating sham" if i % 2 else "synthetic minimal sham"}
         for i in range(1, 6)])  # fmt: skip
-    out = run_outcome(rows, {}, synthetic_config(), "pain_eot", control_lookup(arms))
+    out = run_outcome(rows, {}, synthetic_config(), "pain_eot", control_lookup(arms, vocab))
     sham = out["analyses"][0]
     assert {r["sham_type"] for r in sham["effects"]} == {
         "non-penetrating", "minimal (superficial needling)"}

@@ -84,6 +84,39 @@ def test_an_arm_type_is_either_intervention_or_control(normand):
                for p in load_vocabulary(normand)[1])
 
 
+def test_active_and_sham_controls_are_control_types(normand):
+    _replace(normand / "vocabulary.yaml", "control_types: [routine_care]",
+             "control_types: [routine_care]\nactive_control_types: [specialist_care]\n"
+             "sham_kinds: [{keyword: placebo, kind: placebo ward}]")
+    assert load_vocabulary(normand)[1] == [
+        "vocabulary.yaml:active_control_types: not a control type (got specialist_care, "
+        "expected some of routine_care)",
+        "vocabulary.yaml:sham_kinds: kinds of sham without a sham control type (got 1 kinds, "
+        "expected sham_control_types too)"]
+
+
+def test_active_design_comes_from_the_vocabulary(normand):
+    # add-on vs head-to-head (issue 8) applies to the vocabulary's active_control_types only
+    assert set(build_comparisons(normand).effects["active_design"]) == {""}
+    _replace(normand / "vocabulary.yaml", "control_types: [routine_care]",
+             "control_types: [routine_care]\nactive_control_types: [routine_care]")
+    eff = build_comparisons(normand).effects
+    assert set(eff["active_design"]) == {"head_to_head"} and len(eff) == 9  # no cointervention
+    add_on = [{"id": "add_on", "control_types": ["routine_care"], "active_design": "add_on"}]
+    assert build_comparisons(normand, comparisons=add_on).effects.empty
+
+
+def test_sham_kinds_come_from_the_vocabulary(normand):
+    _replace(normand / "vocabulary.yaml", "control_types: [routine_care]",
+             "control_types: [routine_care]\nsham_control_types: [routine_care]\n"
+             "sham_kinds: [{keyword: Non-specialist, kind: general ward}]")
+    vocab = load_vocabulary(normand)[0]
+    assert vocab is not None
+    assert vocab.sham_kind("routine_care", "routine (non-specialist) care") == "general ward"
+    assert vocab.sham_kind("routine_care", "usual ward") == "sham (unspecified)"
+    assert vocab.sham_kind("specialist_care", "non-specialist") == ""
+
+
 def test_native_scale_keeps_the_units(normand):
     # metafor 3.8-1: escalc(measure="MD", m1i, sd1i, n1i, m2i, sd2i, n2i,
     # data=dat.normand1999)[1, ] -> yi = -20, vi = 47^2/155 + 64^2/156 = 40.50802...

@@ -29,7 +29,7 @@ def data_files():
     """Every extraction sheet (sorted): the CSVs of data_dir, or the workbook it names; then
     the review's vocabulary.yaml beside them, if present (validation requires it)."""
     sheets = [str(DATA_DIR)] if WORKBOOK else sorted(str(p) for p in DATA_DIR.glob("*.csv"))
-    return [*sheets, *([str(VOCABULARY)] if VOCABULARY.exists() else [])]
+    return [*sheets, *vocabulary_file()]
 
 
 def studies_sheet():
@@ -40,6 +40,12 @@ def studies_sheet():
 def arms_sheet():
     """The arms sheet (required by validation), for the control interventions."""
     return str(DATA_DIR) if WORKBOOK else str(DATA_DIR / "arms.csv")
+
+
+def vocabulary_file():
+    """The review's vocabulary.yaml. Validation requires it: a missing one is listed only
+    when present, so that validation, not the DAG, reports it as a located problem."""
+    return [str(VOCABULARY)] if VOCABULARY.exists() else []
 
 
 def rob_sheet():

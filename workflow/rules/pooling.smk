@@ -7,6 +7,7 @@ rule analyse_outcome:
     input:
         effects="<results>/comparisons.csv",
         arms=arms_sheet(),
+        vocabulary=vocabulary_file(),
         rob=rob_sheet(),
     output:
         "<results>/analyses/{outcome}.json",

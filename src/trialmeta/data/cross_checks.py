@@ -179,18 +179,19 @@ def _check_arm_kind(r: dict[Hashable, Any], intervention: bool, label: str, prob
         _check_delivery(r, intervention, label, problems)
 
 
-def _check_delivery(r: dict, acu: bool, label: str, problems: list[str]) -> None:
-    """``acupuncture_delivery`` (optional column): set on acupuncture arms only, and
-    ``add_on`` exactly when the arm has a cointervention (A + B vs B)."""
+def _check_delivery(r: dict, intervention: bool, label: str, problems: list[str]) -> None:
+    """``acupuncture_delivery`` (optional column): set on intervention arms only (the
+    vocabulary's ``intervention_types``), and ``add_on`` exactly when the arm has a
+    cointervention (A + B vs B)."""
     line, value, co = r["_row"], r.get("acupuncture_delivery"), r.get("cointervention")
-    if not acu:
+    if not intervention:
         if not _blank(value) and r["arm_type"] is not None:
             problems.append(f"{label}:{line}:acupuncture_delivery: set on a {r['arm_type']} arm "
                             f"(got {show(value)}, expected an empty cell)")
         return
     if _blank(value):
-        problems.append(f"{label}:{line}:acupuncture_delivery: missing for an acupuncture arm (got "
-                        "an empty cell, expected add_on or standalone)")
+        problems.append(f"{label}:{line}:acupuncture_delivery: missing for an intervention arm "
+                        f"({r['arm_type']}) (got an empty cell, expected add_on or standalone)")
     elif value == "add_on" and _blank(co):
         problems.append(f"{label}:{line}:acupuncture_delivery: add_on without a cointervention "
                         "(got 'add_on', expected standalone, or the treatment it is added to in "

@@ -16,6 +16,13 @@ outcomes           ``arms/contrasts.outcome``   outcome codes, each with its ins
 instruments        ``arms/contrasts.instrument``
 ================  ==========================  ===========================================
 
+Three optional keys say what some control types are: ``active_control_types`` (an active
+treatment: against it the intervention is an add-on, A + B vs B, or head to head, A vs B, as
+``arms.acupuncture_delivery`` says; :func:`trialmeta.effects.comparisons.active_design`),
+``sham_control_types`` (a sham procedure) and ``sham_kinds`` (keyword → kind, the kinds of
+sham GRADE indirectness tells apart; :meth:`Vocabulary.sham_kind`). Absent, no control is
+active or sham.
+
 Per outcome, ``md_instruments`` lists the instruments that pool as a mean difference and
 ``md_scale`` how: ``0-100`` rescales each score from its ``scale_min``-``scale_max`` range
 to 0-100 (an MD needs one scale: Cochrane Handbook v6.5 section 6.5.1.1; see
@@ -68,6 +75,9 @@ class Vocabulary:
     control_types: tuple[str, ...]
     outcomes: dict[str, OutcomeCodes]
     source: str
+    active_control_types: tuple[str, ...] = ()
+    sham_control_types: tuple[str, ...] = ()
+    sham_kinds: tuple[tuple[str, str], ...] = ()
 
     @property
     def arm_types(self) -> tuple[str, ...]:
@@ -82,6 +92,29 @@ class Vocabulary:
     def is_intervention(self, arm_type: object) -> bool:
         """Whether an arm of this type is the intervention (group 1 of every effect)."""
         return arm_type in self.intervention_types
+
+    def is_active_control(self, arm_type: object) -> bool:
+        """Whether a control arm of this type is an active treatment (add-on or head to head)."""
+        return arm_type in self.active_control_types
+
+    def sham_kind(self, arm_type: object, intervention: object) -> str:
+        """The kind of sham of a control arm, ``""`` when it is not a sham.
+
+        The kind of the first ``sham_kinds`` keyword found in the arm's verbatim
+        ``intervention`` (case-insensitive), else ``"sham (unspecified)"``.
+
+        >>> v = Vocabulary(("p",), ("a",), ("sham",), {}, "doctest", (), ("sham",),
+        ...                (("laser", "sham laser"),))
+        >>> v.sham_kind("sham", "Sham LASER, 0 J"), v.sham_kind("sham", "sham")
+        ('sham laser', 'sham (unspecified)')
+        >>> v.sham_kind("a", "laser")
+        ''
+        """
+        if arm_type not in self.sham_control_types:
+            return ""
+        text = str(intervention or "").lower()
+        return next((kind for key, kind in self.sham_kinds if key.lower() in text),
+                    "sham (unspecified)")
 
     def md_instrument(self, outcome: object, instrument: object) -> bool:
         """Whether ``instrument`` pools as a mean difference for ``outcome``."""
@@ -123,8 +156,11 @@ def _parse(raw: dict[str, Any], source: str) -> Vocabulary:
     outcomes = {str(name): OutcomeCodes(tuple(o["instruments"]), tuple(o["md_instruments"]),
                                         str(o["md_scale"]))
                 for name, o in raw["outcomes"].items()}  # fmt: skip
+    kinds = tuple((str(k["keyword"]), str(k["kind"])) for k in raw.get("sham_kinds", ()))
     return Vocabulary(tuple(raw["populations"]), tuple(raw["intervention_types"]),
-                      tuple(raw["control_types"]), outcomes, source)  # fmt: skip
+                      tuple(raw["control_types"]), outcomes, source,
+                      tuple(raw.get("active_control_types", ())),
+                      tuple(raw.get("sham_control_types", ())), kinds)  # fmt: skip
 
 
 def _problems(raw: object, label: str) -> list[str]:
@@ -145,6 +181,14 @@ def _problems(raw: object, label: str) -> list[str]:
     if both:
         out.append(f"{label}:control_types: also an intervention type (got {', '.join(both)}, "
                    "expected each arm type in one list)")
+    for key in ("active_control_types", "sham_control_types"):
+        extra = sorted(set(raw.get(key, ())) - set(raw["control_types"]))
+        if extra:
+            out.append(f"{label}:{key}: not a control type (got {', '.join(extra)}, expected "
+                       f"some of {', '.join(raw['control_types'])})")
+    if raw.get("sham_kinds") and not raw.get("sham_control_types"):
+        out.append(f"{label}:sham_kinds: kinds of sham without a sham control type (got "
+                   f"{len(raw['sham_kinds'])} kinds, expected sham_control_types too)")
     return out
 
 

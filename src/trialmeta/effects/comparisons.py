@@ -129,10 +129,11 @@ def _outcome_codes(o: dict) -> tuple[str, ...]:
     return tuple(codes) if isinstance(codes, (list, tuple)) else (str(codes),)
 
 
-def active_design(acu_meta: dict, ctl_meta: dict) -> str:
-    """``add_on`` (acupuncture + X vs X), ``head_to_head`` (acupuncture vs X) for an active
-    control, else ``""``. Read from ``acupuncture_delivery`` (else from ``cointervention``)."""
-    if ctl_meta.get("arm_type") != "active":
+def active_design(acu_meta: dict, ctl_meta: dict, vocabulary: Vocabulary) -> str:
+    """``add_on`` (acupuncture + X vs X), ``head_to_head`` (acupuncture vs X) for a control
+    of one of the vocabulary's ``active_control_types``, else ``""``. Read from
+    ``acupuncture_delivery`` (else from ``cointervention``)."""
+    if not vocabulary.is_active_control(ctl_meta.get("arm_type")):
         return ""
     delivery = acu_meta.get("acupuncture_delivery")
     if _blank(delivery):
@@ -200,9 +201,9 @@ def build_comparisons(
         analysis (``outcome_id = outcome``).
     comparisons
         As in ``config.yaml``: ``id``, ``control_types``, optionally ``active_design``
-        (``add_on`` | ``head_to_head``, for active controls) or ``members`` (ids of other
-        comparisons whose rows this one shows side by side, unchanged). ``None``: one
-        comparison per control type.
+        (``add_on`` | ``head_to_head``, for the vocabulary's ``active_control_types``) or
+        ``members`` (ids of other comparisons whose rows this one shows side by side,
+        unchanged). ``None``: one comparison per control type.
     measure
         ``"MD"`` (harmonised 0-100 scale, negative favours acupuncture) or ``"SMD"``.
     multiarm
@@ -235,7 +236,7 @@ def build_comparisons(
     rows: list[dict] = []
     for c in _candidates(arms, con, vocabulary):
         _evaluate(c, measure, vocabulary)
-        c["design"] = active_design(c["acu_meta"], c["ctl_meta"])
+        c["design"] = active_design(c["acu_meta"], c["ctl_meta"], vocabulary)
         rows.extend(_candidate_rows(c, studies, groups, outcomes))
     windowed = outcomes is not None
     _select(rows, measure, windowed)

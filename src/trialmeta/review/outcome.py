@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from trialmeta.data.risk_of_bias import PEDRO_NOT_SCORED, rob_lookup
+from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.errors import NotComputableError, TrialmetaError
 from trialmeta.review import robustness
 from trialmeta.review.cell import (
@@ -43,42 +44,30 @@ __all__ = [
     "rob_lookup",
     "robust_conclusion",
     "run_outcome",
-    "sham_type",
 ]
 
-SHAM_KEYWORDS: tuple[tuple[str, str], ...] = (
-    ("non-penetrating", "non-penetrating"),
-    ("simulated", "non-penetrating"),
-    ("minimal", "minimal (superficial needling)"),
-    ("superficial", "minimal (superficial needling)"),
-    ("laser", "sham laser"),
-    ("electro", "sham electroacupuncture"),
-)
+def control_lookup(arms: pd.DataFrame | None, vocabulary: Vocabulary
+                   ) -> dict[tuple[str, str], tuple[str, str]]:
+    """(study_id, arm_id) → (verbatim intervention, kind of sham) from the arms sheet.
 
-
-def sham_type(intervention: str) -> str:
-    """Coarse sham category from the arm's verbatim description (first keyword that matches
-    in :data:`SHAM_KEYWORDS`, else ``"sham (unspecified)"``)."""
-    text = intervention.lower()
-    return next((label for key, label in SHAM_KEYWORDS if key in text), "sham (unspecified)")
-
-
-def control_lookup(arms: pd.DataFrame | None) -> dict[tuple[str, str], tuple[str, str]]:
-    """(study_id, arm_id) → (arm_type, verbatim intervention) from the arms sheet."""
+    The kind of sham is the vocabulary's (:meth:`~trialmeta.data.vocabulary.Vocabulary.
+    sham_kind`; ``""`` for an arm that is not a sham control).
+    """
     if arms is None or arms.empty:
         return {}
     cols = arms[["study_id", "arm_id", "arm_type", "intervention"]].astype(str)
-    return {(r.study_id, r.arm_id): (r.arm_type, r.intervention)
+    return {(r.study_id, r.arm_id): (r.intervention, vocabulary.sham_kind(r.arm_type,
+                                                                           r.intervention))
             for r in cols.drop_duplicates(["study_id", "arm_id"]).itertuples()}  # fmt: skip
 
 
 def _annotate_controls(effects: list[dict], controls: Mapping) -> None:
     for r in effects:
-        arm_type, text = controls.get((str(r.get("study_id")), str(r.get("arm_id_2"))), ("", ""))
+        text, sham = controls.get((str(r.get("study_id")), str(r.get("arm_id_2"))), ("", ""))
         if text:
             r["control_intervention"] = text
-        if arm_type == "sham":
-            r["sham_type"] = sham_type(text)
+        if sham:
+            r["sham_type"] = sham
 
 
 def is_secondary(rec: Mapping[str, object]) -> bool:
@@ -326,7 +315,7 @@ def run_outcome(
     ``rows`` are the effect rows of ``build_comparisons`` (one per study ×
     comparison × outcome × timepoint); ``rob`` comes from :func:`rob_lookup`;
     ``controls`` from :func:`control_lookup` adds each row's control intervention
-    and, for sham controls, its :func:`sham_type` (used for indirectness).
+    and, for sham controls, its kind of sham (``sham_type``, used for indirectness).
     Returns a JSON-ready dict; comparisons keep the config's order.
     """
     ocfg = next(o for o in config["outcomes"] if o["id"] == outcome_id)  # type: ignore[union-attr]
