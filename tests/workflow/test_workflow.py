@@ -265,6 +265,21 @@ def test_missing_vocabulary_stops_the_review(tmp_path):
     assert "data/vocabulary.yaml: missing (got no such file, expected the review's codes" in log
 
 
+def test_config_code_missing_from_the_vocabulary_stops_the_review(tmp_path):
+    # the config schema only sees the shape of a code; the vocabulary says which exist
+    d = _prepare(tmp_path / "typo")
+    cfg = d / "config" / "config.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    assert "target_population: SIJ" in text
+    cfg.write_text(text.replace("target_population: SIJ", "target_population: SJI"),
+                   encoding="utf-8")
+    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+                         timeout=TIMEOUT)  # fmt: skip
+    assert run.returncode != 0
+    log = (d / "results" / "logs" / "validate_data.log").read_text(encoding="utf-8")
+    assert "config:target_population: not one of the vocabulary.yaml populations (got 'SJI'" in log
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
 def test_report_renders_in_headless_chromium(runs, tmp_path):
     report = runs[0] / "results" / "report.html"

@@ -9,15 +9,19 @@ import sys
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 sys.stderr = open(smk.log[0], "w", encoding="utf-8")
 
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from trialmeta.data.validate import validate_path  # noqa: E402
 from trialmeta.effects.validation_summary import with_comparison_counts  # noqa: E402
 from trialmeta.io.jsonio import write_json  # noqa: E402
 from trialmeta.io.provenance import remove_stale_results, sha256_file  # noqa: E402
+from trialmeta.review.config_codes import config_code_problems  # noqa: E402
 
 data_dir = smk.config["data_dir"]
 report = with_comparison_counts(validate_path(data_dir))
+if report.ok and report.vocabulary is not None:  # the config's codes are the vocabulary's
+    report = replace(report, problems=config_code_problems(smk.config, report.vocabulary))
 if not report.ok:
     print("\n".join(report.problems), file=sys.stderr)
     removed = remove_stale_results(Path(smk.output[0]).parent)  # <results>/validation.json

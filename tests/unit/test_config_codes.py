@@ -1,0 +1,47 @@
+"""The config's codes must be the data vocabulary's (review/config_codes.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from trialmeta.data.validate import read_vocabulary
+from trialmeta.review.config_codes import config_code_problems
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _config(path: str = "config/config.yaml") -> dict:
+    return yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
+
+
+def test_shipped_configs_use_their_vocabularies():
+    assert config_code_problems(_config(), read_vocabulary(ROOT / "data")) == []
+    example = "examples/normand1999"
+    assert config_code_problems(_config(f"{example}/config.yaml"),
+                                read_vocabulary(ROOT / example / "data")) == []  # fmt: skip
+
+
+def test_every_unknown_code_is_located():
+    cfg = _config()
+    cfg["target_population"] = "SJI"
+    cfg["outcomes"][1]["outcome"] = ["pain", "pian"]
+    cfg["comparisons"][0]["control_types"] = ["sham", "waitinglist"]
+    assert config_code_problems(cfg, read_vocabulary(ROOT / "data"), "config.yaml") == [
+        "config.yaml:target_population: not one of the vocabulary.yaml populations (got 'SJI', "
+        "expected one of SIJ, PGP, CLBP, other; did you mean 'SIJ'?)",
+        "config.yaml:outcomes[1].outcome: not one of the vocabulary.yaml outcomes (got 'pian', "
+        "expected one of pain, odi, rmdq; did you mean 'pain'?)",
+        "config.yaml:comparisons[0].control_types: not one of the vocabulary.yaml control_types "
+        "(got 'waitinglist', expected one of sham, usual_care, no_treatment, waitlist, active; "
+        "did you mean 'waitlist'?)",
+    ]
+
+
+def test_the_first_review_codes_are_unknown_to_another_review():
+    # the acupuncture config against the Normand 1999 vocabulary: nothing matches
+    problems = config_code_problems(_config(), read_vocabulary(ROOT / "examples/normand1999/data"))
+    assert problems[0].startswith("config:target_population: not one of the vocabulary.yaml "
+                                  "populations")
+    assert all("expected one of" in p for p in problems) and len(problems) > 5
