@@ -47,7 +47,7 @@ def synthetic_review(k: int, *, overall: bool = True, rob=ROB1, **kw) -> plots.F
         [f"Synthetic{i + 1} {2000 + i} (acupuncture plus $5 usual care vs usual care)"
          for i in range(k)], yi, vi,
         overall=trialmeta.pool(yi, vi, method="REML", test="knha") if overall else None,
-        subgroups=groups, subgroup_results=fits, control=CONTROL,
+        subgroups=groups, subgroup_results=fits, intervention="Acupuncture", control=CONTROL,
         arms={"m1": m1, "sd1": sd1, "n1": n1, "m2": m2, "sd2": sd2, "n2": n2},
         derived={"sd1": [i % 4 == 1 for i in range(k)]},
         n_split={"n2": [i % 5 == 2 for i in range(k)]},

@@ -15,9 +15,11 @@ import pytest
 import yaml
 
 from trialmeta import plots
+from trialmeta.data.validate import read_vocabulary
 from trialmeta.report.labels import (
     CODE_LABELS,
     LabelMap,
+    code_labels,
     identifiers,
     label_map,
     schema_codes,
@@ -35,14 +37,30 @@ def shipped() -> LabelMap:
         studies = list(csv.DictReader(f))
     with open(ROOT / "data" / "arms.csv", encoding="utf-8") as f:
         arms = list(csv.DictReader(f))
-    return label_map(config, studies, arms)
+    return label_map(config, studies, arms, read_vocabulary(ROOT / "data"))
 
 
 def test_every_codebook_code_has_a_label() -> None:
+    # schema enums in CODE_LABELS; the review's own codes in its vocabulary.yaml `labels`
+    vocab = read_vocabulary(ROOT / "data")
     missing = [(col, v) for col, values in schema_codes().items() for v in values
                if v not in CODE_LABELS]  # fmt: skip
     assert missing == []
-    assert "arms.arm_type" in schema_codes() and "risk_of_bias.domain" in schema_codes()
+    assert [c for c in vocab.codes if c not in vocab.labels] == []
+    codes = schema_codes(vocab)
+    assert "arms.arm_type" in codes and "risk_of_bias.domain" in codes
+    assert all(v in code_labels(vocab) for values in codes.values() for v in values)
+
+
+def test_another_review_gets_its_own_labels() -> None:
+    # Normand 1999: its codes are labelled by its vocabulary, none by the first review's
+    vocab = read_vocabulary(ROOT / "examples" / "normand1999" / "data")
+    labels = label_map({}, vocabulary=vocab)
+    assert labels.code("routine_care") == "Routine care"
+    assert labels.code("length_of_stay") == "Length of hospital stay"
+    assert "sham" not in labels.codes and "usual_care" not in labels.codes
+    assert {"routine_care", "specialist_care", "length_of_stay"} <= identifiers(labels)
+    assert vocab.label("no_label_code") == "No label code"
 
 
 def test_labels_named_in_the_issue(shipped: LabelMap) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -59,3 +60,26 @@ def test_typed_booleans_of_the_effect_row_win_over_its_text():
     assert derived_marks(rec) == {"sd1": True, "m1": False, "sd2": False, "m2": False}
     assert split_marks(rec) == {"n1": False, "n2": True}
     assert row_flags(rec) == ("flag_sd_floor", "arms_combined", "secondary_extraction")
+
+
+def test_rob_columns_read_self_reported_outcomes_and_shams_from_the_vocabulary():
+    # RoB 2 D4 for a self-reported outcome (Handbook v6.5, 8.4): high when the comparison
+    # tells participants their allocation (any control but the vocabulary's shams)
+    from trialmeta.data.validate import read_vocabulary
+    from trialmeta.plots.outcome import _rob_columns
+    from trialmeta.report.labels import LabelMap
+
+    items = ("eligibility_criteria", "random_allocation", "concealed_allocation",
+             "baseline_comparability", "blind_subjects", "blind_therapists", "blind_assessors",
+             "adequate_followup", "intention_to_treat", "between_group_comparisons",
+             "point_estimates_variability")  # fmt: skip
+    rob = [{"study_id": "SynPEDro", "tool": "PEDro", "domain": d, "judgement": "yes"}
+           for d in items]  # synthetic: every PEDro item met, participants blinded
+    eff = [{"study_id": "SynPEDro", "outcome": "pain", "control_type": c}
+           for c in ("sham", "usual_care")]  # fmt: skip
+    vocab = read_vocabulary(Path(__file__).parents[2] / "data")
+    d4 = [cells[3] for cells in _rob_columns(eff, rob, LabelMap(), vocab)["rob"]]
+    assert d4 == ["low", "high"]
+    assert [c[3] for c in _rob_columns(eff, rob, LabelMap(), None)["rob"]] == ["low", "low"]
+    odd = {"outcome": "length_of_stay"}  # not a self-reported outcome of the vocabulary
+    assert _rob_columns([{**eff[1], **odd}], rob, LabelMap(), vocab)["rob"][0][3] == "low"

@@ -23,6 +23,10 @@ treatment: against it the intervention is an add-on, A + B vs B, or head to head
 sham GRADE indirectness tells apart; :meth:`Vocabulary.sham_kind`). Absent, no control is
 active or sham.
 
+``labels`` gives the reader's text of its codes (tables, figures, report), and an
+outcome's ``self_reported: true`` says the participant rates it (the outcome assessor of
+RoB 2 domain 4).
+
 Per outcome, ``md_instruments`` lists the instruments that pool as a mean difference and
 ``md_scale`` how: ``0-100`` rescales each score from its ``scale_min``-``scale_max`` range
 to 0-100 (an MD needs one scale: Cochrane Handbook v6.5 section 6.5.1.1; see
@@ -41,7 +45,7 @@ to flatten into a second format (see data/README.md).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +68,7 @@ class OutcomeCodes:
     instruments: tuple[str, ...]
     md_instruments: tuple[str, ...]
     md_scale: str
+    self_reported: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Vocabulary:
     active_control_types: tuple[str, ...] = ()
     sham_control_types: tuple[str, ...] = ()
     sham_kinds: tuple[tuple[str, str], ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def arm_types(self) -> tuple[str, ...]:
@@ -88,6 +94,28 @@ class Vocabulary:
     def instruments(self) -> tuple[str, ...]:
         """Every allowed instrument, in order of first mention."""
         return tuple(dict.fromkeys(i for o in self.outcomes.values() for i in o.instruments))
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every code of the vocabulary: populations, arm types, outcomes, instruments."""
+        return tuple(dict.fromkeys((*self.populations, *self.arm_types, *self.outcomes,
+                                    *self.instruments)))  # fmt: skip
+
+    def label(self, code: str) -> str:
+        """The reader's text for ``code``: its ``labels`` entry, else the code with spaces.
+
+        >>> Vocabulary(("p",), ("a",), ("routine_care",), {}, "doctest").label("routine_care")
+        'Routine care'
+        """
+        if code in self.labels:
+            return self.labels[code]
+        text = code.replace("_", " ")
+        return text[:1].upper() + text[1:]
+
+    def is_self_reported(self, outcome: object) -> bool:
+        """Whether the participant rates ``outcome`` (the assessor of RoB 2 domain 4)."""
+        codes = self.outcomes.get(str(outcome))
+        return codes is not None and codes.self_reported
 
     def is_intervention(self, arm_type: object) -> bool:
         """Whether an arm of this type is the intervention (group 1 of every effect)."""
@@ -154,13 +182,14 @@ def vocabulary_path(data_path: str | Path) -> Path:
 
 def _parse(raw: dict[str, Any], source: str) -> Vocabulary:
     outcomes = {str(name): OutcomeCodes(tuple(o["instruments"]), tuple(o["md_instruments"]),
-                                        str(o["md_scale"]))
+                                        str(o["md_scale"]), bool(o.get("self_reported", False)))
                 for name, o in raw["outcomes"].items()}  # fmt: skip
     kinds = tuple((str(k["keyword"]), str(k["kind"])) for k in raw.get("sham_kinds", ()))
     return Vocabulary(tuple(raw["populations"]), tuple(raw["intervention_types"]),
                       tuple(raw["control_types"]), outcomes, source,
                       tuple(raw.get("active_control_types", ())),
-                      tuple(raw.get("sham_control_types", ())), kinds)  # fmt: skip
+                      tuple(raw.get("sham_control_types", ())), kinds,
+                      {str(k): str(v) for k, v in (raw.get("labels") or {}).items()})  # fmt: skip
 
 
 def _problems(raw: object, label: str) -> list[str]:
@@ -186,6 +215,12 @@ def _problems(raw: object, label: str) -> list[str]:
         if extra:
             out.append(f"{label}:{key}: not a control type (got {', '.join(extra)}, expected "
                        f"some of {', '.join(raw['control_types'])})")
+    codes = {*raw["populations"], *raw["intervention_types"], *raw["control_types"],
+             *raw["outcomes"], *(i for o in raw["outcomes"].values() for i in o["instruments"])}
+    stray = sorted(set(raw.get("labels") or {}) - codes)
+    if stray:
+        out.append(f"{label}:labels: label of a code the vocabulary does not have (got "
+                   f"{', '.join(stray)}, expected codes of its lists)")
     if raw.get("sham_kinds") and not raw.get("sham_control_types"):
         out.append(f"{label}:sham_kinds: kinds of sham without a sham control type (got "
                    f"{len(raw['sham_kinds'])} kinds, expected sham_control_types too)")

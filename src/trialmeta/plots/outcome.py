@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from trialmeta import plots
+from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.io.safe_csv import write_csv
 from trialmeta.plots.rob_domains import (
     domain_judgements,
@@ -157,13 +158,13 @@ def _save(fig, stem: Path) -> None:
     plt.close(fig)
 
 
-SELF_REPORTED_OUTCOMES = ("pain", "odi", "rmdq")  # rated by the participant
-
-
-def _rob_columns(eff, rob_rows, names: LabelMap) -> dict[str, object]:
+def _rob_columns(eff, rob_rows, names: LabelMap,
+                 vocabulary: Vocabulary | None) -> dict[str, object]:  # fmt: skip
     """Per-domain risk-of-bias columns of one plot: RoB 1 A-G when every assessment is
     RoB 1; else each row's RoB 2 domains and Overall as GRADE judges that result (its
-    comparison tells participants their allocation unless the control is a sham)."""
+    comparison tells participants their allocation unless the control is one of the
+    vocabulary's shams; the vocabulary says which outcomes are self-reported; without a
+    vocabulary, the domains as assessed)."""
     if not rob_rows:
         return {}
     scheme = pick_scheme(str(r.get("tool", "")) for r in rob_rows)
@@ -174,9 +175,11 @@ def _rob_columns(eff, rob_rows, names: LabelMap) -> dict[str, object]:
         return {"rob": [found[str(r["study_id"])].cells if str(r["study_id"]) in found
                         else blank for r in eff], "rob_labels": domains}  # fmt: skip
     studies = study_domains(rob_rows)
+    shams = vocabulary.sham_control_types if vocabulary is not None else ()
     cells = [result_cells(studies.get(str(r["study_id"])),
-                          self_reported=str(r.get("outcome")) in SELF_REPORTED_OUTCOMES,
-                          participants_aware=str(r.get("control_type")) != "sham")
+                          self_reported=vocabulary is not None
+                          and vocabulary.is_self_reported(r.get("outcome")),
+                          participants_aware=str(r.get("control_type")) not in shams)
              for r in eff]  # fmt: skip
     mapped = sorted({names.study(str(r["study_id"])) for r in eff
                      if (sd := studies.get(str(r["study_id"]))) and sd.tool != "RoB2"})  # fmt: skip
@@ -190,7 +193,7 @@ def _rob_columns(eff, rob_rows, names: LabelMap) -> dict[str, object]:
 
 def _forest(entry, outdir: Path, mcid: Mapping[str, object], measure: str,
             variable: str | None, labels: LabelMap, rob_rows,
-            intervention: str) -> None:  # fmt: skip
+            intervention: str, vocabulary: Vocabulary | None) -> None:  # fmt: skip
     a, eff = entry["analysis"], entry["effects"]
     aid = a["analysis_id"]
     kw: dict[str, object] = {}
@@ -213,7 +216,7 @@ def _forest(entry, outdir: Path, mcid: Mapping[str, object], measure: str,
         marks, splits = [derived_marks(r) for r in eff], [split_marks(r) for r in eff]
         kw["derived"] = {k: [m[k] for m in marks] for k in marks[0]}
         kw["n_split"] = {k: [m[k] for m in splits] for k in splits[0]}
-    kw.update(_rob_columns(eff, rob_rows, labels))
+    kw.update(_rob_columns(eff, rob_rows, labels, vocabulary))
     value = _num(mcid.get("value"))
     if math.isfinite(value):
         cite = str(mcid.get("citation") or "").split(";")[0].strip()
@@ -245,11 +248,13 @@ class _Diff:
 def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
                          measure: str = "MD", labels: LabelMap | None = None,
                          rob_rows: Sequence[Mapping[str, str]] = (),
-                         intervention: str = "Intervention") -> list[Path]:  # fmt: skip
+                         intervention: str = "Intervention",
+                         vocabulary: Vocabulary | None = None) -> list[Path]:  # fmt: skip
     """Write every figure of ``bundle`` into ``outdir``; return the PNG paths, sorted.
 
     ``intervention`` names the intervention arm in the forest plots (the config's
-    ``intervention_label``).
+    ``intervention_label``); ``vocabulary`` (the review's) says which outcomes are
+    self-reported and which controls are shams, for the risk-of-bias columns.
 
     Forest plots for every analysis with k >= 1 (the comparison with subgroups
     is split by its first subgroup variable); funnel plots only where the
@@ -267,7 +272,7 @@ def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
         if not eff:
             continue
         variable = entry["subgroups"][0]["variable"] if entry.get("subgroups") else None
-        _forest(entry, out, mcid, measure, variable, names, rob_rows, intervention)
+        _forest(entry, out, mcid, measure, variable, names, rob_rows, intervention, vocabulary)
         if not a.get("pooled"):
             continue
         fit = result_from_dict(PooledResult, a["pooled"])

@@ -1,8 +1,10 @@
 """One label map: the human text every renderer prints for a data or config code.
 
 Codes come from the codebook (``data/README.md``; the enums of the sheet schemas
-in ``trialmeta/data/schemas/``) and from the config (outcome, comparison and
-analysis ids). Study labels are "Author Year" from ``studies.csv`` (first
+in ``trialmeta/data/schemas/``), from the review's vocabulary (``vocabulary.yaml``
+beside the sheets: its arm types, populations, outcomes and instruments, with their
+``labels``; :mod:`trialmeta.data.vocabulary`) and from the config (outcome, comparison
+and analysis ids). Study labels are "Author Year" from ``studies.csv`` (first
 author's surname; "(n.d.)" when no year is given; "a", "b" appended when two
 trials share author and year, as Cochrane reviews do). Arm labels are the arm's
 own intervention from ``arms.csv`` without its bracketed code, so a comparison
@@ -21,29 +23,19 @@ from importlib import resources
 
 import yaml
 
-__all__ = ["CODE_LABELS", "LabelMap", "identifiers", "label_map", "schema_codes"]
+from trialmeta.data.vocabulary import Vocabulary
 
-# Every enum value of the sheet schemas, and the config's own vocabulary.
+__all__ = ["CODE_LABELS", "LabelMap", "code_labels", "identifiers", "label_map", "schema_codes"]
+
+# Every enum value of the sheet schemas, and the config's own vocabulary. The review's
+# codes (arm types, outcomes, instruments, populations) are labelled by its vocabulary.yaml.
 CODE_LABELS: dict[str, str] = {
-    # arm_type / control types
-    "acupuncture": "Acupuncture", "electroacupuncture": "Electroacupuncture",
-    "sham": "Sham acupuncture", "usual_care": "Usual care", "no_treatment": "No treatment",
-    "waitlist": "Waiting list", "active": "Active treatment",
     # acupuncture_type
     "manual": "Manual acupuncture", "electro": "Electroacupuncture",
     "laser": "Laser acupuncture", "auricular": "Auricular acupuncture",
     "catgut_embedding": "Catgut embedding", "unspecified": "Acupuncture (type not reported)",
     # acupuncture_delivery
     "add_on": "Added to the control's treatment", "standalone": "Acupuncture alone",
-    # outcome, instrument
-    "pain": "Pain", "odi": "Disability (Oswestry Disability Index)",
-    "rmdq": "Disability (Roland-Morris Disability Questionnaire)",
-    "VAS": "Visual analogue scale (VAS)", "NRS": "Numerical rating scale (NRS)",
-    "PROMIS_pain_intensity": "PROMIS pain intensity (T-score)",
-    "ODI": "Oswestry Disability Index (ODI)", "RMDQ": "Roland-Morris Disability Questionnaire",
-    # population
-    "SIJ": "Sacroiliac-joint pain", "PGP": "Pregnancy-related pelvic girdle pain",
-    "CLBP": "Chronic low back pain", "other": "Other population",
     # design, verification
     "parallel_rct": "Parallel-group RCT", "crossover_rct": "Crossover RCT",
     "cluster_rct": "Cluster RCT", "quasi_rct": "Quasi-randomised trial",
@@ -102,17 +94,27 @@ ARM_LABEL_MAX = 44  # longer arm descriptions fall back to their type's label
 _PLUS = re.compile(r"\s+(?:plus|combined with)\s+")
 
 
-def schema_codes() -> dict[str, tuple[str, ...]]:
-    """``sheet.column`` -> the enum values its schema allows (the codebook's vocabulary)."""
+def schema_codes(vocabulary: Vocabulary | None = None) -> dict[str, tuple[str, ...]]:
+    """``sheet.column`` -> the codes it allows: the sheet schemas' enums, and with a
+    ``vocabulary`` its codes of the code columns (population, arm type, outcome,
+    instrument)."""
     out: dict[str, tuple[str, ...]] = {}
     pkg = resources.files("trialmeta.data") / "schemas"
     for name in _SCHEMAS:
         schema = yaml.safe_load((pkg / f"{name}.schema.yaml").read_text(encoding="utf-8"))
+        if vocabulary is not None:
+            schema = vocabulary.sheet_schemas({name: schema})[name]
         for col, spec in schema.get("properties", {}).items():
             values = spec.get("enum") or spec.get("items", {}).get("enum")
             if values:
                 out[f"{name}.{col}"] = tuple(str(v) for v in values if v is not None)
     return out
+
+
+def code_labels(vocabulary: Vocabulary | None = None) -> dict[str, str]:
+    """Code -> label: :data:`CODE_LABELS` and the ``vocabulary``'s codes (its ``labels``)."""
+    own = {c: vocabulary.label(c) for c in vocabulary.codes} if vocabulary is not None else {}
+    return {**CODE_LABELS, **own}
 
 
 def _surname(authors: str) -> str:
@@ -144,14 +146,14 @@ def _arm_full(row: Mapping[str, str]) -> str:
     return _PLUS.sub(" + ", re.sub(r"\s+", " ", text))
 
 
-def _arm_text(row: Mapping[str, str]) -> str:
+def _arm_text(row: Mapping[str, str], codes: Mapping[str, str]) -> str:
     text = _arm_full(row)
     if text and len(text) <= ARM_LABEL_MAX:
         return text[0].lower() + text[1:] if text[:2].istitle() else text
-    kind = str(row.get("acupuncture_type") or row.get("arm_type") or "")
-    if kind == "unspecified":
-        kind = "acupuncture"
-    return CODE_LABELS.get(kind, kind).lower() if kind else "arm"
+    kind = str(row.get("acupuncture_type") or "")
+    if kind in ("", "unspecified"):  # the needling is not reported: the arm's type says it
+        kind = str(row.get("arm_type") or "")
+    return codes.get(kind, kind).lower() if kind else "arm"
 
 
 @dataclass(frozen=True)
@@ -216,20 +218,23 @@ def _study_labels(studies: Iterable[Mapping[str, str]]) -> dict[str, str]:
 
 
 def label_map(config: Mapping[str, object], studies: Iterable[Mapping[str, str]] = (),
-              arms: Iterable[Mapping[str, str]] = ()) -> LabelMap:  # fmt: skip
-    """Build the map from the config (outcomes, comparisons) and the studies and arms sheets."""
+              arms: Iterable[Mapping[str, str]] = (),
+              vocabulary: Vocabulary | None = None) -> LabelMap:  # fmt: skip
+    """Build the map from the config (outcomes, comparisons), the studies and arms sheets
+    and the review's vocabulary (the labels of its codes)."""
+    codes = code_labels(vocabulary)
     outcomes = {str(o["id"]): str(o["label"]) for o in config.get("outcomes", [])}  # type: ignore[attr-defined]
     comparisons = {str(c["id"]): str(c["label"]) for c in config.get("comparisons", [])}  # type: ignore[attr-defined]
     arm_labels: dict[tuple[str, str], str] = {}
     full: dict[tuple[str, str], str] = {}
     for r in arms:
         key = (str(r["study_id"]), str(r["arm_id"]))
-        arm_labels.setdefault(key, _arm_text(r))
+        arm_labels.setdefault(key, _arm_text(r, codes))
         full.setdefault(key, _arm_full(r) or key[1])
     for key, text in arm_labels.items():  # two arms of one trial never share a label
         if any(k[0] == key[0] and k != key and t == text for k, t in arm_labels.items()):
             arm_labels[key] = full[key]
-    return LabelMap(dict(CODE_LABELS), outcomes, comparisons, _study_labels(studies), arm_labels)
+    return LabelMap(codes, outcomes, comparisons, _study_labels(studies), arm_labels)
 
 
 def identifiers(labels: LabelMap, extra: Iterable[str] = ()) -> frozenset[str]:
