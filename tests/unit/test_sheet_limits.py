@@ -29,6 +29,7 @@ DATA = Path(__file__).parents[2] / "data"
 def _case(tmp_path: Path, name: str = "negative_sd") -> Path:
     d = tmp_path / "d"
     shutil.copytree(MALFORMED / name, d)
+    shutil.copy(DATA / "vocabulary.yaml", d)  # the corpus holds sheets only (tests/conftest.py)
     return d
 
 

@@ -40,9 +40,7 @@ def _snakemake(*args: str) -> list[str]:
 def _prepare(workdir: Path) -> Path:
     (workdir / "config").mkdir(parents=True)
     shutil.copy(HERE / "config.yaml", workdir / "config" / "config.yaml")
-    shutil.copytree(HERE / "synthetic_data", workdir / "data")
-    # the synthetic sheets use the first review's codes: its vocabulary goes beside them
-    shutil.copy(ROOT / "data" / "vocabulary.yaml", workdir / "data" / "vocabulary.yaml")
+    shutil.copytree(HERE / "synthetic_data", workdir / "data")  # its vocabulary: data/'s
     return workdir
 
 

@@ -10,14 +10,13 @@ import sys
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 sys.stderr = open(smk.log[0], "w", encoding="utf-8")
 
-from pathlib import Path  # noqa: E402
-
+from trialmeta.data.sheets import data_source  # noqa: E402
 from trialmeta.effects.comparisons import build_comparisons  # noqa: E402
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
 from trialmeta.report.tables import records_and_columns  # noqa: E402
 
-data_dir = Path(smk.input.sheets[0]).parent  # the sheets (and vocabulary.yaml) are the input
-cset = build_comparisons(data_dir, outcomes=smk.params.outcomes,
+# the sheets (a directory's CSVs or one workbook) and vocabulary.yaml are the input
+cset = build_comparisons(data_source(smk.input.sheets), outcomes=smk.params.outcomes,
                          comparisons=smk.params.comparisons, measure=smk.params.measure,
                          multiarm=smk.params.multiarm, data_quality=smk.params.data_quality)
 for name, table in (("effects", cset.effects), ("accounting", cset.accounting)):

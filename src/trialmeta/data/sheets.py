@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from trialmeta.data.workbook import read_workbook
 from trialmeta.io.safe_read import UnreadableFile, csv_records, read_regular_file, swallowed_records
 
 __all__ = ["MAX_COLUMNS", "MAX_ROWS", "REQUIRED_SHEETS", "SHEET_NAMES", "WORKBOOK_SUFFIXES",
-           "RawSheet", "is_sheet_source", "load_raw_sheets", "sheet_source"]  # fmt: skip
+           "RawSheet", "data_source", "is_sheet_source", "load_raw_sheets",
+           "sheet_source"]  # fmt: skip
 
 #: Sheets of an extraction, in the order they are checked.
 SHEET_NAMES = ("studies", "arms", "contrasts", "risk_of_bias")
@@ -146,6 +148,19 @@ def _missing_tab(book: str, name: str, tabs: list[str]) -> str:
     hint = f"; tab names are case-sensitive: rename {near[0]!r} to {name!r}" if near else ""
     return (f"{book}: sheet not found (got tabs {', '.join(tabs) or 'none'}, expected a tab "
             f"{name!r}{hint})")
+
+
+def data_source(files: Iterable[str | Path]) -> Path:
+    """The data directory or workbook that ``files`` (a workflow rule's declared sheet
+    files, with the vocabulary beside them) come from: the workbook when one is listed,
+    else the directory of the first file.
+
+    >>> str(data_source(["d/arms.csv", "d/studies.csv"])), str(data_source(["x/b.xlsx"]))
+    ('d', 'x/b.xlsx')
+    """
+    paths = [Path(f) for f in files]
+    book = next((p for p in paths if p.suffix.lower() in WORKBOOK_SUFFIXES), None)
+    return book if book is not None else paths[0].parent
 
 
 def is_sheet_source(path: str | Path) -> bool:
