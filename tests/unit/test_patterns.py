@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = sorted((ROOT / "src" / "trialmeta" / "data" / "schemas").glob("*.schema.yaml")) + [
     ROOT / "workflow" / "schemas" / "config.schema.yaml"]
 EXAMPLES = {"[a-z0-9_]": "pain_eot", "[A-Za-z][A-Za-z0-9_]": "Synth2020", "[A-Za-z0-9_]": "ACU",
-            "10\\.": "10.1234/abc", "__": "pain_eot__sham"}  # fmt: skip
+            "10\\.": "10.1234/abc", "__": "pain_eot__sham", "[^<>{}": "results",
+            "\\S": "laser"}  # fmt: skip
 
 
 def _patterns(node: object) -> list[str]:
