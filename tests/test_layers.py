@@ -12,7 +12,8 @@ standard library. A failure names the module, the line and the imported module.
 It also checks the third-party side of the layering: the package never imports Snakemake
 or statsmodels (they are the ``[workflow]`` and ``[bench]`` extras, so an installed core
 must not need them), only ``plots`` imports matplotlib (and the modules listed, with
-their reason, in ``MATPLOTLIB_OUTSIDE_PLOTS``), and ``stats``/``resampling`` use
+their reason, in ``MATPLOTLIB_OUTSIDE_PLOTS``), an optional package (numba, the ``[fast]``
+extra) only in its own modules, and ``stats``/``resampling`` use
 numpy and scipy only (DESIGN.md "Statistics").
 """
 
@@ -30,7 +31,7 @@ PACKAGE = ROOT / "src" / "trialmeta"
 #: Layers from the bottom up; a module may import modules of its own or a lower layer.
 LAYERS = ("base", "data", "effects", "stats", "resampling", "api", "review", "report",
           "plots", "cli")  # fmt: skip
-BASE_MODULES = {"errors", "flags", "_checks", "_jsonable", "io"}
+BASE_MODULES = {"errors", "flags", "_checks", "_jsonable", "_dist", "io"}
 
 #: TEMPORARY allow-list for upward imports inside review/ and report/, which are being
 #: rewritten (typed review model). Each entry is (importing module, imported module); the
@@ -46,6 +47,9 @@ MATPLOTLIB_OUTSIDE_PLOTS = {
 }
 #: Import name -> distribution name, where they differ.
 DIST_NAME = {"yaml": "pyyaml", "docx": "python-docx"}
+#: Optional packages (an extra, not the core): the extra that declares each and the only
+#: modules that may import it, which the core loads only when it is installed.
+OPTIONAL_IMPORTS = {"numba": ("fast", "trialmeta.resampling.batch.nb_")}
 
 
 def _module_name(path: Path) -> str:
@@ -92,9 +96,24 @@ def imports(module: str) -> Iterator[tuple[int, str]]:
                     "trialmeta") else base  # fmt: skip
 
 
-def _internal_edges() -> list[tuple[str, int, str]]:
+def type_only_lines(module: str) -> set[int]:
+    """Lines of the imports under ``if TYPE_CHECKING:`` (annotations only, never run)."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING",
+                                                                   "typing.TYPE_CHECKING"):
+            lines |= {n.lineno for stmt in node.body for n in ast.walk(stmt)
+                      if isinstance(n, (ast.Import, ast.ImportFrom))}  # fmt: skip
+    return lines
+
+
+def _internal_edges(runtime_only: bool = False) -> list[tuple[str, int, str]]:
+    """(module, line, imported trialmeta module); ``runtime_only`` leaves out the imports
+    under ``if TYPE_CHECKING:``, which cannot form an import cycle."""
     return [(mod, line, target) for mod in MODULES for line, target in imports(mod)
-            if target.split(".")[0] == "trialmeta" and target != mod]  # fmt: skip
+            if target.split(".")[0] == "trialmeta" and target != mod
+            and not (runtime_only and line in type_only_lines(mod))]  # fmt: skip
 
 
 def test_every_module_has_a_layer():
@@ -121,7 +140,7 @@ def test_temporary_allow_list_holds_only_live_review_or_report_imports():
 
 def _cycle() -> list[str]:
     graph: dict[str, set[str]] = {m: set() for m in MODULES}
-    for mod, _line, target in _internal_edges():
+    for mod, _line, target in _internal_edges(runtime_only=True):
         if target in graph:
             graph[mod].add(target)
     state: dict[str, int] = {}
@@ -155,7 +174,7 @@ def test_cycle_detector_finds_a_cycle(monkeypatch):
             "trialmeta.data.a")]  # fmt: skip
     monkeypatch.setitem(MODULES, "trialmeta.data.a", MODULES["trialmeta.errors"])
     monkeypatch.setitem(MODULES, "trialmeta.data.b", MODULES["trialmeta.errors"])
-    monkeypatch.setattr(sys.modules[__name__], "_internal_edges", lambda: fake)
+    monkeypatch.setattr(sys.modules[__name__], "_internal_edges", lambda runtime_only=False: fake)
     assert _cycle() == ["trialmeta.data.a", "trialmeta.data.b", "trialmeta.data.a"]
 
 
@@ -163,6 +182,20 @@ def _runtime_dependencies() -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     return {s.split(">")[0].split("=")[0].split("<")[0].strip().lower()
             for s in project["dependencies"]}  # fmt: skip
+
+
+def _extra_dependencies(extra: str) -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return {s.split(">")[0].split("=")[0].split("<")[0].strip().lower()
+            for s in project["optional-dependencies"][extra]}  # fmt: skip
+
+
+def test_type_checking_imports_are_not_runtime_edges():
+    # stats.case_influence imports stats.model for annotations only (model imports it)
+    mod = "trialmeta.stats.case_influence"
+    assert ("trialmeta.stats.model" in {t for m, _, t in _internal_edges() if m == mod})
+    assert ("trialmeta.stats.model" not in {t for m, _, t in _internal_edges(runtime_only=True)
+                                            if m == mod})  # fmt: skip
 
 
 def test_third_party_imports_are_runtime_dependencies():
@@ -176,6 +209,12 @@ def test_third_party_imports_are_runtime_dependencies():
             if top in stdlib or top in ("trialmeta", "__future__", ""):
                 continue
             dist = DIST_NAME.get(top, top)
+            if top in OPTIONAL_IMPORTS:
+                extra, prefix = OPTIONAL_IMPORTS[top]
+                if not mod.startswith(prefix) or top not in _extra_dependencies(extra):
+                    wrong.append(f"{MODULES[mod].relative_to(ROOT)}:{line}: {mod} imports "
+                                 f"{top} (optional: [{extra}], only in {prefix}*)")
+                continue
             if dist not in runtime or (allowed is not None and top not in allowed) or (
                     top == "matplotlib" and layer(mod) != "plots"
                     and mod not in MATPLOTLIB_OUTSIDE_PLOTS):

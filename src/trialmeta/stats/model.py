@@ -114,6 +114,9 @@ class RmaFit(_AsDict):
     def residuals(self, type: str = "response") -> np.ndarray:  # noqa: A002 (metafor's name)
         """metafor ``residuals.rma``: ``response``, ``pearson``, ``cholesky``,
         ``rstandard`` or ``rstudent`` residuals."""
+        check_choice("type", type, resid.RESIDUAL_TYPES)
+        if type == "rstudent":
+            return case_influence.rstudent(self).z
         return resid.residuals(self, type)
 
     def rstandard(self, type: str = "marginal") -> resid.Residuals:  # noqa: A002

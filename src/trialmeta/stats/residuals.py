@@ -124,14 +124,12 @@ def rstandard(fit: RmaFit, type: str = "marginal") -> Residuals:  # noqa: A002
 
 def residuals(fit: RmaFit, type: str = "response") -> np.ndarray:  # noqa: A002
     """``response`` ``y - Xβ̂``; ``pearson`` and ``cholesky`` (equal for rma.uni)
-    ``(y - Xβ̂)/sqrt(v + τ̂²)``; ``rstandard``/``rstudent`` their ``z``."""
-    check_choice("type", type, RESIDUAL_TYPES)
+    ``(y - Xβ̂)/sqrt(v + τ̂²)``; ``rstandard`` its ``z``. ``rstudent`` needs the
+    case-deletion refits: :func:`trialmeta.stats.case_influence.rstudent` (which imports
+    this module); :meth:`trialmeta.stats.model.RmaFit.residuals` takes all five types."""
+    check_choice("type", type, RESIDUAL_TYPES[:-1])
     if type == "rstandard":
         return rstandard(fit).z
-    if type == "rstudent":
-        from trialmeta.stats.case_influence import rstudent
-
-        return rstudent(fit).z
     e = _response(fit)
     if type == "response":
         return e

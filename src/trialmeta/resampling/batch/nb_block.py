@@ -22,7 +22,7 @@ from trialmeta.resampling.batch.nb_rows import BLOCK, q_root, row_stats
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-untyped-def]
+def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-untyped-def]  # noqa: C901 - one compiled pass per row (numba kernel)
     """:func:`~trialmeta.resampling.batch.nb_rows.fit_rows` for DL (same outputs)."""
     n, k = y.shape
     df = k - 1.0
