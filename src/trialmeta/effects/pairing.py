@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,7 @@ def _scale_gap(row: dict, measure: str, vocab: Vocabulary) -> str:
     return ""
 
 
-def _scale_factor(row: dict, vocab: Vocabulary) -> float:
+def _scale_factor(row: dict[str, Any], vocab: Vocabulary) -> float:
     """The MD scale factor of a row: to 0-100, or 1 for an outcome pooled in native units."""
     if not vocab.rescales(row["outcome"]):
         return 1.0

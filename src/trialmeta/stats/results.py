@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trialmeta._jsonable import AsDict as _AsDict
-from trialmeta._jsonable import to_jsonable
+from trialmeta._jsonable import AsDict, to_jsonable
+
+#: Base of every frozen result of the stats layer (``to_dict`` with strict-JSON values).
+_AsDict = AsDict
 
 __all__ = [
     "PooledResult",
