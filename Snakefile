@@ -1,5 +1,6 @@
 # trialmeta: reproducible evidence review (see workflow/report/workflow.rst for the method).
-# Run from the repository root:  snakemake --cores 2   (options live in workflow/profiles/).
+# Run from the repository root:  snakemake --cores 2   (options live in workflow/profiles/;
+# profiles/default/ is applied to every run: after an interrupted run, rerun the same command).
 from snakemake.utils import min_version
 
 min_version("9.13")  # pathvars (<results>)
@@ -17,6 +18,19 @@ include: "workflow/rules/pooling.smk"
 include: "workflow/rules/bias.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/run_guard.smk"
+
+
+onstart:
+    start_run()
+
+
+onsuccess:
+    end_run()
+
+
+onerror:
+    discard_failed_run()
 
 
 onerror:

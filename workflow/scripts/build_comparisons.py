@@ -5,10 +5,10 @@ accounting table (what was identified and why a comparison cannot be pooled) and
 the data-quality warnings.
 """
 
-import sys
+from trialmeta.io.rule_log import log_errors
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
-sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+log_errors(smk)
 
 from trialmeta.data.sheets import data_source  # noqa: E402
 from trialmeta.effects.comparisons import build_comparisons  # noqa: E402

@@ -1,9 +1,9 @@
 """Snakemake adapter: every figure of one outcome → results/figures/{outcome}/."""
 
-import sys
+from trialmeta.io.rule_log import log_errors
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
-sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+log_errors(smk)
 
 from trialmeta.io.jsonio import read_json  # noqa: E402
 from trialmeta.plots.outcome import draw_outcome_figures  # noqa: E402

@@ -1,9 +1,9 @@
 """Snakemake adapter: risk-of-bias traffic-light and summary plots → results/figures/."""
 
-import sys
+from trialmeta.io.rule_log import log_errors
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
-sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+log_errors(smk)
 
 from trialmeta.data.sheets import sheet_source  # noqa: E402
 from trialmeta.plots.rob_figures import draw_rob_figures  # noqa: E402

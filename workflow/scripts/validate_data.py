@@ -4,10 +4,10 @@ On failure every earlier result is removed (logs and benchmarks are kept), so no
 stale table or report can be mistaken for a result of the invalid data.
 """
 
-import sys
+from trialmeta.io.rule_log import fail, log_errors
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
-sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+log_errors(smk)
 
 from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -23,11 +23,9 @@ report = with_comparison_counts(validate_path(data_dir))
 if report.ok and report.vocabulary is not None:  # the config's codes are the vocabulary's
     report = replace(report, problems=config_code_problems(smk.config, report.vocabulary))
 if not report.ok:
-    print("\n".join(report.problems), file=sys.stderr)
     removed = remove_stale_results(Path(smk.output[0]).parent)  # <results>/validation.json
-    print(f"{len(report.problems)} problem(s) in {data_dir}; no results written; "
-          f"removed stale results: {', '.join(removed) or 'none'}", file=sys.stderr)
-    sys.exit(1)
+    fail([*report.problems, f"{len(report.problems)} problem(s) in {data_dir}; no results "
+          f"written; removed stale results: {', '.join(removed) or 'none'}"])
 
 write_json(smk.output[0], {
     "status": "valid",

@@ -1,9 +1,9 @@
 """Snakemake adapter: results/limitations.md from the results (never hand-written)."""
 
-import sys
+from trialmeta.io.rule_log import log_errors
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
-sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+log_errors(smk)
 
 from trialmeta.io.jsonio import read_json, read_records, write_text  # noqa: E402
 from trialmeta.report.limitations import limitations_markdown  # noqa: E402

@@ -1,9 +1,9 @@
 """Snakemake adapter: results/provenance.json (hashes, versions, commit, rerun command)."""
 
-import sys
+from trialmeta.io.rule_log import log_errors
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
-sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+log_errors(smk)
 
 from pathlib import Path  # noqa: E402
 

@@ -1,10 +1,10 @@
 """Snakemake adapter: pooled.csv, effects/<analysis_id>.csv, sensitivity, subgroups,
 meta-regression, coverage, GOSH and the Summary of Findings."""
 
-import sys
+from trialmeta.io.rule_log import log_errors
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
-sys.stderr = open(smk.log[0], "w", encoding="utf-8")
+log_errors(smk)
 
 from pathlib import Path  # noqa: E402
 

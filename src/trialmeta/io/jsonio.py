@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialmeta._jsonable import to_jsonable
+from trialmeta.io.outputs import naming
 
 __all__ = ["dumps", "read_json", "read_records", "write_json", "write_text"]
 
@@ -26,7 +27,8 @@ def write_json(path: str | Path, obj: object) -> None:
 def write_text(path: str | Path, text: str) -> None:
     """Write ``text`` as UTF-8 with ``\\n`` line ends (parents created)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(text, encoding="utf-8", newline="\n")
+    with naming(path):
+        Path(path).write_text(text, encoding="utf-8", newline="\n")
 
 
 def read_json(path: str | Path) -> object:

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from trialmeta._checks import parse_number
+from trialmeta.io.outputs import naming
 
 __all__ = ["DANGEROUS_PREFIXES", "FLOAT_FORMAT", "format_cell", "to_csv_text", "write_csv"]
 
@@ -121,4 +122,6 @@ def write_csv(
 ) -> None:
     """Write ``rows`` to ``path`` as guarded, deterministic UTF-8 CSV."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(to_csv_text(rows, columns, float_format), encoding="utf-8", newline="")
+    text = to_csv_text(rows, columns, float_format)
+    with naming(path):
+        Path(path).write_text(text, encoding="utf-8", newline="")

@@ -22,6 +22,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 
+from trialmeta.io.outputs import naming  # noqa: E402
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
 
 __all__ = [
@@ -126,7 +127,8 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS)
         if fmt not in _METADATA:
             raise ValueError(f"formats: got {fmt!r}, expected any of {', '.join(FORMATS)}")
         path = stem.with_name(stem.name + "." + fmt)
-        fig.savefig(path, format=fmt, dpi=DPI, metadata=_METADATA[fmt], facecolor="white")
+        with naming(path):
+            fig.savefig(path, format=fmt, dpi=DPI, metadata=_METADATA[fmt], facecolor="white")
         written.append(path)
     return written
 
