@@ -39,7 +39,8 @@ def remove_outputs(paths: Iterable[str], keep: Collection[str] = ()) -> list[str
     """Delete every existing path of ``paths`` (file, symlink or directory tree).
 
     Only relative paths inside the working directory are touched, and never a kept
-    path (log, benchmark) or a directory holding one. Returns the removed paths, sorted.
+    path (log, benchmark) or a directory holding one. Folders left empty are removed too,
+    up to (not including) the top-level directory. Returns the removed paths, sorted.
     """
     removed: list[str] = []
     for path in sorted(set(paths)):
@@ -51,7 +52,18 @@ def remove_outputs(paths: Iterable[str], keep: Collection[str] = ()) -> list[str
         else:
             p.unlink()
         removed.append(path)
+    for path in removed:
+        _prune_empty_parents(Path(path))
     return removed
+
+
+def _prune_empty_parents(path: Path) -> None:
+    """Remove the folders that held ``path`` once empty, up to its top-level directory."""
+    for parent in list(path.parents)[:-2]:  # never "." nor the top-level directory itself
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or already gone)
+            return
 
 
 def result_roots(paths: Iterable[str]) -> list[str]:
