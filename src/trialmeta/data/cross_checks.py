@@ -29,6 +29,12 @@ def show(text: object) -> str:
     return repr(s if len(s) <= 40 else s[:37] + "...")
 
 
+def _code(value: object) -> str:
+    """A code as it is when it is plain (``sham``), else quoted and escaped like :func:`show`."""
+    s = str(value)
+    return s if s.isascii() and s.replace("_", "a").isalnum() else show(s)
+
+
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -173,8 +179,8 @@ def _check_arm_kind(r: dict[Hashable, Any], intervention: bool, label: str, prob
     """Columns of intervention arms only: ``acupuncture_type`` (and ``acupuncture_delivery``
     when the sheet has that column)."""
     if r["arm_type"] is not None and not intervention and not _blank(r.get("acupuncture_type")):
-        problems.append(f"{label}:{r['_row']}:acupuncture_type: set on a {r['arm_type']} arm "
-                        f"(got {show(r['acupuncture_type'])}, expected an empty cell)")
+        problems.append(f"{label}:{r['_row']}:acupuncture_type: set on a {_code(r['arm_type'])} "
+                        f"arm (got {show(r['acupuncture_type'])}, expected an empty cell)")
     if delivery:
         _check_delivery(r, intervention, label, problems)
 
@@ -186,12 +192,14 @@ def _check_delivery(r: dict, intervention: bool, label: str, problems: list[str]
     line, value, co = r["_row"], r.get("acupuncture_delivery"), r.get("cointervention")
     if not intervention:
         if not _blank(value) and r["arm_type"] is not None:
-            problems.append(f"{label}:{line}:acupuncture_delivery: set on a {r['arm_type']} arm "
-                            f"(got {show(value)}, expected an empty cell)")
+            problems.append(f"{label}:{line}:acupuncture_delivery: set on a "
+                            f"{_code(r['arm_type'])} arm (got {show(value)}, expected an empty "
+                            "cell)")
         return
     if _blank(value):
         problems.append(f"{label}:{line}:acupuncture_delivery: missing for an intervention arm "
-                        f"({r['arm_type']}) (got an empty cell, expected add_on or standalone)")
+                        f"({_code(r['arm_type'])}) (got an empty cell, expected add_on or "
+                        "standalone)")
     elif value == "add_on" and _blank(co):
         problems.append(f"{label}:{line}:acupuncture_delivery: add_on without a cointervention "
                         "(got 'add_on', expected standalone, or the treatment it is added to in "
