@@ -1,6 +1,5 @@
 # trialmeta: reproducible evidence review (see workflow/report/workflow.rst for the method).
-# Run from the repository root:  snakemake --cores 2   (options live in workflow/profiles/;
-# profiles/default/ is applied to every run: after an interrupted run, rerun the same command).
+# Run from the repository root:  snakemake --cores 2   (options live in workflow/profiles/).
 from snakemake.utils import min_version
 
 min_version("9.13")  # pathvars (<results>)

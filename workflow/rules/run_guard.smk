@@ -10,12 +10,12 @@ from snakemake_interface_executor_plugins.settings import ExecMode
 from trialmeta.io import locks, outputs
 
 
-def _main_process():
+def _is_main_snakemake():
     """True in the snakemake the user started (not in a job it spawned, here or remote)."""
     return workflow.exec_mode == ExecMode.DEFAULT
 
 
-def _kept(jobs):
+def _logs_and_benchmarks(jobs):
     """Logs and benchmarks: they explain a failure, so no handler ever removes them."""
     kept = set()
     for job in jobs:
@@ -25,18 +25,18 @@ def _kept(jobs):
     return kept
 
 
-def _outputs(jobs):
+def _job_outputs(jobs):
     return sorted({str(f) for job in jobs for f in job.output})
 
 
-def _is_output(path):
+def _produced_by_a_rule(path):
     """True when some rule of the workflow can produce `path` (any wildcard values)."""
     return any(pattern.match(path) for rule in workflow.rules for pattern in rule.output)
 
 
 def clear_stale_locks():
     """Remove the lock of a killed run when no snakemake can own it (trialmeta.io.locks)."""
-    if _main_process():
+    if _is_main_snakemake():
         for line in locks.clear_stale_locks("."):
             print(line, file=sys.stderr)
 
@@ -48,20 +48,28 @@ def start_run():
     at every moment (also after kill -9) results/ holds only files that match the current
     inputs: the up-to-date ones and those this run has written.
     """
-    if not _main_process() or workflow.touch:
+    if not _is_main_snakemake() or workflow.touch:
         return
     jobs = list(workflow.dag.needrun_jobs())
-    kept = _kept(jobs)
-    problems = outputs.unwritable([*_outputs(jobs), *sorted(kept)])
+    kept = _logs_and_benchmarks(jobs)
+    problems = outputs.unwritable([*_job_outputs(jobs), *sorted(kept)])
     if problems:
         sys.exit("\n".join(f"trialmeta: error: {line}" for line in problems))
     locks.record_owner(".")
-    outputs.remove_outputs(_outputs(jobs), keep=kept)
+    try:
+        outputs.remove_outputs(_job_outputs(jobs), keep=kept)
+    except OSError as err:
+        sys.exit(_removal_error(err) + "; nothing was run")
+
+
+def _removal_error(err):
+    return (f"trialmeta: error: {err.filename}: cannot remove a result of an earlier run (got "
+            f"{err.strerror}, expected a file this user may delete)")
 
 
 def end_run():
     """onsuccess: the run owns no lock any more."""
-    if _main_process():
+    if _is_main_snakemake():
         locks.remove_owner(".")
 
 
@@ -72,17 +80,21 @@ def discard_failed_run():
     output of the DAG goes, and every file under the result directories that some rule
     produces (outputs of other targets or outcomes of earlier runs).
     """
-    if not _main_process():
+    if not _is_main_snakemake():
         return
     jobs = list(workflow.dag.jobs)
-    kept = _kept(jobs)
-    mine = _outputs(jobs)
-    found = outputs.matching_paths(outputs.result_roots(mine), _is_output, keep=kept)
-    removed = outputs.remove_outputs([*mine, *found], keep=kept)
+    kept = _logs_and_benchmarks(jobs)
+    mine = _job_outputs(jobs)
+    found = outputs.matching_paths(outputs.result_roots(mine), _produced_by_a_rule, keep=kept)
     locks.remove_owner(".")
-    print(f"trialmeta: the run failed; removed {len(removed)} result file(s) and folder(s), "
-          "so that no result of earlier inputs is left next to new ones (logs and benchmarks "
-          "are kept).", file=sys.stderr)
+    try:
+        removed = outputs.remove_outputs([*mine, *found], keep=kept)
+    except OSError as err:
+        print(_removal_error(err) + "; results of the earlier run may remain", file=sys.stderr)
+        return
+    done = f"removed {len(removed)} result file(s) and folder(s)" if removed else "no result left"
+    print(f"trialmeta: the run failed; {done}, so that no result of earlier inputs is left next "
+          "to new ones (logs and benchmarks are kept).", file=sys.stderr)
 
 
 clear_stale_locks()
