@@ -38,14 +38,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from _review_copy import HERE, TIMEOUT, left_in_results, logs_text, make_copy, outputs, run, start
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-import trialmeta.data
+from trialmeta.data.validate import DEFAULT_SCHEMA_DIR, _free_text, _load_schemas
 
-SCHEMAS = Path(trialmeta.data.__file__).parent / "schemas"
+SCHEMAS = _load_schemas(DEFAULT_SCHEMA_DIR)
 SHEETS = ("studies.csv", "arms.csv", "risk_of_bias.csv")
 PAIRED = ("intervention", "cointervention")  # compared with each other (A + B vs B)
 SEMANTIC = ("instrument_detail", "timepoint_label", *PAIRED)
@@ -70,18 +69,17 @@ SUFFIXES = {"instrument_detail": " <b>&amp;\x1b[1m|\n", "timepoint_label": " \u2
 def _string_columns(sheet: str) -> tuple[list[str], list[str]]:
     """(free-text, coded) string columns of ``sheet`` present in the synthetic data.
 
-    Free text as the validator defines it: a string with no allowed values and no pattern.
+    Free text as the validator itself defines it (a string with no allowed values and no
+    pattern); coded columns are the other string columns (ids, vocabularies, DOIs).
     """
-    spec = yaml.safe_load((SCHEMAS / sheet.replace(".csv", ".schema.yaml")).read_text("utf-8"))
+    props = SCHEMAS[sheet.removesuffix(".csv")]["properties"]
     with open(HERE / "synthetic_data" / sheet, encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh))
     free, coded = [], []
-    for name in header:
-        prop = spec["properties"].get(name, {})
-        types = [prop.get("type", "string")] if isinstance(prop.get("type", "string"), str) \
-            else prop["type"]  # fmt: skip
-        if "string" in types:
-            (coded if "enum" in prop or "pattern" in prop else free).append(name)
+    for name in (n for n in header if n in props):
+        kind = props[name].get("type", "string")
+        if "string" in ([kind] if isinstance(kind, str) else kind):
+            (free if _free_text(props[name]) else coded).append(name)
     return free, coded
 
 
