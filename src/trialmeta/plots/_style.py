@@ -9,7 +9,8 @@ is drawn as typed: never TeX, never mathtext (:func:`plain_text`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
+from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter  # noqa: E402
 
 from trialmeta.io.outputs import naming  # noqa: E402
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
@@ -33,6 +35,7 @@ __all__ = [
     "ACCENT",
     "apply_style",
     "new_figure",
+    "drawable_text",
     "plain_text",
     "save_figure",
     "text_width_in",
@@ -141,10 +144,49 @@ def plain_text(fig: Figure) -> None:
     The rcParams say so already; this also covers a text made with ``parse_math=True``.
     Axis numbers therefore need formatters that write plain text (``LogFormatter``, not
     the default mathtext superscripts of a log scale).
+
+    Control characters (and U+FFFE/U+FFFF), which no font draws and which XML forbids,
+    are dropped and a tab becomes a space, so that every SVG is well-formed XML: its
+    backend copies each text into a comment.
     """
     for t in fig.findobj(Text):
         t.set_usetex(False)
         t.set_parse_math(False)
+        text = t.get_text()
+        if drawable_text(text) != text:
+            t.set_text(drawable_text(text))
+    for axis in (a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)):
+        for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
+            _drawable_ticks(formatter)
+
+
+def _drawable_ticks(formatter: Formatter) -> None:
+    """Tick labels are redrawn from their formatter, so its labels are cleaned there."""
+    if isinstance(formatter, FixedFormatter):
+        formatter.seq = [drawable_text(str(x)) for x in formatter.seq]
+    elif isinstance(formatter, FuncFormatter) and not isinstance(formatter.func, _Drawable):
+        formatter.func = _Drawable(formatter.func)
+
+
+class _Drawable:
+    """A tick-label function whose labels go through :func:`drawable_text`."""
+
+    def __init__(self, func: Callable[..., object]) -> None:
+        self.func = func
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return drawable_text(str(self.func(x, pos)))
+
+
+def drawable_text(text: str) -> str:
+    r"""``text`` without the characters a figure cannot hold (see :func:`plain_text`).
+
+    >>> drawable_text("a\x1b]0;t\x07b\tc\nd\ufffe")
+    'a]0;tb c\nd'
+    """
+    return "".join(" " if ch == "\t" else ch for ch in text
+                   if ch in "\t\n" or (unicodedata.category(ch) != "Cc"
+                                        and ch not in "\ufffe\uffff"))  # fmt: skip
 
 
 def text_width_in(text: str, size: float, weight: str = "normal") -> float:
