@@ -29,12 +29,10 @@ onsuccess:
 
 
 onerror:
-    discard_failed_run()
-
-
-onerror:
     # On a cluster: which resource to raise for each job SLURM killed (memory, time).
     report_failed_cluster_jobs(log)
+    # Then every result goes (logs and benchmarks stay): none of an earlier run is left.
+    discard_failed_run()
 
 
 rule all:
