@@ -29,13 +29,14 @@ import pandas as pd
 
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.data_quality import FLAG_COLUMNS, flag_effects, rules_from_config
+from trialmeta.effects.exclusions import ExclusionReason, first_reason
 from trialmeta.effects.harmonise import plausibility_warnings
 from trialmeta.effects.multiarm import MULTIARM_METHODS, resolve_multiarm
 from trialmeta.effects.pairing import _blank, _candidates, _evaluate
 from trialmeta.effects.timepoints import Placement, place, rule_from_config
 from trialmeta.errors import InputError
 
-__all__ = ["ComparisonSet", "build_comparisons", "reason_code"]
+__all__ = ["ComparisonSet", "build_comparisons"]
 
 #: Booleans beside the human-readable ``derivation``: which numbers were not read as printed.
 DERIVED_FLAGS = ("m1_derived", "sd1_derived", "m2_derived", "sd2_derived", "se_derived",
@@ -55,45 +56,6 @@ ACCOUNT_COLUMNS = [
     "status", "reason_code", "reason", "source_kind", "multiarm", "active_design", "member",
     "weeks_after_treatment", "timepoint_rule", "timepoint_fallback",
 ]
-#: Short reason categories for the flow table, first match wins (substring of the reason).
-REASON_CODES = (
-    ("cointervention differs", "cointervention differs between arms"),
-    ("median difference", "median difference only"),
-    ("median without", "median without IQR or range"),
-    ("n not reported", "n not reported"),
-    ("no SD and no CI", "no SD and no CI"),
-    ("no mean or median", "no statistics reported"),
-    ("no statistics", "no statistics reported"),
-    ("scale range not reported", "scale range not reported (SMD only)"),
-    ("poolable only as SMD", "instrument poolable only as SMD"),
-    ("needs group SDs", "difference only (SMD needs SDs)"),
-    ("without CI, SE or P", "difference without CI, SE or P"),
-    ("contrast-only data cannot", "shared arm (difference only)"),
-    ("combined into", "merged into a combined comparison"),
-    ("timepoint not reported", "timepoint not reported in weeks"),
-    ("outside every window", "timepoint outside the windows"),
-    ("is outside the absolute window", "timepoint outside the windows"),
-    ("another timepoint of the same arms is used", "another timepoint used"),
-    ("never used as end of treatment", "after the course (not end of treatment)"),
-    ("not end of treatment", "not at the end of the course"),
-    ("not follow-up", "end of treatment, not follow-up"),
-    ("band", "outside the follow-up band"),
-    ("already informed", "same arms already informed"),
-    ("does not mix", "score type differs (SMD)"),
-    ("in no configured", "control type not analysed"),
-    ("is not analysed", "outcome not analysed"),
-    ("not usable", "statistics not usable"),
-)
-
-
-def reason_code(reason: str) -> str:
-    """Short category of an exclusion reason (for the flow table)."""
-    for fragment, code in REASON_CODES:
-        if fragment in reason:
-            return code
-    return "other" if reason else ""
-
-
 @dataclass(frozen=True)
 class ComparisonSet:
     """Effect rows, the accounting of every comparison, data-quality warnings and counts."""
@@ -105,23 +67,32 @@ class ComparisonSet:
     counts: dict[str, object] = field(default_factory=dict)
 
 
-def _windows(c: dict, outcomes: list[dict] | None) -> tuple[list[tuple[str, Placement]], str]:
+Why = tuple[str, ExclusionReason | None]
+"""An exclusion in words and its category (``("", None)``: not excluded)."""
+
+
+def _windows(c: dict, outcomes: list[dict] | None) -> tuple[list[tuple[str, Placement]], Why]:
     """(outcome_id, placement) per outcome this assessment can answer, or why none."""
     outcome = c["base"]["outcome"]
     if outcomes is None:
-        return [(outcome, Placement(True, (0.0,), "every timepoint (no windows)"))], ""
+        return [(outcome, Placement(True, (0.0,), "every timepoint (no windows)"))], ("", None)
     mine = [o for o in outcomes if outcome in _outcome_codes(o)]
     if not mine:
-        return [], f"outcome {outcome} is not analysed"
-    hits, why = [], []
+        return [], (f"outcome {outcome} is not analysed", ExclusionReason.OUTCOME_NOT_ANALYSED)
+    hits, why, codes = [], [], []
     for o in mine:
         pl = place(c["base"].get("timepoint_weeks"), c["base"].get("timepoint_label"),
                    c["acu_meta"].get("treatment_weeks"), rule_from_config(o))
         if pl.eligible:
             hits.append((str(o["id"]), pl))
-        elif pl.reason not in why:
+            continue
+        if pl.reason not in why:
             why.append(pl.reason)
-    return hits, "" if hits else "; ".join(why)
+        if pl.why is not None:
+            codes.append(pl.why)
+    if hits:
+        return hits, ("", None)
+    return hits, ("; ".join(why), first_reason(codes))
 
 
 def _outcome_codes(o: dict) -> tuple[str, ...]:
@@ -259,18 +230,22 @@ def _candidate_rows(c: dict, studies: dict, groups: list[dict],
     for g in (g for g in groups if _in_group(c, g)):
         for oid, pl in hits or [("", None)]:
             status = "poolable" if c["effect"] is not None and hits else "excluded"
+            reason, code = ((c["reason"], c["why"]) if c["reason"] else
+                            why if status == "excluded" else ("", None))
             out.append({**_row_common(c, studies), "comparison": g["id"], "outcome_id": oid,
                         "cand": c["order"], "rank": pl.rank if pl else (math.inf,),
                         "status": status, "effect": dict(c["effect"]) if c["effect"] else None,
-                        "reason": c["reason"] or (why if status == "excluded" else ""),
-                        "multiarm": "", **_timepoint_columns(pl)})
+                        "reason": reason, "why": code, "multiarm": "",
+                        **_timepoint_columns(pl)})
     if not out:
         kind = c["ctl_meta"]["arm_type"] + (f" ({c['design'].replace('_', '-')})"
                                             if c["design"] else "")
         out.append({**_row_common(c, studies), "comparison": "", "outcome_id": "",
                     "cand": c["order"], "rank": (math.inf,), "status": "excluded",
                     "reason": c["reason"] or f"control type {kind} is in no configured "
-                    "comparison", "effect": None, "multiarm": "", **_timepoint_columns(None)})
+                    "comparison",
+                    "why": c["why"] if c["reason"] else ExclusionReason.CONTROL_NOT_ANALYSED,
+                    "effect": None, "multiarm": "", **_timepoint_columns(None)})
     return out
 
 
@@ -320,7 +295,8 @@ def _select(rows: list[dict], measure: str, windowed: bool) -> None:
                 else "change"
             if r["measure"] != keep:
                 r.update(status="excluded", reason=f"{r['measure']} score; an SMD does not mix "
-                         f"change and final scores ({keep} scores used in this analysis)")
+                         f"change and final scores ({keep} scores used in this analysis)",
+                         why=ExclusionReason.SCORE_TYPE_MIX)
     pairs: dict[tuple, list[dict]] = {}
     for r in rows:
         if r["status"] == "poolable":
@@ -334,11 +310,13 @@ def _select(rows: list[dict], measure: str, windowed: bool) -> None:
                 when = f"week {_week(best):g}" if math.isfinite(_week(best)) else "another week"
                 why = (f"another timepoint of the same arms is used: {when} "
                        f"({best['timepoint_label']}) by the rule '{best['timepoint_rule']}'")
+                code = ExclusionReason.OTHER_TIMEPOINT
             else:
                 detail = best["instrument_detail"] or ""
                 why = (f"same arms and timepoint already informed by {best['instrument']} "
                        f"{detail}".rstrip() + " (listed first)")
-            r.update(status="excluded", reason=why)
+                code = ExclusionReason.ALREADY_INFORMED
+            r.update(status="excluded", reason=why, why=code)
 
 
 def _week(r: dict) -> float:
@@ -350,8 +328,8 @@ def _assemble(rows: list[dict], arms: pd.DataFrame, measure: str, multiarm: str)
     for r in rows:
         e = r["effect"] or {}
         account.append({**{c: r.get(c) for c in ACCOUNT_COLUMNS},
-                        "reason_code": reason_code(r["reason"]) if r["status"] != "poolable"
-                        else "", "source_kind": e.get("source_kind", "")})
+                        "reason_code": r["why"].code if r["status"] != "poolable" else "",
+                        "source_kind": e.get("source_kind", "")})
         if r["status"] != "poolable":
             continue
         deriv = e["derivation"] + (" [skewness test significant: use in sensitivity analysis]"

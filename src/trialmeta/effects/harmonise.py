@@ -23,6 +23,7 @@ from trialmeta.effects.conversions import (
     sd_from_se,
     t_quantile_threshold,
 )
+from trialmeta.effects.exclusions import ExclusionReason
 from trialmeta.errors import InputError
 
 __all__ = [
@@ -78,7 +79,8 @@ def to_harmonised(mean: float, row: dict, *, rescale: bool) -> float:
 
 @dataclass(frozen=True)
 class ArmStats:
-    """Mean/SD of one arm row on its own scale, or why they cannot be had (``gap``)."""
+    """Mean/SD of one arm row on its own scale, or why they cannot be had (``gap``, in
+    words, and ``gap_reason``, its category)."""
 
     n: float
     mean: float
@@ -86,6 +88,7 @@ class ArmStats:
     ledger: str
     gap: str = ""
     skewed: bool = False
+    gap_reason: ExclusionReason | None = None
 
 
 def arm_stats(row: dict) -> ArmStats:
@@ -94,7 +97,8 @@ def arm_stats(row: dict) -> ArmStats:
         return _arm_stats(row)
     except InputError as exc:
         return ArmStats(_num(row.get("n")), math.nan, math.nan, "",
-                        f"statistics not usable ({exc.argument}: expected {exc.expected})")
+                        f"statistics not usable ({exc.argument}: expected {exc.expected})",
+                        gap_reason=ExclusionReason.NOT_USABLE)
 
 
 def _arm_stats(row: dict) -> ArmStats:
@@ -109,8 +113,10 @@ def _arm_stats(row: dict) -> ArmStats:
     has_range = _has(row.get("min")) and _has(row.get("max"))
     if math.isnan(n):
         if not (_has(mean) or has_median):
-            return ArmStats(n, mean, math.nan, "", "no statistics reported")
-        return ArmStats(n, mean, math.nan, "", "n not reported")
+            return ArmStats(n, mean, math.nan, "", "no statistics reported",
+                            gap_reason=ExclusionReason.NO_STATISTICS)
+        return ArmStats(n, mean, math.nan, "", "n not reported",
+                        gap_reason=ExclusionReason.N_MISSING)
     if not math.isnan(mean):
         if _has(row.get("sd")):
             return ArmStats(n, mean, _num(row["sd"]), "sd reported")
@@ -122,10 +128,12 @@ def _arm_stats(row: dict) -> ArmStats:
             how = f"t, df={n - 1:g}" if n < t_quantile_threshold else "z"
             sd = sd_from_ci(_num(row["ci_lb"]), _num(row["ci_ub"]), n, level)
             return ArmStats(n, mean, sd, f"sd from {level * 100:g}% CI ({how})")
-        return ArmStats(n, mean, math.nan, "", "no SD and no CI")
+        return ArmStats(n, mean, math.nan, "", "no SD and no CI",
+                        gap_reason=ExclusionReason.NO_SD_NO_CI)
     if has_median:
         if not (has_iqr or has_range):
-            return ArmStats(n, mean, math.nan, "", "median without IQR or range")
+            return ArmStats(n, mean, math.nan, "", "median without IQR or range",
+                            gap_reason=ExclusionReason.MEDIAN_WITHOUT_SPREAD)
         try:
             q = mean_sd_from_quantiles(
                 n, _num(row["median"]),
@@ -135,11 +143,13 @@ def _arm_stats(row: dict) -> ArmStats:
                 maximum=_num(row.get("max")) if has_range else None,
             )
         except InputError as exc:
-            return ArmStats(n, mean, math.nan, "", f"median not convertible ({exc.expected})")
+            return ArmStats(n, mean, math.nan, "", f"median not convertible ({exc.expected})",
+                            gap_reason=ExclusionReason.NOT_USABLE)
         skew = " [skewness test significant]" if q.skewed else ""
         return ArmStats(n, q.mean, q.sd, f"mean and sd from quantiles: {q.formula}{skew}",
                         skewed=q.skewed)
-    return ArmStats(n, mean, math.nan, "", "no mean or median reported")
+    return ArmStats(n, mean, math.nan, "", "no mean or median reported",
+                    gap_reason=ExclusionReason.NO_STATISTICS)
 
 
 def _where(r: dict) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trialmeta.effects.conversions import combine_groups
+from trialmeta.effects.exclusions import ExclusionReason
 from trialmeta.effects.pairing import _recompute
 from trialmeta.errors import InputError
 
@@ -42,7 +43,8 @@ def _drop_shared_contrasts(live: list[dict[str, Any]]) -> None:
         if arms_here & used:
             shared = ", ".join(sorted(arms_here & used))
             r.update(status="excluded", reason=f"shares {shared} with another comparison of "
-                     "this trial; contrast-only data cannot be split or combined")
+                     "this trial; contrast-only data cannot be split or combined",
+                     why=ExclusionReason.SHARED_CONTRAST_ARM)
             continue
         used |= arms_here
 
@@ -61,7 +63,7 @@ def _split(arm_level: list[dict[str, Any]], uses: dict[str, int], measure: str) 
             _recompute(e, measure)
         except InputError as exc:
             r.update(status="excluded", reason=f"arm statistics not usable after the split "
-                     f"({exc})")
+                     f"({exc})", why=ExclusionReason.NOT_USABLE)
 
 
 def _combine(arm_level: list[dict[str, Any]], measure: str) -> None:
@@ -80,7 +82,8 @@ def _combine(arm_level: list[dict[str, Any]], measure: str) -> None:
     try:
         _recompute(e, measure)
     except InputError as exc:  # pragma: no cover - merged groups only grow
-        first.update(status="excluded", reason=f"arm statistics not usable ({exc})")
+        first.update(status="excluded", reason=f"arm statistics not usable ({exc})",
+                     why=ExclusionReason.NOT_USABLE)
     merged = {side: len(arms) > 1 for side, arms in groups.items()}
     first["arm_id_1"] = "+".join(groups["1"])
     first["arm_id_2"] = "+".join(groups["2"])
@@ -95,7 +98,8 @@ def _combine(arm_level: list[dict[str, Any]], measure: str) -> None:
     e["arms_combined"] = True
     for r in arm_level[1:]:
         r.update(status="excluded", reason=f"combined into {first['arm_id_1']} vs "
-                 f"{first['arm_id_2']} (multi-arm combine)", multiarm="combine")
+                 f"{first['arm_id_2']} (multi-arm combine)", multiarm="combine",
+                 why=ExclusionReason.MERGED)
 
 
 def resolve_multiarm(rows: list[dict[str, Any]], mode: str, measure: str) -> None:

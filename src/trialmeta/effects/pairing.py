@@ -19,6 +19,7 @@ import pandas as pd
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.conversions import se_from_ci, se_from_p
 from trialmeta.effects.escalc import effect_sizes
+from trialmeta.effects.exclusions import ExclusionReason, first_reason
 from trialmeta.effects.harmonise import (
     ArmStats,
     arm_stats,
@@ -30,6 +31,8 @@ from trialmeta.errors import InputError
 
 KEY = ("study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
        "timepoint_label", "measure")
+Why = tuple[str, ExclusionReason | None]
+"""An exclusion in words and its category (``("", None)``: not excluded)."""
 
 
 def _blank(v: object) -> bool:
@@ -56,17 +59,18 @@ def _cointervention_gap(acu: dict, ctl: dict) -> str:
             f"control arm '{cc or ci or 'nothing'}'): the contrast does not isolate acupuncture")
 
 
-def _scale_gap(row: dict, measure: str, vocab: Vocabulary) -> str:
+def _scale_gap(row: dict, measure: str, vocab: Vocabulary) -> Why:
     if measure != "MD":
-        return ""
+        return "", None
     rescale = vocab.rescales(row["outcome"])
     if not vocab.md_instrument(row["outcome"], row["instrument"]):
         scale = "a 0-100" if rescale else "an MD instrument of the"
         return (f"instrument {row['instrument']} is not {scale} {row['outcome']} scale; "
-                "poolable only as SMD")
+                "poolable only as SMD", ExclusionReason.SMD_ONLY_INSTRUMENT)
     if rescale and math.isnan(scale_factor(row.get("scale_min"), row.get("scale_max"))):
-        return "scale range not reported; cannot harmonise to 0-100 (poolable only as SMD)"
-    return ""
+        return ("scale range not reported; cannot harmonise to 0-100 (poolable only as SMD)",
+                ExclusionReason.SCALE_RANGE_MISSING)
+    return "", None
 
 
 def _scale_factor(row: dict[str, Any], vocab: Vocabulary) -> float:
@@ -90,7 +94,7 @@ def _scale_note(row: dict, vocab: Vocabulary) -> str:
     return text
 
 
-def _arm_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, str]:
+def _arm_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, Why]:
     acu, ctl = c["acu"], c["ctl"]
     sa, sc = arm_stats(acu), arm_stats(ctl)
     gaps: dict[str, list[str]] = {}
@@ -98,9 +102,10 @@ def _arm_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, 
         if s.gap:
             gaps.setdefault(s.gap, []).append(str(r["arm_id"]))
     if gaps:
-        return None, "; ".join(f"{g} ({', '.join(a)})" for g, a in gaps.items())
+        why = first_reason(s.gap_reason for s in (sa, sc) if s.gap_reason is not None)
+        return None, ("; ".join(f"{g} ({', '.join(a)})" for g, a in gaps.items()), why)
     gap = _scale_gap(acu, measure, vocab)
-    if gap:
+    if gap[0]:
         return None, gap
     rescale = measure == "MD" and vocab.rescales(acu["outcome"])
     vals = []
@@ -117,8 +122,8 @@ def _arm_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, 
     try:
         _recompute(out, measure)
     except InputError as exc:
-        return None, f"arm statistics not usable ({exc})"
-    return out, ""
+        return None, (f"arm statistics not usable ({exc})", ExclusionReason.NOT_USABLE)
+    return out, ("", None)
 
 
 def _derived_flags(s: ArmStats, side: str) -> dict[str, bool]:
@@ -133,14 +138,16 @@ def _recompute(e: dict, measure: str) -> None:
     e["yi"], e["vi"] = float(es.yi[0]), float(es.vi[0])
 
 
-def _contrast_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, str]:
+def _contrast_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, Why]:
     r = c["contrast"]
     if r.get("estimate_type") == "median_difference":
-        return None, "median difference reported (not a mean difference)"
+        return None, ("median difference reported (not a mean difference)",
+                      ExclusionReason.MEDIAN_DIFFERENCE)
     if measure == "SMD":
-        return None, "between-group difference only; an SMD needs group SDs"
+        return None, ("between-group difference only; an SMD needs group SDs",
+                      ExclusionReason.SMD_NEEDS_SDS)
     gap = _scale_gap(r, measure, vocab)
-    if gap:
+    if gap[0]:
         return None, gap
     n1, n2 = r.get("n_1"), r.get("n_2")
     small = not (_blank(n1) or _blank(n2)) and min(n1, n2) < 60
@@ -155,7 +162,8 @@ def _contrast_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | N
         se = se_from_p(r["estimate"], r["p_value"], df)
         how = f"se from P = {r['p_value']:g} ({f't, df={df:g}' if df else 'z'})"
     else:
-        return None, "between-group difference without CI, SE or P value"
+        return None, ("between-group difference without CI, SE or P value",
+                      ExclusionReason.CONTRAST_WITHOUT_SPREAD)
     flip = -1.0 if r["arm_id_1"] == c["ctl_id"] else 1.0
     f = direction_factor(r.get("higher_is_worse"), r["measure"], r.get("change_sign"))
     k = _scale_factor(r, vocab)
@@ -166,7 +174,7 @@ def _contrast_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | N
     return {"source_kind": "contrast", "n1": n1, "n2": n2, "m1": np.nan, "sd1": np.nan,
             "m2": np.nan, "sd2": np.nan, "yi": yi, "vi": (k * se) ** 2, "derivation": ledger,
             "skewed": False, "se_derived": how != "se reported",
-            "scale_inferred": r.get("scale_basis") == "inferred"}, ""
+            "scale_inferred": r.get("scale_basis") == "inferred"}, ("", None)
 
 
 def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocabulary
@@ -205,15 +213,20 @@ def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocab
 
 
 def _evaluate(c: dict, measure: str, vocab: Vocabulary) -> None:
+    """Set the candidate's ``effect``, or its ``reason`` (words) and ``why`` (category)."""
     c["effect"], c["reason"] = None, _cointervention_gap(c["acu_meta"], c["ctl_meta"])
+    c["why"] = ExclusionReason.COINTERVENTION if c["reason"] else None
     if c["reason"]:
         return
-    reasons = []
+    reasons: list[Why] = []
     if c["acu"] is not None and c["ctl"] is not None:
         c["effect"], why = _arm_effect(c, measure, vocab)
         reasons.append(why)
     if c["effect"] is None and c["contrast"] is not None:
         c["effect"], why = _contrast_effect(c, measure, vocab)
         reasons.append(why)
-    unique = list(dict.fromkeys(r for r in reasons if r))
-    c["reason"] = "" if c["effect"] is not None else "; ".join(unique)
+    if c["effect"] is not None:
+        c["reason"], c["why"] = "", None
+        return
+    c["reason"] = "; ".join(dict.fromkeys(text for text, _ in reasons if text))
+    c["why"] = first_reason(w for _, w in reasons if w is not None)

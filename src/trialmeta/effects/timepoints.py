@@ -34,6 +34,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trialmeta.effects.exclusions import ExclusionReason
+
 __all__ = [
     "ANCHORS", "BANDS", "Placement", "TimepointRule", "place", "rule_from_config",
     "says_after_course",
@@ -117,6 +119,7 @@ class Placement:
     reason: str = ""
     weeks_after_treatment: float = math.nan
     fallback: bool = False
+    why: ExclusionReason | None = None
 
 
 def rule_from_config(outcome: Mapping[str, object]) -> TimepointRule:
@@ -138,7 +141,8 @@ def _absolute(tp: float, rule: TimepointRule, fallback: bool, why: str = "") -> 
     text = rule.absolute_text() + (f" ({why})" if why else "")
     if rule.window_min <= tp <= rule.window_max:
         return Placement(True, (abs(tp - rule.window_target), tp), text, fallback=fallback)
-    return Placement(False, (), text, f"week {tp:g} is outside the {text}", fallback=fallback)
+    return Placement(False, (), text, f"week {tp:g} is outside the {text}", fallback=fallback,
+                     why=ExclusionReason.OUTSIDE_WINDOWS)
 
 
 def place(timepoint_weeks: object, label: object, treatment_weeks: object,
@@ -151,7 +155,8 @@ def place(timepoint_weeks: object, label: object, treatment_weeks: object,
             return Placement(True, (math.inf,), "untimed: an assessment without a week, taken "
                              "because the outcome includes untimed rows (include_untimed)")
         return Placement(False, (), rule.describe(),
-                         "timepoint not reported in weeks; cannot be placed in a window")
+                         "timepoint not reported in weeks; cannot be placed in a window",
+                         why=ExclusionReason.TIMEPOINT_MISSING)
     if rule.anchor == "absolute":
         return _absolute(tp, rule, False)
     if math.isnan(course):
@@ -168,12 +173,13 @@ def _end_of_treatment(tp: float, course: float, after: float, labelled_after: bo
     text, tol = rule.describe(), rule.tolerance_weeks
     if labelled_after:
         return Placement(False, (), text, f"its label says it is after the course ('{label}'): "
-                         "never used as end of treatment", after)
+                         "never used as end of treatment", after,
+                         why=ExclusionReason.AFTER_COURSE)
     if abs(after) > tol + 1e-9:
         side = "before" if after < 0 else "after"
         return Placement(False, (), text, f"week {tp:g} is {abs(after):g} weeks {side} the end "
                          f"of the {course:g}-week course (tolerance {tol:g} weeks): not end of "
-                         "treatment", after)
+                         "treatment", after, why=ExclusionReason.NOT_END_OF_COURSE)
     rank = (0.0, -tp) if after <= 1e-9 else (1.0, tp)
     return Placement(True, rank, text, "", after)
 
@@ -183,14 +189,17 @@ def _follow_up(tp: float, after: float, labelled_after: bool, rule: TimepointRul
     lo, hi, target = BANDS[rule.band]
     if not labelled_after and after < -tol - 1e-9:
         return Placement(False, (), text, f"week {tp:g} is during the course ({-after:g} weeks "
-                         "before its end): not follow-up", after)
+                         "before its end): not follow-up", after,
+                         why=ExclusionReason.NOT_FOLLOW_UP)
     if not labelled_after and after <= tol + 1e-9:
         return Placement(False, (), text, f"week {tp:g} is within {tol:g} weeks of the end of the "
-                         "course (end of treatment), not follow-up", after)
+                         "course (end of treatment), not follow-up", after,
+                         why=ExclusionReason.NOT_FOLLOW_UP)
     eff = after if after > 0 else 1e-9  # the label says after the course: the label wins
     if not lo < eff <= hi:
         return Placement(False, (), text, f"{max(after, 0):g} weeks after the end of the course "
-                         f"is outside the {rule.band.replace('_', '-')} band", after)
+                         f"is outside the {rule.band.replace('_', '-')} band", after,
+                         why=ExclusionReason.OUTSIDE_BAND)
     conflict = "" if after > 0 else ("; its week does not exceed the course length, but its "
                                      "label says follow-up (the label is followed)")
     return Placement(True, (abs(eff - target), tp), text + conflict, "", after)
