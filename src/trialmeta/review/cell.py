@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from trialmeta.errors import NotComputableError, TrialmetaError
+from trialmeta.flags import Flag
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult, to_jsonable
 
@@ -209,7 +210,7 @@ def run_analysis(
         weights = (100.0,) if k == 1 else ()
         return AnalysisResult(
             **base, status=status_text(k, model.min_k), weights_percent=weights,
-            flags=("k_below_min_k",),
+            flags=(Flag.K_BELOW_MIN_K,),
         )  # fmt: skip
     try:
         fit = pool(
@@ -229,7 +230,7 @@ def run_analysis(
         msg = str(err).splitlines()[0]
         return AnalysisResult(
             **base, status=status_text(k, model.min_k, msg), weights_percent=(),
-            flags=("pooling_failed",),
+            flags=(Flag.POOLING_FAILED,),
         )  # fmt: skip
     return AnalysisResult(
         **base,

@@ -80,7 +80,10 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> Q
     (upper), where ``Q(τ²) = y'P(τ²)y`` decreases in τ². A limit whose
     equation has no non-negative root is set to zero. Unlike metafor, the
     search is not capped at ``tau2.max``: the bracket widens until the root is
-    enclosed. I² and H² limits are transformed with ``ṽ`` (metafor).
+    enclosed. A limit still not enclosed at τ² = 1e300 (effects so large that
+    Q stays above the target in floating point) is NaN with the flag
+    ``tau2_ci_upper_not_found``. I² and H² limits are transformed with ``ṽ``
+    (metafor).
     """
     k, p = X.shape
     df = k - p
@@ -97,7 +100,7 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> Q
         hi = 100.0
         while generalized_q(hi, y, v, X) > target:
             hi *= 2.0
-            if hi > 1e300:  # pragma: no cover - Q(τ²) → 0 as τ² → ∞
+            if hi > 1e300:  # Q(τ²) → 0 as τ² → ∞, but not within floating point
                 return float("nan")
         f = lambda t: generalized_q(t, y, v, X) - target  # noqa: E731
         from scipy.optimize import brentq  # imported on first use (~0.1 s)
@@ -105,6 +108,7 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> Q
 
     lb = solve(crit_u)
     ub = solve(crit_l)
+    open_ub = (fl.TAU2_CI_UPPER_OPEN,) if np.isnan(ub) else ()
     vt = typical_variance(v, X)
     return QProfileCI(
         tau2_lb=lb,
@@ -113,5 +117,5 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> Q
         i2_ub=100.0 * ub / (vt + ub),
         h2_lb=lb / vt + 1.0,
         h2_ub=ub / vt + 1.0,
-        flags=(),
+        flags=open_ub,
     )

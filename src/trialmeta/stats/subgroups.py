@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from trialmeta import _dist
+from trialmeta import flags as fl
 from trialmeta.errors import InputError
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult, to_jsonable
@@ -79,7 +80,7 @@ def subgroup_difference(estimates: Sequence[float], ses: Sequence[float]) -> Sub
     g = int(est.size)
     if g < 2:
         nan = float("nan")
-        return SubgroupDifference(g, nan, max(g - 1, 0), nan, nan, ("fewer_than_2_subgroups",))
+        return SubgroupDifference(g, nan, max(g - 1, 0), nan, nan, (fl.FEWER_THAN_2_SUBGROUPS,))
     w = 1.0 / se**2
     mean = float(np.sum(w * est) / np.sum(w))
     q = float(np.sum(w * (est - mean) ** 2))

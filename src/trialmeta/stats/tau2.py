@@ -235,17 +235,21 @@ def _fisher_scoring(method, y, v, X, start) -> tuple[float, bool, int]:
 
 
 def _solve_likelihood(method, y, v, X, start) -> tuple[float, bool, int, list[str]]:
-    """ML/REML/EB by Fisher scoring; bracketing fallback on the score equation."""
+    """ML/REML/EB by Fisher scoring; bracketing fallback on the score equation.
+
+    When the fallback cannot enclose a root either, the last Fisher-scoring iterate is
+    returned with ``converged=False`` (flag ``not_converged``), as metafor warns instead
+    of stopping when its iterations do not converge.
+    """
     flags: list[str] = []
     tau2, ok, iters = _fisher_scoring(method, y, v, X, start)
     if not ok:
         flags.append(fl.FALLBACK_SOLVER)
         g = lambda t: _score(method, t, y, v, X)[0]  # noqa: E731
-        if g(0.0) <= 0:
-            tau2 = 0.0
-        else:
-            hi = _upper_bracket(g, max(start, 1.0))
-            tau2 = _root(g, 0.0, hi)
+        try:
+            tau2 = 0.0 if g(0.0) <= 0 else _root(g, 0.0, _upper_bracket(g, max(start, 1.0)))
+        except (ArithmeticError, RuntimeError):
+            return tau2, False, iters, [*flags, fl.NOT_CONVERGED]
         ok = True
     else:
         tau2 = _polish(lambda t: _score(method, t, y, v, X)[0], tau2, float(np.mean(v)))
