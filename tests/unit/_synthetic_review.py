@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from trialmeta.review.config import ModelConfig, ReviewConfig, parse_config, read_schema
+
+SCHEMA = Path(__file__).parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+MODEL = ModelConfig(method="REML", test="knha", level=0.95, min_k=2)
 
 SYNTHETIC_CONFIG: dict = {
     "title": "Synthetic review",
@@ -34,13 +40,22 @@ SYNTHETIC_CONFIG: dict = {
     "meta_regression": {"moderators": ["n_sessions"], "min_k": 10},
     "simulation": {"coverage_n_sim": 400, "gosh_method": "DL", "gosh_max_subsets": 2_000_000,
                    "permutations": 200, "seed": 11},
-    "grade": {"overrides": []},
+    "grade": {"rob_serious_percent": 25, "rob_very_serious_percent": 50,
+              "unassessed_serious_percent": 50, "pedro_low_below": 6, "i2_serious": 50,
+              "i2_very_serious": 75, "subgroup_alpha": 0.10, "indirect_serious_percent": 50,
+              "sham_variants_rate_down": False, "ois_alpha": 0.05, "ois_power": 0.80,
+              "pubbias_min_k": 10, "egger_alpha": 0.10, "overrides": []},
     "external_results": [],
 }  # fmt: skip
 
 
 def synthetic_config() -> dict:
     return copy.deepcopy(SYNTHETIC_CONFIG)
+
+
+def review_config(raw: dict | None = None) -> ReviewConfig:
+    """The typed config of ``raw`` (default: the synthetic config), checked by the schema."""
+    return parse_config(synthetic_config() if raw is None else raw, read_schema(SCHEMA))
 
 
 def synthetic_rows(k_sham: int = 5, seed: int = 7) -> pd.DataFrame:

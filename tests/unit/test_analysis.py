@@ -4,10 +4,10 @@ import math
 
 import pandas as pd
 import pytest
-from _synthetic_review import synthetic_rows
+from _synthetic_review import MODEL, synthetic_rows
 
 from trialmeta import pool
-from trialmeta.review.cell import AnalysisSpec, Model, run_analysis, select_effects, status_text
+from trialmeta.review.cell import AnalysisSpec, run_analysis, select_effects, status_text
 
 
 def spec(**kw):
@@ -33,7 +33,7 @@ def test_selection_keeps_timepoint_closest_to_target():
 
 def test_pooled_equals_core():
     rows = synthetic_rows()
-    res = run_analysis(rows, spec(), Model())
+    res = run_analysis(rows, spec(), MODEL)
     sel = select_effects(rows, spec())
     direct = pool(sel["yi"], sel["vi"], method="REML", test="knha")
     assert res.status == "pooled" and res.k == 5
@@ -43,13 +43,13 @@ def test_pooled_equals_core():
 
 @pytest.mark.parametrize(("controls", "k"), [(("waitlist",), 0), (("active",), 1)])
 def test_small_cells_are_reported_not_raised(controls, k):
-    res = run_analysis(synthetic_rows(), spec(control_types=controls), Model())
+    res = run_analysis(synthetic_rows(), spec(control_types=controls), MODEL)
     assert res.k == k and res.pooled is None
     assert res.status == f"not estimable (k = {k})"
 
 
 def test_empty_table():
-    res = run_analysis(pd.DataFrame(), spec(), Model())
+    res = run_analysis(pd.DataFrame(), spec(), MODEL)
     assert res.k == 0 and res.status == "not estimable (k = 0)"
 
 
@@ -67,5 +67,5 @@ def test_two_comparisons_of_one_trial_get_distinct_row_ids():
 def test_nonfinite_rows_are_dropped():
     rows = synthetic_rows()
     rows.loc[rows["study_id"] == "Synthetic01", "vi"] = math.nan
-    res = run_analysis(rows, spec(), Model())
+    res = run_analysis(rows, spec(), MODEL)
     assert res.k == 4 and "Synthetic01" not in res.study_ids

@@ -38,7 +38,8 @@ def _problems(*paths: Path) -> list[str]:
 def test_shipped_and_test_configs_parse():
     cfg = load_config([SHIPPED], SCHEMA)
     assert cfg.model == ModelConfig("REML", "knha", 0.95, 2)
-    assert [o.id for o in cfg.outcomes] == ["pain_eot", "pain_fu", "odi_eot", "odi_fu"]
+    assert [o.id for o in cfg.outcomes] == ["pain_eot", "pain_fu_short", "pain_fu", "odi_eot",
+                                           "odi_fu_short", "odi_fu"]
     assert cfg.outcome("odi_eot").mcid_value == 10
     assert cfg.analysis_ids[:2] == ("pain_eot__sham", "pain_eot__usual_care")
     test_cfg = load_config([ROOT / "tests" / "workflow" / "config.yaml"], SCHEMA)
@@ -52,8 +53,8 @@ def test_defaults_come_from_the_schema_only():
     assert cfg.outcome_noun("odi") == "disability"
     assert cfg.outcome_noun("length_of_stay") == "length of stay"
     assert cfg.outcome("pain_eot").timepoint_weeks.include_untimed is False
-    for cls in (ReviewConfig, ModelConfig, SimulationConfig):
-        assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(cls))
+    for cls in (ReviewConfig, ModelConfig, SimulationConfig):  # optional sections: None
+        assert all(f.default in (dataclasses.MISSING, None) for f in dataclasses.fields(cls))
     raw, _ = read_config_file(SHIPPED)
     for key in ("intervention", "intervention_label", "outcome_nouns", "results_dir"):
         del raw[key]

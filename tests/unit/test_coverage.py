@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from trialmeta.errors import InputError
-from trialmeta.resampling.coverage import coverage_sentence, simulate_coverage
+from trialmeta.report.sentences import coverage_sentence
+from trialmeta.resampling.coverage import simulate_coverage
 
 SYN_V = [0.02, 0.03, 0.05, 0.04]  # synthetic within-study variances of 4 trials
 

@@ -15,7 +15,8 @@ import pytest
 import trialmeta
 from trialmeta.errors import NotComputableError
 from trialmeta.flags import FLAG_TEXT, Flag, describe
-from trialmeta.review.cell import AnalysisSpec, Model, run_analysis
+from trialmeta.review.cell import AnalysisSpec, run_analysis
+from trialmeta.review.config import ModelConfig
 from trialmeta.stats import likelihood
 from trialmeta.stats import tau2 as tau2_module
 from trialmeta.stats.heterogeneity import q_profile_ci
@@ -29,7 +30,7 @@ def _cell(yi: list[float], vi: list[float], min_k: int = 2) -> tuple[str, ...]:
     rows = pd.DataFrame({"study_id": [f"S{i}" for i in range(len(yi))], "comparison": "sham",
                          "outcome": "pain", "timepoint_weeks": 8.0, "yi": yi, "vi": vi})
     spec = AnalysisSpec("pain__sham", "pain", "pain", "sham", ("sham",), 0.0, 12.0, 8.0)
-    return tuple(run_analysis(rows, spec, Model("REML", "knha", 0.95, min_k)).flags)
+    return tuple(run_analysis(rows, spec, ModelConfig("REML", "knha", 0.95, min_k)).flags)
 
 
 def _not_converged(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:

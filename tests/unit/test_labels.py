@@ -8,6 +8,7 @@ SVG, named so.
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -26,6 +27,10 @@ from trialmeta.report.labels import (
 )
 from trialmeta.report.rendered_text import find_raw_identifiers, html_text, svg_text
 from trialmeta.report.sheet_labels import sheet_labels
+from trialmeta.review.codec import NotRun
+from trialmeta.review.config import CitedValue, ModelConfig, OutcomeConfig, TimepointWindow
+from trialmeta.review.grade import GradeResult
+from trialmeta.review.results import AnalysisResult, CellResult, EffectRow, OutcomeResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,14 +129,13 @@ def test_html_text_reads_attributes_and_skips_scripts_and_appendices() -> None:
 
 def test_shipped_forest_svg_has_no_raw_identifiers(shipped: LabelMap, tmp_path: Path) -> None:
     # the workflow's forest, drawn through the label map, read back from the SVG
-    bundle = {"outcome": {"mcid": {"value": 15, "citation": "Synthetic 2000; x"}},
-              "analyses": [_synthetic_entry()]}  # fmt: skip
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     config["data_dir"] = str(ROOT / "data")
     labels, rob = sheet_labels(config)
-    from trialmeta.plots.outcome import draw_outcome_figures
+    from trialmeta.plots.outcome import FigureWording, draw_outcome_figures
 
-    draw_outcome_figures(bundle, tmp_path, "MD", labels=labels, rob_rows=rob)
+    draw_outcome_figures(_synthetic_result(), tmp_path, FigureWording("MD", "acupuncture"),
+                         labels=labels, rob_rows=rob)
     svg = (tmp_path / "forest__pain_eot__usual_care.svg").read_text(encoding="utf-8")
     text = svg_text(svg)
     assert "Sokunbi (n.d.) (acupuncture vs education" in text  # the label wraps here
@@ -140,19 +144,26 @@ def test_shipped_forest_svg_has_no_raw_identifiers(shipped: LabelMap, tmp_path: 
     plt.close("all")
 
 
-def _synthetic_entry() -> dict:
-    """A stored analysis entry (synthetic numbers) naming real sheet ids, as run_outcome does."""
+def _synthetic_result() -> OutcomeResult:
+    """A stored result (synthetic numbers) naming real sheet ids, as run_outcome does."""
     rows = []
     for sid, a1, a2, yi in (("Sokunbi_NJMR", "ACT", "CG", -30.0), ("Bishop2016", "TA", "SC", -20.0),
                             ("Zaringhalam2010", "AC", "C", -10.0)):  # fmt: skip
-        rows.append({"study_id": sid, "row_id": sid, "arm_id_1": a1, "arm_id_2": a2, "yi": yi,
-                     "vi": 40.0, "m1": 30.0, "sd1": 10.0, "n1": 20, "m2": 50.0, "sd2": 12.0,
-                     "n2": 20, "measure": "final", "weight_percent": 100 / 3,
-                     "derivation": f"{a1}: sd reported; {a2}: sd reported; VAS 0-10 (inferred)",
-                     "verification": "primary_verbatim", "control_type": "usual_care"})
-    return {"analysis": {"analysis_id": "pain_eot__usual_care", "comparison": "usual_care",
-                         "pooled": None},
-            "effects": rows, "subgroups": []}  # fmt: skip
+        rows.append(EffectRow(values={
+            "study_id": sid, "row_id": sid, "arm_id_1": a1, "arm_id_2": a2, "yi": yi, "vi": 40.0,
+            "m1": 30.0, "sd1": 10.0, "n1": 20, "m2": 50.0, "sd2": 12.0, "n2": 20,
+            "measure": "final", "derivation": f"{a1}: sd reported; {a2}: sd reported; VAS 0-10 "
+            "(inferred)", "verification": "primary_verbatim", "control_type": "usual_care"},
+            analysis_id="pain_eot__usual_care", weight_percent=100 / 3))  # fmt: skip
+    aid, not_run = "pain_eot__usual_care", NotRun("synthetic: not pooled")
+    cell = CellResult(aid, "pain_eot", "pain", "usual_care", "all", 3, 120, "pooled",
+                      tuple(r.row_id for r in rows), (100 / 3,) * 3, None, ())
+    analysis = AnalysisResult(cell, tuple(rows), (), (), not_run, not_run, not_run, {},
+                              "Acupuncture vs usual care or no treatment", not_run, not_run,
+                              not_run, math.nan, GradeResult(aid, 0, "not estimable", ""))
+    outcome = OutcomeConfig("pain_eot", "pain", "Pain", TimepointWindow(0, 12, 8, False),
+                            CitedValue(15, "Synthetic 2000; x"), CitedValue(None, "computed"))
+    return OutcomeResult(outcome, ModelConfig("REML", "knha", 0.95, 2), (analysis,))
 
 
 def test_forest_of_a_plain_label_map_still_draws() -> None:

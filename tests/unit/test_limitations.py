@@ -1,24 +1,27 @@
 """Tests of the generated limitations summary (synthetic data)."""
 
-import json
-
 import pytest
-from _synthetic_review import synthetic_config, synthetic_rows
+from _synthetic_review import review_config, synthetic_rows
 
-from trialmeta import flags
-from trialmeta.report.limitations import collect_flags, describe_flag, limitations_markdown
+from trialmeta.flags import Flag, describe
+from trialmeta.report.limitations import collect_flags, limitations_markdown
+from trialmeta.report.sentences import tsa_sentence
+from trialmeta.review.codec import from_data, to_data
 from trialmeta.review.outcome import run_outcome
+from trialmeta.review.results import OutcomeResult
+from trialmeta.stats.tsa import TsaResult
+
+ACCOUNTING = [{"study_id": "Synthetic09", "reason": "synthetic: no SD reported"}]
+WARNINGS = [{"warning": "Synthetic02: implausibly small SD (synthetic)"}]
 
 
 @pytest.fixture(scope="module")
 def parts():
     rows = synthetic_rows()
-    cfg = synthetic_config()
-    bundle = json.loads(json.dumps(run_outcome(rows, {"Synthetic01": "high"}, cfg, "pain_eot")))
-    accounting = [{"study_id": "Synthetic09", "reason": "synthetic: no SD reported"}]
-    warnings = [{"warning": "Synthetic02: implausibly small SD (synthetic)"}]
-    md = limitations_markdown([bundle], rows.to_dict("records"), accounting, warnings, cfg)
-    return bundle, md
+    res = run_outcome(rows, {"Synthetic01": "high"}, review_config(), "pain_eot")
+    res = from_data(OutcomeResult, to_data(res))  # as the workflow reads it back
+    md = limitations_markdown([res], rows.to_dict("records"), ACCOUNTING, WARNINGS, 0.05, 0.80)
+    return res, md
 
 
 def test_all_sections_present(parts):
@@ -45,24 +48,30 @@ def test_sizes_protocols_and_not_pooled(parts):
 
 
 def test_every_flag_is_described(parts):
-    bundle, md = parts
-    pairs = collect_flags([bundle])
+    res, md = parts
+    pairs = collect_flags([res])
     assert pairs, "the synthetic design must raise flags (k = 1 cells)"
     for _where, code in pairs:
-        assert describe_flag(code) != code
-        assert describe_flag(code) in md
+        assert describe(code) != code
+        assert describe(code) in md
 
 
-def test_describe_flag_prefers_core_text():
-    assert describe_flag(flags.K1) == flags.describe(flags.K1)
-    assert describe_flag("unknown_synthetic_code") == "unknown_synthetic_code"
+def test_sensitivity_grid_flags_reach_the_summary(parts):
+    # a refit of the estimator grid raising a flag the main fit does not (the k = 4 subset
+    # without the high-risk trial pools a tau² of zero here)
+    res, md = parts
+    sham = next(a for a in res.analyses if a.analysis_id == "pain_eot__sham")
+    flagged = [(s.label, f) for s in sham.sensitivity for f in s.flags]
+    assert flagged
+    label, flag = flagged[0]
+    assert f"| pain_eot__sham sensitivity: {label} | {flag} | {Flag(flag).sentence} |" in md
 
 
 def test_trial_sequential_analysis_sentence(parts):
-    bundle, md = parts
-    sham = next(e for e in bundle["analyses"] if e["analysis"]["analysis_id"] == "pain_eot__sham")
-    assert sham["tsa"]["run"] is True
-    assert f"- pain_eot__sham: {sham['tsa']['sentence']} (RIS from MCID 15" in md
+    res, md = parts
+    sham = next(a for a in res.analyses if a.analysis_id == "pain_eot__sham")
+    assert isinstance(sham.tsa, TsaResult)
+    assert f"- pain_eot__sham: {tsa_sentence(sham.tsa)} (RIS from MCID 15" in md
 
 
 def test_robustness_and_grade_reasons(parts):
@@ -73,10 +82,7 @@ def test_robustness_and_grade_reasons(parts):
 
 
 def test_deterministic(parts):
-    bundle, md = parts
-    rows = synthetic_rows()
-    again = limitations_markdown(
-        [bundle], rows.to_dict("records"),
-        [{"study_id": "Synthetic09", "reason": "synthetic: no SD reported"}],
-        [{"warning": "Synthetic02: implausibly small SD (synthetic)"}], synthetic_config())
+    res, md = parts
+    again = limitations_markdown([res], synthetic_rows().to_dict("records"), ACCOUNTING,
+                                 WARNINGS, 0.05, 0.80)
     assert again == md

@@ -7,20 +7,19 @@ that pass raw HTML through; every inserted value goes through
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
 
 import pytest
-from _synthetic_review import synthetic_config, synthetic_rows
+from _synthetic_review import review_config, synthetic_config, synthetic_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialmeta.report.html import markdown_to_html
 from trialmeta.report.limitations import limitations_markdown
 from trialmeta.report.markdown import escape_md, unescape_md
-from trialmeta.report.summary_of_findings import sof_markdown, sof_rows
+from trialmeta.report.summary_of_findings import SofWording, sof_markdown, sof_rows
 from trialmeta.review.outcome import run_outcome
 
 SCRIPT = "<script>document.title='PWNED'</script>"
@@ -59,17 +58,20 @@ def test_unescape_inverts_escape(text):
 def hostile_outputs():
     rows = synthetic_rows()
     rows["acupuncture_type"] = PAYLOADS[1]
-    cfg = synthetic_config()
-    cfg["comparisons"][0]["label"] = "Acupuncture vs sham " + PAYLOADS[1]
-    cfg["grade"]["overrides"] = [{"analysis_id": "pain_eot__sham", "domain": "imprecision",
+    raw = synthetic_config()
+    raw["comparisons"][0]["label"] = "Acupuncture vs sham " + PAYLOADS[1]
+    raw["grade"]["overrides"] = [{"analysis_id": "pain_eot__sham", "domain": "imprecision",
                                   "downgrade": 1, "reason": "reason " + PAYLOADS[7] + SCRIPT}]
-    bundle = json.loads(json.dumps(run_outcome(rows, {}, cfg, "pain_eot")))
-    bundle["analyses"][0]["comparison_label"] = cfg["comparisons"][0]["label"]
+    cfg = review_config(raw)
+    res = run_outcome(rows, {}, cfg, "pain_eot")
+    assert res.analyses[0].comparison_label == raw["comparisons"][0]["label"]
     accounting = [{"study_id": "Synthetic09", "timepoint_weeks": 17,
                    "reason": f"another timepoint ('4 months' {SCRIPT})"}]  # fmt: skip
     warnings = [{"warning": "Synthetic02: " + PAYLOADS[2]}]
-    lim = limitations_markdown([bundle], rows.to_dict("records"), accounting, warnings, cfg)
-    sof = sof_markdown(sof_rows([bundle]), title="SoF " + SCRIPT)
+    lim = limitations_markdown([res], rows.to_dict("records"), accounting, warnings,
+                               cfg.grade.ois_alpha, cfg.grade.ois_power)
+    wording = SofWording.of(cfg)
+    sof = sof_markdown(sof_rows([res], wording), wording, title="SoF " + SCRIPT)
     return lim, sof
 
 

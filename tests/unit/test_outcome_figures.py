@@ -1,14 +1,21 @@
-"""Tests of the figure layer's helpers (synthetic values; no drawing)."""
+"""Tests of the figure layer: helpers, and every figure of a typed result drawn from its
+JSON form (synthetic values)."""
 
-import json
-import math
 from pathlib import Path
 
-import numpy as np
+from _synthetic_review import review_config, synthetic_config, synthetic_rows
 
-from trialmeta import leave_one_out, pool
-from trialmeta.plots.outcome import derived_marks, result_from_dict, row_flags, split_marks
-from trialmeta.stats.results import LeaveOneOutResult, PooledResult
+from trialmeta.plots.outcome import (
+    FigureWording,
+    derived_marks,
+    draw_outcome_figures,
+    figure_files,
+    row_flags,
+    split_marks,
+)
+from trialmeta.review.codec import from_data, to_data
+from trialmeta.review.outcome import run_outcome
+from trialmeta.review.results import OutcomeResult
 
 
 def test_derived_and_split_marks_are_separate_meanings():
@@ -23,24 +30,6 @@ def test_derived_and_split_marks_are_separate_meanings():
     med = derived_marks({"derivation": "A: mean and sd from median and IQR (Wan 2014)",
                          "arm_id_1": "A", "arm_id_2": "B"})
     assert med["m1"] and med["sd1"] and not med["m2"]
-
-
-def test_result_from_dict_round_trips_through_json():
-    y, v = [-1.0, -2.0, 0.5, -1.5], [0.2, 0.3, 0.25, 0.4]
-    fit = pool(y, v, method="REML", test="knha")
-    back = result_from_dict(PooledResult, json.loads(json.dumps(fit.to_dict())))
-    assert back.estimate == fit.estimate and back.weights_percent == fit.weights_percent
-    assert back.flags == fit.flags
-    loo = leave_one_out(y, v)
-    back = result_from_dict(LeaveOneOutResult, json.loads(json.dumps(loo.to_dict())))
-    assert isinstance(back.estimate, np.ndarray)
-    np.testing.assert_allclose(back.estimate, loo.estimate)
-
-
-def test_result_from_dict_none_becomes_nan():
-    fit = pool([1.0], [0.5])
-    back = result_from_dict(PooledResult, json.loads(json.dumps(fit.to_dict())))
-    assert math.isnan(back.tau2) and back.k == 1
 
 
 def test_row_flags_read_inferred_scale_and_secondary_extraction():
@@ -83,3 +72,20 @@ def test_rob_columns_read_self_reported_outcomes_and_shams_from_the_vocabulary()
     assert [c[3] for c in _rob_columns(eff, rob, LabelMap(), None)["rob"]] == ["low", "low"]
     odd = {"outcome": "length_of_stay"}  # not a self-reported outcome of the vocabulary
     assert _rob_columns([{**eff[1], **odd}], rob, LabelMap(), vocab)["rob"][0][3] == "low"
+def test_every_figure_of_a_result_read_back_from_json(tmp_path: Path):
+    cfg = synthetic_config()
+    cfg.update(intervention_label="Synthetic therapy")
+    typed = review_config(cfg)
+    res = run_outcome(synthetic_rows(k_sham=10), {"Synthetic01": "high"}, typed, "pain_eot")
+    pngs = draw_outcome_figures(from_data(OutcomeResult, to_data(res)), tmp_path,
+                                FigureWording.of(typed))
+    names = {p.stem for p in pngs}
+    assert {"forest__pain_eot__sham", "funnel__pain_eot__sham", "loo__pain_eot__sham",
+            "baujat__pain_eot__sham", "tsa__pain_eot__sham", "gosh__pain_eot__sham",
+            "forest__pain_eot__any"} <= names
+    assert "funnel__pain_eot__active" not in names  # k = 1: a forest plot only
+    svg = (tmp_path / "forest__pain_eot__sham.svg").read_text(encoding="utf-8")
+    assert "Favours synthetic therapy" in svg and "Favours acupuncture" not in svg
+    order = [p.stem.split("__")[0] for p in figure_files([tmp_path])["pain_eot__sham"]]
+    assert order == ["forest", "funnel", "loo", "baujat", "tsa", "gosh"]
+

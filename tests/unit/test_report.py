@@ -1,13 +1,13 @@
 """Tests of the HTML report: escaping, self-containment, determinism (synthetic data)."""
 
-import json
-
 import pytest
-from _synthetic_review import synthetic_config, synthetic_rows
+from _synthetic_review import review_config, synthetic_config, synthetic_rows
 
 from trialmeta.report.html import markdown_to_html, render_report, table_html
-from trialmeta.report.summary_of_findings import sof_rows
+from trialmeta.report.summary_of_findings import SofWording, sof_rows
+from trialmeta.review.codec import from_data, to_data
 from trialmeta.review.outcome import run_outcome
+from trialmeta.review.results import OutcomeResult
 
 XSS = "<script>alert(1)</script>"
 
@@ -20,12 +20,14 @@ def _render() -> str:
     cfg["external_results"] = [{"outcome_id": "pain_eot", "label": XSS, "measure": "MD",
                                 "estimate": -1.0, "ci_lb": -2.0, "ci_ub": 0.0,
                                 "source": "javascript:alert(1)"}]
-    bundle = json.loads(json.dumps(run_outcome(rows, {}, cfg, "pain_eot")))
+    typed = review_config(cfg)
+    result = from_data(OutcomeResult, to_data(run_outcome(rows, {}, typed, "pain_eot")))
     prov = {"packages": {"trialmeta": "0"}, "git": {"commit": "abc", "dirty": False},
             "rerun": "snakemake --cores 2", "inputs": [{"path": XSS, "sha256": "0" * 64}],
             "config_files": [], "config": cfg}
     studies = [{"study_id": "Synthetic01", "authors": XSS, "year": 2001.0}]
-    return render_report(cfg, [bundle], sof_rows([bundle]), rows.to_dict("records"),
+    return render_report(typed, [result], sof_rows([result], SofWording.of(typed)),
+                         rows.to_dict("records"),
                          [{"study_id": XSS, "status": "excluded", "reason": XSS}],
                          f"# Lim\n\n- {XSS}\n\n| a | b |\n|---|---|\n| {XSS} | x \\| y |\n",
                          prov, {}, studies)

@@ -1,18 +1,23 @@
-"""Tests of the per-outcome review bundle (synthetic data)."""
+"""Tests of the per-outcome review result (synthetic data)."""
 
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from _synthetic_review import synthetic_config, synthetic_rows
+from _synthetic_review import review_config, synthetic_config, synthetic_rows
 
-from trialmeta.review.outcome import is_secondary, rob_lookup, robust_conclusion, run_outcome
+from trialmeta.review.annotate import control_lookup, is_secondary
+from trialmeta.review.codec import NotRun, to_data
+from trialmeta.review.outcome import rob_lookup, run_outcome
+from trialmeta.review.results import EffectRow, iter_flags
+from trialmeta.review.sensitivity import robust_conclusion
 
 
 def fit(est, lb, ub):
-    return {"estimate": est, "ci_lb": lb, "ci_ub": ub}
+    return SimpleNamespace(estimate=est, ci_lb=lb, ci_ub=ub)
 
 
 @pytest.mark.parametrize(("other", "same"), [
@@ -44,46 +49,50 @@ def test_rob_lookup_tools():
     assert rob_lookup(None, 6) == {}
 
 
+def _row(**values):
+    return EffectRow(values={"row_id": "S", "study_id": "S", **values}, analysis_id="a",
+                     weight_percent=math.nan)
+
+
 def test_is_secondary():
-    assert is_secondary({"verification": "secondary_extraction"})
-    assert not is_secondary({"verification": "primary_verbatim"})
+    assert is_secondary(_row(verification="secondary_extraction"))
+    assert not is_secondary(_row(verification="primary_verbatim"))
 
 
-def test_bundle_structure_and_json_strictness():
-    cfg = synthetic_config()
-    out = run_outcome(synthetic_rows(), {"Synthetic01": "high"}, cfg, "pain_eot")
-    text = json.dumps(out, allow_nan=False)  # strict JSON: no NaN
-    bundle = json.loads(text)
-    ids = [e["analysis"]["analysis_id"] for e in bundle["analyses"]]
+def test_result_structure_and_json_strictness():
+    res = run_outcome(synthetic_rows(), {"Synthetic01": "high"}, review_config(), "pain_eot")
+    text = json.dumps(to_data(res), allow_nan=False)  # strict JSON: no NaN
+    data = json.loads(text)
+    ids = [a.analysis_id for a in res.analyses]
     assert ids == ["pain_eot__sham", "pain_eot__active", "pain_eot__none", "pain_eot__any"]
-    sham = bundle["analyses"][0]
-    labels = [s["label"] for s in sham["sensitivity"]]
+    assert [e["analysis"]["analysis_id"] for e in data["analyses"]] == ids
+    sham = res.analyses[0]
+    labels = [s.label for s in sham.sensitivity]
     assert labels[:3] == ["excluding high risk of bias", "excluding secondary-extraction data",
                           "common effect (FE, z)"]
-    assert [s["label"] for s in sham["sensitivity"] if s["kind"] == "grid"] == [
+    assert [s.label for s in sham.sensitivity if s.kind == "grid"] == [
         "DL + z", "DL + knha", "REML + z", "REML + knha"]
-    excl = sham["sensitivity"][0]
-    assert excl["k"] == 4  # Synthetic01 (high RoB) left out
-    assert sham["effects"][0]["risk_of_bias"] == "high"
-    assert sham["loo"]["omitted"] == [r["row_id"] for r in sham["effects"]]
-    assert sham["small_study"]["run"] is False and "k = 5 < 10" in sham["small_study"]["reason"]
-    assert sham["metareg"]["n_sessions"]["run"] is False
-    anyc = bundle["analyses"][3]
-    assert [s["variable"] for s in anyc["subgroups"]] == ["control_type", "population"]
-    assert anyc["subgroups"][0]["levels"] == ["active", "sham"]
-    assert bundle["analyses"][2]["analysis"]["status"] == "not estimable (k = 0)"
+    assert sham.sensitivity[0].k == 4  # Synthetic01 (high RoB) left out
+    assert sham.effects[0].risk_of_bias == "high"
+    assert not isinstance(sham.loo, NotRun)
+    assert sham.loo.omitted == tuple(r.row_id for r in sham.effects)
+    assert isinstance(sham.small_study, NotRun) and "k = 5 < 10" in sham.small_study.reason
+    assert isinstance(sham.metareg["n_sessions"], NotRun)
+    anyc = res.analyses[3]
+    assert [s.variable for s in anyc.subgroups] == ["control_type", "population"]
+    assert anyc.subgroups[0].levels == ("active", "sham")
+    assert res.analyses[2].analysis.status == "not estimable (k = 0)"
+    assert res.analyses[2].tsa == NotRun("not estimable (k = 0)")
 
 
 def test_sham_types_and_control_annotation():
     # the kinds of sham are the review's (data/vocabulary.yaml sham_kinds)
     from trialmeta.data.validate import read_vocabulary
-    from trialmeta.review.outcome import control_lookup
 
     vocab = read_vocabulary(Path(__file__).parents[2] / "data")
 
     def sham_type(text: str) -> str:
         return vocab.sham_kind("sham", text)
-
     assert sham_type("simulated (non-penetrating) acupuncture") == "non-penetrating"
     assert sham_type("minimal acupuncture (superficial needling)") == (
         "minimal (superficial needling)")
@@ -96,12 +105,12 @@ def test_sham_types_and_control_annotation():
         {"study_id": f"Synthetic{i:02d}", "arm_id": "CTL", "arm_type": "sham",
          "intervention": "synthetic non-penetrating sham" if i % 2 else "synthetic minimal sham"}
         for i in range(1, 6)])  # fmt: skip
-    out = run_outcome(rows, {}, synthetic_config(), "pain_eot", control_lookup(arms, vocab))
-    sham = out["analyses"][0]
-    assert {r["sham_type"] for r in sham["effects"]} == {
+    out = run_outcome(rows, {}, review_config(), "pain_eot", control_lookup(arms, vocab))
+    sham = out.analyses[0]
+    assert {r.sham_type for r in sham.effects} == {
         "non-penetrating", "minimal (superficial needling)"}
-    ind = next(d for d in sham["grade"]["domains"] if d["domain"] == "indirectness")
-    assert "2 sham types are pooled" in ind["reason"]
+    ind = next(d for d in sham.grade.domains if d.domain == "indirectness")
+    assert "2 sham types are pooled" in ind.reason
 
 
 def _equal_variance_rows(k: int = 12):
@@ -114,29 +123,36 @@ def _equal_variance_rows(k: int = 12):
 
 def test_equal_sampling_variances_do_not_stop_the_review():
     # Review F5: >= 10 trials with the same n and SD crashed trim-and-fill (LinAlgError).
-    cfg = synthetic_config()
-    cfg["comparisons"] = cfg["comparisons"][:1]
-    cfg["simulation"].update(coverage_n_sim=50, gosh_max_subsets=200, permutations=20)
-    out = json.loads(json.dumps(run_outcome(_equal_variance_rows(), {}, cfg, "pain_eot"),
-                                allow_nan=False))  # fmt: skip
-    sham = out["analyses"][0]
-    assert sham["analysis"]["status"] == "pooled" and sham["small_study"]["run"] is True
-    ss = sham["small_study"]
-    assert "egger_not_computable_equal_standard_errors" in ss["egger"]["flags"]
-    assert "begg_not_computable_all_tied" in ss["begg"]["flags"]
-    assert ss["trimfill"]["flags"] == ["trimfill_not_computable_equal_standard_errors"]
-    assert "same standard error" in ss["trimfill"]["error"]
+    raw = synthetic_config()
+    raw["comparisons"] = raw["comparisons"][:1]
+    raw["simulation"].update(coverage_n_sim=100, gosh_max_subsets=1000, permutations=100)
+    res = run_outcome(_equal_variance_rows(), {}, review_config(raw), "pain_eot")
+    json.dumps(to_data(res), allow_nan=False)
+    sham = res.analyses[0]
+    assert sham.analysis.status == "pooled"
+    ss = sham.small_study
+    assert not isinstance(ss, NotRun)
+    assert not isinstance(ss.egger, NotRun) and not isinstance(ss.begg, NotRun)
+    assert "egger_not_computable_equal_standard_errors" in ss.egger.flags
+    assert "begg_not_computable_all_tied" in ss.begg.flags
+    assert isinstance(ss.trimfill, NotRun)
+    assert ss.trimfill.flags == ("trimfill_not_computable_equal_standard_errors",)
+    assert "same standard error" in ss.trimfill.reason
+    data = to_data(res)["analyses"][0]["small_study"]["trimfill"]
+    assert data["flags"] == ["trimfill_not_computable_equal_standard_errors"]
+    assert ("pain_eot__sham trimfill", "trimfill_not_computable_equal_standard_errors") in {
+        (w, str(f)) for w, f in iter_flags(res)}
 
 
 def test_a_variance_out_of_range_is_a_cell_status_not_a_crash():
     # Review F6: sd = 1e-100 passed validation (with a warning) and crashed REML.
     rows = synthetic_rows(k_sham=6)
     rows.loc[rows["study_id"] == "Synthetic03", "vi"] = 1e-201
-    out = json.loads(json.dumps(run_outcome(rows, {}, synthetic_config(), "pain_eot"),
-                                allow_nan=False))  # fmt: skip
-    sham = out["analyses"][0]["analysis"]
-    assert sham["status"].startswith("not estimable (not computable: the sampling variances "
-                                     "span 1e")
-    assert sham["status"].endswith("; study Synthetic03)")
-    assert sham["flags"] == ["pooling_failed", "not_computable_data_range"]
-    assert out["analyses"][1]["analysis"]["status"] == "not estimable (k = 1)"
+    res = run_outcome(rows, {}, review_config(), "pain_eot")
+    json.dumps(to_data(res), allow_nan=False)
+    sham = res.analyses[0].analysis
+    assert sham.status.startswith("not estimable (not computable: the sampling variances "
+                                  "span 1e")
+    assert sham.status.endswith("; study Synthetic03)")
+    assert [str(f) for f in sham.flags] == ["pooling_failed", "not_computable_data_range"]
+    assert res.analyses[1].analysis.status == "not estimable (k = 1)"

@@ -1,31 +1,35 @@
 """Tests of the Summary of Findings rows, wording and Markdown (synthetic data)."""
 
-import json
 import math
 
 import pytest
-from _synthetic_review import synthetic_config, synthetic_rows
+from _synthetic_review import review_config, synthetic_config, synthetic_rows
 
 from trialmeta.report.summary_of_findings import (
     SOF_COLUMNS,
+    SofWording,
     md_text,
     plain_language,
     sof_markdown,
     sof_rows,
 )
+from trialmeta.review.codec import from_data, to_data
 from trialmeta.review.outcome import run_outcome
+from trialmeta.review.results import OutcomeResult
+
+WORDING = SofWording.of(review_config())
 
 
 @pytest.fixture(scope="module")
 def bundle():
-    out = run_outcome(synthetic_rows(), {"Synthetic01": "high"}, synthetic_config(), "pain_eot")
-    return json.loads(json.dumps(out))
+    out = run_outcome(synthetic_rows(), {"Synthetic01": "high"}, review_config(), "pain_eot")
+    return from_data(OutcomeResult, to_data(out))
 
 
 def test_md_text_gradepro_wording():
-    assert md_text(-5.24, -9.8, 0.61) == "MD 5.2 lower (9.8 lower to 0.6 higher)"
-    assert md_text(3.0, 1.0, 5.0) == "MD 3.0 higher (1.0 higher to 5.0 higher)"
-    assert md_text(math.nan, 0, 1) == "not estimable"
+    assert md_text(-5.24, -9.8, 0.61, "MD") == "MD 5.2 lower (9.8 lower to 0.6 higher)"
+    assert md_text(3.0, 1.0, 5.0, "MD") == "MD 3.0 higher (1.0 higher to 5.0 higher)"
+    assert md_text(math.nan, 0, 1, "MD") == "not estimable"
 
 
 @pytest.mark.parametrize(("level", "est", "lb", "ub", "expected"), [
@@ -40,11 +44,11 @@ def test_md_text_gradepro_wording():
                                       "could not be estimated."),
 ])  # fmt: skip
 def test_plain_language(level, est, lb, ub, expected):
-    assert plain_language(level, est, lb, ub, 15.0, "pain", "sham") == expected
+    assert plain_language(level, est, lb, ub, 15.0, "pain", "sham", "acupuncture") == expected
 
 
 def test_sof_rows_one_per_main_analysis(bundle):
-    rows = sof_rows([bundle])
+    rows = sof_rows([bundle], WORDING)
     assert [r["analysis_id"] for r in rows] == [
         "pain_eot__sham", "pain_eot__active", "pain_eot__none", "pain_eot__any"]
     sham = rows[0]
@@ -60,9 +64,26 @@ def test_sof_rows_one_per_main_analysis(bundle):
 
 
 def test_sof_markdown_escapes_pipes(bundle):
-    rows = sof_rows([bundle])
+    rows = sof_rows([bundle], WORDING)
     rows[0]["outcome"] = "Synthetic | pipe"
-    md = sof_markdown(rows)
+    md = sof_markdown(rows, WORDING)
     assert "Synthetic \\| pipe" in md
     assert md.count("\n| ") == len(rows) + 1
     assert "№ of participants (studies)" in md
+
+
+def test_wording_comes_from_the_config(bundle):
+    # SYNTHETIC: another intervention, outcome noun and confidence level
+    cfg = synthetic_config()
+    cfg.update(intervention="synthetic therapy", outcome_nouns={"pain": "synthetic pain"})
+    cfg["model"]["level"] = 0.9
+    cfg["comparisons"][0]["comparator"] = "a synthetic placebo"
+    wording = SofWording.of(review_config(cfg))
+    rows = sof_rows([bundle], wording)
+    assert rows[0]["plain_language"].startswith(("Synthetic therapy", "The evidence"))
+    assert "synthetic pain compared with a synthetic placebo" in rows[0]["plain_language"]
+    md = sof_markdown(rows, wording)
+    assert "Effect (90% CI)" in md and "negative favours synthetic therapy" in md
+    assert "favours acupuncture" not in md and "95%" not in md  # labels are config text
+    smd = sof_markdown(rows, SofWording("SMD", "therapy", {}, {}, 0.95))
+    assert "SMD: standardised mean difference (negative favours therapy)." in smd

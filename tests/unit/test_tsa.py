@@ -25,6 +25,7 @@ import pytest
 from scipy import stats
 
 from trialmeta.errors import InputError
+from trialmeta.report.sentences import tsa_sentence
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.tsa import (
     CONVENTIONAL_ONLY,
@@ -35,7 +36,6 @@ from trialmeta.stats.tsa import (
     obf_alpha_spent,
     required_information_size,
     trial_sequential_analysis,
-    tsa_sentence,
 )
 
 # Published boundaries for 5 equally spaced looks, two-sided alpha 0.05 (3 decimals).

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from trialmeta.report.sentences import tsa_sentence
 from trialmeta.stats.cumulative import cumulative
 from trialmeta.stats.group_sequential import (
     beta_spending_futility,
@@ -25,7 +26,7 @@ from trialmeta.stats.group_sequential import (
     obf_beta_spent,
 )
 from trialmeta.stats.pooling import pool
-from trialmeta.stats.tsa import MONITORING, trial_sequential_analysis, tsa_sentence
+from trialmeta.stats.tsa import MONITORING, trial_sequential_analysis
 
 ALPHA, BETA = 0.05, 0.20
 THETA = stats.norm.isf(ALPHA / 2) + stats.norm.isf(BETA)

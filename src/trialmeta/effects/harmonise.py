@@ -27,6 +27,8 @@ from trialmeta.effects.exclusions import ExclusionReason
 from trialmeta.errors import InputError
 
 __all__ = [
+    "HARMONISED_RANGE",
+    "SD_FLOOR_FRACTION",
     "ArmStats",
     "arm_stats",
     "direction_factor",
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 SD_FLOOR_FRACTION = 0.02  # an SD below 2 % of the scale range is implausible
+HARMONISED_RANGE = (0.0, 100.0)
+"""The scale every MD is put on (lower is better after :func:`direction_factor`)."""
 
 
 def _num(v: object) -> float:
@@ -64,7 +68,7 @@ def scale_factor(scale_min: object, scale_max: object) -> float:
     lo, hi = _num(scale_min), _num(scale_max)
     if math.isnan(lo) or math.isnan(hi) or hi <= lo:
         return math.nan
-    return 100.0 / (hi - lo)
+    return (HARMONISED_RANGE[1] - HARMONISED_RANGE[0]) / (hi - lo)
 
 
 def to_harmonised(mean: float, row: dict, *, rescale: bool) -> float:

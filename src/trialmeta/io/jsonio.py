@@ -10,7 +10,7 @@ import pandas as pd
 from trialmeta._jsonable import to_jsonable
 from trialmeta.io.outputs import naming
 
-__all__ = ["dumps", "read_json", "read_records", "write_json", "write_text"]
+__all__ = ["dumps", "read_json", "read_record_dicts", "read_records", "write_json", "write_text"]
 
 
 def dumps(obj: object) -> str:
@@ -50,3 +50,9 @@ def read_records(path: str | Path) -> pd.DataFrame:
         else:
             df[col] = vals.replace("", None)
     return df
+
+
+def read_record_dicts(path: str | Path, blank: object = None) -> list[dict[str, object]]:
+    """:func:`read_records` as a list of row dicts; empty cells become ``blank``."""
+    df = read_records(path).astype(object)
+    return df.where(df.notna(), blank).to_dict(orient="records")  # type: ignore[return-value]

@@ -7,15 +7,14 @@ highlighted; here those trials are the *drivers* named by
 :func:`trialmeta.gosh` (up to three). The cloud of all subsets is drawn as a
 hexagonal-bin density when there are many points, else as points.
 
-Only reads stored results (the ``gosh`` entry of an outcome bundle, written by
-:func:`trialmeta.robustness.gosh_check`): :func:`gosh_data` collects them,
+Only reads stored results (the :class:`~trialmeta.review.results.GoshSummary` of an
+analysis, from :func:`trialmeta.review.robustness.gosh_check`): :func:`gosh_data` collects them,
 :func:`gosh_plot` draws, :func:`write_gosh_csv` writes the points shown.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
-from trialmeta.errors import InputError
 from trialmeta.plots._style import ACCENT, INK, MUTED, fit_text, new_figure, write_rows
+from trialmeta.review.results import GoshSummary
 
 __all__ = ["GOSH_CSV_COLUMNS", "GoshData", "gosh_data", "gosh_plot", "write_gosh_csv"]
 
@@ -70,30 +69,21 @@ class GoshData:
         return ((self.membership >> bit) & np.uint64(1)).astype(bool)
 
 
-def _floats(values: object) -> np.ndarray:
-    return np.array([math.nan if v is None else v for v in values], dtype=float)  # type: ignore[attr-defined]
+def _floats(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=float)
 
 
-def gosh_data(
-    stored: Mapping[str, object], analysis_id: str = "", x_label: str = "Mean difference"
-) -> GoshData:
-    """:class:`GoshData` from a stored GOSH entry (``run`` must be true)."""
-    if not stored.get("run"):
-        raise InputError("stored", "a GOSH entry that did not run", "an entry with run = true")
-    pts: Mapping[str, object] = stored["points"]  # type: ignore[assignment]
-    full = stored.get("full_estimate")
-    full_i2 = stored.get("full_i2_percent")
+def gosh_data(summary: GoshSummary, analysis_id: str, x_label: str) -> GoshData:
+    """:class:`GoshData` from a stored GOSH summary of one analysis."""
+    pts = summary.points
     return GoshData(
-        analysis_id=analysis_id, method=str(stored["method"]), k=int(stored["k"]),  # type: ignore[call-overload]
-        n_subsets=int(stored["n_subsets"]), exhaustive=bool(stored["exhaustive"]),  # type: ignore[call-overload]
-        subsampled=bool(pts.get("subsampled")),
-        labels=tuple(str(s) for s in stored["labels"]),  # type: ignore[attr-defined]
-        drivers=tuple(str(s) for s in stored["drivers"]),  # type: ignore[attr-defined]
-        membership=np.array(pts["membership"], dtype=np.uint64),
-        k_subset=np.array(pts["k_subset"], dtype=int), estimate=_floats(pts["estimate"]),
-        i2_percent=_floats(pts["i2_percent"]), outlying=np.array(pts["outlying"], dtype=bool),
-        full_estimate=math.nan if full is None else float(full),  # type: ignore[arg-type]
-        full_i2_percent=math.nan if full_i2 is None else float(full_i2),  # type: ignore[arg-type]
+        analysis_id=analysis_id, method=summary.method, k=summary.k,
+        n_subsets=summary.n_subsets, exhaustive=summary.exhaustive, subsampled=pts.subsampled,
+        labels=summary.labels, drivers=summary.drivers,
+        membership=np.array(pts.membership, dtype=np.uint64),
+        k_subset=np.asarray(pts.k_subset, dtype=int), estimate=_floats(pts.estimate),
+        i2_percent=_floats(pts.i2_percent), outlying=np.asarray(pts.outlying, dtype=bool),
+        full_estimate=summary.full_estimate, full_i2_percent=summary.full_i2_percent,
         x_label=x_label,
     )  # fmt: skip
 

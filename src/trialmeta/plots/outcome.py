@@ -1,7 +1,7 @@
-"""Draw and save every figure of one outcome bundle (forest, funnel, LOO, Baujat, TSA, GOSH).
+"""Draw and save every figure of one outcome (forest, funnel, LOO, Baujat, TSA, GOSH).
 
-Reads the stored results of :func:`trialmeta.review.run_outcome` (rebuilding the
-frozen result objects from their JSON form) and hands them to
+Reads the typed :class:`~trialmeta.review.results.OutcomeResult` of
+:func:`trialmeta.review.outcome.run_outcome` and hands its results to
 :mod:`trialmeta.plots`; nothing is refitted. File names are
 ``<kind>__<analysis_id>.{png,svg,pdf,csv}`` so the report can find them.
 """
@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
+from matplotlib.figure import Figure
 
 from trialmeta import plots
 from trialmeta.data.vocabulary import Vocabulary
+from trialmeta.effects.harmonise import HARMONISED_RANGE
 from trialmeta.io.safe_csv import write_csv
 from trialmeta.plots.rob_domains import (
     domain_judgements,
@@ -28,15 +29,28 @@ from trialmeta.plots.rob_domains import (
 )
 from trialmeta.plots.tsa import draw_tsa
 from trialmeta.report.labels import LabelMap
-from trialmeta.stats.influence import BaujatResult
-from trialmeta.stats.results import LeaveOneOutResult, PooledResult, TrimFillResult
+from trialmeta.report.text import MEASURE_LABELS
+from trialmeta.review.config import CitedValue, ReviewConfig
+from trialmeta.review.results import (
+    AnalysisResult,
+    Baujat,
+    EffectRow,
+    GoshSummary,
+    LeaveOneOut,
+    OutcomeResult,
+    SmallStudy,
+    SubgroupResult,
+)
+from trialmeta.review.subgroups import level_of
+from trialmeta.stats.results import PooledResult, TrimFillResult
 from trialmeta.stats.tsa import TsaResult
 
 __all__ = [
     "FIGURE_KINDS",
+    "FigureWording",
     "derived_marks",
     "draw_outcome_figures",
-    "result_from_dict",
+    "figure_files",
     "row_flags",
     "split_marks",
 ]
@@ -45,32 +59,6 @@ FIGURE_KINDS: tuple[str, ...] = ("forest", "funnel", "loo", "baujat", "tsa", "go
 TSA_CSV_COLUMNS: tuple[str, ...] = ("study", "year", "cumulative_n", "information_fraction",
                                     "estimate", "z", "boundary_z")  # fmt: skip
 _ARM_KEYS = ("m1", "sd1", "n1", "m2", "sd2", "n2")
-
-
-def _val(v: object, tuple_field: bool) -> object:
-    if tuple_field:
-        return tuple(v or ())  # type: ignore[arg-type]
-    if isinstance(v, list):
-        return np.array([math.nan if x is None else x for x in v], dtype=float)
-    return math.nan if v is None else v
-
-
-def result_from_dict(cls: type, d: Mapping[str, object]) -> object:
-    """Rebuild a frozen result dataclass from its ``to_dict`` form (None → NaN)."""
-    out = {}
-    for f in fields(cls):
-        if f.name in d:
-            tuple_field = str(f.type).startswith("tuple")
-            out[f.name] = _val(d[f.name], tuple_field)
-    return cls(**out)
-
-
-def _num(x: object) -> float:
-    try:
-        f = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return f
 
 
 def _clause(text: str, arm: str) -> str:
@@ -153,13 +141,27 @@ def row_flags(rec: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _save(fig, stem: Path) -> None:
+def _save(fig: Figure, stem: Path) -> None:
     plots.save_figure(fig, stem)
     plt.close(fig)
 
 
-def _rob_columns(eff, rob_rows, names: LabelMap,
-                 vocabulary: Vocabulary | None) -> dict[str, object]:  # fmt: skip
+@dataclass(frozen=True)
+class FigureWording:
+    """What the figures' words come from (config): the effect measure and the
+    intervention as figures name it (``intervention_label``: the forest plot's column
+    heading, and "Favours <label, lower case>" under its axis)."""
+
+    measure: str
+    intervention: str
+
+    @classmethod
+    def of(cls, cfg: ReviewConfig) -> FigureWording:
+        return cls(cfg.measure, cfg.intervention_label)
+
+
+def _rob_columns(eff: Sequence[Mapping[str, object]], rob_rows: Sequence[Mapping[str, str]],
+                 names: LabelMap, vocabulary: Vocabulary | None) -> dict[str, object]:
     """Per-domain risk-of-bias columns of one plot: RoB 1 A-G when every assessment is
     RoB 1; else each row's RoB 2 domains and Overall as GRADE judges that result (its
     comparison tells participants their allocation unless the control is one of the
@@ -191,125 +193,145 @@ def _rob_columns(eff, rob_rows, names: LabelMap,
     return kw
 
 
-def _forest(entry, outdir: Path, mcid: Mapping[str, object], measure: str,
-            variable: str | None, labels: LabelMap, rob_rows,
-            intervention: str, vocabulary: Vocabulary | None) -> None:  # fmt: skip
-    a, eff = entry["analysis"], entry["effects"]
-    aid = a["analysis_id"]
+def _subgroup_kwargs(effects: tuple[EffectRow, ...], sg: SubgroupResult,
+                     labels: LabelMap) -> dict[str, object]:
+    return {
+        "subgroups": [labels.code(level_of(r, sg.variable) or "not reported") for r in effects],
+        "subgroup_results": {labels.code(lev or "not reported"): f.analysis.pooled
+                             for lev, f in zip(sg.levels, sg.fits, strict=True)
+                             if f.analysis.pooled is not None},
+        "subgroup_test": sg.difference,
+    }  # fmt: skip
+
+
+def _mcid_kwargs(mcid: CitedValue) -> dict[str, object]:
+    value = math.nan if mcid.value is None else float(mcid.value)
+    if not math.isfinite(value):
+        return {}
+    cite = mcid.citation.split(";")[0].strip()
+    return {"mcid": (-value, value),
+            "mcid_note": (f"Dashed lines at \u2212{value:g} and {value:g}: minimal clinically "
+                          f"important difference" + (f" ({cite})." if cite else "."))}  # fmt: skip
+
+
+def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
+            labels: LabelMap, rob_rows: Sequence[Mapping[str, str]],
+            vocabulary: Vocabulary | None) -> None:
+    eff, aid = a.effects, a.analysis_id
+    recs = [r.record() for r in eff]
+    sg = a.subgroups[0] if a.subgroups else None
     kw: dict[str, object] = {}
-    overall = a.get("pooled")
-    sg = next((s for s in entry.get("subgroups", []) if s["variable"] == variable), None)
     if sg is not None:
-        kw["subgroups"] = [labels.code(r.get(variable) or "not reported") for r in eff]
-        kw["subgroup_results"] = {
-            labels.code(f["analysis"]["subgroup"].split("=", 1)[1]): result_from_dict(
-                PooledResult, f["analysis"]["pooled"])
-            for f in sg["fits"] if f["analysis"].get("pooled")
-        }  # fmt: skip
-        kw["subgroup_test"] = _Diff(sg["difference"])
-    if overall and variable != "control_type":  # different comparators: subtotals only
-        kw["overall"] = result_from_dict(PooledResult, overall)
+        kw.update(_subgroup_kwargs(eff, sg, labels))
+    if a.analysis.pooled is not None and (sg is None or sg.variable != "control_type"):
+        kw["overall"] = a.analysis.pooled  # different comparators: subtotals only
     if sg is None:
-        kw["weights_percent"] = [_num(r.get("weight_percent")) for r in eff]
-    if all(k in eff[0] for k in _ARM_KEYS):
-        kw["arms"] = {k: [_num(r.get(k)) for r in eff] for k in _ARM_KEYS}
-        marks, splits = [derived_marks(r) for r in eff], [split_marks(r) for r in eff]
+        kw["weights_percent"] = [r.weight_percent for r in eff]
+    if all(k in eff[0].values for k in _ARM_KEYS):
+        kw["arms"] = {k: [r.number(k) for r in eff] for k in _ARM_KEYS}
+        marks, splits = [derived_marks(r) for r in recs], [split_marks(r) for r in recs]
         kw["derived"] = {k: [m[k] for m in marks] for k in marks[0]}
         kw["n_split"] = {k: [m[k] for m in splits] for k in splits[0]}
-    kw.update(_rob_columns(eff, rob_rows, labels, vocabulary))
-    value = _num(mcid.get("value"))
-    if math.isfinite(value):
-        cite = str(mcid.get("citation") or "").split(";")[0].strip()
-        kw["mcid"] = (-value, value)
-        kw["mcid_note"] = (f"Dashed lines at \u2212{value:g} and {value:g}: minimal clinically "
-                           f"important difference" + (f" ({cite})." if cite else "."))  # fmt: skip
+    kw.update(_rob_columns(recs, rob_rows, labels, vocabulary))
+    kw.update(_mcid_kwargs(mcid))
+    span = HARMONISED_RANGE[1] - HARMONISED_RANGE[0]
     data = plots.forest_data(
-        [labels.comparison_row(str(r["study_id"]), str(r.get("arm_id_1") or ""),
+        [labels.comparison_row(r.study_id, str(r.get("arm_id_1") or ""),
                                str(r.get("arm_id_2") or "")) for r in eff],
-        [_num(r["yi"]) for r in eff], [_num(r["vi"]) for r in eff], measure=measure,
-        intervention=intervention, control=labels.control(str(a["comparison"])),
-        study_ids=[str(r["study_id"]) for r in eff],
+        [r.yi for r in eff], [r.vi for r in eff], measure=w.measure,
+        intervention=w.intervention, control=labels.control(a.analysis.comparison),
+        study_ids=[r.study_id for r in eff],
         measures=[r.get("measure") if r.get("measure") in ("final", "change") else None
                   for r in eff],
-        notes=[row_flags(r) for r in eff], footnotes=ROW_FOOTNOTES,
-        scale_span=100.0 if measure == "MD" else None, **kw,
+        notes=[row_flags(r) for r in recs], footnotes=ROW_FOOTNOTES,
+        scale_span=span if w.measure == "MD" else None, **kw,  # type: ignore[arg-type]
     )  # fmt: skip
     _save(plots.forest_plot(data), outdir / f"forest__{aid}")
     plots.write_forest_csv(data, outdir / f"forest__{aid}.csv")
 
 
-class _Diff:
-    """Attribute view of a stored subgroup-difference dict (q, df, pval)."""
+def _diagnostics(a: AnalysisResult, fit: PooledResult, out: Path, x_label: str,
+                 labels: list[str]) -> None:
+    aid = a.analysis_id
+    y, v = [r.yi for r in a.effects], [r.vi for r in a.effects]
+    if isinstance(a.small_study, SmallStudy):
+        tf = a.small_study.trimfill
+        fd = plots.funnel_data(labels, y, v, fit, trimfill=tf if isinstance(tf, TrimFillResult)
+                               else None, x_label=x_label)  # fmt: skip
+        _save(plots.funnel_plot(fd), out / f"funnel__{aid}")
+        plots.write_funnel_csv(fd, out / f"funnel__{aid}.csv")
+    if isinstance(a.loo, LeaveOneOut):
+        loo = a.loo.result
+        _save(plots.leave_one_out_plot(labels, loo, fit, x_label), out / f"loo__{aid}")
+        plots.write_leave_one_out_csv(labels, loo, fit, out / f"loo__{aid}.csv")
+    if isinstance(a.baujat, Baujat):
+        _save(plots.baujat_plot(labels, a.baujat.result), out / f"baujat__{aid}")
+        plots.write_baujat_csv(labels, a.baujat.result, out / f"baujat__{aid}.csv")
 
-    def __init__(self, d: Mapping[str, object]):
-        self.q, self.df, self.pval = _num(d["q"]), int(d["df"]), _num(d["pval"])  # type: ignore[arg-type]
+
+def _sequential(a: AnalysisResult, out: Path, x_label: str, names: LabelMap,
+                row_names: Mapping[str, str]) -> None:
+    aid = a.analysis_id
+    if isinstance(a.tsa, TsaResult):
+        t = a.tsa
+        shown = replace(t, study=tuple(row_names.get(str(x), names.study(str(x)))
+                                       for x in t.study))  # fmt: skip
+        _save(draw_tsa(shown), out / f"tsa__{aid}")
+        looks = [dict(zip(TSA_CSV_COLUMNS, vals, strict=True)) for vals in zip(
+            t.study, t.year, t.cumulative_n, t.information_fraction, t.estimate, t.z,
+            t.boundary_z, strict=True)]  # fmt: skip
+        write_csv(out / f"tsa__{aid}.csv", looks, TSA_CSV_COLUMNS)
+    if isinstance(a.gosh, GoshSummary):
+        gd = plots.gosh_data(a.gosh, names.analysis(aid), x_label)
+        gd = replace(gd, labels=tuple(row_names.get(x, x) for x in gd.labels),
+                     drivers=tuple(row_names.get(x, x) for x in gd.drivers))  # fmt: skip
+        _save(plots.gosh_plot(gd), out / f"gosh__{aid}")
+        plots.write_gosh_csv(gd, out / f"gosh__{aid}.csv")
 
 
-def draw_outcome_figures(bundle: Mapping[str, object], outdir: str | Path,
-                         measure: str = "MD", labels: LabelMap | None = None,
+def draw_outcome_figures(result: OutcomeResult, outdir: str | Path, wording: FigureWording,
+                         labels: LabelMap | None = None,
                          rob_rows: Sequence[Mapping[str, str]] = (),
-                         intervention: str = "Intervention",
-                         vocabulary: Vocabulary | None = None) -> list[Path]:  # fmt: skip
-    """Write every figure of ``bundle`` into ``outdir``; return the PNG paths, sorted.
+                         vocabulary: Vocabulary | None = None) -> list[Path]:
+    """Write every figure of ``result`` into ``outdir``; return the PNG paths, sorted.
 
-    ``intervention`` names the intervention arm in the forest plots (the config's
+    ``wording`` names the measure and the intervention (the config's
     ``intervention_label``); ``vocabulary`` (the review's) says which outcomes are
     self-reported and which controls are shams, for the risk-of-bias columns.
 
     Forest plots for every analysis with k >= 1 (the comparison with subgroups
     is split by its first subgroup variable); funnel plots only where the
     small-study tests ran (k >= 10); leave-one-out and Baujat plots where k >= 3;
-    the trial sequential analysis and the GOSH plot where they ran.
+    the trial sequential analysis and the GOSH plot where they ran. ``labels`` give
+    the human text of codes, studies and arms (:mod:`trialmeta.report.labels`).
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    mcid = bundle["outcome"]["mcid"]  # type: ignore[index]
     names = labels or LabelMap()
-    x_label = "Mean difference" if measure == "MD" else "Std. mean difference"
-    for entry in bundle["analyses"]:  # type: ignore[union-attr]
-        a, eff = entry["analysis"], entry["effects"]
-        aid = a["analysis_id"]
-        if not eff:
+    x_label = MEASURE_LABELS[wording.measure].axis
+    for a in result.analyses:
+        if not a.effects:
             continue
-        variable = entry["subgroups"][0]["variable"] if entry.get("subgroups") else None
-        _forest(entry, out, mcid, measure, variable, names, rob_rows, intervention, vocabulary)
-        if not a.get("pooled"):
+        _forest(a, out, result.outcome.mcid, wording, names, rob_rows, vocabulary)
+        if a.analysis.pooled is None:
             continue
-        fit = result_from_dict(PooledResult, a["pooled"])
-        row_names = {str(r["row_id"]): names.comparison_row(
-            str(r["study_id"]), str(r.get("arm_id_1") or ""), str(r.get("arm_id_2") or ""))
-            for r in eff}  # fmt: skip
-        labels = [row_names[str(r["row_id"])] for r in eff]
-        y, v = [_num(r["yi"]) for r in eff], [_num(r["vi"]) for r in eff]
-        ss = entry.get("small_study") or {}
-        if ss.get("run"):
-            tf = ss.get("trimfill", {})
-            tfr = result_from_dict(TrimFillResult, tf) if "k0" in tf else None
-            fd = plots.funnel_data(labels, y, v, fit, trimfill=tfr, x_label=x_label)
-            _save(plots.funnel_plot(fd), out / f"funnel__{aid}")
-            plots.write_funnel_csv(fd, out / f"funnel__{aid}.csv")
-        if entry.get("loo"):
-            loo = result_from_dict(LeaveOneOutResult, entry["loo"])
-            _save(plots.leave_one_out_plot(labels, loo, fit, x_label), out / f"loo__{aid}")
-            plots.write_leave_one_out_csv(labels, loo, fit, out / f"loo__{aid}.csv")
-        if entry.get("baujat"):
-            bj = result_from_dict(BaujatResult, entry["baujat"])
-            _save(plots.baujat_plot(labels, bj), out / f"baujat__{aid}")
-            plots.write_baujat_csv(labels, bj, out / f"baujat__{aid}.csv")
-        if (entry.get("tsa") or {}).get("run"):
-            t = entry["tsa"]
-            tsa_fit = result_from_dict(TsaResult, t)
-            tsa_fit = replace(tsa_fit, study=tuple(row_names.get(str(x), names.study(str(x)))
-                                                   for x in tsa_fit.study))  # fmt: skip
-            _save(draw_tsa(tsa_fit), out / f"tsa__{aid}")
-            looks = [dict(zip(TSA_CSV_COLUMNS, vals, strict=True)) for vals in zip(
-                t["study"], t["year"], t["cumulative_n"], t["information_fraction"],
-                t["estimate"], t["z"], t["boundary_z"], strict=True)]  # fmt: skip
-            write_csv(out / f"tsa__{aid}.csv", looks, TSA_CSV_COLUMNS)
-        if (entry.get("gosh") or {}).get("run"):
-            gd = plots.gosh_data(entry["gosh"], names.analysis(aid), x_label)
-            gd = replace(gd, labels=tuple(row_names.get(x, x) for x in gd.labels),
-                         drivers=tuple(row_names.get(x, x) for x in gd.drivers))  # fmt: skip
-            _save(plots.gosh_plot(gd), out / f"gosh__{aid}")
-            plots.write_gosh_csv(gd, out / f"gosh__{aid}.csv")
+        row_names = {r.row_id: names.comparison_row(r.study_id, str(r.get("arm_id_1") or ""),
+                                                     str(r.get("arm_id_2") or ""))
+                     for r in a.effects}  # fmt: skip
+        _diagnostics(a, a.analysis.pooled, out, x_label, [row_names[r.row_id] for r in a.effects])
+        _sequential(a, out, x_label, names, row_names)
     return sorted(out.glob("*.png"))
+
+
+def figure_files(dirs: Sequence[str | Path]) -> dict[str, list[Path]]:
+    """analysis id → its PNGs in :data:`FIGURE_KINDS` order, from figure directories of
+    ``<kind>__<analysis_id>.png`` files (other PNGs are keyed by their directory name)."""
+    order = {kind: i for i, kind in enumerate(FIGURE_KINDS)}
+    found: dict[str, list[Path]] = {}
+    for d in dirs:
+        pngs = sorted(Path(d).glob("*.png"), key=lambda p: (order.get(p.stem.split("__")[0],
+                                                                      len(order)), p.name))
+        for png in pngs:
+            key = png.stem.split("__", 1)[1] if "__" in png.stem else Path(d).name
+            found.setdefault(key, []).append(png)
+    return found

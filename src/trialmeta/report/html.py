@@ -18,11 +18,15 @@ from pathlib import Path
 
 from trialmeta.report.markdown import unescape_md
 from trialmeta.report.sections import (
+    Block,
     flow_rows,
     methods_paragraphs,
     outcome_text,
     sensitivity_blocks,
 )
+from trialmeta.report.text import level_percent
+from trialmeta.review.config import ExternalResult, ReviewConfig
+from trialmeta.review.results import OutcomeResult
 
 ACCOUNTING_COLUMNS = ("study_id", "outcome_id", "comparison", "control_type", "timepoint_weeks",
                       "arm_id_1", "arm_id_2", "status", "reason")  # fmt: skip
@@ -155,9 +159,32 @@ def _split_row(line: str) -> list[str]:
     return cells
 
 
+def _sensitivity_html(blocks: Sequence[Block]) -> list[str]:
+    out = []
+    for b in blocks:
+        if b.kind == "heading":
+            out.append(f"<h4>{e(b.text)}</h4>")
+        elif b.kind == "paragraph":
+            out.append(f"<p>{e(b.text)}</p>")
+        else:
+            out.append(table_html(b.head, b.rows))
+    return out
+
+
+def _external_html(externals: Sequence[ExternalResult], level: float) -> list[str]:
+    if not externals:
+        return []
+    return ["<p>External published result (not pooled with ours; shown for comparison "
+            "only):</p>", table_html(
+                ["EXTERNAL source", "Measure", "Estimate", f"{level_percent(level)} CI", "k",
+                 "Participants", "Link"],
+                [[x.label, x.measure, x.estimate, f"{x.ci_lb} to {x.ci_ub}", x.k,
+                  x.n_participants, x.source] for x in externals], cls="external")]
+
+
 def render_report(
-    config: Mapping[str, object],
-    bundles: Sequence[Mapping[str, object]],
+    config: ReviewConfig,
+    results: Sequence[OutcomeResult],
     sof_rows: Sequence[Mapping[str, object]],
     effect_rows: Sequence[Mapping[str, object]],
     accounting: Sequence[Mapping[str, object]],
@@ -168,10 +195,12 @@ def render_report(
 ) -> str:
     """The whole report as one HTML string.
 
-    ``figures`` maps an analysis id (or ``"risk_of_bias"``) to PNG paths, in
-    the order they are shown; ``studies`` are the rows of the studies sheet.
+    ``sof_rows`` are the rows of ``results/summary_of_findings.csv``; ``figures`` maps an
+    analysis id (or ``"risk_of_bias"``) to PNG paths, in the order they are shown;
+    ``studies`` are the rows of the studies sheet.
     """
-    title = str(config.get("title", "Evidence review"))
+    title = config.title
+    level = config.model.level
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
@@ -181,14 +210,12 @@ def render_report(
              "Reproducibility"]  # fmt: skip
     parts.append("<nav><ol>" + "".join(f'<li><a href="#s{i}">{e(n)}</a></li>'
                                        for i, n in enumerate(names, 1)) + "</ol></nav>")
-    # 1 question and methods
     parts.append(f'<h2 id="s1" class="first">1. {e(names[0])}</h2>')
-    parts += [f"<p>{e(p)}</p>" for p in methods_paragraphs(config, provenance)]
+    parts += [f"<p>{e(p)}</p>" for p in methods_paragraphs(config)]
     pk = provenance.get("packages", {})
-    parts.append(table_html(["Software", "Version"], sorted(pk.items())))  # type: ignore[union-attr]
-    # 2 flow
+    parts.append(table_html(["Software", "Version"], sorted(dict(pk).items())))  # type: ignore[call-overload]
     parts.append(f'<h2 id="s2">2. {e(names[1])}</h2>')
-    head, rows = flow_rows(bundles, accounting)
+    head, rows = flow_rows(results, accounting)
     parts.append(table_html(head, rows))
     if accounting:
         cols = [c for c in ACCOUNTING_COLUMNS if c in accounting[0]]
@@ -201,62 +228,46 @@ def render_report(
         cols = [c for c in STUDY_COLUMNS if c in studies[0]]
         parts.append("<h3>Trials in the extraction sheets (studies sheet)</h3>")
         parts.append(table_html(cols, [[r.get(c, "") for c in cols] for r in studies], nd=-1))
-    # 3 SoF
     parts.append(f'<h2 id="s3">3. {e(names[2])}</h2>')
     parts.append(table_html(
-        ["Outcome", "Comparison", "№ of participants (studies)", "Effect (95% CI)",
-         "Certainty", "Rated down for", "What happens"],
+        ["Outcome", "Comparison", "№ of participants (studies)",
+         f"Effect ({level_percent(level)} CI)", "Certainty", "Rated down for", "What happens"],
         [[r["outcome"], r["comparison"], r["participants_studies"], r["effect"],
           f"{r['certainty_symbols']} {r['certainty']}".strip(), r["rated_down_for"],
           r["plain_language"]] for r in sof_rows]))  # fmt: skip
-    # 4 per outcome
     parts.append(f'<h2 id="s4">4. {e(names[3])}</h2>')
-    externals = config.get("external_results", [])
-    for b in bundles:
-        o = b["outcome"]
-        parts.append(f"<h3>{e(o['label'])}</h3>")  # type: ignore[index]
-        for entry in b["analyses"]:  # type: ignore[union-attr]
-            aid = entry["analysis"]["analysis_id"]
-            parts.append(f"<h4>{e(entry.get('comparison_label', aid))}</h4>")
-            parts.append(f"<p>{e(outcome_text(entry))}</p>")
-            for path in figures.get(aid, []):
-                parts.append(figure_html(path, f"{aid}: {Path(path).stem}"))
-        ext = [x for x in externals if x["outcome_id"] == o["id"]]  # type: ignore[index]
-        if ext:
-            parts.append("<p>External published result (not pooled with ours; shown for "
-                         "comparison only):</p>")
-            parts.append(table_html(
-                ["EXTERNAL source", "Measure", "Estimate", "95% CI", "k", "Participants", "Link"],
-                [[x["label"], x["measure"], x["estimate"], f"{x['ci_lb']} to {x['ci_ub']}",
-                  x.get("k", ""), x.get("n_participants", ""), x["source"]] for x in ext],
-                cls="external"))  # fmt: skip
-    # 5 sensitivity
+    for res in results:
+        parts.append(f"<h3>{e(res.outcome.label)}</h3>")
+        for a in res.analyses:
+            parts.append(f"<h4>{e(a.comparison_label)}</h4>")
+            parts.append(f"<p>{e(outcome_text(a, config.measure))}</p>")
+            for path in figures.get(a.analysis_id, []):
+                parts.append(figure_html(path, f"{a.analysis_id}: {Path(path).stem}"))
+        parts += _external_html([x for x in config.external_results
+                                 if x.outcome_id == res.outcome.id], level)
     parts.append(f'<h2 id="s5">5. {e(names[4])}</h2>')
-    for b in bundles:
-        for entry in b["analyses"]:  # type: ignore[union-attr]
-            for kind, payload in sensitivity_blocks(entry):
-                if kind == "h":
-                    parts.append(f"<h4>{e(payload)}</h4>")
-                elif kind == "p":
-                    parts.append(f"<p>{e(payload)}</p>")
-                else:
-                    head, rows = payload  # type: ignore[misc]
-                    parts.append(table_html(head, rows))
+    for res in results:
+        for a in res.analyses:
+            parts += _sensitivity_html(sensitivity_blocks(a, config.measure, level))
     for path in figures.get("risk_of_bias", []):
         parts.append(figure_html(path, f"Risk of bias: {Path(path).stem}"))
-    # 6 limitations
     parts.append(f'<h2 id="s6">6. {e(names[5])}</h2>')
     parts.append(markdown_to_html(limitations_md))
-    # 7 reproducibility
-    parts.append(f'<h2 id="s7">7. {e(names[6])}</h2>')
-    git = provenance.get("git", {})
-    parts.append(f"<p>Git commit: <code>{e(git.get('commit'))}</code> (uncommitted changes: "  # type: ignore[union-attr]
-                 f"{e(git.get('dirty'))}).</p>")  # type: ignore[union-attr]
-    parts.append(f"<p>Rerun: <code>{e(provenance.get('rerun'))}</code></p>")
-    files = list(provenance.get("inputs", [])) + list(provenance.get("config_files", []))  # type: ignore[arg-type]
-    parts.append(table_html(["Input file", "SHA-256"], [[f["path"], f["sha256"]] for f in files]))
-    parts.append("<p>Configuration used:</p><pre>"
-                 + e(json.dumps(provenance.get("config", {}), indent=2, sort_keys=True,
-                                ensure_ascii=False)) + "</pre>")  # fmt: skip
+    parts += _reproducibility(names[6], provenance)
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _reproducibility(name: str, provenance: Mapping[str, object]) -> list[str]:
+    git = dict(provenance.get("git") or {})  # type: ignore[call-overload]
+    files = [*provenance.get("inputs", []), *provenance.get("config_files", [])]  # type: ignore[misc]
+    return [
+        f'<h2 id="s7">7. {e(name)}</h2>',
+        f"<p>Git commit: <code>{e(git.get('commit'))}</code> (uncommitted changes: "
+        f"{e(git.get('dirty'))}).</p>",
+        f"<p>Rerun: <code>{e(provenance.get('rerun'))}</code></p>",
+        table_html(["Input file", "SHA-256"], [[f["path"], f["sha256"]] for f in files]),
+        "<p>Configuration used:</p><pre>"
+        + e(json.dumps(provenance.get("config", {}), indent=2, sort_keys=True,
+                       ensure_ascii=False)) + "</pre>",
+    ]

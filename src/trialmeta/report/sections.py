@@ -1,15 +1,40 @@
 """Text and table rows of the report's sections (plain strings; no HTML here).
 
-:mod:`trialmeta.report` escapes and places them. Every sentence is built from
-results; nothing is recomputed.
+:mod:`trialmeta.report.html` escapes and places them. Every sentence is built from the
+typed results and the config; nothing is recomputed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from trialmeta.report.sentences import coverage_check_sentence, gosh_sentence, tsa_sentence
+from trialmeta.report.text import (
+    MEASURE_LABELS,
+    TEST_LABELS,
+    effect_scale,
+    fixed,
+    level_percent,
+    p_value,
+    scale_text,
+)
+from trialmeta.review.codec import NotRun
+from trialmeta.review.config import ReviewConfig
+from trialmeta.review.results import (
+    AnalysisResult,
+    CoverageCheck,
+    GoshSummary,
+    MetaRegression,
+    OutcomeResult,
+    PermutationCheck,
+    SmallStudy,
+)
+from trialmeta.stats.results import BeggResult, EggerResult, TrimFillResult
 
 __all__ = [
+    "Block",
     "coverage_table",
     "flow_rows",
     "methods_paragraphs",
@@ -26,70 +51,74 @@ HKSJ_REASON = (
 )
 
 
-def _f(x: object, nd: int = 1) -> str:
-    return f"{x:.{nd}f}" if isinstance(x, (int, float)) and math.isfinite(x) else "NA"
+@dataclass(frozen=True)
+class Block:
+    """One piece of section 5: a heading, a paragraph, or a table (``head`` + ``rows``)."""
+
+    kind: str  # "heading" | "paragraph" | "table"
+    text: str = ""
+    head: tuple[str, ...] = ()
+    rows: tuple[tuple[object, ...], ...] = ()
 
 
-def _p(x: object) -> str:
-    if not isinstance(x, (int, float)) or not math.isfinite(x):
-        return "NA"
-    return "< 0.001" if x < 0.001 else f"{x:.3f}"
+def _table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> Block:
+    return Block("table", head=tuple(head), rows=tuple(tuple(r) for r in rows))
 
 
-def methods_paragraphs(config: Mapping[str, object], provenance: Mapping[str, object]) -> list[str]:
+def _blank(x: float) -> float | None:
+    """A result number as a table cell: a missing (NaN) value is a blank cell."""
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def methods_paragraphs(config: ReviewConfig) -> list[str]:
     """Section 1: question, data, model, conversions, small-study policy, GRADE."""
-    m = config["model"]
-    tests = {"knha": "Hartung-Knapp-Sidik-Jonkman (knha)", "z": "Wald z"}
-    paras = [
-        f"Question: {config['question']}",
-        f"Data: the extraction sheets in {config['data_dir']}/ were validated against their "
+    m = config.model
+    return [
+        f"Question: {config.question}",
+        f"Data: the extraction sheets in {config.data_dir}/ were validated against their "
         "schemas before any analysis. Effect measure: "
-        + ("mean difference (MD) on the harmonised 0-100 scale, lower = better, so a negative "
-           "MD favours acupuncture." if config["measure"] == "MD" else
-           "standardised mean difference (Hedges' g)."),
-        f"Model: random-effects, tau² by {m['method']} (metafor names), test "  # type: ignore[index]
-        f"{tests.get(m['test'], m['test'])}, {100 * float(m['level']):g}% intervals; "  # type: ignore[index]
+        + effect_scale(config.measure, config.intervention),
+        f"Model: random-effects, tau² by {m.method} (metafor names), test "
+        f"{TEST_LABELS[m.test].methods}, {level_percent(m.level)} intervals; "
         "prediction intervals use t with k-2 df (Higgins, Thompson & Spiegelhalter 2009). "
-        + (HKSJ_REASON if m["test"] == "knha" else ""),  # type: ignore[index]
+        + (HKSJ_REASON if m.test == "knha" else ""),
         "Conversions follow the Cochrane Handbook chapter 6 (SD from SE, CI, t or p); medians "
         "with IQR or range are converted with the Wan 2014 / Luo 2018 estimators; scales are "
-        "harmonised to 0-100 with direction aligned; change and final scores are not mixed in one "
-        "SMD; multi-arm trials split the shared control. Each conversion is recorded in the "
-        "effect table (derivation column).",
+        f"harmonised to {scale_text()} with direction aligned; change and final scores are not "
+        "mixed in one SMD; multi-arm trials split the shared control. Each conversion is "
+        "recorded in the effect table (derivation column).",
         "Per trial, the timepoint closest to each outcome window's target is analysed. Cells with "
-        f"fewer than {m.get('min_k', 2)} trials are reported as not estimable.",  # type: ignore[union-attr]
+        f"fewer than {m.min_k} trials are reported as not estimable.",
         "Small-study tests (funnel plot, Egger, Begg, trim-and-fill) run only when k >= "
-        f"{config['grade'].get('pubbias_min_k', 10)} (Cochrane Handbook 13.3.5.4).",  # type: ignore[union-attr]
+        f"{config.grade.pubbias_min_k} (Cochrane Handbook 13.3.5.4).",
         _simulation_paragraph(config),
         "Certainty: GRADE, starting at High for randomised trials, rated down by the explicit "
         "rules in config/config.yaml (grade:), each judgement given with its numbers in "
         "section 6. Manual overrides are printed with their reasons.",
     ]
-    return paras
 
 
-def _simulation_paragraph(config: Mapping[str, object]) -> str:
-    sim = config.get("simulation") or {}
-    n_sim, perms = sim.get("coverage_n_sim", 10_000), sim.get("permutations", 10_000)  # type: ignore[union-attr]
+def _simulation_paragraph(config: ReviewConfig) -> str:
+    sim = config.simulation
     return (
         "Checks of every pooled analysis with at least 3 trials: (1) coverage simulation: "
-        f"{n_sim:,} meta-analyses drawn from the random-effects model with the analysis' own "
-        "number of trials and within-trial variances, at tau² equal to its estimate and its "
-        "Q-profile CI bounds, refitted with both tests, give how often a nominal interval covers "
-        "(Partlett C, Riley RD. Stat Med 2017;36:301-317); (2) GOSH: the "
-        f"{sim.get('gosh_method', 'DL')} model fitted to every subset of trials (a random sample "  # type: ignore[union-attr]
-        f"of {sim.get('gosh_max_subsets', 2_000_000):,} when there are more), naming the trials "  # type: ignore[union-attr]
-        "whose inclusion shifts the subset estimates or I² by a standard deviation or more (Olkin "
-        "I, Dahabreh IJ, Trikalinos TA. Res Synth Methods 2012;3:214-223); (3) permutation tests "
-        f"({perms:,} permutations, exact when there are fewer distinct ones) of subgroup "
-        "differences (meta-regression on subgroup dummies) and of meta-regressions, as metafor "
-        "permutest (Higgins JPT, Thompson SG. Stat Med 2004;23:1663-1682). Every simulation "
-        f"uses the fixed seed {sim.get('seed', 20261125)}."  # type: ignore[union-attr]
+        f"{sim.coverage_n_sim:,} meta-analyses drawn from the random-effects model with the "
+        "analysis' own number of trials and within-trial variances, at tau² equal to its "
+        "estimate and its Q-profile CI bounds, refitted with both tests, give how often a "
+        "nominal interval covers (Partlett C, Riley RD. Stat Med 2017;36:301-317); (2) GOSH: "
+        f"the {sim.gosh_method} model fitted to every subset of trials (a random sample of "
+        f"{sim.gosh_max_subsets:,} when there are more), naming the trials whose inclusion "
+        "shifts the subset estimates or I² by a standard deviation or more (Olkin I, Dahabreh "
+        "IJ, Trikalinos TA. Res Synth Methods 2012;3:214-223); (3) permutation tests "
+        f"({sim.permutations:,} permutations, exact when there are fewer distinct ones) of "
+        "subgroup differences (meta-regression on subgroup dummies) and of meta-regressions, as "
+        "metafor permutest (Higgins JPT, Thompson SG. Stat Med 2004;23:1663-1682). Every "
+        f"simulation uses the fixed seed {sim.seed}."
     )
 
 
 def flow_rows(
-    bundles: Sequence[Mapping[str, object]], accounting: Sequence[Mapping[str, object]]
+    results: Sequence[OutcomeResult], accounting: Sequence[Mapping[str, object]]
 ) -> tuple[list[str], list[list[object]]]:
     """identified → poolable → pooled, per main analysis (outcome window × comparison).
 
@@ -99,145 +128,153 @@ def flow_rows(
     """
     head = ["Outcome window", "Comparison", "Identified", "Poolable", "Pooled (k)", "Status"]
     rows: list[list[object]] = []
-    for b in bundles:
-        o = b["outcome"]
-        for entry in b["analyses"]:  # type: ignore[union-attr]
-            a = entry["analysis"]
-            cell = [r for r in accounting if str(r.get("outcome_id")) == a["outcome_id"]
-                    and str(r.get("comparison")) == a["comparison"]]  # fmt: skip
+    for res in results:
+        for a in res.analyses:
+            c = a.analysis
+            cell = [r for r in accounting if str(r.get("outcome_id")) == c.outcome_id
+                    and str(r.get("comparison")) == c.comparison]  # fmt: skip
             poolable = sum(1 for r in cell if str(r.get("status")) == "poolable")
-            pooled = a["k"] if a["status"] == "pooled" else 0
-            rows.append([o["label"], entry.get("comparison_label", a["comparison"]),  # type: ignore[index]
-                         len(cell), poolable, pooled, a["status"]])
+            pooled = c.k if c.status == "pooled" else 0
+            rows.append([res.outcome.label, a.comparison_label, len(cell), poolable, pooled,
+                         c.status])
     return head, rows
 
 
-def outcome_text(entry: Mapping[str, object]) -> str:
+def outcome_text(a: AnalysisResult, measure: str) -> str:
     """RevMan-style sentence for a main analysis."""
-    a = entry["analysis"]
-    p = a.get("pooled")  # type: ignore[union-attr]
-    if not p:
-        return f"{a['analysis_id']}: {a['status']}; no pooled estimate."  # type: ignore[index]
-    g = entry["grade"]
-    pi = (f"prediction interval {_f(p['pi_lb'])} to {_f(p['pi_ub'])}" if a["k"] >= 3  # type: ignore[index]
+    c, p, g = a.analysis, a.analysis.pooled, a.grade
+    if p is None:
+        return f"{c.analysis_id}: {c.status}; no pooled estimate."
+    pi = (f"prediction interval {fixed(p.pi_lb)} to {fixed(p.pi_ub)}" if c.k >= 3
           else "no prediction interval (k < 3)")
     return (
-        f"MD {_f(p['estimate'])} (95% CI {_f(p['ci_lb'])} to {_f(p['ci_ub'])}; {p['method']} + "
-        f"{p['test']}), {a['k']} trials, {a['n_participants']} participants; "  # type: ignore[index]
-        f"Heterogeneity: Tau² = {_f(p['tau2'], 2)}; Chi² = {_f(p['q'], 2)}, df = {p['q_df']} "
-        f"(P = {_p(p['q_pval'])}); I² = {_f(p['i2_percent'], 0)}%; {pi}. Test for overall "
-        f"effect: P = {_p(p['pval'])}. Certainty: {g['symbols']} {g['certainty']}."  # type: ignore[index]
+        f"{MEASURE_LABELS[measure].abbrev} {fixed(p.estimate)} ({level_percent(p.level)} CI "
+        f"{fixed(p.ci_lb)} to {fixed(p.ci_ub)}; {p.method} + {p.test}), {c.k} trials, "
+        f"{c.n_participants} participants; Heterogeneity: Tau² = {fixed(p.tau2, 2)}; Chi² = "
+        f"{fixed(p.q, 2)}, df = {p.q_df} (P = {p_value(p.q_pval)}); I² = "
+        f"{fixed(p.i2_percent, 0)}%; {pi}. Test for overall effect: P = {p_value(p.pval)}. "
+        f"Certainty: {g.symbols} {g.certainty}."
     )
 
 
-def sensitivity_blocks(entry: Mapping[str, object]) -> list[tuple[str, object]]:
-    """Section 5 blocks: ("h", text), ("p", text) or ("t", (head, rows))."""
-    a = entry["analysis"]
-    out: list[tuple[str, object]] = [("h", f"{a['analysis_id']}")]  # type: ignore[index]
-    sens = entry.get("sensitivity") or []
-    if not sens:
-        out.append(("p", f"No sensitivity analysis: {a['status']}."))  # type: ignore[index]
+def _small_study_text(ss: SmallStudy) -> str:
+    eg, bg, tf = ss.egger, ss.begg, ss.trimfill
+    egger_p = eg.pval if isinstance(eg, EggerResult) else math.nan
+    begg_p = bg.pval if isinstance(bg, BeggResult) else math.nan
+    k0 = str(tf.k0) if isinstance(tf, TrimFillResult) else "NA"
+    est = tf.estimate if isinstance(tf, TrimFillResult) else math.nan
+    return (f"Egger's test p = {p_value(egger_p)}; Begg's test p = {p_value(begg_p)}; "
+            f"trim-and-fill adds {k0} trials, MD {fixed(est)}.")
+
+
+def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Block]:
+    """Section 5 blocks of one main analysis."""
+    md, ci = MEASURE_LABELS[measure].abbrev, f"{level_percent(level)} CI"
+    out = [Block("heading", a.analysis_id)]
+    if not a.sensitivity:
+        out.append(Block("paragraph", f"No sensitivity analysis: {a.analysis.status}."))
     else:
-        out.append(("t", (["Analysis", "k", "MD", "95% CI", "tau²", "I² (%)", "Same conclusion"],
-                          [[s["label"], s["k"], s["estimate"],
-                            f"{_f(s['ci_lb'])} to {_f(s['ci_ub'])}", s["tau2"], s["i2_percent"],
-                            "" if s.get("robust") is None else ("yes" if s["robust"] else "no")]
-                           for s in sens])))  # type: ignore[union-attr]  # fmt: skip
-    loo = entry.get("loo")
-    if loo:
-        rows = [[sid, loo["estimate"][i], f"{_f(loo['ci_lb'][i])} to {_f(loo['ci_ub'][i])}",
-                 loo["i2_percent"][i]] for i, sid in enumerate(loo["omitted"])]  # type: ignore[index]
-        out.append(("t", (["Leave out", "MD", "95% CI", "I² (%)"], rows)))
-    for sg in entry.get("subgroups") or []:  # type: ignore[union-attr]
-        d = sg["difference"]
-        rows = []
-        for fit in sg["fits"]:
-            fa = fit["analysis"]
-            fp = fa.get("pooled") or {}
-            rows.append([fa["subgroup"], fa["k"], fp.get("estimate", math.nan),
-                         f"{_f(fp.get('ci_lb'))} to {_f(fp.get('ci_ub'))}",
-                         fp.get("i2_percent", math.nan)])  # fmt: skip
-        out.append(("t", (["Subgroup", "k", "MD", "95% CI", "I² (%)"], rows)))
-        out.append(("p", f"Test for subgroup differences ({sg['variable']}): Chi² = "
-                         f"{_f(d['q'], 2)}, df = {d['df']} (P = {_p(d['pval'])}), I² = "
-                         f"{_f(d['i2_percent'])}%. "
-                         + _subgroup_perm_text(sg.get("permutation"))))  # fmt: skip
-    ss = entry.get("small_study")
-    if ss:
-        if not ss.get("run"):  # type: ignore[union-attr]
-            out.append(("p", f"Funnel plot and small-study tests: {ss['reason']}."))  # type: ignore[index]
+        out.append(_table(["Analysis", "k", md, ci, "tau²", "I² (%)", "Same conclusion"],
+                          [[s.label, s.k, _blank(s.estimate),
+                            f"{fixed(s.ci_lb)} to {fixed(s.ci_ub)}", _blank(s.tau2),
+                            _blank(s.i2_percent),
+                            "" if s.robust is None else ("yes" if s.robust else "no")]
+                           for s in a.sensitivity]))  # fmt: skip
+    if not isinstance(a.loo, NotRun):
+        loo = a.loo.result
+        out.append(_table(["Leave out", md, ci, "I² (%)"],
+                          [[sid, _blank(float(loo.estimate[i])),
+                            f"{fixed(float(loo.ci_lb[i]))} to {fixed(float(loo.ci_ub[i]))}",
+                            _blank(float(loo.i2_percent[i]))]
+                           for i, sid in enumerate(a.loo.omitted)]))  # fmt: skip
+    for sg in a.subgroups:
+        d = sg.difference
+        rows = [[f.analysis.subgroup, f.analysis.k,
+                 _blank(f.analysis.pooled.estimate) if f.analysis.pooled else math.nan,
+                 f"{fixed(f.analysis.pooled.ci_lb if f.analysis.pooled else None)} to "
+                 f"{fixed(f.analysis.pooled.ci_ub if f.analysis.pooled else None)}",
+                 _blank(f.analysis.pooled.i2_percent) if f.analysis.pooled else math.nan]
+                for f in sg.fits]  # fmt: skip
+        out.append(_table(["Subgroup", "k", md, ci, "I² (%)"], rows))
+        out.append(Block("paragraph", f"Test for subgroup differences ({sg.variable}): Chi² = "
+                                      f"{fixed(d.q, 2)}, df = {d.df} (P = {p_value(d.pval)}), "
+                                      f"I² = {fixed(d.i2_percent)}%. "
+                                      + _subgroup_perm_text(sg.permutation)))  # fmt: skip
+    if isinstance(a.small_study, SmallStudy):
+        out.append(Block("paragraph", _small_study_text(a.small_study)))
+    elif a.analysis.pooled is not None:
+        out.append(Block("paragraph",
+                         f"Funnel plot and small-study tests: {a.small_study.reason}."))
+    if not isinstance(a.tsa, NotRun):
+        out.append(Block("paragraph", f"Trial sequential analysis: {tsa_sentence(a.tsa)}."))
+    elif a.analysis.pooled is not None and a.analysis.k >= 2:
+        out.append(Block("paragraph", f"Trial sequential analysis: not run ({a.tsa.reason})."))
+    for mod, mr in a.metareg.items():
+        if isinstance(mr, MetaRegression):
+            r = mr.result
+            out.append(Block("paragraph", (
+                f"Meta-regression on {mod}: slope {fixed(r.coef[1], 3)} per unit "
+                f"({level_percent(r.level)} CI {fixed(r.ci_lb[1], 3)} to {fixed(r.ci_ub[1], 3)}, "
+                f"p = {p_value(r.pval[1])}), k = {r.k}, R² = {fixed(r.r2_percent)}%; "
+                + _perm_p_text(mr.permutation) + ".")))  # fmt: skip
         else:
-            eg, bg, tf = ss.get("egger", {}), ss.get("begg", {}), ss.get("trimfill", {})  # type: ignore[union-attr]
-            out.append(("p", f"Egger's test p = {_p(eg.get('pval'))}; Begg's test p = "
-                             f"{_p(bg.get('pval'))}; trim-and-fill adds {tf.get('k0', 'NA')} "
-                             f"trials, MD {_f(tf.get('estimate'))}."))  # fmt: skip
-    t = entry.get("tsa")
-    if t:
-        out.append(("p", "Trial sequential analysis: " + (t["sentence"] + "." if t.get("run")  # type: ignore[index]
-                         else f"not run ({t.get('reason')}).")))  # type: ignore[union-attr]
-    for mod, mr in (entry.get("metareg") or {}).items():  # type: ignore[union-attr]
-        if not mr.get("run"):
-            out.append(("p", f"Meta-regression on {mod}: not run ({mr.get('reason')})."))
-        else:
-            out.append(("p", f"Meta-regression on {mod}: slope {_f(mr['coef'][1], 3)} per unit "
-                             f"(95% CI {_f(mr['ci_lb'][1], 3)} to {_f(mr['ci_ub'][1], 3)}, "
-                             f"p = {_p(mr['pval'][1])}), k = {mr['k']}, R² = "
-                             f"{_f(mr['r2_percent'])}%; " + _perm_p_text(mr.get("permutation"))
-                             + "."))  # fmt: skip
-    return out + robustness_blocks(entry)
+            out.append(Block("paragraph", f"Meta-regression on {mod}: not run ({mr.reason})."))
+    return out + robustness_blocks(a)
 
 
-def _perm_p_text(perm: Mapping[str, object] | None) -> str:
+def _perm_p_text(perm: PermutationCheck | NotRun) -> str:
     """``"permutation p = 0.021 (10,000 random permutations)"`` or why there is none."""
-    if not perm or not perm.get("run"):
-        return "no permutation test" + (f" ({perm['reason']})" if perm and perm.get("reason")
-                                        else "")  # fmt: skip
-    n = f"{perm['n_permutations']:,}"
-    how = f"exact: all {n} permutations" if perm["exact"] else f"{n} random permutations"
-    return f"permutation p = {_p(perm['qm_pval'])} ({how}; metafor permutest)"
+    if isinstance(perm, NotRun):
+        return "no permutation test" + (f" ({perm.reason})" if perm.reason else "")
+    n = f"{perm.n_permutations:,}"
+    how = f"exact: all {n} permutations" if perm.exact else f"{n} random permutations"
+    return f"permutation p = {p_value(perm.qm_pval)} ({how}; metafor permutest)"
 
 
-def _subgroup_perm_text(perm: Mapping[str, object] | None) -> str:
+def _subgroup_perm_text(perm: PermutationCheck | NotRun) -> str:
     """The permutation test of the same question (metafor ``permutest`` of the dummy model)."""
-    if not perm or not perm.get("run"):
+    if isinstance(perm, NotRun):
         return _perm_p_text(perm).capitalize() + "."
-    stat = "F" if perm["test"] == "knha" else "QM"
-    return (f"Meta-regression on subgroup dummies ({perm['method']} + {perm['test']}, one common "
-            f"tau²): {stat} = {_f(perm['qm'], 2)}, parametric p = "
-            f"{_p(perm.get('qm_pval_parametric'))}, {_perm_p_text(perm)}.")
+    stat = "F" if perm.test == "knha" else "QM"
+    return (f"Meta-regression on subgroup dummies ({perm.method} + {perm.test}, one common "
+            f"tau²): {stat} = {fixed(perm.qm, 2)}, parametric p = "
+            f"{p_value(perm.qm_pval_parametric)}, {_perm_p_text(perm)}.")
 
 
 COVERAGE_HEAD = ["tau² at", "tau²", "Test", "CI coverage (%)", "MCSE (%)", "PI coverage (%)",
                  "Mean CI width"]  # fmt: skip
 
 
-def coverage_table(cov: Mapping[str, object]) -> tuple[list[str], list[list[object]]]:
+def coverage_table(cov: CoverageCheck) -> tuple[list[str], list[list[object]]]:
     """Rows of the coverage simulation: τ² value × test, coverage in percent."""
+    r = cov.result
     rows: list[list[object]] = []
-    for i, point in enumerate(cov["tau2_points"]):  # type: ignore[attr-defined]
-        for j, test in enumerate(cov["tests"]):  # type: ignore[attr-defined]
-            pct = [cov[f][i][j] for f in ("ci_coverage", "ci_mcse", "pi_coverage")]  # type: ignore[index]
+    for i, point in enumerate(cov.tau2_points):
+        for j, test in enumerate(r.tests):
+            pct = [float(getattr(r, f)[i][j]) for f in ("ci_coverage", "ci_mcse", "pi_coverage")]
             rows.append([point.replace("ci_", "CI ").replace("lb", "lower bound")
-                         .replace("ub", "upper bound"), _f(cov["tau2_values"][i], 2), test,  # type: ignore[index]
-                         *[_f(100 * x if isinstance(x, (int, float)) else None) for x in pct],
-                         _f(cov["ci_width_mean"][i][j], 2)])  # type: ignore[index]  # fmt: skip
+                         .replace("ub", "upper bound"), fixed(float(r.tau2_values[i]), 2), test,
+                         *[fixed(100 * x) for x in pct],
+                         fixed(float(r.ci_width_mean[i][j]), 2)])  # fmt: skip
     return COVERAGE_HEAD, rows
 
 
-def robustness_blocks(entry: Mapping[str, object]) -> list[tuple[str, object]]:
+def robustness_blocks(a: AnalysisResult) -> list[Block]:
     """Coverage simulation (sentence + table) and GOSH summary of a main analysis."""
-    out: list[tuple[str, object]] = []
-    cov = entry.get("coverage") or {}
-    if cov.get("run"):  # type: ignore[union-attr]
-        out.append(("p", f"Coverage simulation ({cov['n_sim']:,} simulated meta-analyses per "  # type: ignore[index]
-                         f"tau² value, seed {cov['seed']}): {cov['sentence']}"))  # type: ignore[index]
-        out.append(("t", coverage_table(cov)))  # type: ignore[arg-type]
-    elif cov:
-        out.append(("p", f"Coverage simulation: not run ({cov.get('reason')})."))  # type: ignore[union-attr]
-    g = entry.get("gosh") or {}
-    if g.get("run"):  # type: ignore[union-attr]
-        text = str(g["sentence"]).rstrip(".")  # type: ignore[index]
-        out.append(("p", f"{text} (plot in section 4; per-trial shifts in results/gosh.csv)."))
-    elif g:
-        out.append(("p", f"GOSH: not run ({g.get('reason')})."))  # type: ignore[union-attr]
+    out: list[Block] = []
+    cov = a.coverage
+    if isinstance(cov, CoverageCheck):
+        out.append(Block("paragraph", f"Coverage simulation ({cov.result.n_sim:,} simulated "
+                                      f"meta-analyses per tau² value, seed {cov.result.seed}): "
+                                      f"{coverage_check_sentence(cov)}"))  # fmt: skip
+        out.append(_table(*coverage_table(cov)))
+    elif a.analysis.pooled is not None and a.analysis.k >= 3:
+        out.append(Block("paragraph", f"Coverage simulation: not run ({cov.reason})."))
+    g = a.gosh
+    if isinstance(g, GoshSummary):
+        text = gosh_sentence(g).rstrip(".")
+        out.append(Block("paragraph", f"{text} (plot in section 4; per-trial shifts in "
+                                      "results/gosh.csv)."))  # fmt: skip
+    elif a.analysis.pooled is not None and a.analysis.k >= 3:
+        out.append(Block("paragraph", f"GOSH: not run ({g.reason})."))
     return out

@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from trialmeta.report.markdown import escape_md
+from trialmeta.report.text import MEASURE_LABELS, capitalised, level_percent, md_cell, scale_text
+from trialmeta.review.config import ReviewConfig
+from trialmeta.review.results import AnalysisResult, OutcomeResult
 
-__all__ = ["SOF_COLUMNS", "md_text", "plain_language", "sof_markdown", "sof_rows"]
+__all__ = [
+    "SOF_COLUMNS",
+    "SofWording",
+    "md_text",
+    "measure_note",
+    "plain_language",
+    "sof_markdown",
+    "sof_rows",
+]
 
 SOF_COLUMNS: tuple[str, ...] = (
     "analysis_id", "outcome_id", "outcome", "comparison", "k", "n_trials", "n_participants",
@@ -37,14 +48,27 @@ _DOMAIN_WORDS = {
 }
 
 
-def _num(x: object) -> float:
-    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else math.nan
+@dataclass(frozen=True)
+class SofWording:
+    """What the Summary of Findings words come from (config): the effect measure, the
+    intervention, each outcome code's noun, each comparison's comparator, the CI level."""
+
+    measure: str
+    intervention: str
+    outcome_nouns: Mapping[str, str]
+    comparators: Mapping[str, str]
+    level: float
+
+    @classmethod
+    def of(cls, cfg: ReviewConfig) -> SofWording:
+        return cls(cfg.measure, cfg.intervention, dict(cfg.outcome_nouns),
+                   {c.id: c.comparator for c in cfg.comparisons}, cfg.model.level)
 
 
-def md_text(estimate: float, ci_lb: float, ci_ub: float, measure: str = "MD") -> str:
+def md_text(estimate: float, ci_lb: float, ci_ub: float, measure: str) -> str:
     """GRADEpro wording, e.g. ``"MD 5.2 lower (9.8 lower to 0.6 higher)"``.
 
-    >>> md_text(-5.24, -9.8, 0.61)
+    >>> md_text(-5.24, -9.8, 0.61, "MD")
     'MD 5.2 lower (9.8 lower to 0.6 higher)'
     """
     if not math.isfinite(estimate):
@@ -66,7 +90,7 @@ def plain_language(
     mcid: float,
     outcome: str,
     comparator: str,
-    intervention: str = "acupuncture",
+    intervention: str,
 ) -> str:
     """One sentence, e.g. "Acupuncture may reduce pain slightly compared with sham."
 
@@ -74,7 +98,7 @@ def plain_language(
     when the CI includes no effect and |MD| < MCID; "slightly" when |MD| < MCID.
     Very low certainty always gives "The evidence is very uncertain ...".
     """
-    subj = intervention[:1].upper() + intervention[1:]
+    subj = capitalised(intervention)
     if level <= 0 or not math.isfinite(estimate):
         return (
             f"The effect of {intervention} on {outcome} compared with {comparator} "
@@ -94,90 +118,63 @@ def plain_language(
     return f"{subj} {verb} {outcome}{' slightly' if small else ''} compared with {comparator}."
 
 
-def _comparator(label: str) -> str:
-    low = label.lower()
-    text = label[low.index(" vs ") + 4 :] if " vs " in low else label
-    return text.split(" (")[0].strip()
+def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, object]:
+    cell, g, p = a.analysis, a.grade, a.analysis.pooled
+    pooled = cell.status == "pooled"
+    est = p.estimate if p else math.nan
+    lb, ub = (p.ci_lb, p.ci_ub) if p else (math.nan, math.nan)
+    down = [f"{_DOMAIN_WORDS[d.domain]} ({d.judgement})" for d in g.domains if d.downgrade > 0]
+    k = cell.k
+    trials = len({r.study_id for r in a.effects}) or k
+    unit = f"{trials} RCT{'s' if trials != 1 else ''}"
+    if trials != k:
+        unit += f"; {k} comparisons"
+    return {
+        "analysis_id": cell.analysis_id, "outcome_id": res.outcome.id,
+        "outcome": res.outcome.label, "comparison": a.comparison_label, "k": k,
+        "n_participants": cell.n_participants,
+        "participants_studies": f"{cell.n_participants} ({unit})", "n_trials": trials,
+        "estimate": est, "ci_lb": lb, "ci_ub": ub,
+        "effect": md_text(est, lb, ub, w.measure) if pooled else cell.status,
+        "certainty_level": g.level, "certainty_symbols": g.symbols, "certainty": g.certainty,
+        "rated_down_for": "; ".join(down),
+        "plain_language": plain_language(
+            g.level, est if pooled else math.nan, lb, ub, res.outcome.mcid_value,
+            w.outcome_nouns.get(cell.outcome, cell.outcome), w.comparators[cell.comparison],
+            w.intervention),
+        "status": cell.status,
+    }  # fmt: skip
 
 
-def _outcome_noun(outcome: str) -> str:
-    return {"pain": "pain", "odi": "disability", "rmdq": "disability"}.get(outcome, outcome)
+def sof_rows(results: Sequence[OutcomeResult], wording: SofWording) -> list[dict[str, object]]:
+    """One row per main analysis (outcome × comparison), in result (outcome) order, then the
+    config's comparison order."""
+    return [_row(res, a, wording) for res in results for a in res.analyses]
 
 
-def sof_rows(
-    bundles: Sequence[Mapping[str, object]], measure: str = "MD"
-) -> list[dict[str, object]]:
-    """One row per main analysis (outcome × comparison) of the outcome bundles.
-
-    Bundles are the dicts of :func:`trialmeta.review.run_outcome`; order is the
-    bundles' (outcome) order, then the config's comparison order.
-    """
-    rows: list[dict[str, object]] = []
-    for b in bundles:
-        ocfg = b["outcome"]
-        mcid = _num(ocfg["mcid"]["value"])  # type: ignore[index]
-        for entry in b["analyses"]:  # type: ignore[union-attr]
-            a, g = entry["analysis"], entry["grade"]
-            p = a.get("pooled") or {}
-            est, lb, ub = _num(p.get("estimate")), _num(p.get("ci_lb")), _num(p.get("ci_ub"))
-            level = int(g["level"])
-            down = [
-                f"{_DOMAIN_WORDS[d['domain']]} ({d['judgement']})"
-                for d in g["domains"]
-                if d["downgrade"] > 0
-            ]
-            k = int(a["k"])
-            trials = len({str(r.get("study_id")) for r in entry.get("effects", [])}) or k
-            unit = f"{trials} RCT{'s' if trials != 1 else ''}"
-            if trials != k:
-                unit += f"; {k} comparisons"
-            rows.append({
-                "analysis_id": a["analysis_id"],
-                "outcome_id": ocfg["id"],  # type: ignore[index]
-                "outcome": ocfg["label"],  # type: ignore[index]
-                "comparison": entry.get("comparison_label", a["comparison"]),
-                "k": k,
-                "n_participants": int(a["n_participants"]),
-                "participants_studies": f"{a['n_participants']} ({unit})",
-                "n_trials": trials,
-                "estimate": est, "ci_lb": lb, "ci_ub": ub,
-                "effect": md_text(est, lb, ub, measure) if a["status"] == "pooled" else a["status"],
-                "certainty_level": level,
-                "certainty_symbols": g["symbols"],
-                "certainty": g["certainty"],
-                "rated_down_for": "; ".join(down),
-                "plain_language": plain_language(
-                    level, est if a["status"] == "pooled" else math.nan, lb, ub, mcid,
-                    _outcome_noun(str(a["outcome"])),
-                    _comparator(str(entry.get("comparison_label", a["comparison"]))),
-                ),
-                "status": a["status"],
-            })  # fmt: skip
-    return rows
-
-
-def _cell(x: object) -> str:
-    return escape_md(x)
-
-
-def sof_markdown(rows: Sequence[Mapping[str, object]], title: str = "Summary of Findings") -> str:
+def sof_markdown(rows: Sequence[Mapping[str, object]], wording: SofWording,
+                 title: str = "Summary of Findings") -> str:
     """GRADEpro-style Markdown table of :func:`sof_rows` (data escaped by
     :func:`trialmeta.report.markdown.escape_md`)."""
-    head = ["Outcome", "Comparison", "№ of participants (studies)", "Effect (95% CI)",
-            "Certainty of the evidence (GRADE)", "What happens"]  # fmt: skip
-    lines = [f"# {escape_md(title)}", "", "| " + " | ".join(head) + " |",
-             "|" + "---|" * len(head)]
+    head = ["Outcome", "Comparison", "№ of participants (studies)",
+            f"Effect ({level_percent(wording.level)} CI)", "Certainty of the evidence (GRADE)",
+            "What happens"]  # fmt: skip
+    lines = [f"# {md_cell(title)}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cert = f"{r['certainty_symbols']} {r['certainty']}".strip()
         if r["rated_down_for"]:
             cert += f" (rated down for {r['rated_down_for']})"
         cells = [r["outcome"], r["comparison"], r["participants_studies"], r["effect"], cert,
                  r["plain_language"]]  # fmt: skip
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    lines += [
-        "",
-        "MD: mean difference on the 0-100 scale (negative favours acupuncture). "
-        "GRADE: ⊕⊕⊕⊕ High, ⊕⊕⊕◯ Moderate, ⊕⊕◯◯ Low, ⊕◯◯◯ Very low.",
-        "",
-    ]
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    lines += ["", md_cell(measure_note(wording)) + " GRADE: ⊕⊕⊕⊕ High, ⊕⊕⊕◯ Moderate, ⊕⊕◯◯ Low, "
+              "⊕◯◯◯ Very low.", ""]
     return "\n".join(lines)
+
+
+def measure_note(w: SofWording) -> str:
+    """The footnote on the effect measure, e.g. ``"MD: mean difference on the 0-100 scale
+    (negative favours acupuncture)."``"""
+    m = MEASURE_LABELS[w.measure]
+    scale = f" on the {scale_text()} scale" if w.measure == "MD" else ""
+    return f"{m.abbrev}: {m.name}{scale} (negative favours {w.intervention})."

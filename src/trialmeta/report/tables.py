@@ -1,4 +1,5 @@
-"""Flat tables from the outcome bundles (rows only; :mod:`trialmeta.safe_csv` writes).
+"""Flat tables from the typed outcome results (rows only; :mod:`trialmeta.io.safe_csv`
+writes them).
 
 ``pooled_rows`` is the output contract of ``results/pooled.csv``: one row per
 analysis (main analyses, then their subgroup levels), with the columns of
@@ -9,6 +10,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import fields
+
+from trialmeta.review.codec import NotRun
+from trialmeta.review.grade import GradeResult
+from trialmeta.review.results import (
+    AnalysisResult,
+    CellResult,
+    CoverageCheck,
+    EffectRow,
+    GoshSummary,
+    MetaRegression,
+    OutcomeResult,
+    PermutationCheck,
+)
 
 __all__ = [
     "POOLED_COLUMNS",
@@ -18,6 +33,7 @@ __all__ = [
     "COVERAGE_COLUMNS",
     "GOSH_COLUMNS",
     "effect_columns",
+    "effect_records",
     "iter_analyses",
     "records_and_columns",
     "pooled_rows",
@@ -64,42 +80,43 @@ _POOLED_FIELDS = ("method", "test", "level", "estimate", "se", "ci_lb", "ci_ub",
                   "i2_ci_lb", "i2_ci_ub", "q", "q_df", "q_pval", "converged")  # fmt: skip
 
 
-def iter_analyses(
-    bundles: Sequence[Mapping[str, object]],
-) -> Iterator[tuple[str, Mapping[str, object], list[Mapping[str, object]], Mapping[str, object]]]:
-    """Yield ``(analysis_type, analysis, effects, grade-or-{})`` for every analysis."""
-    for b in bundles:
-        for e in b["analyses"]:  # type: ignore[union-attr]
-            yield "main", e["analysis"], e["effects"], e["grade"]
-            for sg in e.get("subgroups", []):
-                for fit in sg["fits"]:
-                    yield "subgroup", fit["analysis"], fit["effects"], {}
+AnalysisRow = tuple[str, CellResult, tuple[EffectRow, ...], GradeResult | None]
 
 
-def _none_to_nan(x: object) -> object:
-    return math.nan if x is None else x
+def iter_analyses(results: Sequence[OutcomeResult]) -> Iterator[AnalysisRow]:
+    """Yield ``(analysis_type, cell, effect rows, GRADE or None)`` for every analysis: each
+    main analysis, then its subgroup levels."""
+    for res in results:
+        for a in res.analyses:
+            yield "main", a.analysis, a.effects, a.grade
+            for sg in a.subgroups:
+                for fit in sg.fits:
+                    yield "subgroup", fit.analysis, fit.effects, None
 
 
-def pooled_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
-    """One row per analysis, in bundle order (contract of ``results/pooled.csv``)."""
+def pooled_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
+    """One row per analysis, in result order (contract of ``results/pooled.csv``)."""
     rows = []
-    for kind, a, _eff, g in iter_analyses(bundles):
-        p = a.get("pooled") or {}
+    for kind, a, _eff, g in iter_analyses(results):
+        p = a.pooled
         row: dict[str, object] = {
-            "analysis_id": a["analysis_id"], "outcome_id": a["outcome_id"],
-            "outcome": a["outcome"], "comparison": a["comparison"], "subgroup": a["subgroup"],
-            "analysis_type": kind, "status": a["status"], "k": a["k"],
-            "n_participants": a["n_participants"],
-            "certainty": g.get("certainty", "") if kind == "main" else "not rated (subgroup)",
-            "certainty_symbols": g.get("symbols", "") if kind == "main" else "",
+            "analysis_id": a.analysis_id, "outcome_id": a.outcome_id, "outcome": a.outcome,
+            "comparison": a.comparison, "subgroup": a.subgroup, "analysis_type": kind,
+            "status": a.status, "k": a.k, "n_participants": a.n_participants,
+            "certainty": g.certainty if g is not None else "not rated (subgroup)",
+            "certainty_symbols": g.symbols if g is not None else "",
         }  # fmt: skip
         for f in _POOLED_FIELDS:
-            row[f] = _none_to_nan(p.get(f)) if p else (math.nan if f not in ("method", "test",
-                                                                             "converged") else "")
-        flags = sorted(set(a.get("flags") or ()) | set(p.get("flags") or ()))
-        row["flags"] = ";".join(flags)
+            row[f] = getattr(p, f) if p else ("" if f in ("method", "test", "converged")
+                                              else math.nan)
+        row["flags"] = ";".join(sorted(set(a.flags) | set(p.flags if p else ())))
         rows.append(row)
     return rows
+
+
+def effect_records(effects: Sequence[EffectRow]) -> list[dict[str, object]]:
+    """The rows of ``results/effects/<analysis_id>.csv``."""
+    return [r.record() for r in effects]
 
 
 def effect_columns(effects: Sequence[Mapping[str, object]]) -> list[str]:
@@ -108,28 +125,26 @@ def effect_columns(effects: Sequence[Mapping[str, object]]) -> list[str]:
     return [*_FIRST_EFFECT_COLUMNS, *others]
 
 
-def sensitivity_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+def _main(results: Sequence[OutcomeResult]) -> Iterator[AnalysisResult]:
+    for res in results:
+        yield from res.analyses
+
+
+def sensitivity_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     """Every sensitivity fit (subsets, common effect, estimator grid) of every main analysis."""
-    rows = []
-    for b in bundles:
-        for e in b["analyses"]:  # type: ignore[union-attr]
-            for s in e.get("sensitivity", []):
-                rows.append({"analysis_id": e["analysis"]["analysis_id"],
-                             **{k: _none_to_nan(v) for k, v in s.items()}})
-    return rows
+    return [{"analysis_id": a.analysis_id, **{f.name: getattr(s, f.name) for f in fields(s)}}
+            for a in _main(results) for s in a.sensitivity]
 
 
-def _perm_columns(perm: Mapping[str, object] | None) -> dict[str, object]:
+def _perm_columns(perm: PermutationCheck | NotRun) -> dict[str, object]:
     """``perm_*`` cells of a stored permutation test (blank cells when it did not run)."""
-    perm = perm or {"run": False, "reason": "not computed"}
-    if not perm.get("run"):
-        return {"perm_note": perm.get("reason", "")}
-    return {"perm_method": perm["method"], "perm_test": perm["test"],
-            "perm_exact": perm["exact"], "perm_n_permutations": perm["n_permutations"],
-            "perm_pval": _none_to_nan(perm["qm_pval"])}  # fmt: skip
+    if isinstance(perm, NotRun):
+        return {"perm_note": perm.reason}
+    return {"perm_method": perm.method, "perm_test": perm.test, "perm_exact": perm.exact,
+            "perm_n_permutations": perm.n_permutations, "perm_pval": perm.qm_pval}
 
 
-def subgroup_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+def subgroup_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     """Tests for subgroup differences, one row per main analysis × variable.
 
     ``q_between``/``pval``: RevMan's Q between separately pooled subgroups.
@@ -138,45 +153,38 @@ def subgroup_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, obj
     parametric p, and ``perm_pval`` its permutation p (metafor ``permutest``).
     """
     rows = []
-    for b in bundles:
-        for e in b["analyses"]:  # type: ignore[union-attr]
-            for sg in e.get("subgroups", []):
-                d = sg["difference"]
-                perm = sg.get("permutation") or {}
-                row = {
-                    "analysis_id": e["analysis"]["analysis_id"], "variable": sg["variable"],
-                    "g": d["g"], "q_between": _none_to_nan(d["q"]), "df": d["df"],
-                    "pval": _none_to_nan(d["pval"]),
-                    "i2_between_percent": _none_to_nan(d["i2_percent"]),
-                    **_perm_columns(perm),
-                }  # fmt: skip
-                if perm.get("run"):
-                    row["perm_qm"] = _none_to_nan(perm["qm"])
-                    row["perm_qm_pval"] = _none_to_nan(perm.get("qm_pval_parametric"))
-                rows.append(row)
+    for a in _main(results):
+        for sg in a.subgroups:
+            d, perm = sg.difference, sg.permutation
+            row = {"analysis_id": a.analysis_id, "variable": sg.variable, "g": d.g,
+                   "q_between": d.q, "df": d.df, "pval": d.pval,
+                   "i2_between_percent": d.i2_percent, **_perm_columns(perm)}  # fmt: skip
+            if isinstance(perm, PermutationCheck):
+                row["perm_qm"] = perm.qm
+                row["perm_qm_pval"] = perm.qm_pval_parametric
+            rows.append(row)
     return rows
 
 
-def metareg_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+def metareg_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     """Meta-regressions, one row per main analysis × moderator (run or not, and why)."""
     rows = []
-    for b in bundles:
-        for e in b["analyses"]:  # type: ignore[union-attr]
-            for mod, mr in sorted((e.get("metareg") or {}).items()):
-                row: dict[str, object] = {"analysis_id": e["analysis"]["analysis_id"],
-                                          "moderator": mod, "run": bool(mr.get("run")),
-                                          "reason": mr.get("reason", "")}  # fmt: skip
-                if mr.get("run"):
-                    row.update({
-                        "k": mr["k"], "method": mr["method"], "test": mr["test"],
-                        "slope": mr["coef"][1], "slope_se": mr["se"][1],
-                        "slope_ci_lb": mr["ci_lb"][1], "slope_ci_ub": mr["ci_ub"][1],
-                        "slope_pval": mr["pval"][1], "qm": mr["qm"], "qm_pval": mr["qm_pval"],
-                        "tau2": mr["tau2"], "r2_percent": mr["r2_percent"],
-                        **{k: v for k, v in _perm_columns(mr.get("permutation")).items()
-                           if k in METAREG_COLUMNS},
-                    })  # fmt: skip
-                rows.append({k: _none_to_nan(v) for k, v in row.items()})
+    for a in _main(results):
+        for mod, mr in sorted(a.metareg.items()):
+            row: dict[str, object] = {"analysis_id": a.analysis_id, "moderator": mod,
+                                      "run": isinstance(mr, MetaRegression),
+                                      "reason": mr.reason if isinstance(mr, NotRun) else ""}
+            if isinstance(mr, MetaRegression):
+                r = mr.result
+                row.update({
+                    "k": r.k, "method": r.method, "test": r.test, "slope": r.coef[1],
+                    "slope_se": r.se[1], "slope_ci_lb": r.ci_lb[1], "slope_ci_ub": r.ci_ub[1],
+                    "slope_pval": r.pval[1], "qm": r.qm, "qm_pval": r.qm_pval, "tau2": r.tau2,
+                    "r2_percent": r.r2_percent,
+                    **{k: v for k, v in _perm_columns(mr.permutation).items()
+                       if k in METAREG_COLUMNS},
+                })  # fmt: skip
+            rows.append(row)
     return rows
 
 
@@ -193,32 +201,27 @@ def records_and_columns(table: object) -> tuple[list[dict[str, object]], list[st
     return rows, cols
 
 
-def _checks(bundles: Sequence[Mapping[str, object]], key: str):
-    for b in bundles:
-        for e in b["analyses"]:  # type: ignore[union-attr]
-            c = e.get(key) or {}
-            if c.get("run"):
-                yield e["analysis"]["analysis_id"], c
-
-
-def coverage_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+def coverage_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     """Simulated coverage (``results/coverage.csv``): one row per main analysis × τ² × test."""
     rows = []
-    for aid, c in _checks(bundles, "coverage"):
-        for i, point in enumerate(c["tau2_points"]):
-            for j, test in enumerate(c["tests"]):
+    for a in _main(results):
+        if not isinstance(a.coverage, CoverageCheck):
+            continue
+        c = a.coverage.result
+        for i, point in enumerate(a.coverage.tau2_points):
+            for j, test in enumerate(c.tests):
                 rows.append({
-                    "analysis_id": aid, "k": c["k"], "method": c["method"], "test": test,
-                    "level": c["level"], "tau2_point": point, "tau2": c["tau2_values"][i],
-                    "n_sim": c["n_sim"], "seed": c["seed"],
-                    **{f: _none_to_nan(c[f][i][j]) for f in ("ci_coverage", "ci_mcse",
+                    "analysis_id": a.analysis_id, "k": c.k, "method": c.method, "test": test,
+                    "level": c.level, "tau2_point": point, "tau2": c.tau2_values[i],
+                    "n_sim": c.n_sim, "seed": c.seed,
+                    **{f: getattr(c, f)[i][j] for f in ("ci_coverage", "ci_mcse",
                        "pi_coverage", "pi_mcse", "ci_width_mean")},
-                    "tau2_zero_share": _none_to_nan(c["tau2_zero_share"][i]),
+                    "tau2_zero_share": c.tau2_zero_share[i],
                 })  # fmt: skip
     return rows
 
 
-def gosh_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+def gosh_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     """GOSH, one row per main analysis × trial (``results/gosh.csv``).
 
     ``bit`` is the trial's bit in the subset codes of the GOSH plot's CSV; ``driver``
@@ -228,12 +231,15 @@ def gosh_rows(bundles: Sequence[Mapping[str, object]]) -> list[dict[str, object]
     rows = []
     summary = ("k", "method", "n_subsets", "exhaustive", "seed", "n_outlying",
                "outlying_percent", "driver_threshold", "full_estimate", "full_i2_percent")
-    for aid, g in _checks(bundles, "gosh"):
-        for j, study in enumerate(g["labels"]):
+    for a in _main(results):
+        g = a.gosh
+        if not isinstance(g, GoshSummary):
+            continue
+        for j, study in enumerate(g.labels):
             rows.append({
-                "analysis_id": aid, "bit": j, "study": study, "driver": study in g["drivers"],
-                "shift_estimate": g["shift_estimate"][j], "shift_i2_percent": g["shift_i2"][j],
-                "influence": g["influence"][j], "lift": g["lift"][j],
-                **{f: g[f] for f in summary},
+                "analysis_id": a.analysis_id, "bit": j, "study": study,
+                "driver": study in g.drivers, "shift_estimate": g.shift_estimate[j],
+                "shift_i2_percent": g.shift_i2[j], "influence": g.influence[j],
+                "lift": g.lift[j], **{f: getattr(g, f) for f in summary},
             })  # fmt: skip
-    return [{k: _none_to_nan(v) for k, v in r.items()} for r in rows]
+    return rows

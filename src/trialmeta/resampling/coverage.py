@@ -30,10 +30,7 @@ from trialmeta.io.progress import Progress
 from trialmeta.resampling.batch.engine import pool_batch_tests
 from trialmeta.stats.results import to_jsonable
 
-__all__ = ["CoverageResult", "simulate_coverage", "coverage_sentence"]
-
-_TEST_NAMES = {"z": "Wald-type (z)", "knha": "Knapp-Hartung"}
-
+__all__ = ["CoverageResult", "simulate_coverage"]
 
 @dataclass(frozen=True)
 class CoverageResult:
@@ -147,36 +144,3 @@ def simulate_coverage(
         pi_coverage=pi_cov, pi_mcse=np.sqrt(pi_cov * (1 - pi_cov) / n_sim),
         ci_width_mean=width, tau2_zero_share=zero_share,
     )  # fmt: skip
-
-
-def coverage_sentence(result: CoverageResult, test: str | None = None, tau2_index: int = 0) -> str:
-    """One plain sentence for the limitations summary.
-
-    Example: ``"With 4 trials of this size, a nominal 95% CI (REML, Knapp-Hartung)
-    covers the true effect about 89% of the time, and the 95% prediction
-    interval covers a new trial's effect about 93% (simulated, 10,000
-    meta-analyses at tau² = 0.031)."``
-    """
-    test = result.tests[-1] if test is None else test
-    if test not in result.tests:
-        raise InputError("test", test, "one of " + ", ".join(result.tests))
-    if not 0 <= tau2_index < result.tau2_values.size:
-        raise InputError("tau2_index", tau2_index, f"0 to {result.tau2_values.size - 1}")
-    b = result.tests.index(test)
-    nominal = f"{result.level * 100:g}%"
-    ci = result.ci_coverage[tau2_index, b] * 100
-    trials = "trial" if result.k == 1 else "trials"
-    text = (
-        f"With {result.k} {trials} of this size, a nominal {nominal} CI "
-        f"({result.method}, {_TEST_NAMES[test]}) covers the true effect about {ci:.0f}% of the time"
-    )
-    pi = result.pi_coverage[tau2_index, b]
-    if np.isfinite(pi):
-        text += (
-            f", and the {nominal} prediction interval covers a new trial's effect about "
-            f"{pi * 100:.0f}%"
-        )
-    else:
-        text += "; with fewer than 3 trials there is no prediction interval"
-    tau2 = result.tau2_values[tau2_index]
-    return text + f" (simulated, {result.n_sim:,} meta-analyses at tau² = {tau2:.3g})."

@@ -38,6 +38,7 @@ import numpy as np
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, TESTS, check_choice, yi_vi
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.resampling.batch.engine import pool_batch
 from trialmeta.resampling.batch.regression import regression_stats, regression_tau2
 from trialmeta.stats.metareg import design_matrix, meta_regression
@@ -77,7 +78,7 @@ class PermutationResult:
     seed: int | None
     stat_perm: np.ndarray
     qm_perm: np.ndarray
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
     def to_dict(self, distributions: bool = False) -> dict[str, object]:
         """Field name → JSON-safe value; the permutation distributions on request."""

@@ -10,48 +10,35 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from trialmeta.errors import NotComputableError, TrialmetaError
 from trialmeta.flags import Flag
+from trialmeta.review.config import ComparisonConfig, ModelConfig, OutcomeConfig
+from trialmeta.review.results import CellResult, EffectRow
 from trialmeta.stats.pooling import pool
-from trialmeta.stats.results import PooledResult, to_jsonable
+from trialmeta.stats.results import PooledResult
 
 __all__ = [
-    "AnalysisResult",
     "AnalysisSpec",
-    "Model",
+    "effect_table",
+    "n_participants",
     "run_analysis",
     "select_effects",
     "slug",
+    "spec_from_config",
     "status_text",
 ]
-
-
-class _DeepDict:
-    def to_dict(self) -> dict[str, object]:
-        """Field name → JSON-safe value, nested results included."""
-        return to_jsonable(asdict(self))  # type: ignore[call-overload, return-value]
 
 
 def slug(text: object) -> str:
     """Lower-case ``[a-z0-9_]`` version of ``text`` for ids and file names."""
     s = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
     return s or "na"
-
-
-@dataclass(frozen=True)
-class Model:
-    """Estimator settings shared by every analysis (metafor names)."""
-
-    method: str = "REML"
-    test: str = "knha"
-    level: float = 0.95
-    min_k: int = 2
 
 
 @dataclass(frozen=True)
@@ -75,24 +62,6 @@ class AnalysisSpec:
     tp_target: float
     measure: str = "MD"
     subgroup: str = "all"
-
-
-@dataclass(frozen=True)
-class AnalysisResult(_DeepDict):
-    """The rows one analysis used and, when estimable, its pooled fit."""
-
-    analysis_id: str
-    outcome_id: str
-    outcome: str
-    comparison: str
-    subgroup: str
-    k: int
-    n_participants: int
-    status: str
-    study_ids: tuple[str, ...]
-    weights_percent: tuple[float, ...]
-    pooled: PooledResult | None = None
-    flags: tuple[str, ...] = field(default=())
 
 
 def status_text(k: int, min_k: int, error: str | None = None) -> str:
@@ -166,7 +135,8 @@ def select_effects(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
     return sel.sort_values("row_id", kind="mergesort").reset_index(drop=True)
 
 
-def _n_total(rows: pd.DataFrame) -> int:
+def n_participants(rows: pd.DataFrame) -> int:
+    """Participants of the selected rows: the sum of ``n1`` and ``n2`` (blank counts 0)."""
     total = 0
     for col in ("n1", "n2"):
         if col in rows.columns:
@@ -178,11 +148,11 @@ def _n_total(rows: pd.DataFrame) -> int:
 def run_analysis(
     rows: pd.DataFrame,
     spec: AnalysisSpec,
-    model: Model,
+    model: ModelConfig,
     study_subset: Sequence[str] | None = None,
     method: str | None = None,
     test: str | None = None,
-) -> AnalysisResult:
+) -> CellResult:
     """Select, then pool with ``model`` (or the ``method``/``test`` given).
 
     ``study_subset`` restricts the selected rows to those row ids (used for
@@ -195,23 +165,16 @@ def run_analysis(
         sel = sel.loc[sel["row_id"].isin(list(study_subset))].reset_index(drop=True)
     k = int(len(sel))
     ids = tuple(str(s) for s in sel["row_id"]) if k else ()
-    n = _n_total(sel) if k else 0
-    base = dict(
-        analysis_id=spec.analysis_id,
-        outcome_id=spec.outcome_id,
-        outcome=spec.outcome,
-        comparison=spec.comparison,
-        subgroup=spec.subgroup,
-        k=k,
-        n_participants=n,
-        study_ids=ids,
-    )
+    n = n_participants(sel) if k else 0
+
+    def cell(status: str, weights: tuple[float, ...], pooled: PooledResult | None,
+             flags: tuple[Flag, ...]) -> CellResult:
+        return CellResult(spec.analysis_id, spec.outcome_id, spec.outcome, spec.comparison,
+                          spec.subgroup, k, n, status, ids, weights, pooled, flags)
+
     if k < model.min_k:
-        weights = (100.0,) if k == 1 else ()
-        return AnalysisResult(
-            **base, status=status_text(k, model.min_k), weights_percent=weights,
-            flags=(Flag.K_BELOW_MIN_K,),
-        )  # fmt: skip
+        return cell(status_text(k, model.min_k), (100.0,) if k == 1 else (), None,
+                    (Flag.K_BELOW_MIN_K,))
     try:
         fit = pool(
             sel["yi"].to_numpy(float),
@@ -222,62 +185,48 @@ def run_analysis(
         )
     except NotComputableError as err:  # valid data beyond what can be computed
         who = f"; study {ids[err.row]}" if err.row is not None and err.row < k else ""
-        return AnalysisResult(
-            **base, status=status_text(k, model.min_k, f"not computable: {err.reason}{who}"),
-            weights_percent=(), flags=("pooling_failed", *([err.flag] if err.flag else [])),
-        )  # fmt: skip
+        return cell(status_text(k, model.min_k, f"not computable: {err.reason}{who}"), (), None,
+                    (Flag.POOLING_FAILED, *([Flag(err.flag)] if err.flag else [])))
     except TrialmetaError as err:  # reported, never a crash
         msg = str(err).splitlines()[0]
-        return AnalysisResult(
-            **base, status=status_text(k, model.min_k, msg), weights_percent=(),
-            flags=(Flag.POOLING_FAILED,),
-        )  # fmt: skip
-    return AnalysisResult(
-        **base,
-        status="pooled",
-        weights_percent=tuple(float(w) for w in fit.weights_percent),
-        pooled=fit,
-        flags=tuple(fit.flags),
-    )
+        return cell(status_text(k, model.min_k, msg), (), None, (Flag.POOLING_FAILED,))
+    return cell("pooled", tuple(float(w) for w in fit.weights_percent), fit,
+                tuple(Flag(f) for f in fit.flags))
 
 
 def effect_table(
-    rows: pd.DataFrame, spec: AnalysisSpec, result: AnalysisResult
-) -> list[dict[str, object]]:
-    """Per-study rows of ``result`` (in its order) with ``weight_percent``.
+    rows: pd.DataFrame, spec: AnalysisSpec, result: CellResult
+) -> tuple[EffectRow, ...]:
+    """Per-study rows of ``result`` (in its order) with their ``weight_percent`` in it.
 
     ``weight_percent`` is NaN when the cell was not pooled.
     """
     if not result.study_ids:
-        return []
+        return ()
     sel = select_effects(rows, spec)
     by_id = {str(r["row_id"]): r for r in sel.to_dict(orient="records")}
     out = []
     for i, rid in enumerate(result.study_ids):
-        rec = dict(by_id[rid])
         w = result.weights_percent[i] if i < len(result.weights_percent) else math.nan
-        rec["weight_percent"] = w if result.pooled is not None else math.nan
-        rec["analysis_id"] = result.analysis_id
-        out.append(rec)
-    return out
+        out.append(EffectRow(values={str(k): v for k, v in by_id[rid].items()},
+                             analysis_id=result.analysis_id,
+                             weight_percent=w if result.pooled is not None else math.nan))
+    return tuple(out)
 
 
 def spec_from_config(
-    outcome_cfg: Mapping[str, object], comparison_cfg: Mapping[str, object], measure: str
+    outcome: OutcomeConfig, comparison: ComparisonConfig, measure: str
 ) -> AnalysisSpec:
-    """Build the main :class:`AnalysisSpec` of one outcome × comparison."""
-    tp: Mapping[str, float] = outcome_cfg["timepoint_weeks"]  # type: ignore[assignment]
-    lo, hi = float(tp["min"]), float(tp["max"])
-    target = float(tp.get("target", hi))
-    oid, cid = str(outcome_cfg["id"]), str(comparison_cfg["id"])
+    """The main :class:`AnalysisSpec` of one outcome × comparison."""
+    w = outcome.timepoint_weeks
     return AnalysisSpec(
-        analysis_id=f"{oid}__{cid}",
-        outcome_id=oid,
-        outcome=str(outcome_cfg["outcome"]),
-        comparison=cid,
-        control_types=tuple(str(c) for c in comparison_cfg["control_types"]),  # type: ignore[union-attr]
-        tp_min=lo,
-        tp_max=hi,
-        tp_target=target,
+        analysis_id=f"{outcome.id}__{comparison.id}",
+        outcome_id=outcome.id,
+        outcome=outcome.outcome,
+        comparison=comparison.id,
+        control_types=comparison.control_types,
+        tp_min=float(w.min),
+        tp_max=float(w.max),
+        tp_target=float(w.target),
         measure=measure,
     )

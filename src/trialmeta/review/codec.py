@@ -37,25 +37,39 @@ OMIT_NONE: Mapping[str, bool] = types.MappingProxyType({"omit_none": True})
 
 @dataclasses.dataclass(frozen=True)
 class NotRun:
-    """A step that was not run, or a cell that could not be estimated, and why."""
+    """A step that was not run, or a cell that could not be estimated, and why; ``flags``
+    record a reason the core names (e.g. trim-and-fill with equal standard errors)."""
 
     reason: str
+    flags: tuple[str, ...] = ()
 
 
-def to_data(value: object) -> Any:
-    """JSON-ready form of ``value`` (dataclasses, tuples, arrays, enums, NaN → None)."""
+def to_data(value: object, tp: object = None) -> Any:
+    """JSON-ready form of ``value`` (dataclasses, tuples, arrays, enums, NaN → None).
+
+    ``tp`` is the declared type when ``value`` sits in a container (e.g.
+    ``dict[str, X | NotRun]``), so the ``"run"`` tag of ``X | NotRun`` is written there too;
+    fields of dataclasses carry their own declared types.
+    """
+    if tp is not None and _not_run_union(tp) and not isinstance(value, NotRun):
+        inner = [a for a in typing.get_args(tp) if a is not NotRun and a is not type(None)]
+        return {"run": True, **to_data(value, inner[0] if len(inner) == 1 else None)}
     if isinstance(value, NotRun):
-        return {"run": False, "reason": value.reason}
+        out: dict[str, Any] = {"run": False, "reason": value.reason}
+        return {**out, "flags": list(value.flags)} if value.flags else out
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _object_data(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, np.ndarray):
         return [to_data(v) for v in value.tolist()]
+    args = typing.get_args(tp) if tp is not None else ()
     if isinstance(value, (list, tuple)):
-        return [to_data(v) for v in value]
+        item = args[0] if args else None
+        return [to_data(v, item) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): to_data(v) for k, v in value.items()}
+        item = args[1] if len(args) == 2 else None
+        return {str(k): to_data(v, item) for k, v in value.items()}
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, np.integer):
@@ -73,9 +87,7 @@ def _object_data(obj: Any) -> dict[str, Any]:
         v = getattr(obj, f.name)
         if f.metadata.get("omit_none") and v is None:
             continue
-        data = to_data(v)
-        if _not_run_union(hints[f.name]) and not isinstance(v, NotRun):
-            data = {"run": True, **data}
+        data = to_data(v, hints[f.name])
         if f.metadata.get("flat"):
             out.update(data)
         else:
@@ -128,7 +140,7 @@ def _read_union(tp: Any, data: Any) -> Any:
         return None
     if NotRun in args:
         if not data.get("run"):
-            return NotRun(str(data.get("reason", "")))
+            return NotRun(str(data.get("reason", "")), tuple(data.get("flags") or ()))
         data = {k: v for k, v in data.items() if k != "run"}
         args = [a for a in args if a is not NotRun]
     if len(args) == 1:

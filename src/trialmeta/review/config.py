@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,24 +35,33 @@ import jsonschema
 import yaml
 
 from trialmeta.errors import DataValidationError
-from trialmeta.review.codec import from_data
+from trialmeta.review.codec import OMIT_NONE, from_data
 from trialmeta.review.config_yaml import read_config_files
 
 __all__ = [
+    "CertaintyThresholds",
     "CitedValue",
     "ComparisonConfig",
     "ConfigError",
+    "DataQualityConfig",
     "EstimatorGrid",
     "ExternalResult",
     "GradeOverride",
     "GradeRules",
     "MetaRegressionConfig",
     "ModelConfig",
+    "MultiArmConfig",
     "OutcomeConfig",
     "ReviewConfig",
+    "RuleSwitch",
+    "SdFloorRule",
+    "SdRatioRule",
+    "SearchConfig",
     "SensitivityConfig",
     "SimulationConfig",
+    "TimepointAnchor",
     "TimepointWindow",
+    "comparator_from_label",
     "config_problems",
     "load_config",
     "parse_config",
@@ -94,15 +103,32 @@ class TimepointWindow:
 
 
 @dataclass(frozen=True)
+class TimepointAnchor:
+    """``outcomes[].timepoint``: the timepoint rule anchored to each trial's own course
+    (:mod:`trialmeta.effects.timepoints`); ``band`` for ``follow_up`` only."""
+
+    anchor: str
+    tolerance_weeks: float
+    band: str | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass(frozen=True)
 class OutcomeConfig:
-    """``outcomes[]``: one outcome at one timepoint window."""
+    """``outcomes[]``: one outcome (a code of arms.csv, or codes pooled as one) at one
+    timepoint; ``timepoint`` absent = the absolute window ``timepoint_weeks``."""
 
     id: str
-    outcome: str
+    outcome: str | tuple[str, ...]
     label: str
     timepoint_weeks: TimepointWindow
     mcid: CitedValue
     ois_sd: CitedValue
+    timepoint: TimepointAnchor | None = field(default=None, metadata=OMIT_NONE)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The outcome codes this outcome pools."""
+        return (self.outcome,) if isinstance(self.outcome, str) else self.outcome
 
     @property
     def mcid_value(self) -> float:
@@ -117,8 +143,23 @@ class ComparisonConfig:
 
     id: str
     label: str
+    comparator: str
     control_types: tuple[str, ...]
     subgroups: bool
+    active_design: str | None = field(default=None, metadata=OMIT_NONE)
+    members: tuple[str, ...] | None = field(default=None, metadata=OMIT_NONE)
+
+
+def comparator_from_label(label: str) -> str:
+    """The schema's rule for a comparison without ``comparator``: the label's text after
+    ``" vs "`` (up to ``" ("``), else the label (``"Acupuncture vs sham"`` → ``"sham"``).
+
+    >>> comparator_from_label("Acupuncture vs any control (subgroups)")
+    'any control'
+    """
+    low = label.lower()
+    text = label[low.index(" vs ") + 4:] if " vs " in low else label
+    return text.split(" (")[0].strip()
 
 
 # ------------------------------------------------------ sensitivity:, meta_regression:
@@ -192,6 +233,68 @@ class GradeRules:
     overrides: tuple[GradeOverride, ...]
 
 
+# --------------------------------------------------------- multi_arm:, data_quality:
+@dataclass(frozen=True)
+class MultiArmConfig:
+    """``multi_arm:``: the trial as the unit of analysis (combine or split)."""
+
+    method: str
+
+
+@dataclass(frozen=True)
+class SdFloorRule:
+    """``data_quality.sd_floor``: flag an SD below a fraction of the instrument's range."""
+
+    enabled: bool
+    fraction_of_range: float
+
+
+@dataclass(frozen=True)
+class SdRatioRule:
+    """``data_quality.sd_ratio``: flag an SD far below the other trials' median SD."""
+
+    enabled: bool
+    ratio: float
+    min_other_trials: int
+
+
+@dataclass(frozen=True)
+class RuleSwitch:
+    """A data-quality rule that is only switched on or off."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class DataQualityConfig:
+    """``data_quality:``: per-row rules of :mod:`trialmeta.effects.data_quality`."""
+
+    sd_floor: SdFloorRule
+    sd_ratio: SdRatioRule
+    identical_arms: RuleSwitch
+    secondary_extraction: RuleSwitch
+
+
+# --------------------------------------------------------------- search:, certainty:
+@dataclass(frozen=True)
+class SearchConfig:
+    """``search:``: how the trials were found (publication bias; printed in the report)."""
+
+    systematic: bool
+    statement: str
+
+
+@dataclass(frozen=True)
+class CertaintyThresholds:
+    """``certainty:``: thresholds of the 2022 GRADE rules (:mod:`trialmeta.review.certainty`)."""
+
+    very_wide_mcid: float
+    far_below_ois: float
+    concerns_serious_percent: float
+    timepoint_serious_percent: float
+    secondary_serious_percent: float
+
+
 # ----------------------------------------------------------------- external_results:
 @dataclass(frozen=True)
 class ExternalResult:
@@ -231,6 +334,10 @@ class ReviewConfig:
     simulation: SimulationConfig
     grade: GradeRules
     external_results: tuple[ExternalResult, ...]
+    multi_arm: MultiArmConfig | None = field(default=None, metadata=OMIT_NONE)
+    data_quality: DataQualityConfig | None = field(default=None, metadata=OMIT_NONE)
+    search: SearchConfig | None = field(default=None, metadata=OMIT_NONE)
+    certainty: CertaintyThresholds | None = field(default=None, metadata=OMIT_NONE)
 
     def outcome(self, outcome_id: str) -> OutcomeConfig:
         """The outcome window with this id."""
@@ -344,6 +451,13 @@ def _semantic_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], s
         for i, first in _duplicates(items, "id"):
             yield [section, i, "id"], (f"duplicate id (got {items[i]['id']!r}, expected each id "
                                        f"once; {section}[{first}] has it too)")
+    comparison_ids = [c["id"] for c in comparisons]
+    for i, c in enumerate(comparisons):
+        for j, m in enumerate(c.get("members") or ()):
+            if m not in comparison_ids or m == c["id"]:
+                yield ["comparisons", i, "members", j], (
+                    f"no such other comparison (got {m!r}, expected one of "
+                    f"{', '.join(x for x in comparison_ids if x != c['id'])})")
     for i, o in enumerate(outcomes):
         w = o["timepoint_weeks"]
         if w["min"] > w["max"]:
@@ -431,6 +545,8 @@ def parse_config(config: Mapping[str, Any], schema: Mapping[str, Any],
     if problems:
         raise ConfigError(problems)
     full = _with_defaults(copy.deepcopy(dict(config)), schema, schema)
+    for c in full["comparisons"]:
+        c.setdefault("comparator", comparator_from_label(c["label"]))
     return from_data(ReviewConfig, full)
 
 

@@ -37,12 +37,13 @@ Epidemiol 2011;64(4):407-415.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from scipy import stats
 
-from trialmeta.stats.results import to_jsonable
+from trialmeta._format import fixed, level_percent
+from trialmeta.review.config import GradeOverride, GradeRules
 
 __all__ = [
     "DOMAINS",
@@ -57,33 +58,9 @@ __all__ = [
 ]
 
 
-class _DeepDict:
-    def to_dict(self) -> dict[str, object]:
-        """Field name → JSON-safe value, nested results included."""
-        return to_jsonable(asdict(self))  # type: ignore[call-overload, return-value]
-
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 LEVEL_WORDS = {4: "High", 3: "Moderate", 2: "Low", 1: "Very low"}
 _SEVERITY = {0: "not serious", 1: "serious", 2: "very serious"}
-
-
-@dataclass(frozen=True)
-class GradeRules:
-    """Thresholds of the rating rules (config section ``grade``)."""
-
-    rob_serious_percent: float = 25.0
-    rob_very_serious_percent: float = 50.0
-    unassessed_serious_percent: float = 50.0
-    pedro_low_below: float = 6.0
-    i2_serious: float = 50.0
-    i2_very_serious: float = 75.0
-    subgroup_alpha: float = 0.10
-    indirect_serious_percent: float = 50.0
-    sham_variants_rate_down: bool = False
-    ois_alpha: float = 0.05
-    ois_power: float = 0.80
-    pubbias_min_k: int = 10
-    egger_alpha: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -92,7 +69,8 @@ class GradeInput:
 
     ``rob`` maps study id → ``"low" | "some_concerns" | "high" | "not_assessed"``;
     ``mcid`` is on the analysis scale (a benefit is a negative MD when lower is
-    better); ``ois_sd`` is the SD used for the OIS.
+    better); ``ois_sd`` is the SD used for the OIS; ``level`` is the confidence level
+    of the CI (``model.level``).
     """
 
     analysis_id: str
@@ -112,13 +90,14 @@ class GradeInput:
     target_population: str
     mcid: float
     ois_sd: float
+    level: float
     sham_types: tuple[str, ...] = ()
     subgroup_pval: float = math.nan
     egger_pval: float = math.nan
 
 
 @dataclass(frozen=True)
-class DomainJudgement(_DeepDict):
+class DomainJudgement:
     """One domain: levels rated down (0-2), words, the sentence, any override."""
 
     domain: str
@@ -130,7 +109,7 @@ class DomainJudgement(_DeepDict):
 
 
 @dataclass(frozen=True)
-class GradeResult(_DeepDict):
+class GradeResult:
     """Certainty of one analysis (``level`` 4 = High ... 1 = Very low; 0 = none)."""
 
     analysis_id: str
@@ -162,11 +141,7 @@ def optimal_information_size(mcid: float, sd: float, alpha: float, power: float)
     return float(4.0 * z**2 * sd**2 / mcid**2)
 
 
-def _fmt(x: float, nd: int = 1) -> str:
-    return "NA" if not math.isfinite(x) else f"{x:.{nd}f}"
-
-
-def _share(ids: Sequence[str], weights: Sequence[float], pick) -> float:
+def _share(ids: Sequence[str], weights: Sequence[float], pick: Callable[[str], bool]) -> float:
     return float(sum(w for s, w in zip(ids, weights, strict=True) if pick(s)))
 
 
@@ -179,8 +154,8 @@ def _risk_of_bias(g: GradeInput, r: GradeRules) -> DomainJudgement:
     if none >= r.unassessed_serious_percent:
         d = max(d, 1)
     text = (
-        f"{_fmt(high)}% of the weight comes from trials at high risk of bias "
-        f"(RoB 1/2 overall high or PEDro < {r.pedro_low_below:g}) and {_fmt(none)}% from trials "
+        f"{fixed(high)}% of the weight comes from trials at high risk of bias "
+        f"(RoB 1/2 overall high or PEDro < {r.pedro_low_below:g}) and {fixed(none)}% from trials "
         f"with no risk-of-bias assessment (rate down at >= {r.rob_serious_percent:g}% high-risk "
         f"or >= {r.unassessed_serious_percent:g}% unassessed weight)."
     )
@@ -196,12 +171,12 @@ def _inconsistency(g: GradeInput, r: GradeRules) -> DomainJudgement:
         return DomainJudgement(
             "inconsistency", 0, "not assessable", f"Only {g.k} trial: consistency cannot be judged."
         )
-    parts = [f"I² = {_fmt(g.i2_percent)}%"]
+    parts = [f"I² = {fixed(g.i2_percent)}%"]
     pi_known = math.isfinite(g.pi_lb)
     pi_cross = pi_known and g.tau2 > 0 and _crosses(g.pi_lb, g.pi_ub, 0.0)
     if pi_known:
         parts.append(
-            f"the prediction interval {_fmt(g.pi_lb)} to {_fmt(g.pi_ub)} "
+            f"the prediction interval {fixed(g.pi_lb)} to {fixed(g.pi_ub)} "
             + ("crosses" if _crosses(g.pi_lb, g.pi_ub, 0.0) else "does not cross")
             + " no effect"
         )
@@ -227,7 +202,7 @@ def _indirectness(g: GradeInput, r: GradeRules) -> DomainJudgement:
     )
     d = 1 if other >= r.indirect_serious_percent else 0
     text = (
-        f"{_fmt(other)}% of the weight comes from populations other than "
+        f"{fixed(other)}% of the weight comes from populations other than "
         f"{g.target_population} (rate down at >= {r.indirect_serious_percent:g}%)"
     )
     shams = sorted(set(g.sham_types))
@@ -247,12 +222,13 @@ def _imprecision(g: GradeInput, r: GradeRules, ois: float) -> DomainJudgement:
     if both:
         d = 2
     d = min(d, 2)
-    ci = f"{_fmt(g.ci_lb)} to {_fmt(g.ci_ub)}"
+    ci = f"{fixed(g.ci_lb)} to {fixed(g.ci_ub)}"
     text = (
-        f"95% CI {ci} {'crosses' if cross_null else 'does not cross'} no effect and "
+        f"{level_percent(g.level)} CI {ci} {'crosses' if cross_null else 'does not cross'} "
+        "no effect and "
         f"{'includes' if cross_mcid else 'does not include'} the MCID of ±{g.mcid:g}; "
         f"{g.n_participants} participants against an optimal information size of "
-        f"{_fmt(ois, 0)} (MCID {g.mcid:g}, SD {_fmt(g.ois_sd)}, alpha {r.ois_alpha:g}, "
+        f"{fixed(ois, 0)} (MCID {g.mcid:g}, SD {fixed(g.ois_sd)}, alpha {r.ois_alpha:g}, "
         f"power {r.ois_power:g})."
     )
     return DomainJudgement("imprecision", d, _SEVERITY[d], text)
@@ -276,28 +252,22 @@ def _publication_bias(g: GradeInput, r: GradeRules) -> DomainJudgement:
     return DomainJudgement("publication_bias", d, "suspected" if d else "undetected", text)
 
 
-def _apply_override(j: DomainJudgement, ov: Mapping[str, object]) -> DomainJudgement:
-    d = int(ov["downgrade"])  # type: ignore[arg-type]
+def _apply_override(j: DomainJudgement, ov: GradeOverride) -> DomainJudgement:
     return replace(
         j,
-        downgrade=d,
-        judgement=_SEVERITY.get(d, str(d)),
+        downgrade=ov.downgrade,
+        judgement=_SEVERITY.get(ov.downgrade, str(ov.downgrade)),
         overridden=True,
-        override_reason=str(ov["reason"]),
+        override_reason=ov.reason,
     )
 
 
-def grade(
-    g: GradeInput,
-    rules: GradeRules | None = None,
-    overrides: Sequence[Mapping[str, object]] = (),
-) -> GradeResult:
-    """Rate certainty for ``g``; ``overrides`` are config entries
-    ``{analysis_id, domain, downgrade, reason}`` (entries for other analyses are
-    ignored; an entry without a non-empty reason is ignored too, and the schema
-    rejects it first).
+def grade(g: GradeInput, rules: GradeRules) -> GradeResult:
+    """Rate certainty for ``g`` by ``rules``; ``rules.overrides`` for this analysis replace
+    the judgement of their domain (the config checks that each names a configured
+    analysis and gives a reason; entries for other analyses are ignored here).
     """
-    r = rules or GradeRules()
+    r = rules
     ois = optimal_information_size(g.mcid, g.ois_sd, r.ois_alpha, r.ois_power)
     if g.k == 0 or not math.isfinite(g.estimate):
         return GradeResult(g.analysis_id, 0, "not estimable", "", (), ois)
@@ -308,12 +278,10 @@ def grade(
         _imprecision(g, r, ois),
         _publication_bias(g, r),
     ]
-    for ov in overrides:
-        if ov.get("analysis_id") != g.analysis_id or not str(ov.get("reason", "")).strip():
+    for ov in r.overrides:
+        if ov.analysis_id != g.analysis_id or not ov.reason.strip():
             continue
-        judgements = [
-            _apply_override(j, ov) if j.domain == ov.get("domain") else j for j in judgements
-        ]
+        judgements = [_apply_override(j, ov) if j.domain == ov.domain else j for j in judgements]
     level = max(1, 4 - sum(j.downgrade for j in judgements))
     return GradeResult(
         g.analysis_id, level, LEVEL_WORDS[level], certainty_symbols(level), tuple(judgements), ois

@@ -1,9 +1,8 @@
-"""Simulation and resampling checks of one pooled analysis, as JSON-ready dicts.
+"""Simulation and resampling checks of one pooled analysis, each its own workflow rule.
 
-:func:`trialmeta.review.run_outcome` calls these for every pooled main analysis
-(and its subgroup and meta-regression tests); tables, figures, the report and
-the limitations summary only read what they return. Each returns
-``{"run": False, "reason": ...}`` instead of raising when a check cannot run.
+Each returns a typed result, or :class:`~trialmeta.review.codec.NotRun` with the reason
+instead of raising when a check cannot run; the prose about them is in
+:mod:`trialmeta.report.sentences`.
 
 - :func:`coverage_check`: how often the analysis' own intervals cover, for a
   review of exactly this size (:func:`trialmeta.simulate_coverage`; Partlett &
@@ -22,27 +21,48 @@ the limitations summary only read what they return. Each returns
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
 from trialmeta.errors import TrialmetaError
-from trialmeta.resampling.coverage import coverage_sentence, simulate_coverage
-from trialmeta.resampling.gosh import gosh
+from trialmeta.flags import Flag
+from trialmeta.resampling.coverage import simulate_coverage
+from trialmeta.resampling.gosh import GoshResult, gosh
 from trialmeta.resampling.permutation import permutation_test
+from trialmeta.review.codec import NotRun
+from trialmeta.review.metareg import moderator_rows
+from trialmeta.review.results import (
+    AnalysisFits,
+    CoverageCheck,
+    EffectRow,
+    GoshPoints,
+    GoshSummary,
+    MetaRegression,
+    OutcomeFits,
+    PermutationCheck,
+    Permutations,
+)
+from trialmeta.review.subgroups import level_of
 from trialmeta.stats.pooling import pool
-from trialmeta.stats.results import PooledResult, to_jsonable
+from trialmeta.stats.results import PooledResult
 
 __all__ = [
     "PLOT_POINTS",
-    "Simulation",
+    "CoverageChecks",
+    "GoshChecks",
+    "PermutationChecks",
+    "CoverageSettings",
+    "GoshSettings",
+    "PermutationSettings",
     "coverage_check",
+    "coverage_checks",
     "gosh_check",
-    "gosh_sentence",
+    "gosh_checks",
     "metareg_permutation",
-    "simulation_from_config",
+    "permutation_checks",
     "subgroup_permutation",
 ]
 
@@ -50,145 +70,91 @@ PLOT_POINTS = 5_000
 """At most this many GOSH subsets are stored for the plot (a seeded random subsample)."""
 
 _TAU2_POINTS = ("estimate", "ci_lb", "ci_ub")
-_TEST_NAMES = {"z": "Wald-type (z)", "knha": "Knapp-Hartung"}
+
+CoverageChecks = dict[str, CoverageCheck | NotRun]
+"""What the coverage rule writes: each main analysis' check, by analysis id."""
+GoshChecks = dict[str, GoshSummary | NotRun]
+"""What the GOSH rule writes: each main analysis' summary, by analysis id."""
+PermutationChecks = dict[str, Permutations]
+"""What the permutation rule writes: each main analysis' tests, by analysis id."""
 
 
-@dataclass(frozen=True)
-class Simulation:
-    """The ``simulation:`` block of the config (defaults as config/config.yaml)."""
-
-    coverage_n_sim: int = 10_000
-    gosh_method: str = "DL"
-    gosh_max_subsets: int = 2_000_000
-    permutations: int = 10_000
-    seed: int = 20261125
-
-
-def simulation_from_config(config: Mapping[str, object]) -> Simulation:
-    """:class:`Simulation` from ``config["simulation"]``; missing keys take the defaults."""
-    block = config.get("simulation") or {}
-    known = Simulation.__dataclass_fields__
-    return Simulation(**{k: v for k, v in dict(block).items() if k in known})  # type: ignore[arg-type]
-
-
-def _num(x: float) -> str:
-    """3 significant digits, without exponent up to 10^6 (``1515.48`` → ``"1,515"``)."""
-    return f"{x:,.0f}" if 1000 <= abs(x) < 1e6 else f"{x:.3g}"
-
-
-def _not_run(reason: str) -> dict[str, object]:
-    return {"run": False, "reason": reason}
-
-
-def coverage_check(
-    vi: Sequence[float], fit: PooledResult, sim: Simulation, test: str
-) -> dict[str, object]:
+def coverage_check(vi: Sequence[float], fit: PooledResult, test: str, n_sim: int,
+                   seed: int) -> CoverageCheck | NotRun:
     """Simulated coverage of the CI (z and knha) and PI at this analysis' k and vᵢ.
 
     τ² values: the estimate, then whichever Q-profile CI bounds are finite
-    (``tau2_points`` names them). ``sentence`` is :func:`coverage_sentence` for
-    ``test`` at the estimate, followed by the range over the τ² CI and, when
-    ``test`` is knha, the z-based interval's coverage for contrast.
+    (``tau2_points`` names them); ``test`` is the analysis' own test.
     """
     if fit.k < 3:
-        return _not_run(f"k = {fit.k} < 3")
+        return NotRun(f"k = {fit.k} < 3")
     pts = [(n, float(getattr(fit, "tau2" if n == "estimate" else f"tau2_{n}"))) for n in
            _TAU2_POINTS]  # fmt: skip
     pts = [(n, t) for n, t in pts if math.isfinite(t) and t >= 0]
     try:
-        r = simulate_coverage(vi, [t for _, t in pts], fit.method, ("z", "knha"),
-                              sim.coverage_n_sim, fit.level, sim.seed)  # fmt: skip
+        r = simulate_coverage(vi, [t for _, t in pts], fit.method, ("z", "knha"), n_sim,
+                              fit.level, seed)  # fmt: skip
     except TrialmetaError as err:
-        return _not_run(str(err).splitlines()[0])
-    b = r.tests.index(test)
-    text = coverage_sentence(r, test, 0)
-    lo_hi = [(n, i) for i, (n, _) in enumerate(pts) if n != "estimate"]
-    if lo_hi:
-        at = " and ".join(_num(r.tau2_values[i]) for _, i in lo_hi)
-        cov = " and ".join(f"{100 * r.ci_coverage[i, b]:.0f}%" for _, i in lo_hi)
-        text += f" At the bounds of the tau² CI ({at}) it covers about {cov}."
-    if test != "z":
-        z = 100 * r.ci_coverage[0, r.tests.index("z")]
-        text += f" A {_TEST_NAMES['z']} CI would cover about {z:.0f}%."
-    return {"run": True, "reason": "", "tau2_points": [n for n, _ in pts], "test": test,
-            "sentence": text, **r.to_dict()}  # fmt: skip
+        return NotRun(str(err).splitlines()[0])
+    return CoverageCheck(tuple(n for n, _ in pts), test, r)
 
 
-def _points(res, sim: Simulation) -> dict[str, object]:
+def _points(res: GoshResult, seed: int) -> GoshPoints:
     """A seeded subsample (at most :data:`PLOT_POINTS`) of the subsets with ≥ 2 trials."""
     idx = np.flatnonzero(np.isfinite(res.i2_percent) & np.isfinite(res.estimate))
     n_eligible = int(idx.size)
     if n_eligible > PLOT_POINTS:
-        idx = np.sort(np.random.default_rng(sim.seed).choice(idx, PLOT_POINTS, replace=False))
-    return {
-        "membership": [int(c) for c in res.membership[idx].tolist()],
-        "k_subset": res.k_subset[idx], "estimate": res.estimate[idx],
-        "i2_percent": res.i2_percent[idx], "outlying": res.outlying[idx],
-        "n_eligible": n_eligible, "subsampled": n_eligible > idx.size,
-    }  # fmt: skip
+        idx = np.sort(np.random.default_rng(seed).choice(idx, PLOT_POINTS, replace=False))
+    return GoshPoints(
+        membership=tuple(int(c) for c in res.membership[idx].tolist()),
+        k_subset=res.k_subset[idx], estimate=res.estimate[idx],
+        i2_percent=res.i2_percent[idx], outlying=res.outlying[idx],
+        n_eligible=n_eligible, subsampled=n_eligible > idx.size,
+    )  # fmt: skip
 
 
-def gosh_sentence(d: Mapping[str, object]) -> str:
-    """Plain sentence on the GOSH result ``d`` (the dict :func:`gosh_check` returns).
-
-    A driver is a trial whose inclusion shifts the mean subset estimate or I² by
-    at least ``driver_threshold`` standard deviations (:mod:`trialmeta.gosh`).
-    """
-    how = ("all" if d["exhaustive"] else "a random sample of") + f" {d['n_subsets']:,} subsets"
-    head = f"GOSH ({d['method']}, {how} of {d['k']} trials): "
-    share = f"{d['outlying_percent']:.0f}% of subsets lie apart from the main cloud"
-    drivers = list(d["drivers"])  # type: ignore[call-overload]
-    if not drivers:
-        return (head + "no single trial shifts the subset estimates or I² by a standard "
-                f"deviation or more; {share}.")
-    lab = list(d["labels"])  # type: ignore[call-overload]
-    parts = []
-    for name in drivers:
-        j = lab.index(name)
-        de, di = d["shift_estimate"][j], d["shift_i2"][j]  # type: ignore[index]
-        what = ("the mean subset estimate moves by", "I² by") if not parts else ("by", "")
-        parts.append(f"with {name} in, {what[0]} {de:+.1f} and {what[1]} {di:+.0f} points"
-                     .replace("  ", " "))
-    n = len(drivers)
-    return (head + f"{n} trial{'s' if n > 1 else ''} drive{'' if n > 1 else 's'} the spread of "
-            f"subset results ({'; '.join(parts)}); {share}.")
-
-
-def gosh_check(
-    yi: Sequence[float], vi: Sequence[float], labels: Sequence[str], sim: Simulation
-) -> dict[str, object]:
+def gosh_check(yi: Sequence[float], vi: Sequence[float], labels: Sequence[str], method: str,
+               max_subsets: int, seed: int) -> GoshSummary | NotRun:
     """GOSH summary (drivers, outlying share), the all-trials fit and plot points."""
     if len(yi) < 3:
-        return _not_run(f"k = {len(yi)} < 3")
+        return NotRun(f"k = {len(yi)} < 3")
     try:
-        res = gosh(yi, vi, sim.gosh_method, sim.gosh_max_subsets, sim.seed, list(labels),
-                   show_progress=False)  # fmt: skip
-        full = pool(yi, vi, method=sim.gosh_method, test="z")
+        res = gosh(yi, vi, method, max_subsets, seed, list(labels), show_progress=False)
+        full = pool(yi, vi, method=method, test="z")
     except TrialmetaError as err:
-        return _not_run(str(err).splitlines()[0])
-    out: dict[str, object] = {"run": True, "reason": "", **res.to_dict()}
-    out["outlying_percent"] = 100.0 * float(res.outlying.mean())
-    out["full_estimate"], out["full_i2_percent"] = full.estimate, full.i2_percent
-    out["points"] = _points(res, sim)
-    out["sentence"] = gosh_sentence(out)
-    return to_jsonable(out)  # type: ignore[return-value]
+        return NotRun(str(err).splitlines()[0])
+    return GoshSummary(
+        method=res.method, k=res.k, n_subsets=res.n_subsets, exhaustive=res.exhaustive,
+        seed=res.seed, labels=res.labels, shift_estimate=res.shift_estimate,
+        shift_i2=res.shift_i2, influence=res.influence, lift=res.lift, drivers=res.drivers,
+        driver_threshold=res.driver_threshold, n_outlying=int(res.outlying.sum()),
+        outlying_percent=100.0 * float(res.outlying.mean()), full_estimate=full.estimate,
+        full_i2_percent=full.i2_percent, points=_points(res, seed),
+    )  # fmt: skip
 
 
-def _permutation(y, v, mods, names, method: str, test: str, sim: Simulation) -> dict[str, object]:
+def _permutation(y: Sequence[float], v: Sequence[float], mods: np.ndarray, names: list[str],
+                 method: str, test: str, n_permutations: int,
+                 seed: int) -> PermutationCheck | NotRun:
     try:
         r = permutation_test(y, v, mods, method=method, test=test,
-                             n_permutations=sim.permutations, seed=sim.seed, names=names)
+                             n_permutations=n_permutations, seed=seed, names=names)
     except TrialmetaError as err:
-        return _not_run(str(err).splitlines()[0])
+        return NotRun(str(err).splitlines()[0])
     m = r.p - 1
-    parametric = (stats.f.sf(r.qm, m, r.k - r.p) if test == "knha" else stats.chi2.sf(r.qm, m))
-    return {"run": True, "reason": "", **r.to_dict(), "qm_pval_parametric": float(parametric)}
+    parametric = stats.f.sf(r.qm, m, r.k - r.p) if test == "knha" else stats.chi2.sf(r.qm, m)
+    return PermutationCheck(
+        k=r.k, p=r.p, method=r.method, test=r.test, kind=r.kind, names=r.names, coef=r.coef,
+        stat=r.stat, qm=r.qm, pval=r.pval, qm_pval=r.qm_pval, n_permutations=r.n_permutations,
+        exact=r.exact, seed=r.seed, qm_pval_parametric=float(parametric),
+        flags=tuple(Flag(f) for f in r.flags),
+    )  # fmt: skip
 
 
 def subgroup_permutation(
     yi: Sequence[float], vi: Sequence[float], groups: Sequence[str], method: str, test: str,
-    sim: Simulation,
-) -> dict[str, object]:
+    n_permutations: int, seed: int,
+) -> PermutationCheck | NotRun:
     """Permutation test of subgroup differences: QM of the model with subgroup dummies.
 
     As metafor ``permutest(rma(yi, vi, mods = ~ factor(group), method, test))``:
@@ -197,18 +163,95 @@ def subgroup_permutation(
     """
     levels = sorted(set(groups))
     if len(levels) < 2:
-        return _not_run("fewer than 2 subgroups")
+        return NotRun("fewer than 2 subgroups")
     if len(groups) <= len(levels):
-        return _not_run(f"{len(groups)} trials in {len(levels)} subgroups: too few to fit a "
-                        "common tau² beside the subgroup effects")  # fmt: skip
+        return NotRun(f"{len(groups)} trials in {len(levels)} subgroups: too few to fit a "
+                      "common tau² beside the subgroup effects")  # fmt: skip
     mods = np.array([[float(g == lev) for lev in levels[1:]] for g in groups])
     return _permutation(yi, vi, mods, [f"{lev or 'not reported'}" for lev in levels[1:]],
-                        method, test, sim)  # fmt: skip
+                        method, test, n_permutations, seed)  # fmt: skip
 
 
 def metareg_permutation(
     yi: Sequence[float], vi: Sequence[float], x: Sequence[float], name: str, method: str,
-    test: str, sim: Simulation,
-) -> dict[str, object]:
+    test: str, n_permutations: int, seed: int,
+) -> PermutationCheck | NotRun:
     """Permutation p of a one-moderator meta-regression (metafor ``permutest``)."""
-    return _permutation(yi, vi, np.asarray(x, float), [name], method, test, sim)
+    return _permutation(yi, vi, np.asarray(x, float), [name], method, test, n_permutations,
+                        seed)
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    """What the coverage rule needs: the model's test and ``simulation.coverage_n_sim``/``seed``."""
+
+    test: str
+    n_sim: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class GoshSettings:
+    """What the GOSH rule needs: ``simulation.gosh_method``/``gosh_max_subsets``/``seed``."""
+
+    method: str
+    max_subsets: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class PermutationSettings:
+    """What the permutation rule needs: the model, ``simulation.permutations``/``seed``."""
+
+    method: str
+    test: str
+    n_permutations: int
+    seed: int
+
+
+def _yv(effects: tuple[EffectRow, ...]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([r.yi for r in effects]), np.array([r.vi for r in effects])
+
+
+def coverage_checks(fits: OutcomeFits, s: CoverageSettings) -> CoverageChecks:
+    """:func:`coverage_check` of every main analysis, by analysis id."""
+    out: CoverageChecks = {}
+    for a in fits.analyses:
+        pooled = a.analysis.pooled
+        out[a.analysis.analysis_id] = (coverage_check(_yv(a.effects)[1], pooled, s.test, s.n_sim,
+                                                      s.seed) if pooled is not None else
+                                       _not_run(a))  # fmt: skip
+    return out
+
+
+def _not_run(a: AnalysisFits) -> NotRun:
+    return NotRun(a.analysis.status)
+
+
+def gosh_checks(fits: OutcomeFits, s: GoshSettings) -> GoshChecks:
+    """:func:`gosh_check` of every main analysis, by analysis id."""
+    out: GoshChecks = {}
+    for a in fits.analyses:
+        y, v = _yv(a.effects)
+        out[a.analysis.analysis_id] = (gosh_check(y, v, a.analysis.study_ids, s.method,
+                                                  s.max_subsets, s.seed)
+                                       if a.analysis.pooled is not None else _not_run(a))
+    return out
+
+
+def permutation_checks(fits: OutcomeFits, s: PermutationSettings) -> PermutationChecks:
+    """Permutation tests of every subgroup variable and meta-regression, by analysis id."""
+    out: PermutationChecks = {}
+    for a in fits.analyses:
+        y, v = _yv(a.effects)
+        subgroups = {sg.variable: subgroup_permutation(
+            y, v, [level_of(r, sg.variable) for r in a.effects], s.method, s.test,
+            s.n_permutations, s.seed) for sg in a.subgroups}  # fmt: skip
+        metareg: dict[str, PermutationCheck | NotRun] = {}
+        for mod, mr in a.metareg.items():
+            if isinstance(mr, MetaRegression):
+                ym, vm, x = moderator_rows(a.effects, mod)
+                metareg[mod] = metareg_permutation(ym, vm, x, mod, s.method, s.test,
+                                                   s.n_permutations, s.seed)
+        out[a.analysis.analysis_id] = Permutations(subgroups, metareg)
+    return out

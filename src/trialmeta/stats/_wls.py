@@ -21,6 +21,7 @@ import numpy as np
 
 from trialmeta import _dist
 from trialmeta import flags as fl
+from trialmeta.flags import Flag
 
 __all__ = ["Fit", "fit_fixed"]
 
@@ -37,7 +38,7 @@ class Fit:
     df: float
     crit: float
     weights: np.ndarray
-    flags: tuple[str, ...]
+    flags: tuple[Flag, ...]
     s2w: float = 1.0  # the Knapp-Hartung scale (1 for z)
 
 
@@ -62,7 +63,7 @@ def fit_fixed(
         bread = np.linalg.inv(X.T @ AX)
         beta = bread @ (AX.T @ y)
         vb = bread @ ((AX.T * (v + tau2)) @ AX) @ bread
-    flags: list[str] = []
+    flags: list[Flag] = []
     alpha = 1.0 - level
     if test == "knha":
         rss = float(np.sum(w * (y - X @ beta_w) ** 2))

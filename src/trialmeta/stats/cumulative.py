@@ -21,6 +21,7 @@ from trialmeta._checks import (
     yi_vi,
 )
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import to_jsonable
 
@@ -54,7 +55,7 @@ class CumulativeResult:
     h2: np.ndarray
     q: np.ndarray
     q_pval: np.ndarray
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """Field name → JSON-safe value, in declaration order."""
@@ -113,7 +114,7 @@ def cumulative(
         for name in ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "tau2", "i2_percent")
     }
     cols.update(h2=[], q=[], q_pval=[])
-    flags: list[str] = []
+    flags: list[Flag] = []
     for i in range(1, k + 1):
         sel = idx[:i]
         r = pool(y[sel], v[sel], method=method, test=test, level=lv)

@@ -15,6 +15,7 @@ import numpy as np
 
 from trialmeta import _dist
 from trialmeta import flags as fl
+from trialmeta.flags import Flag
 from trialmeta.stats.tau2 import generalized_q, projection_sums
 
 __all__ = ["QTest", "cochran_q", "typical_variance", "i2_h2", "QProfileCI", "q_profile_ci"]
@@ -65,10 +66,10 @@ class QProfileCI:
     i2_ub: float
     h2_lb: float
     h2_ub: float
-    flags: tuple[str, ...]
+    flags: tuple[Flag, ...]
 
 
-def _nan_ci(*flags: str) -> QProfileCI:
+def _nan_ci(*flags: Flag) -> QProfileCI:
     nan = float("nan")
     return QProfileCI(nan, nan, nan, nan, nan, nan, tuple(flags))
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from trialmeta._checks import METHODS, TESTS, check_choice, check_level, yi_vi
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats._scale import rescaled
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import LeaveOneOutResult
@@ -33,7 +34,7 @@ def leave_one_out(
     fits = [
         pool(np.delete(y, i), np.delete(v, i), method=method, test=test, level=lv) for i in range(k)
     ]
-    flags: list[str] = []
+    flags: list[Flag] = []
     for f in fits:
         flags.extend(f.flags)
 

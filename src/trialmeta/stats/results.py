@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trialmeta._jsonable import AsDict, to_jsonable
+from trialmeta.flags import Flag
 
 #: Base of every frozen result of the stats layer (``to_dict`` with strict-JSON values).
 _AsDict = AsDict
@@ -68,7 +69,7 @@ class PooledResult(_AsDict):
     converged: bool
     iterations: int
     weights_percent: tuple[float, ...] = ()
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class MetaRegressionResult(_AsDict):
     qm_df: tuple[int, ...]
     qm_pval: float
     converged: bool
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class EggerResult(_AsDict):
     limit_estimate: float
     limit_ci_lb: float
     limit_ci_ub: float
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class BeggResult(_AsDict):
     tau: float
     pval: float
     exact: bool
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class TrimFillResult(_AsDict):
     tau2: float
     filled_yi: np.ndarray
     filled_vi: np.ndarray
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
     estimator: str = "L0"
     p_k0: float = float("nan")
 
@@ -185,7 +186,7 @@ class LeaveOneOutResult(_AsDict):
     tau2: np.ndarray
     i2_percent: np.ndarray
     q: np.ndarray
-    flags: tuple[str, ...] = field(default=())
+    flags: tuple[Flag, ...] = field(default=())
     stat: np.ndarray | None = None
     q_pval: np.ndarray | None = None
     h2: np.ndarray | None = None

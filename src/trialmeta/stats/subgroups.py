@@ -27,6 +27,7 @@ import numpy as np
 from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult, to_jsonable
 
@@ -48,7 +49,7 @@ class SubgroupDifference(_DeepDict):
     df: int
     pval: float
     i2_percent: float
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trialmeta import flags as fl
+from trialmeta.flags import Flag
 from trialmeta.stats._projection import LOW_RANK_MIN_K, lowrank_score, lowrank_traces
 
 __all__ = [
@@ -44,7 +45,7 @@ class Tau2Fit:
     se: float
     converged: bool
     iterations: int
-    flags: tuple[str, ...]
+    flags: tuple[Flag, ...]
 
 
 def fixed_tau2(tau2: float) -> Tau2Fit:
@@ -207,7 +208,7 @@ def _root(f, lo: float, hi: float) -> float:
 
 def _solve_q_equation(y, v, X, target: float) -> tuple[float, list[str]]:
     """Root of ``Q(τ²) = target`` (Paule & Mandel 1982); 0 when ``Q(0) < target``."""
-    flags: list[str] = []
+    flags: list[Flag] = []
     f = lambda t: generalized_q(t, y, v, X) - target  # noqa: E731
     if f(0.0) <= 0:
         return 0.0, flags
@@ -241,7 +242,7 @@ def _solve_likelihood(method, y, v, X, start) -> tuple[float, bool, int, list[st
     returned with ``converged=False`` (flag ``not_converged``), as metafor warns instead
     of stopping when its iterations do not converge.
     """
-    flags: list[str] = []
+    flags: list[Flag] = []
     tau2, ok, iters = _fisher_scoring(method, y, v, X, start)
     if not ok:
         flags.append(fl.FALLBACK_SOLVER)
@@ -305,7 +306,7 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
     """
     k, p = X.shape
     df = k - p
-    flags: list[str] = []
+    flags: list[Flag] = []
     converged, iters = True, 0
     w0 = 1.0 / v
     q0 = _wrss(y, w0, X)

@@ -54,7 +54,6 @@ __all__ = [
     "obf_alpha_spent",
     "lan_demets_boundaries",
     "trial_sequential_analysis",
-    "tsa_sentence",
 ]
 
 MONITORING = "monitoring_boundary_crossed"
@@ -248,8 +247,8 @@ def trial_sequential_analysis(
     --------
     >>> r = trial_sequential_analysis([-8, -12], [60.0, 80.0], [40, 50], [2010, 2015],
     ...                               ["A", "B"], mcid=10, sd=20, method="FE")
-    >>> tsa_sentence(r)
-    'accrued information is 72% of the required 126 participants; the boundary was not crossed'
+    >>> round(r.ris), round(100 * r.accrued_fraction), r.status
+    (126, 72, 'no_boundary_crossed')
     """
     y, v = yi_vi(yi, vi)
     nn = as_vector("n", n)
@@ -311,40 +310,6 @@ def trial_sequential_analysis(
         first_crossing=int(np.argmax(hit_mon)) if crossed else -1, status=status,
         flags=tuple(flags),
     )  # fmt: skip
-
-
-def tsa_sentence(result: TsaResult) -> str:
-    """One sentence for the limitations summary.
-
-    Examples: "accrued information is 31% of the required 1,120 participants;
-    the boundary was not crossed". A monitoring crossing is stated only when the primary
-    test agrees (:class:`TsaResult`), futility when the z-curve is inside the inner wedge.
-    """
-    ris = f"{math.ceil(result.ris - 1e-9):,}"
-    pct = 100.0 * result.accrued_fraction
-    if result.accrued_fraction >= 1.0:
-        head = (
-            f"accrued information ({int(result.cumulative_n[-1]):,} participants) "
-            f"exceeds the required {ris} participants"
-        )
-    else:
-        head = f"accrued information is {pct:.0f}% of the required {ris} participants"
-    if result.status == MONITORING:
-        tail = "the z-curve crossed the trial sequential monitoring boundary"
-    elif result.status == CONVENTIONAL_ONLY:
-        tail = (
-            f"the z-curve crossed the conventional boundary (|z| = {result.conventional_z:.2f}) "
-            "but not the monitoring boundary"
-        )
-    elif result.crossed_futility:
-        tail = (f"the z-curve lies inside the futility boundaries, so an effect of "
-                f"{result.mcid:g} points (the MCID) has become unlikely")
-    elif result.accrued_fraction >= 1.0:
-        tail = (f"no boundary was crossed although the required information size is reached, so "
-                f"an effect of {result.mcid:g} points (the MCID) is unlikely")
-    else:
-        tail = "the boundary was not crossed"
-    return f"{head}; {tail}"
 
 
 def _finite(name: str, value: object) -> float:

@@ -1,0 +1,93 @@
+"""A digest of the trialmeta source a workflow script runs, so Snakemake reruns a rule when
+the package code it uses changes (not only when its adapter script changes).
+
+:func:`script_digest` reads the script's ``import trialmeta...`` statements, follows the
+package's own imports from there (statically, with :mod:`ast`; nothing is imported or
+run), and hashes the source of every module reached, plus the sheet schemas of any
+``schemas/`` folder beside them (package data that changes what validation accepts).
+The root ``trialmeta/__init__.py`` is hashed but not followed: it only re-exports the
+statistical API, so it would otherwise tie every rule to every estimator.
+A rule whose digest is unchanged is not rerun for edits elsewhere in the package.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from functools import cache
+from pathlib import Path
+
+__all__ = ["module_closure", "script_digest"]
+
+PACKAGE = "trialmeta"
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module_file(name: str) -> Path | None:
+    parts = name.split(".")[1:]
+    if not parts:
+        return _ROOT / "__init__.py"
+    rel = Path(*parts)
+    for candidate in (_ROOT / rel.with_suffix(".py"), _ROOT / rel / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path, name: str) -> set[str]:
+    """trialmeta modules imported by the file (``from trialmeta.x import y`` counts both
+    ``trialmeta.x`` and ``trialmeta.x.y`` when the latter is a module)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            if base.split(".")[0] != PACKAGE:
+                continue
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names
+                      if _module_file(f"{base}.{a.name}") is not None}
+    parents = {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 1)}
+    return {m for m in found | parents if _module_file(m) is not None}
+
+
+@cache
+def _module_imports(name: str) -> frozenset[str]:
+    if name == PACKAGE:  # the root __init__ only re-exports the statistical API
+        return frozenset()
+    path = _module_file(name)
+    return frozenset(_imports(path, name)) if path is not None else frozenset()
+
+
+def module_closure(script: str | Path) -> list[str]:
+    """Every trialmeta module the script reaches through imports, sorted."""
+    path = Path(script)
+    todo = sorted(_imports(path, "__main__"))
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(sorted(_module_imports(name) - seen))
+    return sorted(seen)
+
+
+def script_digest(script: str | Path) -> str:
+    """SHA-256 (hex) of the source of :func:`module_closure` and its schema files."""
+    h = hashlib.sha256()
+    files: set[Path] = set()
+    for name in module_closure(script):
+        path = _module_file(name)
+        if path is not None:
+            files.add(path)
+            files |= set((path.parent / "schemas").glob("*.yaml"))
+    for f in sorted(files):
+        h.update(f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -1,0 +1,118 @@
+"""The report's vocabulary in one place: number formatters, the names of the tests and
+effect measures, the wording of the effect scale, and Markdown table cells.
+
+Every report, table, Summary of Findings and figure module formats numbers with these
+(they are defined in :mod:`trialmeta._format`, below the review layer, so GRADE's
+judgement sentences use the same ones). Nothing here knows the review's topic: the
+intervention, the outcome nouns and the confidence level come from the config, the scale
+from :mod:`trialmeta.effects.harmonise`. Data placed in Markdown goes through
+:func:`md_cell` (:func:`trialmeta.report.markdown.escape_md`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from trialmeta._format import as_float, compact, fixed, level_percent, p_value
+from trialmeta.effects.harmonise import HARMONISED_RANGE
+from trialmeta.report.markdown import escape_md
+
+__all__ = [
+    "MEASURE_LABELS",
+    "TEST_LABELS",
+    "MeasureLabel",
+    "TestLabel",
+    "as_float",
+    "capitalised",
+    "compact",
+    "effect_scale",
+    "fixed",
+    "level_percent",
+    "md_cell",
+    "md_table",
+    "p_value",
+    "plain_text",
+    "scale_text",
+    "value_text",
+]
+
+
+@dataclass(frozen=True)
+class TestLabel:
+    """A test of the pooled effect: ``short`` inside sentences, ``methods`` in the methods."""
+
+    short: str
+    methods: str
+
+
+TEST_LABELS: dict[str, TestLabel] = {
+    "z": TestLabel("Wald-type (z)", "Wald z"),
+    "knha": TestLabel("Knapp-Hartung", "Hartung-Knapp-Sidik-Jonkman (knha)"),
+}
+
+
+@dataclass(frozen=True)
+class MeasureLabel:
+    """An effect measure: ``abbrev`` (``MD``), ``name`` in sentences, ``axis`` on plots."""
+
+    abbrev: str
+    name: str
+    axis: str
+
+
+MEASURE_LABELS: dict[str, MeasureLabel] = {
+    "MD": MeasureLabel("MD", "mean difference", "Mean difference"),
+    "SMD": MeasureLabel("SMD", "standardised mean difference", "Std. mean difference"),
+}
+
+
+def scale_text() -> str:
+    """The harmonised scale, ``"0-100"``."""
+    lo, hi = HARMONISED_RANGE
+    return f"{lo:g}-{hi:g}"
+
+
+def effect_scale(measure: str, intervention: str) -> str:
+    """What an effect of ``measure`` means, for the methods section.
+
+    >>> effect_scale("SMD", "acupuncture")
+    "standardised mean difference (Hedges' g)."
+    """
+    if measure == "MD":
+        return (f"mean difference (MD) on the harmonised {scale_text()} scale, lower = better, "
+                f"so a negative MD favours {intervention}.")
+    return "standardised mean difference (Hedges' g)."
+
+
+def capitalised(text: str) -> str:
+    """``text`` with its first letter upper-case (``acupuncture`` → ``Acupuncture``)."""
+    return text[:1].upper() + text[1:]
+
+
+def md_cell(x: object) -> str:
+    """Data as inert, literal Markdown (blank for None/NaN): :func:`escape_md`."""
+    return escape_md(x)
+
+
+def value_text(x: object) -> str:
+    """A value as raw text (escaped where it is placed), integer-valued floats without
+    decimals (``8.0`` → ``8``), blank for None/NaN."""
+    if isinstance(x, float) and math.isfinite(x) and x.is_integer():
+        return str(int(x))
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return str(x)
+
+
+def plain_text(x: object) -> str:
+    """A value as raw text (escaped where it is placed), blank for None/NaN."""
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
+
+
+def md_table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """Lines of a Markdown pipe table (cells through :func:`md_cell`), then a blank line."""
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
+    return out + [""]

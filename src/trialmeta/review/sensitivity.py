@@ -1,0 +1,103 @@
+"""Sensitivity analyses of one main analysis (Cochrane Handbook 10.14): refits without the
+trials at high risk of bias, without data from secondary sources, with the common-effect
+model, and over the configured estimator × test grid, each saying whether it keeps the
+main conclusion; and leave-one-out refits with their Baujat plot coordinates."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from trialmeta.flags import Flag
+from trialmeta.review.annotate import is_secondary
+from trialmeta.review.cell import AnalysisSpec, run_analysis
+from trialmeta.review.codec import NotRun
+from trialmeta.review.config import ModelConfig, SensitivityConfig
+from trialmeta.review.results import Baujat, CellResult, EffectRow, LeaveOneOut, SensitivityFit
+from trialmeta.stats.influence import baujat
+from trialmeta.stats.leave_one_out import leave_one_out
+from trialmeta.stats.results import PooledResult
+
+__all__ = ["leave_one_out_fits", "robust_conclusion", "sensitivity_fits"]
+
+
+class Interval(Protocol):
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def ci_lb(self) -> float: ...
+    @property
+    def ci_ub(self) -> float: ...
+
+
+def robust_conclusion(main: Interval, other: Interval) -> bool | None:
+    """Does ``other`` reach the same conclusion as ``main``? None if either has no CI.
+
+    Same conclusion: both CIs include no effect, or both exclude it on the same side.
+    """
+    vals = (main.estimate, main.ci_lb, main.ci_ub, other.estimate, other.ci_lb, other.ci_ub)
+    if not all(isinstance(v, float) and math.isfinite(v) for v in vals):
+        return None
+
+    def side(r: Interval) -> int:
+        return -1 if r.ci_ub < 0 else 1 if r.ci_lb > 0 else 0
+
+    return side(main) == side(other)
+
+
+def _fit(cell: CellResult, label: str, kind: str, main: PooledResult) -> SensitivityFit:
+    p, nan = cell.pooled, math.nan
+    fit = SensitivityFit(
+        label=label, kind=kind, k=cell.k, n_participants=cell.n_participants,
+        status=cell.status, method=p.method if p else "", test=p.test if p else "",
+        estimate=p.estimate if p else nan, ci_lb=p.ci_lb if p else nan,
+        ci_ub=p.ci_ub if p else nan, pval=p.pval if p else nan, tau2=p.tau2 if p else nan,
+        i2_percent=p.i2_percent if p else nan, robust=None,
+        flags=tuple(dict.fromkeys((*cell.flags, *(Flag(f) for f in (p.flags if p else ()))))),
+    )  # fmt: skip
+    return replace(fit, robust=robust_conclusion(main, fit))
+
+
+def sensitivity_fits(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
+                     main: PooledResult, effects: tuple[EffectRow, ...],
+                     settings: SensitivityConfig) -> tuple[SensitivityFit, ...]:
+    """The configured sensitivity refits of a pooled main analysis (``main`` its fit), in
+    a fixed order."""
+    out: list[SensitivityFit] = []
+    if settings.exclude_high_rob:
+        keep = [r.row_id for r in effects if r.risk_of_bias != "high"]
+        out.append(_fit(run_analysis(rows, spec, model, keep), "excluding high risk of bias",
+                        "subset", main))
+    if settings.exclude_secondary:
+        keep = [r.row_id for r in effects if not is_secondary(r)]
+        out.append(_fit(run_analysis(rows, spec, model, keep),
+                        "excluding secondary-extraction data", "subset", main))
+    if settings.common_vs_random:
+        fe = run_analysis(rows, spec, replace(model, min_k=min(model.min_k, 2)), None, "FE", "z")
+        out.append(_fit(fe, "common effect (FE, z)", "model", main))
+    for m in settings.estimator_grid.methods:
+        for t in settings.estimator_grid.tests:
+            out.append(_fit(run_analysis(rows, spec, model, None, m, t), f"{m} + {t}", "grid",
+                            main))
+    return tuple(out)
+
+
+def leave_one_out_fits(effects: tuple[EffectRow, ...], model: ModelConfig, fit: PooledResult,
+                       enabled: bool) -> tuple[LeaveOneOut | NotRun, Baujat | NotRun]:
+    """Leave-one-out refits (metafor ``leave1out``) and the Baujat coordinates built on
+    them (metafor ``baujat``), when configured and k >= 3."""
+    if not enabled:
+        why = NotRun("leave-one-out is switched off (sensitivity.leave_one_out)")
+        return why, why
+    if len(effects) < 3:
+        why = NotRun(f"k = {len(effects)} < 3")
+        return why, why
+    y = np.array([r.yi for r in effects])
+    v = np.array([r.vi for r in effects])
+    ids = tuple(r.row_id for r in effects)
+    loo = leave_one_out(y, v, method=model.method, test=model.test, level=model.level)
+    return LeaveOneOut(ids, loo), Baujat(ids, baujat(y, v, fit, loo))
