@@ -1,8 +1,21 @@
 # trialmeta: reproducible evidence review (see workflow/report/workflow.rst for the method).
 # Run from the repository root:  snakemake --cores 2   (options live in workflow/profiles/).
+import sys
+from pathlib import Path
+
 from snakemake.utils import min_version
 
+from trialmeta.review.config_yaml import read_config_file
+
 min_version("9.13")  # pathvars (<results>)
+
+# The config is data: read it strictly before Snakemake's own loader, which would evaluate
+# YTE expressions (`__use_yte__`) in it. Overlays given with --configfile are loaded by
+# Snakemake before this file runs; workflow/rules/common.smk reports their problems.
+if Path("config/config.yaml").exists():
+    _, _problems = read_config_file("config/config.yaml")
+    if _problems:
+        sys.exit("\n".join([*_problems, "the config was not loaded; nothing was run."]))
 
 
 configfile: "config/config.yaml"
@@ -12,10 +25,10 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/effects.smk"
-include: "workflow/rules/pooling.smk"
-include: "workflow/rules/bias.smk"
-include: "workflow/rules/plots.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/simulation.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/run_guard.smk"
 

@@ -1,28 +1,58 @@
-# Helpers and validation shared by every rule file. Only named functions here, no rules.
+# Helpers shared by every rule file: the typed config (parsed once), per-rule config slices,
+# code digests. Only named functions here, no rules and no lambdas.
 import sys
 from pathlib import Path
 
-from snakemake.utils import validate
+from trialmeta.io.code_digest import script_digest
+from trialmeta.review.codec import to_data
+from trialmeta.review.config import ConfigError, parse_config, read_schema
+from trialmeta.review.config_yaml import read_config_files
+from trialmeta.review.outcome import CertaintySettings, FitSettings
+from trialmeta.review.robustness import CoverageSettings, GoshSettings, PermutationSettings
+from trialmeta.plots.outcome import FigureWording
+from trialmeta.report.summary_of_findings import SofWording
+
+CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
 
-validate(config, schema="../schemas/config.schema.yaml")
+def load_review():
+    """The typed config from Snakemake's merged `config`, every problem of every config
+    file located (file, key path, value, expected); exit 1 without a traceback on any."""
+    _, problems, parts = read_config_files(workflow.configfiles)
+    try:
+        if problems:
+            raise ConfigError(problems)
+        return parse_config(config, read_schema(SCHEMA), parts)
+    except ConfigError as err:
+        sys.exit("\n".join([*err.problems, f"{len(err.problems)} problem(s) in the config; "
+                            "nothing was run."]))
 
 
-# Every output path starts with <results>, the review's results directory (config results_dir).
-pathvars:
-    results=config["results_dir"],
-
-
+REVIEW = load_review()
 ENV = "../envs/trialmeta.yaml"
-OUTCOMES = [o["id"] for o in config["outcomes"]]
-COMPARISONS = [c["id"] for c in config["comparisons"]]
-DATA_DIR = Path(config["data_dir"])
+OUTCOMES = [o.id for o in REVIEW.outcomes]
+DATA_DIR = Path(REVIEW.data_dir)
 # data_dir is a directory of CSV sheets or one .xlsx workbook holding them as tabs; the
 # adapters read either through trialmeta.data.sheets.sheet_source.
 WORKBOOK = DATA_DIR.suffix.lower() in (".xlsx", ".xlsm")
 # The review's codes: vocabulary.yaml beside the sheets (a workbook's: in its directory).
 VOCABULARY = (DATA_DIR.parent if WORKBOOK else DATA_DIR) / "vocabulary.yaml"
-CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)
+
+
+# Every output path starts with <results>, the review's results directory (config results_dir).
+pathvars:
+    results=REVIEW.results_dir,
+
+
+wildcard_constraints:
+    outcome="|".join(OUTCOMES),
+
+
+def code(script):
+    """Digest of the trialmeta code `script` runs (a params value: edits rerun the rule)."""
+    return script_digest(SCRIPTS / script)
 
 
 def data_files():
@@ -42,12 +72,6 @@ def arms_sheet():
     return str(DATA_DIR) if WORKBOOK else str(DATA_DIR / "arms.csv")
 
 
-def vocabulary_file():
-    """The review's vocabulary.yaml. Validation requires it: a missing one is listed only
-    when present, so that validation, not the DAG, reports it as a located problem."""
-    return [str(VOCABULARY)] if VOCABULARY.exists() else []
-
-
 def rob_sheet():
     """The risk-of-bias sheet when the data have one (it is optional; a workbook is
     listed, and its adapters read the tab when it is there)."""
@@ -57,14 +81,97 @@ def rob_sheet():
     return [str(path)] if path.exists() else []
 
 
+def vocabulary_file():
+    """The review's vocabulary.yaml. Validation requires it: a missing one is listed only
+    when present, so that validation, not the DAG, reports it as a located problem."""
+    return [str(VOCABULARY)] if VOCABULARY.exists() else []
+
+
 def analysis_jsons(wildcards=None):
-    """One analysis bundle per outcome, in config order (the order of every table)."""
+    """One analysis result per outcome, in config order (the order of every table)."""
     return expand("<results>/analyses/{outcome}.json", outcome=OUTCOMES)
 
 
 def figure_dirs(wildcards=None):
     """One figure directory per outcome."""
     return expand("<results>/figures/{outcome}", outcome=OUTCOMES)
+
+
+# ---- config slices: each rule gets only what it reads (a plain dict, so Snakemake can
+# compare it with the last run; the script rebuilds the typed object with from_data)
+def config_codes(wildcards=None):
+    """The config's codes that validation checks against vocabulary.yaml."""
+    return {"target_population": REVIEW.target_population,
+            "outcomes": [{"outcome": o.outcome} for o in REVIEW.outcomes],
+            "comparisons": [{"control_types": list(c.control_types)}
+                            for c in REVIEW.comparisons]}
+
+
+def comparison_windows(wildcards=None):
+    """Outcomes and their timepoint rules for the data build (no labels, MCIDs or SDs)."""
+    keep = ("id", "outcome", "timepoint", "timepoint_weeks")
+    return [{k: v for k, v in to_data(o).items() if k in keep} for o in REVIEW.outcomes]
+
+
+def comparison_groups(wildcards=None):
+    """Control types (and active design, members) of each comparison (no labels)."""
+    keep = ("id", "control_types", "active_design", "members")
+    return [{k: v for k, v in to_data(c).items() if k in keep} for c in REVIEW.comparisons]
+
+
+def data_build_options(wildcards=None):
+    """The multi-arm method and data-quality rules, as given (absent: the data layer's)."""
+    out = {}
+    if REVIEW.multi_arm is not None:
+        out["multiarm"] = REVIEW.multi_arm.method
+    if REVIEW.data_quality is not None:
+        out["data_quality"] = to_data(REVIEW.data_quality)
+    return out
+
+
+def label_settings(wildcards=None):
+    """What the label map reads from the config: outcome and comparison labels."""
+    return {"data_dir": str(DATA_DIR),
+            "outcomes": [{"id": o.id, "label": o.label} for o in REVIEW.outcomes],
+            "comparisons": [{"id": c.id, "label": c.label, "comparator": c.comparator}
+                            for c in REVIEW.comparisons]}
+
+
+def fit_settings(wildcards):
+    return to_data(FitSettings.of(REVIEW, wildcards.outcome))
+
+
+def coverage_settings(wildcards=None):
+    s = REVIEW.simulation
+    return to_data(CoverageSettings(REVIEW.model.test, s.coverage_n_sim, s.seed))
+
+
+def gosh_settings(wildcards=None):
+    s = REVIEW.simulation
+    return to_data(GoshSettings(s.gosh_method, s.gosh_max_subsets, s.seed))
+
+
+def permutation_settings(wildcards=None):
+    s = REVIEW.simulation
+    return to_data(PermutationSettings(REVIEW.model.method, REVIEW.model.test, s.permutations,
+                                       s.seed))
+
+
+def certainty_settings(wildcards):
+    return to_data(CertaintySettings.of(REVIEW, wildcards.outcome))
+
+
+def figure_wording(wildcards=None):
+    return to_data(FigureWording.of(REVIEW))
+
+
+def sof_wording(wildcards=None):
+    return to_data(SofWording.of(REVIEW))
+
+
+def review_settings(wildcards=None):
+    """The whole typed config, for the report (which prints most of it)."""
+    return to_data(REVIEW)
 
 
 def final_outputs():

@@ -1,4 +1,73 @@
-# Provenance (hashes, versions, commit, rerun command) and the self-contained HTML report.
+# Tables, the Summary of Findings, the limitations summary, provenance and the HTML report:
+# these only read results, so editing the title or other report text reruns only them.
+
+
+rule tables:
+    input:
+        analyses=analysis_jsons,
+    output:
+        pooled=report(
+            "<results>/pooled.csv",
+            caption="../report/pooled.rst",
+            category="2 Results",
+        ),
+        effects=directory("<results>/effects"),
+        sensitivity="<results>/sensitivity.csv",
+        subgroups="<results>/subgroups.csv",
+        metaregression="<results>/metaregression.csv",
+        coverage=report(
+            "<results>/coverage.csv",
+            caption="../report/coverage.rst",
+            category="2 Results",
+        ),
+        gosh=report(
+            "<results>/gosh.csv",
+            caption="../report/gosh.rst",
+            category="2 Results",
+        ),
+        sof_csv="<results>/summary_of_findings.csv",
+        sof_md=report(
+            "<results>/summary_of_findings.md",
+            caption="../report/sof.rst",
+            category="2 Results",
+        ),
+    params:
+        wording=sof_wording,
+        code=code("write_tables.py"),
+    log:
+        "<results>/logs/tables.log",
+    benchmark:
+        "<results>/benchmarks/tables.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/write_tables.py"
+
+
+rule limitations:
+    input:
+        analyses=analysis_jsons,
+        effects="<results>/comparisons.csv",
+        accounting="<results>/comparisons_accounting.csv",
+        warnings="<results>/data_warnings.csv",
+    output:
+        report(
+            "<results>/limitations.md",
+            caption="../report/limitations.rst",
+            category="3 Certainty and limitations",
+        ),
+    params:
+        ois_alpha=REVIEW.grade.ois_alpha,
+        ois_power=REVIEW.grade.ois_power,
+        code=code("write_limitations.py"),
+    log:
+        "<results>/logs/limitations.log",
+    benchmark:
+        "<results>/benchmarks/limitations.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/write_limitations.py"
 
 
 rule provenance:
@@ -9,7 +78,8 @@ rule provenance:
     output:
         "<results>/provenance.json",
     params:
-        settings=config,
+        config=config,
+        code=code("write_provenance.py"),
     log:
         "<results>/logs/provenance.log",
     benchmark:
@@ -27,8 +97,7 @@ rule report_html:
         rob_figures="<results>/figures/risk_of_bias",
         comparisons="<results>/comparisons.csv",
         accounting="<results>/comparisons_accounting.csv",
-        pooled="<results>/pooled.csv",
-        sof="<results>/summary_of_findings.md",
+        sof="<results>/summary_of_findings.csv",
         limitations="<results>/limitations.md",
         provenance="<results>/provenance.json",
         studies=studies_sheet(),
@@ -39,7 +108,8 @@ rule report_html:
             category="5 Report",
         ),
     params:
-        settings=config,
+        review=review_settings,
+        code=code("write_report.py"),
     log:
         "<results>/logs/report_html.log",
     benchmark:

@@ -18,7 +18,7 @@ from trialmeta.report.tables import records_and_columns  # noqa: E402
 # the sheets (a directory's CSVs or one workbook) and vocabulary.yaml are the input
 cset = build_comparisons(data_source(smk.input.sheets), outcomes=smk.params.outcomes,
                          comparisons=smk.params.comparisons, measure=smk.params.measure,
-                         multiarm=smk.params.multiarm, data_quality=smk.params.data_quality)
+                         **smk.params.options)
 for name, table in (("effects", cset.effects), ("accounting", cset.accounting)):
     write_csv(smk.output[name], *records_and_columns(table))
 write_csv(smk.output.warnings, *records_and_columns(cset.warnings_table))

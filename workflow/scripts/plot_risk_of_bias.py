@@ -9,7 +9,7 @@ from trialmeta.data.sheets import sheet_source  # noqa: E402
 from trialmeta.plots.rob_figures import draw_rob_figures  # noqa: E402
 from trialmeta.report.sheet_labels import sheet_labels  # noqa: E402
 
-labels, _ = sheet_labels(smk.config, smk.input)
+labels, _ = sheet_labels(smk.params.labels, smk.input)
 rob = sheet_source(smk.input.rob[0], "risk_of_bias") if smk.input.rob else None
 draw_rob_figures(rob, smk.input.effects, smk.output[0], float(smk.params.pedro_low_below),
                  labels=labels.studies)

@@ -18,10 +18,10 @@ from trialmeta.io.jsonio import write_json  # noqa: E402
 from trialmeta.io.provenance import remove_stale_results, sha256_file  # noqa: E402
 from trialmeta.review.config_codes import config_code_problems  # noqa: E402
 
-data_dir = smk.config["data_dir"]
+data_dir = smk.params.data_dir
 report = with_comparison_counts(validate_path(data_dir))
 if report.ok and report.vocabulary is not None:  # the config's codes are the vocabulary's
-    report = replace(report, problems=config_code_problems(smk.config, report.vocabulary))
+    report = replace(report, problems=config_code_problems(smk.params.codes, report.vocabulary))
 if not report.ok:
     removed = remove_stale_results(Path(smk.output[0]).parent)  # <results>/validation.json
     fail([*report.problems, f"{len(report.problems)} problem(s) in {data_dir}; no results "

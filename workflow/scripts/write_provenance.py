@@ -12,4 +12,4 @@ from trialmeta.io.provenance import collect_provenance  # noqa: E402
 
 repo = Path(smk.scriptdir).parents[1]
 write_json(smk.output[0], collect_provenance(smk.input.sheets, smk.input.configs,
-                                             smk.params.settings, repo_dir=repo))
+                                             smk.params.config, repo_dir=repo))

@@ -8,23 +8,26 @@ log_errors(smk)
 
 from pathlib import Path  # noqa: E402
 
-from trialmeta.io.jsonio import read_json, write_text  # noqa: E402
+from trialmeta.io.jsonio import write_text  # noqa: E402
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
 from trialmeta.report import summary_of_findings as sof  # noqa: E402
 from trialmeta.report import tables  # noqa: E402
+from trialmeta.review.codec import from_data  # noqa: E402
+from trialmeta.review.results import read_result  # noqa: E402
 
-bundles = [read_json(p) for p in smk.input.analyses]
-write_csv(smk.output.pooled, tables.pooled_rows(bundles), tables.POOLED_COLUMNS)
+results = [read_result(p) for p in smk.input.analyses]
+write_csv(smk.output.pooled, tables.pooled_rows(results), tables.POOLED_COLUMNS)
 effects_dir = Path(smk.output.effects)
 effects_dir.mkdir(parents=True, exist_ok=True)
-for _kind, analysis, effects, _grade in tables.iter_analyses(bundles):
-    write_csv(effects_dir / f"{analysis['analysis_id']}.csv", effects,
-              tables.effect_columns(effects))
-write_csv(smk.output.sensitivity, tables.sensitivity_rows(bundles), tables.SENSITIVITY_COLUMNS)
-write_csv(smk.output.subgroups, tables.subgroup_rows(bundles), tables.SUBGROUP_COLUMNS)
-write_csv(smk.output.metaregression, tables.metareg_rows(bundles), tables.METAREG_COLUMNS)
-write_csv(smk.output.coverage, tables.coverage_rows(bundles), tables.COVERAGE_COLUMNS)
-write_csv(smk.output.gosh, tables.gosh_rows(bundles), tables.GOSH_COLUMNS)
-rows = sof.sof_rows(bundles, smk.params.settings["measure"])
+for _kind, analysis, effects, _grade in tables.iter_analyses(results):
+    rows = tables.effect_records(effects)
+    write_csv(effects_dir / f"{analysis.analysis_id}.csv", rows, tables.effect_columns(rows))
+write_csv(smk.output.sensitivity, tables.sensitivity_rows(results), tables.SENSITIVITY_COLUMNS)
+write_csv(smk.output.subgroups, tables.subgroup_rows(results), tables.SUBGROUP_COLUMNS)
+write_csv(smk.output.metaregression, tables.metareg_rows(results), tables.METAREG_COLUMNS)
+write_csv(smk.output.coverage, tables.coverage_rows(results), tables.COVERAGE_COLUMNS)
+write_csv(smk.output.gosh, tables.gosh_rows(results), tables.GOSH_COLUMNS)
+wording = from_data(sof.SofWording, smk.params.wording)
+rows = sof.sof_rows(results, wording)
 write_csv(smk.output.sof_csv, rows, sof.SOF_COLUMNS)
-write_text(smk.output.sof_md, sof.sof_markdown(rows))
+write_text(smk.output.sof_md, sof.sof_markdown(rows, wording))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -36,7 +37,7 @@ def read_json(path: str | Path) -> object:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def read_records(path: str | Path) -> pd.DataFrame:
+def read_records(path: str | Path | IO[str]) -> pd.DataFrame:
     """Read a CSV written by :mod:`trialmeta.io.safe_csv`, undoing the apostrophe guard.
 
     Empty cells become NaN; numeric columns are parsed as numbers.
@@ -52,7 +53,7 @@ def read_records(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def read_record_dicts(path: str | Path, blank: object = None) -> list[dict[str, object]]:
+def read_record_dicts(path: str | Path | IO[str], blank: object = None) -> list[dict[str, object]]:
     """:func:`read_records` as a list of row dicts; empty cells become ``blank``."""
     df = read_records(path).astype(object)
     return df.where(df.notna(), blank).to_dict(orient="records")  # type: ignore[return-value]

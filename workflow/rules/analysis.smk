@@ -1,0 +1,47 @@
+# The analyses of one outcome, in two rules around the simulation checks (simulation.smk):
+# every fit (pooling, subgroups, sensitivity, leave-one-out, small-study tests,
+# meta-regression), then certainty (GRADE) and trial sequential analysis, which read the
+# MCID and SD; so an MCID edit reruns only the second rule of that outcome.
+
+
+rule fit_outcome:
+    input:
+        effects="<results>/comparisons.csv",
+        arms=arms_sheet(),
+        vocabulary=vocabulary_file(),
+        rob=rob_sheet(),
+    output:
+        "<results>/fits/{outcome}.json",
+    params:
+        settings=fit_settings,
+        pedro_low_below=REVIEW.grade.pedro_low_below,
+        code=code("fit_outcome.py"),
+    log:
+        "<results>/logs/fit_outcome/{outcome}.log",
+    benchmark:
+        "<results>/benchmarks/fit_outcome/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/fit_outcome.py"
+
+
+rule certainty:
+    input:
+        fits="<results>/fits/{outcome}.json",
+        coverage="<results>/simulation/coverage/{outcome}.json",
+        gosh="<results>/simulation/gosh/{outcome}.json",
+        permutation="<results>/simulation/permutation/{outcome}.json",
+    output:
+        "<results>/analyses/{outcome}.json",
+    params:
+        settings=certainty_settings,
+        code=code("complete_outcome.py"),
+    log:
+        "<results>/logs/certainty/{outcome}.log",
+    benchmark:
+        "<results>/benchmarks/certainty/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/complete_outcome.py"

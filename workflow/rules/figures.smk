@@ -1,0 +1,61 @@
+# Figures (PNG 300 dpi + SVG + PDF, each with its data as CSV), one process per outcome.
+# The forest plot draws the MCID line and the TSA plot the RIS from it, so an MCID edit
+# reruns this rule for that outcome (through its analysis result).
+
+
+rule outcome_figures:
+    input:
+        analysis="<results>/analyses/{outcome}.json",
+        studies=studies_sheet(),
+        arms=arms_sheet(),
+        rob=rob_sheet(),
+        vocabulary=vocabulary_file(),
+    output:
+        report(
+            directory("<results>/figures/{outcome}"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="4 Figures",
+            subcategory="{outcome}",
+        ),
+    params:
+        wording=figure_wording,
+        labels=label_settings,
+        code=code("plot_outcome.py"),
+    log:
+        "<results>/logs/outcome_figures/{outcome}.log",
+    benchmark:
+        "<results>/benchmarks/outcome_figures/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/plot_outcome.py"
+
+
+rule risk_of_bias_figures:
+    input:
+        validation="<results>/validation.json",
+        rob=rob_sheet(),
+        effects="<results>/comparisons.csv",
+        studies=studies_sheet(),
+        arms=arms_sheet(),
+    output:
+        report(
+            directory("<results>/figures/risk_of_bias"),
+            patterns=["{name}.png"],
+            caption="../report/risk_of_bias.rst",
+            category="4 Figures",
+            subcategory="risk of bias",
+        ),
+    params:
+        pedro_low_below=REVIEW.grade.pedro_low_below,
+        labels=label_settings,
+        code=code("plot_risk_of_bias.py"),
+    log:
+        "<results>/logs/risk_of_bias_figures.log",
+    benchmark:
+        "<results>/benchmarks/risk_of_bias_figures.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/plot_risk_of_bias.py"

@@ -1,0 +1,56 @@
+# Simulation and resampling checks of every pooled analysis of one outcome, one rule each
+# (cached separately, run in parallel): coverage simulation, GOSH, permutation tests.
+
+
+rule coverage:
+    input:
+        fits="<results>/fits/{outcome}.json",
+    output:
+        "<results>/simulation/coverage/{outcome}.json",
+    params:
+        settings=coverage_settings,
+        code=code("simulate.py"),
+    log:
+        "<results>/logs/coverage/{outcome}.log",
+    benchmark:
+        "<results>/benchmarks/coverage/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/simulate.py"
+
+
+rule gosh:
+    input:
+        fits="<results>/fits/{outcome}.json",
+    output:
+        "<results>/simulation/gosh/{outcome}.json",
+    params:
+        settings=gosh_settings,
+        code=code("simulate.py"),
+    log:
+        "<results>/logs/gosh/{outcome}.log",
+    benchmark:
+        "<results>/benchmarks/gosh/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/simulate.py"
+
+
+rule permutation:
+    input:
+        fits="<results>/fits/{outcome}.json",
+    output:
+        "<results>/simulation/permutation/{outcome}.json",
+    params:
+        settings=permutation_settings,
+        code=code("simulate.py"),
+    log:
+        "<results>/logs/permutation/{outcome}.log",
+    benchmark:
+        "<results>/benchmarks/permutation/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/simulate.py"
