@@ -1,31 +1,32 @@
 """Shared styling, text measurement and deterministic saving for every figure.
 
-Importing this module selects the non-interactive ``Agg`` backend and pins the
-rcParams that make output reproducible: a fixed SVG hash salt, DejaVu Sans
-(bundled with matplotlib, so every machine renders the same glyphs) and no
-timestamps in any file. Two saves of the same figure are byte-identical. Every text
-is drawn as typed: never TeX, never mathtext (:func:`plain_text`).
+The package's rcParams make output reproducible: a fixed SVG hash salt, DejaVu Sans
+(bundled with matplotlib, so every machine renders the same glyphs) and no timestamps in
+any file; two saves of the same figure are byte-identical. They apply only inside the
+drawing functions (decorated with :func:`styled`) and :func:`save_figure`, through
+``matplotlib.rc_context``: importing :mod:`trialmeta.plots` changes neither the backend
+nor any rcParam, so a notebook keeps its own. Every text is drawn as typed: never TeX,
+never mathtext (:func:`plain_text`).
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar, cast
 
 import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.text import Text
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-from matplotlib.textpath import TextToPath  # noqa: E402
-from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter  # noqa: E402
-
-from trialmeta.io.outputs import naming  # noqa: E402
-from trialmeta.io.safe_csv import write_csv  # noqa: E402
+from trialmeta.io.outputs import naming
+from trialmeta.io.safe_csv import write_csv
 
 __all__ = [
     "FONT_FAMILY",
@@ -33,11 +34,11 @@ __all__ = [
     "INK",
     "MUTED",
     "ACCENT",
-    "apply_style",
     "new_figure",
     "drawable_text",
     "plain_text",
     "save_figure",
+    "styled",
     "text_width_in",
     "fit_text",
     "wrap_text",
@@ -53,7 +54,7 @@ MUTED = "#5f5f5f"  # secondary text, reference lines
 ACCENT = "#1f5a8a"  # study squares (dark blue: legible in grey-scale print too)
 GRID = "#d9d9d9"
 
-_RC = {
+_RC: dict[str, Any] = {
     "font.family": "sans-serif",
     "font.sans-serif": [FONT_FAMILY],
     "font.size": 8.0,
@@ -89,16 +90,25 @@ _METADATA = {
 _T2P = TextToPath()
 
 
-def apply_style() -> None:
-    """Set the package's rcParams (idempotent; called by every drawing function)."""
-    matplotlib.rcParams.update(_RC)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def styled(draw: Callable[P, R]) -> Callable[P, R]:
+    """Run a drawing function with the package's rcParams, restoring the caller's after."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with matplotlib.rc_context(cast(Any, _RC)):
+            return draw(*args, **kwargs)
+
+    return wrapper
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:
-    """A blank figure of the given size in inches, with the package style applied."""
-    apply_style()
-    fig = plt.figure(figsize=(width_in, height_in))
-    return fig
+    """A blank figure of the given size in inches (call it inside a :func:`styled`
+    function, so the package style applies to everything drawn on it)."""
+    return plt.figure(figsize=(width_in, height_in))
 
 
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS) -> list[Path]:
@@ -121,7 +131,6 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS)
     list of Path
         The files written, in the order of ``formats``.
     """
-    apply_style()
     plain_text(fig)
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -130,7 +139,7 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS)
         if fmt not in _METADATA:
             raise ValueError(f"formats: got {fmt!r}, expected any of {', '.join(FORMATS)}")
         path = stem.with_name(stem.name + "." + fmt)
-        with naming(path):
+        with naming(path), matplotlib.rc_context(cast(Any, _RC)):
             fig.savefig(path, format=fmt, dpi=DPI, metadata=_METADATA[fmt], facecolor="white")
         written.append(path)
     return written

@@ -23,6 +23,7 @@ from trialmeta.plots._style import (
     MUTED,
     fit_text,
     new_figure,
+    styled,
     text_width_in,
     write_rows,
 )
@@ -47,6 +48,7 @@ def _check_labels(labels: Sequence[str], n: int) -> tuple[str, ...]:
     return out
 
 
+@styled
 def leave_one_out_plot(
     labels: Sequence[str],
     loo: LeaveOneOutResult,
@@ -153,6 +155,7 @@ def _opt(x: float, fmt: str) -> str:
     return fmt.format(x) if math.isfinite(x) else "NA"
 
 
+@styled
 def baujat_plot(labels: Sequence[str], result: BaujatResult, n_named: int = 5) -> Figure:
     """Baujat plot: heterogeneity contribution (x) against influence on the result (y).
 

@@ -26,6 +26,7 @@ from trialmeta.plots._style import (
     MUTED,
     fit_text,
     new_figure,
+    styled,
     text_width_in,
     wrap_text,
 )
@@ -267,6 +268,7 @@ def _prepare(data: ForestData) -> tuple[list[Line], dict[str, str], ForestLayout
     return lines, symbols, lay, footer_text(data, symbols)
 
 
+@styled
 def forest_plot(data: ForestData) -> Figure:
     """Draw a RevMan 5-style forest plot on one figure.
 
@@ -306,6 +308,7 @@ def _chunks(lines: list[Line], max_rows: int, last_rows: int) -> list[list[Line]
     return [*chunks, rest]
 
 
+@styled
 def forest_plot_pages(data: ForestData, max_rows: int = 40,
                       page_height_in: float | None = None) -> list[Figure]:  # fmt: skip
     """The same plot split into pages, for print.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -22,7 +23,7 @@ from scipy import stats
 
 from trialmeta._checks import yi_vi
 from trialmeta.errors import InputError
-from trialmeta.plots._style import ACCENT, INK, MUTED, new_figure, write_rows
+from trialmeta.plots._style import ACCENT, INK, MUTED, new_figure, styled, write_rows
 from trialmeta.stats.results import PooledResult, TrimFillResult
 
 __all__ = ["FunnelData", "funnel_data", "funnel_plot", "write_funnel_csv"]
@@ -112,6 +113,7 @@ def _region_labels(data: FunnelData) -> list[str]:
     return out + [f"p ≤ {ps[-1]}"]
 
 
+@styled
 def funnel_plot(data: FunnelData, title: str | None = None) -> Figure:
     """Draw the contour-enhanced funnel plot (filled circles: studies; open: imputed)."""
     se_all = np.concatenate([data.sei, data.filled_sei])
@@ -163,7 +165,8 @@ def funnel_plot(data: FunnelData, title: str | None = None) -> Figure:
     if title:
         ax.set_title(title, loc="left", fontsize=9, weight="bold")
 
-    handles = [Patch(facecolor=s, edgecolor=MUTED, lw=0.5) for s in _SHADES[: len(data.z) + 1]]
+    handles: list[Artist] = [Patch(facecolor=s, edgecolor=MUTED, lw=0.5)
+                             for s in _SHADES[: len(data.z) + 1]]
     labels = _region_labels(data)
     handles.append(Line2D([], [], color=INK, lw=0.9))
     labels.append("Pooled estimate")

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
-from trialmeta.plots._style import ACCENT, INK, MUTED, fit_text, new_figure, write_rows
+from trialmeta.plots._style import ACCENT, INK, MUTED, fit_text, new_figure, styled, write_rows
 from trialmeta.review.results import GoshSummary
 
 __all__ = ["GOSH_CSV_COLUMNS", "GoshData", "gosh_data", "gosh_plot", "write_gosh_csv"]
@@ -88,6 +88,7 @@ def gosh_data(summary: GoshSummary, analysis_id: str, x_label: str) -> GoshData:
     )  # fmt: skip
 
 
+@styled
 def gosh_plot(data: GoshData) -> Figure:
     """Draw I² (y) against the estimate (x) of every plotted subset.
 

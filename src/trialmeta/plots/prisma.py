@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from trialmeta.errors import InputError
-from trialmeta.plots._style import INK, MUTED, new_figure, wrap_text, write_rows
+from trialmeta.plots._style import INK, MUTED, new_figure, styled, wrap_text, write_rows
 
 __all__ = [
     "PrismaData",
@@ -193,6 +193,7 @@ def _reason_lines(data: PrismaData) -> list[str]:
     return out
 
 
+@styled
 def prisma_plot(data: PrismaData,
                 title: str = "Flow of trials (PRISMA 2020, trial level)") -> Figure:  # fmt: skip
     """Draw the flow: sheets -> at least one meta-analysis, trials not pooled beside it."""

@@ -17,7 +17,15 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
-from trialmeta.plots._style import INK, MUTED, fit_text, new_figure, text_width_in, write_rows
+from trialmeta.plots._style import (
+    INK,
+    MUTED,
+    fit_text,
+    new_figure,
+    styled,
+    text_width_in,
+    write_rows,
+)
 from trialmeta.plots.rob_data import (
     DARK_TEXT,
     JUDGEMENTS,
@@ -96,6 +104,7 @@ def _canvas(width: float, height: float):
     return fig, canvas
 
 
+@styled
 def traffic_light_plot(data: RobData, title: str = "Risk of bias") -> Figure:
     """robvis-style traffic-light plot: one row per study, one dot per domain."""
     row, margin = 0.24, 0.15
@@ -158,6 +167,7 @@ def traffic_light_plot(data: RobData, title: str = "Risk of bias") -> Figure:
     return fig
 
 
+@styled
 def rob_summary_plot(data: RobData, title: str | None = None) -> Figure:
     """robvis-style summary: one stacked 0-100 % bar per domain (weighted if weights given)."""
     props = rob_proportions(data)

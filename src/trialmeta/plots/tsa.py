@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from trialmeta.plots._style import INK, MUTED, new_figure
+from trialmeta.plots._style import INK, MUTED, new_figure, styled
 from trialmeta.stats.tsa import TsaResult
 
 __all__ = ["draw_tsa", "truncate_boundary"]
@@ -55,6 +55,7 @@ def truncate_boundary(x: np.ndarray, z: np.ndarray, cap: float) -> tuple[np.ndar
     return np.asarray(xs), np.asarray(zs)
 
 
+@styled
 def draw_tsa(
     result: TsaResult,
     cap: float = 8.0,
