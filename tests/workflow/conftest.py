@@ -1,11 +1,30 @@
-"""Shared fixture of the workflow fault and hostile-text tests: one clean run of the copy."""
+"""Shared fixtures of the workflow tests: two cold runs of the SYNTHETIC review (compared
+with each other and dry-run for what edits rerun), and one clean run of a repository copy
+(which the fault and hostile-text tests then break)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 from _review_copy import make_copy, run
+from _snakemake import TIMEOUT, prepare, snakemake_command
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory) -> tuple[Path, Path]:
+    """Two cold runs of the synthetic review, started together (2 cores each)."""
+    dirs = [prepare(tmp_path_factory.mktemp(f"run{i}")) for i in (1, 2)]
+    procs = [subprocess.Popen(snakemake_command("--cores", "2"), cwd=d, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for d in dirs]  # fmt: skip
+    for d, p in zip(dirs, procs, strict=True):
+        out, _ = p.communicate(timeout=TIMEOUT)
+        if p.returncode != 0:
+            logs = "\n".join(f"== {f}\n{f.read_text()}" for f in
+                             sorted((d / "results" / "logs").rglob("*.log")))  # fmt: skip
+            pytest.fail(f"snakemake failed in {d}:\n{out[-4000:]}\n{logs[-6000:]}")
+    return dirs[0], dirs[1]
 
 
 @pytest.fixture(scope="session")

@@ -13,50 +13,18 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from _snakemake import HERE, TIMEOUT, snakemake_command
 
 import trialmeta
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-SNAKEFILE = ROOT / "Snakefile"
-TIMEOUT = 900
 CONTRACT_COLUMNS = ["analysis_id", "outcome", "comparison", "subgroup", "k", "n_participants",
                     "method", "test", "estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
                     "tau2", "i2_percent", "q", "q_pval", "certainty"]  # fmt: skip
 DETERMINISTIC_SUFFIXES = {".csv", ".json", ".md", ".html", ".svg"}
-
-
-def _snakemake(*args: str) -> list[str]:
-    exe = shutil.which("snakemake")
-    base = [exe] if exe else [sys.executable, "-m", "snakemake"]
-    return [*base, "-s", str(SNAKEFILE), *args]
-
-
-def _prepare(workdir: Path) -> Path:
-    (workdir / "config").mkdir(parents=True)
-    shutil.copy(HERE / "config.yaml", workdir / "config" / "config.yaml")
-    shutil.copytree(HERE / "synthetic_data", workdir / "data")  # its vocabulary: data/'s
-    return workdir
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> tuple[Path, Path]:
-    """Two cold runs of the synthetic review, started together (2 cores each)."""
-    dirs = [_prepare(tmp_path_factory.mktemp(f"run{i}")) for i in (1, 2)]
-    procs = [subprocess.Popen(_snakemake("--cores", "2"), cwd=d, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True) for d in dirs]  # fmt: skip
-    for d, p in zip(dirs, procs, strict=True):
-        out, _ = p.communicate(timeout=TIMEOUT)
-        if p.returncode != 0:
-            logs = "\n".join(f"== {f}\n{f.read_text()}" for f in
-                             sorted((d / "results" / "logs").rglob("*.log")))  # fmt: skip
-            pytest.fail(f"snakemake failed in {d}:\n{out[-4000:]}\n{logs[-6000:]}")
-    return dirs[0], dirs[1]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -184,11 +152,11 @@ def test_provenance_block(runs):
 
 def test_noop_rerun_and_snakemake_report(runs):
     d = runs[0]
-    dry = subprocess.run(_snakemake("-n", "--cores", "2"), cwd=d, capture_output=True,
+    dry = subprocess.run(snakemake_command("-n", "--cores", "2"), cwd=d, capture_output=True,
                          text=True, timeout=TIMEOUT)  # fmt: skip
     assert dry.returncode == 0
     assert "Nothing to be done" in dry.stdout + dry.stderr
-    rep = subprocess.run(_snakemake("--report", "results/report.zip"), cwd=d,
+    rep = subprocess.run(snakemake_command("--report", "results/report.zip"), cwd=d,
                          capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
     assert rep.returncode == 0, rep.stderr[-3000:]
     with zipfile.ZipFile(d / "results" / "report.zip") as zf:
@@ -201,7 +169,7 @@ def test_invalid_data_writes_nothing_and_removes_stale_results(runs, tmp_path):
     arms = d / "data" / "arms.csv"
     text = arms.read_text(encoding="utf-8").replace("SYNTHETIC test data", "=1+1", 1)
     arms.write_text(text, encoding="utf-8")
-    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+    run = subprocess.run(snakemake_command("--cores", "2"), cwd=d, capture_output=True, text=True,
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode != 0
     res = d / "results"
