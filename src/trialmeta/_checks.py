@@ -10,6 +10,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import SupportsFloat, cast
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def as_vector(name: str, values: object) -> np.ndarray:
         seq = list(values) if isinstance(values, Iterable) else [values]
         for i, v in enumerate(seq):
             try:
-                float(v)
+                float(cast(SupportsFloat, v))  # any object: float() decides
             except (TypeError, ValueError):
                 raise InputError(name, v, "a number", row=i) from None
         raise InputError(name, values, "a sequence of numbers") from None

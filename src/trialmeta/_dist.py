@@ -29,6 +29,11 @@ __all__ = [
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
+def _f(x: ArrayLike) -> np.ndarray:
+    """``x`` as a float array (the special functions' argument type)."""
+    return np.asarray(x, dtype=float)
+
+
 def _out(x: np.ndarray) -> Any:
     """A 0-d result as a NumPy scalar (as scipy.stats returns), else the array."""
     return x[()] if x.ndim == 0 else x
@@ -43,22 +48,22 @@ def _quantile(q: ArrayLike, df: ArrayLike, value: ArrayLike, lower: float, upper
 
 def norm_cdf(x: ArrayLike) -> Any:
     """Standard normal CDF ``Φ(x) = ndtr(x)``."""
-    return _out(np.asarray(special.ndtr(x)))
+    return _out(np.asarray(special.ndtr(_f(x))))
 
 
 def norm_sf(x: ArrayLike) -> Any:
     """Standard normal upper tail ``1 - Φ(x) = ndtr(-x)``."""
-    return _out(np.asarray(special.ndtr(np.negative(x))))
+    return _out(np.asarray(special.ndtr(-_f(x))))
 
 
 def norm_ppf(q: ArrayLike) -> Any:
     """Standard normal quantile ``Φ⁻¹(q) = ndtri(q)``."""
-    return _out(np.asarray(special.ndtri(q)))
+    return _out(np.asarray(special.ndtri(_f(q))))
 
 
 def norm_isf(q: ArrayLike) -> Any:
     """Upper-tail standard normal quantile ``Φ⁻¹(1 - q) = -ndtri(q)``."""
-    return _out(-np.asarray(special.ndtri(q)))
+    return _out(-np.asarray(special.ndtri(_f(q))))
 
 
 def norm_pdf(x: ArrayLike) -> Any:
@@ -71,21 +76,21 @@ def t_sf(x: ArrayLike, df: ArrayLike) -> Any:
     """Student t upper tail ``stdtr(df, -x)``; NaN for ``df ≤ 0``."""
     da = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore"):
-        val = special.stdtr(da, np.negative(x))
+        val = special.stdtr(da, -_f(x))
     return _out(np.where(da > 0, val, np.nan))
 
 
 def t_ppf(q: ArrayLike, df: ArrayLike) -> Any:
     """Student t quantile ``stdtrit(df, q)``."""
     with np.errstate(invalid="ignore"):
-        val = special.stdtrit(df, q)
+        val = special.stdtrit(_f(df), _f(q))
     return _quantile(q, df, val, -np.inf, np.inf)
 
 
 def t_isf(q: ArrayLike, df: ArrayLike) -> Any:
     """Upper-tail Student t quantile ``-stdtrit(df, q)``."""
     with np.errstate(invalid="ignore"):
-        val = -np.asarray(special.stdtrit(df, q))
+        val = -np.asarray(special.stdtrit(_f(df), _f(q)))
     return _quantile(q, df, val, np.inf, -np.inf)
 
 
@@ -112,14 +117,14 @@ def chi2_cdf(x: ArrayLike, df: ArrayLike) -> Any:
 def chi2_ppf(q: ArrayLike, df: ArrayLike) -> Any:
     """Chi-square quantile ``2·gammaincinv(df/2, q)``."""
     with np.errstate(invalid="ignore"):
-        val = 2.0 * np.asarray(special.gammaincinv(np.asarray(df, dtype=float) / 2.0, q))
+        val = 2.0 * np.asarray(special.gammaincinv(_f(df) / 2.0, _f(q)))
     return _quantile(q, df, val, 0.0, np.inf)
 
 
 def chi2_isf(q: ArrayLike, df: ArrayLike) -> Any:
     """Upper-tail chi-square quantile ``chdtri(df, q)``."""
     with np.errstate(invalid="ignore"):
-        val = special.chdtri(df, q)
+        val = special.chdtri(_f(df), _f(q))
     return _quantile(q, df, val, np.inf, 0.0)
 
 

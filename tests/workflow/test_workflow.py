@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from _snakemake import HERE, TIMEOUT, snakemake_command
+from _snakemake import HERE, TIMEOUT, prepare, snakemake_command
 
 import trialmeta
 
@@ -195,7 +195,7 @@ def _csv_sheets_to_workbook(data: Path, book: Path) -> None:
 def test_workbook_as_data_dir_gives_the_same_review(runs, tmp_path):
     # Review F26: data_dir may name one .xlsx workbook holding the sheets as tabs (as
     # `trialmeta validate` and data/README.md say); the results equal the CSV run's.
-    d = _prepare(tmp_path / "workbook")
+    d = prepare(tmp_path / "workbook")
     _csv_sheets_to_workbook(d / "data", d / "data.xlsx")
     shutil.move(d / "data" / "vocabulary.yaml", d / "vocabulary.yaml")  # beside the workbook
     shutil.rmtree(d / "data")
@@ -203,7 +203,7 @@ def test_workbook_as_data_dir_gives_the_same_review(runs, tmp_path):
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("data_dir: data\n",
                                                            "data_dir: data.xlsx\n"),
                    encoding="utf-8")  # fmt: skip
-    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+    run = subprocess.run(snakemake_command("--cores", "2"), cwd=d, capture_output=True, text=True,
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     a, b = runs[0] / "results", d / "results"

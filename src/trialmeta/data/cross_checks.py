@@ -74,7 +74,7 @@ def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], proble
         _check_rob(tables["risk_of_bias"], labels["risk_of_bias"], problems)
 
 
-def _ordered(r: dict, cols: tuple[str, ...], label: str, problems: list[str]) -> None:
+def _ordered(r: dict[Any, Any], cols: tuple[str, ...], label: str, problems: list[str]) -> None:
     vals = [(c, r[c]) for c in cols if not _blank(r.get(c))]
     for (c1, v1), (c2, v2) in zip(vals, vals[1:], strict=False):
         if v2 < v1:
@@ -82,14 +82,14 @@ def _ordered(r: dict, cols: tuple[str, ...], label: str, problems: list[str]) ->
                             f"{c1}={v1}, expected {' <= '.join(cols)})")
 
 
-def _pair(r: dict, a: str, b: str, label: str, problems: list[str]) -> None:
+def _pair(r: dict[Any, Any], a: str, b: str, label: str, problems: list[str]) -> None:
     if _blank(r.get(a)) != _blank(r.get(b)):
         missing = a if _blank(r.get(a)) else b
         problems.append(f"{label}:{r['_row']}:{missing}: half an interval (got only one of {a}/"
                         f"{b}, expected both or neither)")
 
 
-def _inside(r: Mapping[str, Any], col: str, lo: str, hi: str, what: str, label: str,
+def _inside(r: Mapping[Any, Any], col: str, lo: str, hi: str, what: str, label: str,
             problems: list[str]) -> None:  # fmt: skip
     """``lo <= col <= hi`` when all three are given (an inverted ``lo``/``hi`` is reported
     by :func:`_ordered`)."""
@@ -132,8 +132,8 @@ def _check_arm_counts(studies: pd.DataFrame, arms: pd.DataFrame, labels: dict[st
 
 def _check_arms(arms: pd.DataFrame, label: str, problems: list[str],
                 intervention_types: tuple[str, ...] | None) -> None:
-    seen: dict[tuple, int] = {}
-    kinds: dict[tuple, tuple[object, int]] = {}
+    seen: dict[tuple[Any, ...], int] = {}
+    kinds: dict[tuple[Any, ...], tuple[object, int]] = {}
     for r in arms.to_dict("records"):
         line = r["_row"]
         _pair(r, "ci_lb", "ci_ub", label, problems)
@@ -185,7 +185,7 @@ def _check_arm_kind(r: dict[Hashable, Any], intervention: bool, label: str, prob
         _check_delivery(r, intervention, label, problems)
 
 
-def _check_delivery(r: dict, intervention: bool, label: str, problems: list[str]) -> None:
+def _check_delivery(r: dict[Any, Any], intervention: bool, label: str, problems: list[str]) -> None:
     """``acupuncture_delivery`` (optional column): set on intervention arms only (the
     vocabulary's ``intervention_types``), and ``add_on`` exactly when the arm has a
     cointervention (A + B vs B)."""
@@ -234,7 +234,7 @@ def _check_contrasts(con: pd.DataFrame, arms: pd.DataFrame | None, label: str,
 
 
 def _check_rob(rob: pd.DataFrame, label: str, problems: list[str]) -> None:
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
     for r in rob.to_dict("records"):
         tool, line = r["tool"], r["_row"]
         if tool in _ROB_JUDGEMENTS and r["judgement"] is not None and \

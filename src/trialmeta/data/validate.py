@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import jsonschema
 import pandas as pd
@@ -50,7 +51,7 @@ class ValidationReport:
         return not self.problems
 
 
-def _load_schemas(schema_dir: Path) -> dict[str, dict]:
+def _load_schemas(schema_dir: Path) -> dict[str, dict[str, Any]]:
     out = {}
     for name in SHEET_NAMES:
         with open(schema_dir / f"{name}.schema.yaml", encoding="utf-8") as fh:
@@ -58,16 +59,16 @@ def _load_schemas(schema_dir: Path) -> dict[str, dict]:
     return out
 
 
-def _types(spec: dict) -> list[str]:
+def _types(spec: dict[str, Any]) -> list[str]:
     t = spec.get("type", "string")
     return [t] if isinstance(t, str) else list(t)
 
 
-def _free_text(spec: dict) -> bool:
+def _free_text(spec: dict[str, Any]) -> bool:
     return _types(spec)[0] == "string" and "enum" not in spec and "pattern" not in spec
 
 
-def _coerce(text: str, spec: dict) -> tuple[object, str | None]:
+def _coerce(text: str, spec: dict[str, Any]) -> tuple[object, str | None]:
     """Typed value of one cell, or ``(None, 'what is wrong (got .., expected ..)')``."""
     types = _types(spec)
     base = types[0]
@@ -112,8 +113,8 @@ def _coerce(text: str, spec: dict) -> tuple[object, str | None]:
     return t, None
 
 
-def _schema_message(err: jsonschema.ValidationError, raw: str, spec: dict) -> str:
-    kind, val = err.validator, err.validator_value
+def _schema_message(err: jsonschema.ValidationError, raw: str, spec: dict[str, Any]) -> str:
+    kind, val = err.validator, cast(Any, err.validator_value)
     got = show(raw)
     if kind == "enum":
         allowed = [v for v in val if v is not None]
@@ -131,7 +132,7 @@ def _schema_message(err: jsonschema.ValidationError, raw: str, spec: dict) -> st
     return f"invalid (got {got}, expected {err.message})"
 
 
-def _check_header(sheet: RawSheet, schema: dict, problems: list[str]) -> list[str | None]:
+def _check_header(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) -> list[str | None]:
     """Column name per position (None for unusable columns)."""
     props = schema["properties"]
     names: list[str | None] = []
@@ -164,7 +165,7 @@ def _check_header(sheet: RawSheet, schema: dict, problems: list[str]) -> list[st
     return names
 
 
-def _check_sheet(sheet: RawSheet, schema: dict, problems: list[str]) -> pd.DataFrame:
+def _check_sheet(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) -> pd.DataFrame:
     props = schema["properties"]
     names = _check_header(sheet, schema, problems)
     cell_schema = {k: v for k, v in schema.items() if k not in ("required", "description")}

@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -37,6 +38,9 @@ from trialmeta.effects.timepoints import Placement, place, rule_from_config
 from trialmeta.errors import InputError
 
 __all__ = ["ComparisonSet", "build_comparisons"]
+
+Row = dict[Any, Any]
+"""One candidate comparison or effect row while the table is built."""
 
 #: Booleans beside the human-readable ``derivation``: which numbers were not read as printed.
 DERIVED_FLAGS = ("m1_derived", "sd1_derived", "m2_derived", "sd2_derived", "se_derived",
@@ -71,7 +75,7 @@ Why = tuple[str, ExclusionReason | None]
 """An exclusion in words and its category (``("", None)``: not excluded)."""
 
 
-def _windows(c: dict, outcomes: list[dict] | None) -> tuple[list[tuple[str, Placement]], Why]:
+def _windows(c: Row, outcomes: list[Row] | None) -> tuple[list[tuple[str, Placement]], Why]:
     """(outcome_id, placement) per outcome this assessment can answer, or why none."""
     outcome = c["base"]["outcome"]
     if outcomes is None:
@@ -95,12 +99,12 @@ def _windows(c: dict, outcomes: list[dict] | None) -> tuple[list[tuple[str, Plac
     return hits, ("; ".join(why), first_reason(codes))
 
 
-def _outcome_codes(o: dict) -> tuple[str, ...]:
+def _outcome_codes(o: dict[Any, Any]) -> tuple[str, ...]:
     codes = o["outcome"]
     return tuple(codes) if isinstance(codes, (list, tuple)) else (str(codes),)
 
 
-def active_design(acu_meta: dict, ctl_meta: dict, vocabulary: Vocabulary) -> str:
+def active_design(acu_meta: dict[Any, Any], ctl_meta: dict[Any, Any], vocabulary: Vocabulary) -> str:
     """``add_on`` (acupuncture + X vs X), ``head_to_head`` (acupuncture vs X) for a control
     of one of the vocabulary's ``active_control_types``, else ``""``. Read from
     ``acupuncture_delivery`` (else from ``cointervention``)."""
@@ -112,14 +116,14 @@ def active_design(acu_meta: dict, ctl_meta: dict, vocabulary: Vocabulary) -> str
     return "add_on" if delivery == "add_on" else "head_to_head"
 
 
-def _in_group(c: dict, g: dict) -> bool:
+def _in_group(c: dict[Any, Any], g: dict[Any, Any]) -> bool:
     if g.get("members") or c["ctl_meta"]["arm_type"] not in g["control_types"]:
         return False
     want = g.get("active_design")
     return not want or c["design"] in ("", want)
 
 
-def _row_common(c: dict, studies: dict) -> dict:
+def _row_common(c: dict[Any, Any], studies: dict[Any, Any]) -> dict[Any, Any]:
     b, a, ct = c["base"], c["acu_meta"], c["ctl_meta"]
     st = studies.get(b["study_id"], {})
     return {"study_id": b["study_id"], "control_type": ct["arm_type"],
@@ -135,7 +139,7 @@ def _row_common(c: dict, studies: dict) -> dict:
             "notes": _row_notes(c), "active_design": c["design"], "member": ""}
 
 
-def _row_notes(c: dict) -> str:
+def _row_notes(c: dict[Any, Any]) -> str:
     """Notes of the rows this comparison was built from (the contrast, or both arms' rows
     for this outcome and timepoint), each once, so caveats travel with the numbers."""
     parts: list[str] = []
@@ -149,8 +153,8 @@ def _row_notes(c: dict) -> str:
 def build_comparisons(
     sheets: dict[str, pd.DataFrame] | str | Path,
     *,
-    outcomes: list[dict] | None = None,
-    comparisons: list[dict] | None = None,
+    outcomes: list[dict[Any, Any]] | None = None,
+    comparisons: list[dict[Any, Any]] | None = None,
     measure: str = "MD",
     multiarm: str = "combine",
     data_quality: Mapping[str, object] | None = None,
@@ -204,14 +208,14 @@ def build_comparisons(
     studies = {r["study_id"]: {**r, "_position": i + 1}
                for i, r in enumerate(sheets["studies"].to_dict("records"))}
     groups = comparisons or [{"id": t, "control_types": [t]} for t in vocabulary.control_types]
-    rows: list[dict] = []
+    rows: list[dict[Any, Any]] = []
     for c in _candidates(arms, con, vocabulary):
         _evaluate(c, measure, vocabulary)
         c["design"] = active_design(c["acu_meta"], c["ctl_meta"], vocabulary)
         rows.extend(_candidate_rows(c, studies, groups, outcomes))
     windowed = outcomes is not None
     _select(rows, measure, windowed)
-    by_group: dict[tuple, list[dict]] = {}
+    by_group: dict[tuple[Any, ...], list[dict[Any, Any]]] = {}
     for r in rows:
         by_group.setdefault(_group_key(r, windowed), []).append(r)
     for grp in by_group.values():
@@ -222,13 +226,14 @@ def build_comparisons(
     return replace(cset, effects=flagged[EFFECT_COLUMNS])
 
 
-def _candidate_rows(c: dict, studies: dict, groups: list[dict],
-                    outcomes: list[dict] | None) -> list[dict]:
+def _candidate_rows(c: dict[Any, Any], studies: dict[Any, Any], groups: list[dict[Any, Any]],
+                    outcomes: list[dict[Any, Any]] | None) -> list[dict[Any, Any]]:
     """The rows of one candidate pair: one per comparison and outcome it can inform."""
     hits, why = _windows(c, outcomes)
-    out = []
+    out: list[Row] = []
+    placed: list[tuple[str, Placement | None]] = [*hits] if hits else [("", None)]
     for g in (g for g in groups if _in_group(c, g)):
-        for oid, pl in hits or [("", None)]:
+        for oid, pl in placed:
             status = "poolable" if c["effect"] is not None and hits else "excluded"
             reason, code = ((c["reason"], c["why"]) if c["reason"] else
                             why if status == "excluded" else ("", None))
@@ -257,11 +262,11 @@ def _timepoint_columns(pl: Placement | None) -> dict[str, object]:
             "timepoint_fallback": pl.fallback}
 
 
-def _member_rows(rows: list[dict], groups: list[dict]) -> list[dict]:
+def _member_rows(rows: list[dict[Any, Any]], groups: list[dict[Any, Any]]) -> list[dict[Any, Any]]:
     """Rows of the comparisons that list ``members``: the members' rows, unchanged but for
     ``comparison`` (and ``member`` naming the source), so a subgroup equals its standalone
     analysis exactly."""
-    out = []
+    out: list[Row] = []
     for g in groups:
         for m in g.get("members") or ():
             out.extend({**r, "comparison": g["id"], "member": m,
@@ -270,7 +275,7 @@ def _member_rows(rows: list[dict], groups: list[dict]) -> list[dict]:
     return out
 
 
-def _group_key(r: dict, windowed: bool) -> tuple:
+def _group_key(r: dict[Any, Any], windowed: bool) -> tuple[Any, ...]:
     when = "" if windowed else (_blank_to(r["timepoint_weeks"]), _blank_to(r["timepoint_label"]))
     return (r["study_id"], r["outcome_id"], r["comparison"], when)
 
@@ -279,10 +284,10 @@ def _blank_to(v: object) -> object:
     return "" if _blank(v) else v
 
 
-def _select(rows: list[dict], measure: str, windowed: bool) -> None:
+def _select(rows: list[dict[Any, Any]], measure: str, windowed: bool) -> None:
     """One row per arm pair and analysis; in SMD, one score type per analysis."""
     if measure == "SMD":
-        per: dict[tuple, dict[str, set]] = {}
+        per: dict[tuple[Any, ...], dict[str, set[Any]]] = {}
         for r in rows:
             if r["status"] == "poolable":
                 per.setdefault((r["outcome_id"], r["comparison"]), {}).setdefault(
@@ -297,7 +302,7 @@ def _select(rows: list[dict], measure: str, windowed: bool) -> None:
                 r.update(status="excluded", reason=f"{r['measure']} score; an SMD does not mix "
                          f"change and final scores ({keep} scores used in this analysis)",
                          why=ExclusionReason.SCORE_TYPE_MIX)
-    pairs: dict[tuple, list[dict]] = {}
+    pairs: dict[tuple[Any, ...], list[dict[Any, Any]]] = {}
     for r in rows:
         if r["status"] == "poolable":
             key = (*_group_key(r, windowed), r["arm_id_1"], r["arm_id_2"])
@@ -319,11 +324,11 @@ def _select(rows: list[dict], measure: str, windowed: bool) -> None:
             r.update(status="excluded", reason=why, why=code)
 
 
-def _week(r: dict) -> float:
+def _week(r: dict[Any, Any]) -> float:
     return math.inf if _blank(r["timepoint_weeks"]) else float(r["timepoint_weeks"])
 
 
-def _assemble(rows: list[dict], arms: pd.DataFrame, measure: str, multiarm: str) -> ComparisonSet:
+def _assemble(rows: list[Row], arms: pd.DataFrame, measure: str, multiarm: str) -> ComparisonSet:
     effects, account = [], []
     for r in rows:
         e = r["effect"] or {}
@@ -356,8 +361,9 @@ def _assemble(rows: list[dict], arms: pd.DataFrame, measure: str, multiarm: str)
         "studies_identified": int(acc["study_id"].nunique()),
         "studies_poolable": int(eff["study_id"].nunique()),
         "excluded_by_reason": {k: int(v) for k, v in excl.value_counts().items()},
-        "poolable_by": {f"{o}/{c}": int(n) for (o, c), n in
-                        eff.groupby(["outcome_id", "comparison"]).size().items()},
+        "poolable_by": {f"{key[0]}/{key[1]}": int(n) for key, n in
+                        eff.groupby(["outcome_id", "comparison"]).size().items()
+                        if isinstance(key, tuple)},
     }
     return ComparisonSet(effects=eff, accounting=acc, warnings=warn["message"].tolist(),
                          warnings_table=warn, counts=counts)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def _section(cfg: Mapping[str, object], key: str) -> Mapping[str, object]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _key(row: Mapping[str, object], arm: str) -> tuple[object, ...]:
+def _key(row: Mapping[Any, object], arm: str) -> tuple[object, ...]:
     vals = [row.get(c) for c in _ARM_KEY]
     return (arm, *("" if v is None or (isinstance(v, float) and math.isnan(v)) else v
                    for v in vals))
@@ -85,7 +86,8 @@ def _arm_sds(arms: pd.DataFrame) -> pd.DataFrame:
     span = pd.to_numeric(arms["scale_max"], errors="coerce") - pd.to_numeric(
         arms["scale_min"], errors="coerce")
     out = arms.assign(sd100=100.0 * sd / span.where(span > 0))
-    return out[np.isfinite(out["sd100"])]
+    finite: pd.DataFrame = out[np.isfinite(out["sd100"])]
+    return finite
 
 
 def _arm_flags(arms: pd.DataFrame, rules: QualityRules) -> dict[tuple[object, ...], set[str]]:
@@ -128,7 +130,7 @@ def flag_effects(effects: pd.DataFrame, arms: pd.DataFrame,
             cols[f"flag_{code}"].append(code in hits)
         cols["flagged"].append(bool(hits))
         cols["flags"].append(";".join(sorted(hits)))
-    return effects.assign(**cols)
+    return effects.assign(**cast(dict[str, Any], cols))
 
 
 def _finite(x: object) -> bool:

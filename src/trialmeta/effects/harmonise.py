@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -71,7 +72,7 @@ def scale_factor(scale_min: object, scale_max: object) -> float:
     return (HARMONISED_RANGE[1] - HARMONISED_RANGE[0]) / (hi - lo)
 
 
-def to_harmonised(mean: float, row: dict, *, rescale: bool) -> float:
+def to_harmonised(mean: float, row: dict[Any, Any], *, rescale: bool) -> float:
     """A mean (final or change) in harmonised orientation, on 0-100 when ``rescale``."""
     f = direction_factor(row.get("higher_is_worse"), row["measure"], row.get("change_sign"))
     k = scale_factor(row.get("scale_min"), row.get("scale_max")) if rescale else 1.0
@@ -95,7 +96,7 @@ class ArmStats:
     gap_reason: ExclusionReason | None = None
 
 
-def arm_stats(row: dict) -> ArmStats:
+def arm_stats(row: dict[Any, Any]) -> ArmStats:
     """Mean and SD of an arm row; an unusable combination becomes a ``gap``, never an error."""
     try:
         return _arm_stats(row)
@@ -105,7 +106,7 @@ def arm_stats(row: dict) -> ArmStats:
                         gap_reason=ExclusionReason.NOT_USABLE)
 
 
-def _arm_stats(row: dict) -> ArmStats:
+def _arm_stats(row: dict[Any, Any]) -> ArmStats:
     """Mean and SD of an arm row, derived where needed (Cochrane Handbook 6.5.2).
 
     Order: reported SD; SD from SE; SD from CI (t when n < 60); mean and SD from median
@@ -156,7 +157,7 @@ def _arm_stats(row: dict) -> ArmStats:
                     gap_reason=ExclusionReason.NO_STATISTICS)
 
 
-def _where(r: dict) -> str:
+def _where(r: dict[Any, Any]) -> str:
     tp = r.get("timepoint_weeks")
     when = f"week {tp:g}" if _has(tp) else str(r.get("timepoint_label") or "timepoint n.r.")
     return f"arm {r['arm_id']}, {r['outcome']} ({r['instrument']}), {when}"
@@ -169,9 +170,9 @@ def plausibility_warnings(  # noqa: C901 - until split (issue 10)
 
     Returns a table with ``study_id, check, row, message``; ``message`` starts with the study.
     """
-    out: list[dict] = []
+    out: list[dict[Any, Any]] = []
 
-    def warn(r: dict, check: str, text: str) -> None:
+    def warn(r: dict[Any, Any], check: str, text: str) -> None:
         out.append({"study_id": r["study_id"], "check": check, "row": r.get("_row"),
                     "message": f"{r['study_id']}: {label}:{r.get('_row')}: {text} ({_where(r)})"})
 
@@ -205,7 +206,7 @@ def plausibility_warnings(  # noqa: C901 - until split (issue 10)
                          f"identical summaries (mean {_num(a['mean']):g}, SD {_num(a['sd']):g})")
     for (_sid, _arm), grp in filled.groupby(["study_id", "arm_id"], sort=False):
         recs = [r for r in grp.to_dict("records") if _has(r.get("n"))]
-        by_time: dict[object, list[dict]] = {}
+        by_time: dict[object, list[dict[Any, Any]]] = {}
         for r in recs:
             by_time.setdefault((r["timepoint_weeks"], r["timepoint_label"]), []).append(r)
         for group in by_time.values():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -182,7 +183,7 @@ def read_study_csv(path: str | Path, measure: str = "MD") -> StudyTable:
         lines.append(line)
     if problems:
         raise DataValidationError(problems)
-    arr = {c: np.asarray(v, dtype=float) for c, v in data.items()}
+    arr: dict[str, Any] = {c: np.asarray(v, dtype=float) for c, v in data.items()}
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if cols == ARM_COLUMNS:
             try:

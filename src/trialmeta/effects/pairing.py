@@ -46,11 +46,11 @@ def _norm(text: object) -> str:
     return " ".join(s.split())
 
 
-def _k(row: dict) -> tuple:
+def _k(row: dict[Any, Any]) -> tuple[Any, ...]:
     return tuple("" if _blank(row.get(c)) else row.get(c) for c in KEY)
 
 
-def _cointervention_gap(acu: dict, ctl: dict) -> str:
+def _cointervention_gap(acu: dict[Any, Any], ctl: dict[Any, Any]) -> str:
     ca, cc, ci = _norm(acu.get("cointervention")), _norm(ctl.get("cointervention")), _norm(
         ctl.get("intervention"))
     if ca == cc or ca == ci:
@@ -59,7 +59,7 @@ def _cointervention_gap(acu: dict, ctl: dict) -> str:
             f"control arm '{cc or ci or 'nothing'}'): the contrast does not isolate acupuncture")
 
 
-def _scale_gap(row: dict, measure: str, vocab: Vocabulary) -> Why:
+def _scale_gap(row: dict[Any, Any], measure: str, vocab: Vocabulary) -> Why:
     if measure != "MD":
         return "", None
     rescale = vocab.rescales(row["outcome"])
@@ -80,7 +80,7 @@ def _scale_factor(row: dict[str, Any], vocab: Vocabulary) -> float:
     return scale_factor(row.get("scale_min"), row.get("scale_max"))
 
 
-def _scale_note(row: dict, vocab: Vocabulary) -> str:
+def _scale_note(row: dict[Any, Any], vocab: Vocabulary) -> str:
     if vocab.rescales(row["outcome"]):
         k = scale_factor(row.get("scale_min"), row.get("scale_max"))
         basis = f" ({row['scale_basis']})" if not _blank(row.get("scale_basis")) else ""
@@ -94,7 +94,7 @@ def _scale_note(row: dict, vocab: Vocabulary) -> str:
     return text
 
 
-def _arm_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, Why]:
+def _arm_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary) -> tuple[dict[Any, Any] | None, Why]:
     acu, ctl = c["acu"], c["ctl"]
     sa, sc = arm_stats(acu), arm_stats(ctl)
     gaps: dict[str, list[str]] = {}
@@ -132,13 +132,13 @@ def _derived_flags(s: ArmStats, side: str) -> dict[str, bool]:
             f"sd{side}_derived": s.ledger != "sd reported"}
 
 
-def _recompute(e: dict, measure: str) -> None:
+def _recompute(e: dict[Any, Any], measure: str) -> None:
     es = effect_sizes(measure, m1i=[e["m1"]], sd1i=[e["sd1"]], n1i=[e["n1"]], m2i=[e["m2"]],
                       sd2i=[e["sd2"]], n2i=[e["n2"]])
     e["yi"], e["vi"] = float(es.yi[0]), float(es.vi[0])
 
 
-def _contrast_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | None, Why]:
+def _contrast_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary) -> tuple[dict[Any, Any] | None, Why]:
     r = c["contrast"]
     if r.get("estimate_type") == "median_difference":
         return None, ("median difference reported (not a mean difference)",
@@ -178,11 +178,11 @@ def _contrast_effect(c: dict, measure: str, vocab: Vocabulary) -> tuple[dict | N
 
 
 def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocabulary
-                ) -> list[dict]:
-    meta = {}
+                ) -> list[dict[Any, Any]]:
+    meta: dict[tuple[Any, Any], dict[Any, Any]] = {}
     for r in arms.to_dict("records"):
         meta.setdefault((r["study_id"], r["arm_id"]), r)
-    cands: dict[tuple, dict] = {}
+    cands: dict[tuple[Any, ...], dict[Any, Any]] = {}
     for _key, grp in arms.groupby(list(KEY), dropna=False, sort=False):
         recs = grp.to_dict("records")
         for a in (r for r in recs if vocab.is_intervention(r["arm_type"])):
@@ -212,7 +212,7 @@ def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocab
     return out
 
 
-def _evaluate(c: dict, measure: str, vocab: Vocabulary) -> None:
+def _evaluate(c: dict[Any, Any], measure: str, vocab: Vocabulary) -> None:
     """Set the candidate's ``effect``, or its ``reason`` (words) and ``why`` (category)."""
     c["effect"], c["reason"] = None, _cointervention_gap(c["acu_meta"], c["ctl_meta"])
     c["why"] = ExclusionReason.COINTERVENTION if c["reason"] else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
@@ -53,7 +53,8 @@ def read_records(path: str | Path | IO[str]) -> pd.DataFrame:
     return df
 
 
-def read_record_dicts(path: str | Path | IO[str], blank: object = None) -> list[dict[str, object]]:
+def read_record_dicts(path: str | Path | IO[str], blank: Any = None) -> list[dict[str, object]]:
     """:func:`read_records` as a list of row dicts; empty cells become ``blank``."""
     df = read_records(path).astype(object)
-    return df.where(df.notna(), blank).to_dict(orient="records")  # type: ignore[return-value]
+    return [{str(k): v for k, v in r.items()}
+            for r in df.where(df.notna(), blank).to_dict(orient="records")]

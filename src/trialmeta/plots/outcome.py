@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -20,6 +21,7 @@ from trialmeta import plots
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.harmonise import HARMONISED_RANGE
 from trialmeta.io.safe_csv import write_csv
+from trialmeta.plots.forest_data import MeasureKind
 from trialmeta.plots.rob_domains import (
     domain_judgements,
     pick_scheme,
@@ -241,8 +243,8 @@ def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
         [r.yi for r in eff], [r.vi for r in eff], measure=w.measure,
         intervention=w.intervention, control=labels.control(a.analysis.comparison),
         study_ids=[r.study_id for r in eff],
-        measures=[r.get("measure") if r.get("measure") in ("final", "change") else None
-                  for r in eff],
+        measures=[cast(MeasureKind, r.get("measure"))
+                  if r.get("measure") in ("final", "change") else None for r in eff],
         notes=[row_flags(r) for r in recs], footnotes=ROW_FOOTNOTES,
         scale_span=span if w.measure == "MD" else None, **kw,  # type: ignore[arg-type]
     )  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
@@ -69,7 +70,7 @@ def _legend_rows(x: float, keys: list[str], max_x: float) -> int:
     return rows
 
 
-def _legend(canvas, x: float, y: float, keys: list[str], max_x: float) -> float:
+def _legend(canvas: Axes, x: float, y: float, keys: list[str], max_x: float) -> float:
     """Judgement legend (dot + label) flowing left to right; returns the y below it."""
     x0 = x
     for key in keys:
@@ -83,7 +84,7 @@ def _legend(canvas, x: float, y: float, keys: list[str], max_x: float) -> float:
     return y + 0.2
 
 
-def _dot(canvas, x: float, y: float, key: str, r: float = 0.08) -> None:
+def _dot(canvas: Axes, x: float, y: float, key: str, r: float = 0.08) -> None:
     colour, symbol, _ = JUDGEMENTS[key]
     edge = MUTED if key == "not_assessed" else INK
     canvas.add_patch(Circle((x, y), r, facecolor=colour, edgecolor=edge, lw=0.4, zorder=3,
@@ -95,7 +96,7 @@ def _dot(canvas, x: float, y: float, key: str, r: float = 0.08) -> None:
                     weight="bold", color=colour, zorder=4)  # fmt: skip
 
 
-def _canvas(width: float, height: float):
+def _canvas(width: float, height: float) -> tuple[Figure, Axes]:
     fig = new_figure(width, height)
     canvas = fig.add_axes((0, 0, 1, 1))
     canvas.set_xlim(0, width)

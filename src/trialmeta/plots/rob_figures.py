@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from trialmeta import plots
-from trialmeta.review.outcome import rob_lookup
+from trialmeta.data.risk_of_bias import rob_lookup
 
 __all__ = ["draw_rob_figures", "trial_participants"]
 
@@ -61,7 +61,7 @@ def draw_rob_figures(rob_csv: str | Path | IO[str] | None, effects_csv: str | Pa
     names = dict(labels or {})
     trials = sorted(trials, key=lambda s: names.get(s, s))
     if trials:
-        rows = rob.to_dict("records") if not rob.empty else []
+        rows = cast(list[dict[str, str]], rob.to_dict("records")) if not rob.empty else []
         data, title = plots.rob_domain_data(rows, trials, labels=names,
                                             weights=trial_participants(effects))  # fmt: skip
         _draw(data, "domains", out, title)

@@ -6,7 +6,8 @@ These functions only format numbers that the estimators already computed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from trialmeta.flags import describe
 from trialmeta.stats.results import (
@@ -133,9 +134,12 @@ def _fmt_loo(study: Sequence[str], o: LeaveOneOutResult) -> list[str]:
 def format_analysis(study: Sequence[str], out: Mapping[str, object]) -> str:
     """Pooled model plus the small-study and sensitivity analyses."""
     parts = [format_pooled(out["pool"])]  # type: ignore[arg-type]
-    for key, fmt in (("egger", _fmt_egger), ("begg", _fmt_begg), ("trimfill", _fmt_trimfill)):
+    formatters: tuple[tuple[str, Callable[[Any], list[str]]], ...] = (
+        ("egger", _fmt_egger), ("begg", _fmt_begg), ("trimfill", _fmt_trimfill))
+    for key, fmt in formatters:
         val = out[key]
         parts.append("\n".join(fmt(val) if not isinstance(val, str) else [f"{key}: {val}"]))
     loo = out["leave_one_out"]
-    parts.append("\n".join(_fmt_loo(study, loo) if not isinstance(loo, str) else [loo]))
+    parts.append("\n".join(_fmt_loo(study, loo) if isinstance(loo, LeaveOneOutResult)
+                            else [str(loo)]))
     return "\n\n".join(parts)

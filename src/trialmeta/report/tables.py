@@ -9,8 +9,11 @@ analysis (main analyses, then their subgroup levels), with the columns of
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import typing
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
+
+import pandas as pd
 
 from trialmeta.review.codec import NotRun
 from trialmeta.review.grade import GradeResult
@@ -193,10 +196,10 @@ def records_and_columns(table: object) -> tuple[list[dict[str, object]], list[st
 
     The column order is the table's own, so the data layer decides it.
     """
-    if hasattr(table, "to_dict") and hasattr(table, "columns"):
-        cols = [str(c) for c in table.columns]  # type: ignore[attr-defined]
-        return table.to_dict(orient="records"), cols  # type: ignore[attr-defined]
-    rows = [dict(r) for r in table]  # type: ignore[attr-defined]
+    if isinstance(table, pd.DataFrame):
+        cols = [str(c) for c in table.columns]
+        return [{str(k): v for k, v in r.items()} for r in table.to_dict(orient="records")], cols
+    rows = [dict(r) for r in typing.cast(Iterable[Mapping[str, object]], table)]
     cols = list(dict.fromkeys(k for r in rows for k in r))
     return rows, cols
 

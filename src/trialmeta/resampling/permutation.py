@@ -99,7 +99,7 @@ def count_permutations(mods: object | None, k: int) -> int:
     35
     """
     if mods is None:
-        return 2**k
+        return int(2**k)
     groups = _row_groups(design_matrix(mods, k))
     total = math.factorial(k)
     for n_g in Counter(groups.tolist()).values():
@@ -164,7 +164,8 @@ def permutation_test(
         obs = pool(y, v, method=method, test=test)
         coef, stat, qm = np.array([obs.estimate]), np.array([obs.stat]), float(obs.stat**2)
         qm = float("nan") if fl.KNHA_ZERO_RSS in obs.flags else qm
-        labels, flags, kind = ("intrcpt",), obs.flags, "sign_flip"
+        labels: tuple[str, ...] = ("intrcpt",)
+        flags, kind = obs.flags, "sign_flip"
         X = np.ones((k, 1))
     else:
         fit = meta_regression(y, v, mods, method=method, test=test, names=names)
@@ -260,7 +261,7 @@ def _batches(
     k, p = X.shape
     if flip:
         if exact:
-            signs: Iterator = (np.array(s) for s in product((1.0, -1.0), repeat=k))
+            signs: Iterator[np.ndarray] = (np.array(s) for s in product((1.0, -1.0), repeat=k))
         else:
             first = np.ones((1, k))
             draws = rng.choice(np.array([-1.0, 1.0]), size=(n_perm - 1, k))
@@ -272,7 +273,7 @@ def _batches(
     groups = _row_groups(X)
     rep = {g: X[np.flatnonzero(groups == g)[0]] for g in np.unique(groups)}
     if exact:
-        orders: Iterator = (
+        orders: Iterator[np.ndarray] = (
             np.array([rep[g] for g in perm]) for perm in _multiset_permutations(groups.tolist())
         )
     else:

@@ -29,6 +29,7 @@ import numpy as np
 
 from trialmeta._checks import check_choice
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats.model import RmaFit
 from trialmeta.stats.results import _AsDict
 
@@ -59,7 +60,7 @@ class PermutestResult(_AsDict):
     alternative: str
     p2defn: str
     statistic: str
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 def omnibus(fit: RmaFit) -> float:

@@ -25,8 +25,8 @@ def control_lookup(arms: pd.DataFrame | None, vocabulary: Vocabulary
     if arms is None or arms.empty:
         return {}
     cols = arms[["study_id", "arm_id", "arm_type", "intervention"]].astype(str)
-    return {(r.study_id, r.arm_id): (r.intervention, vocabulary.sham_kind(r.arm_type,
-                                                                           r.intervention))
+    return {(str(r.study_id), str(r.arm_id)): (str(r.intervention), vocabulary.sham_kind(
+        str(r.arm_type), str(r.intervention)))
             for r in cols.drop_duplicates(["study_id", "arm_id"]).itertuples()}  # fmt: skip
 
 

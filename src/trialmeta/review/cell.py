@@ -12,13 +12,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from trialmeta.errors import NotComputableError, TrialmetaError
 from trialmeta.flags import Flag
-from trialmeta.review.config import ComparisonConfig, ModelConfig, OutcomeConfig
+from trialmeta.review.config import ModelConfig, TimepointWindow
 from trialmeta.review.results import CellResult, EffectRow
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
@@ -108,7 +109,7 @@ def select_effects(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
             & (tp >= spec.tp_min)
             & (tp <= spec.tp_max)
         )
-    sel = rows.loc[keep].copy()
+    sel: pd.DataFrame = rows.loc[keep].copy()
     sel["yi"] = pd.to_numeric(sel["yi"], errors="coerce")
     sel["vi"] = pd.to_numeric(sel["vi"], errors="coerce")
     sel = sel.loc[np.isfinite(sel["yi"]) & np.isfinite(sel["vi"]) & (sel["vi"] > 0)].copy()
@@ -132,7 +133,8 @@ def select_effects(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
         return f"{rec['study_id']} ({', '.join(str(rec[c]) for c in units[1:])})"
 
     sel["row_id"] = sel.apply(label, axis=1)
-    return sel.sort_values("row_id", kind="mergesort").reset_index(drop=True)
+    out: pd.DataFrame = sel.sort_values("row_id", kind="mergesort").reset_index(drop=True)
+    return out
 
 
 def n_participants(rows: pd.DataFrame) -> int:
@@ -214,9 +216,23 @@ def effect_table(
     return tuple(out)
 
 
-def spec_from_config(
-    outcome: OutcomeConfig, comparison: ComparisonConfig, measure: str
-) -> AnalysisSpec:
+class _Outcome(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def timepoint_weeks(self) -> TimepointWindow: ...
+
+
+class _Comparison(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def control_types(self) -> tuple[str, ...]: ...
+
+
+def spec_from_config(outcome: _Outcome, comparison: _Comparison, measure: str) -> AnalysisSpec:
     """The main :class:`AnalysisSpec` of one outcome × comparison."""
     w = outcome.timepoint_weeks
     return AnalysisSpec(

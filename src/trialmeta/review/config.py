@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -359,7 +360,7 @@ def _integer(checker: object, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-_VALIDATOR = jsonschema.validators.extend(
+_VALIDATOR: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator,
     type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer),
 )
@@ -393,19 +394,22 @@ class _Where:
         for label, data in reversed(self.parts):
             for depth in range(len(path), 0, -1):
                 if _lookup(data, path[:depth])[0]:
-                    return label
-        return self.parts[-1][0] if self.parts else "config"
+                    return str(label)
+        return str(self.parts[-1][0]) if self.parts else "config"
 
 
 def _schema_problem(err: jsonschema.ValidationError) -> tuple[list[object], str]:
-    path = list(err.absolute_path)
-    kind, val, got = err.validator, err.validator_value, err.instance
+    path: list[object] = list(err.absolute_path)
+    kind, val, got = err.validator, typing.cast(Any, err.validator_value), typing.cast(
+        Any, err.instance)
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
     if kind == "required":
         missing = [k for k in val if isinstance(got, Mapping) and k not in got]
         return path, (f"required key missing (got no {', '.join(map(repr, missing))}, "
                       "expected it; see the comments in config/config.yaml)")
     if kind == "additionalProperties":
-        extra = sorted(set(got) - set(err.schema.get("properties", {})))
+        extra = sorted(set(got) - set(typing.cast(Mapping[str, Any],
+                                                  schema.get("properties", {}))))
         return path, f"unknown key (got {', '.join(map(repr, extra))}, expected only the keys of " \
                      "workflow/schemas/config.schema.yaml)"
     bounds = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}

@@ -47,7 +47,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[object, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise _Problem(key_node, f"duplicate key {key!r} (got it again, also on line "
                                          f"{seen[key]}; expected each key once: YAML would "
@@ -74,8 +74,8 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:float", _plain_number)
 
 def _alias_lines(text: str) -> list[int]:
     """Lines of every alias, found from the event stream (nothing is expanded)."""
-    return [ev.start_mark.line + 1 for ev in yaml.parse(text, Loader=yaml.SafeLoader)
-            if isinstance(ev, yaml.AliasEvent)]
+    return [getattr(ev.start_mark, "line", 0) + 1
+            for ev in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(ev, yaml.AliasEvent)]
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
@@ -102,7 +102,8 @@ def read_config_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
         return {}, [f"{label}:{exc.line}: {exc.text}"]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
+        line = getattr(mark, "line", None)
+        where = f":{line + 1}" if isinstance(line, int) else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return {}, [f"{label}{where}: not valid YAML (got {what}, expected a plain YAML "
                     "mapping; Python tags are refused)"]

@@ -101,7 +101,8 @@ class FitSettings:
     @classmethod
     def of(cls, cfg: ReviewConfig, outcome_id: str) -> FitSettings:
         o = cfg.outcome(outcome_id)
-        return cls(OutcomeWindow(o.id, o.outcome, o.timepoint_weeks),
+        return cls(OutcomeWindow(o.id, o.outcome if isinstance(o.outcome, str) else
+                                 str(list(o.outcome)), o.timepoint_weeks),
                    tuple(ComparisonSelection(c.id, c.control_types, c.subgroups)
                          for c in cfg.comparisons),
                    cfg.measure, cfg.model, cfg.subgroups, cfg.sensitivity, cfg.meta_regression,

@@ -16,6 +16,7 @@ and never refit.
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -403,4 +404,4 @@ def write_result(path: str | Path, result: object, tp: object = None) -> None:
 
 def read_result(path: str | Path, tp: type[T] | Any = OutcomeResult) -> T:
     """Read what :func:`write_result` wrote, as ``tp``."""
-    return from_data(tp, read_json(path))
+    return typing.cast(T, from_data(tp, read_json(path)))

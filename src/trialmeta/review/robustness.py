@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from trialmeta.errors import TrialmetaError
@@ -79,7 +80,7 @@ PermutationChecks = dict[str, Permutations]
 """What the permutation rule writes: each main analysis' tests, by analysis id."""
 
 
-def coverage_check(vi: Sequence[float], fit: PooledResult, test: str, n_sim: int,
+def coverage_check(vi: ArrayLike, fit: PooledResult, test: str, n_sim: int,
                    seed: int) -> CoverageCheck | NotRun:
     """Simulated coverage of the CI (z and knha) and PI at this analysis' k and vᵢ.
 
@@ -113,11 +114,12 @@ def _points(res: GoshResult, seed: int) -> GoshPoints:
     )  # fmt: skip
 
 
-def gosh_check(yi: Sequence[float], vi: Sequence[float], labels: Sequence[str], method: str,
+def gosh_check(yi: ArrayLike, vi: ArrayLike, labels: Sequence[str], method: str,
                max_subsets: int, seed: int) -> GoshSummary | NotRun:
     """GOSH summary (drivers, outlying share), the all-trials fit and plot points."""
-    if len(yi) < 3:
-        return NotRun(f"k = {len(yi)} < 3")
+    k = len(np.atleast_1d(np.asarray(yi)))
+    if k < 3:
+        return NotRun(f"k = {k} < 3")
     try:
         res = gosh(yi, vi, method, max_subsets, seed, list(labels), show_progress=False)
         full = pool(yi, vi, method=method, test="z")
@@ -133,7 +135,7 @@ def gosh_check(yi: Sequence[float], vi: Sequence[float], labels: Sequence[str], 
     )  # fmt: skip
 
 
-def _permutation(y: Sequence[float], v: Sequence[float], mods: np.ndarray, names: list[str],
+def _permutation(y: ArrayLike, v: ArrayLike, mods: np.ndarray, names: list[str],
                  method: str, test: str, n_permutations: int,
                  seed: int) -> PermutationCheck | NotRun:
     try:
@@ -152,7 +154,7 @@ def _permutation(y: Sequence[float], v: Sequence[float], mods: np.ndarray, names
 
 
 def subgroup_permutation(
-    yi: Sequence[float], vi: Sequence[float], groups: Sequence[str], method: str, test: str,
+    yi: ArrayLike, vi: ArrayLike, groups: Sequence[str], method: str, test: str,
     n_permutations: int, seed: int,
 ) -> PermutationCheck | NotRun:
     """Permutation test of subgroup differences: QM of the model with subgroup dummies.
@@ -173,7 +175,7 @@ def subgroup_permutation(
 
 
 def metareg_permutation(
-    yi: Sequence[float], vi: Sequence[float], x: Sequence[float], name: str, method: str,
+    yi: ArrayLike, vi: ArrayLike, x: ArrayLike, name: str, method: str,
     test: str, n_permutations: int, seed: int,
 ) -> PermutationCheck | NotRun:
     """Permutation p of a one-moderator meta-regression (metafor ``permutest``)."""

@@ -59,7 +59,8 @@ def _by_variable(spec: AnalysisSpec, model: ModelConfig, effects: tuple[EffectRo
     y = np.array([r.yi for r in effects])
     v = np.array([r.vi for r in effects])
     try:
-        res = subgroup_analysis(y, v, groups, variable, model.method, model.test, model.level)
+        res = subgroup_analysis(y.tolist(), v.tolist(), groups, variable, model.method,
+                                model.test, model.level)
     except TrialmetaError as err:  # reported, never a crash
         msg = str(err).splitlines()[0]
         fits = tuple(_level_fit(spec, variable, lev, members[lev], None, msg) for lev in levels)

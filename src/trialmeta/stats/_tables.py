@@ -27,6 +27,8 @@ from trialmeta.effects.binary import (
 )
 from trialmeta.effects.sizes import EffectSizes
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
+from trialmeta.stats.results import _AsDict
 
 __all__ = ["Prepared", "TablePool", "heterogeneity", "pair", "prepare", "z_inference"]
 
@@ -68,7 +70,7 @@ class Prepared:
     effects: EffectSizes
     tables: Tables
     level: float
-    flags: tuple[str, ...]
+    flags: tuple[Flag, ...]
 
 
 def prepare(measure: str, counts: dict[str, object], add: object, to: object, drop00: object,

@@ -26,6 +26,7 @@ import numpy as np
 from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats.heterogeneity import cochran_q
 from trialmeta.stats.residuals import Residuals, hat_matrix, hatvalues
 from trialmeta.stats.results import _AsDict
@@ -56,7 +57,7 @@ class ModelInfluence(_AsDict):
     weight_percent: np.ndarray
     dfbetas: np.ndarray
     is_influential: np.ndarray
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def cochran_q(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> QTest:
 def typical_variance(v: np.ndarray, X: np.ndarray) -> float:
     """metafor's ``vt = (k - p) / tr(P₀)`` (Higgins & Thompson 2002, eq. 9)."""
     k, p = X.shape
-    return (k - p) / projection_sums(1.0 / v, v, X).tr
+    return float((k - p) / projection_sums(1.0 / v, v, X).tr)
 
 
 def i2_h2(tau2: float, vt: float, q: QTest, common_effect: bool) -> tuple[float, float]:

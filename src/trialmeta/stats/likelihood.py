@@ -26,6 +26,7 @@ from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_choice, check_level
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats.heterogeneity import cochran_q, q_profile_ci, typical_variance
 from trialmeta.stats.results import _AsDict
 
@@ -64,7 +65,7 @@ class Tau2Interval(_AsDict):
     i2_ci_ub: float
     h2_ci_lb: float
     h2_ci_ub: float
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class AnovaResult(_AsDict):
     tau2_full: float
     tau2_reduced: float
     r2_percent: float
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 def _rss(fit: RmaFit, tau2: float) -> tuple[float, float]:
@@ -124,7 +125,7 @@ def fitstats(fit: RmaFit, reml: bool | None = None) -> FitStats:
                     parms=q)  # fmt: skip
 
 
-def _profile_bounds(fit: RmaFit, level: float) -> tuple[float, float, list[str]]:
+def _profile_bounds(fit: RmaFit, level: float) -> tuple[float, float, list[Flag]]:
     """Roots of ``-2(ℓ(τ²) - ℓ(τ̂²)) = χ²₁,level`` below and above τ̂² (0 when the
     likelihood at 0 is within the cut-off), as metafor's ``confint(type="PL")``."""
     reml = fit.method == "REML"
@@ -137,7 +138,7 @@ def _profile_bounds(fit: RmaFit, level: float) -> tuple[float, float, list[str]]
     def root(lo: float, hi: float) -> float:
         return float(brentq(f, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=2000))
 
-    flags: list[str] = []
+    flags: list[Flag] = []
     lb = 0.0 if f(0.0) < 0 else root(0.0, fit.tau2)
     hi = max(1.0, 10 * fit.tau2)
     while f(hi) < 0 and hi < 1e300:
@@ -206,7 +207,7 @@ def anova(model1: RmaFit, model2: RmaFit, refit: bool = False) -> AnovaResult:
     _check_nested(full, reduced)
     if full.method == "FE" and reduced.method != "FE":
         raise InputError("full", "FE", "a random-effects full model (the reduced one is)")
-    flags: list[str] = []
+    flags: list[Flag] = []
     same_x = full.X.shape == reduced.X.shape and np.array_equal(full.X, reduced.X)
     if full.method == "REML" and not same_x:
         if refit:

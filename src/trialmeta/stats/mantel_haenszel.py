@@ -34,6 +34,7 @@ from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_choice
 from trialmeta.effects.binary import Tables
+from trialmeta.flags import Flag
 from trialmeta.stats._tables import TablePool, heterogeneity, prepare, z_inference
 
 __all__ = ["MH_MEASURES", "MantelHaenszelResult", "pool_mh"]
@@ -60,7 +61,7 @@ class MantelHaenszelResult(TablePool):
     tarone: float
     tarone_pval: float
     k_pos: int
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 def _odds_ratio(t: Tables) -> tuple[float, float]:

@@ -30,6 +30,7 @@ from trialmeta._checks import (
     yi_vi,
 )
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats import case_influence, likelihood
 from trialmeta.stats import predict as prediction
 from trialmeta.stats import residuals as resid
@@ -73,7 +74,7 @@ class RmaFit(_AsDict):
     df: float
     s2w: float
     converged: bool
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
     @property
     def k(self) -> int:

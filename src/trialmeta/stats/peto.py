@@ -20,6 +20,7 @@ import numpy as np
 
 from trialmeta import _dist
 from trialmeta import flags as fl
+from trialmeta.flags import Flag
 from trialmeta.stats._tables import TablePool, prepare, z_inference
 
 __all__ = ["PetoResult", "pool_peto"]
@@ -30,7 +31,7 @@ class PetoResult(TablePool):
     """A Peto fit (metafor ``rma.peto``); ``estimate`` is the log odds ratio. ``k`` counts
     the pooled tables, ``k_yi`` the estimable study effects (Q's df is ``k_yi - 1``)."""
 
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 def pool_peto(

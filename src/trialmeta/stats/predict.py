@@ -23,6 +23,7 @@ from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import check_choice, check_finite, check_level
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats.results import _AsDict
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Prediction(_AsDict):
     level: float
     pi: str
     pi_df: float
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 def _new_rows(fit: RmaFit, newmods: object, intercept: bool) -> np.ndarray:
@@ -96,7 +97,7 @@ def predict(fit: RmaFit, newmods: object = None, *, intercept: bool = True,
     var = np.einsum("ij,jk,ik->i", rows, fit.vb, rows)
     se = np.sqrt(np.where(var < 0, np.nan, var))
     crit = _crit(fit, lv)
-    flags: list[str] = []
+    flags: list[Flag] = []
     if pi == "hts":
         pi_df = float(fit.k - fit.p - 1)
         if pi_df < 1:

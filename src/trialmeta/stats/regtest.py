@@ -26,6 +26,7 @@ from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta._checks import METHODS, TESTS, as_vector, check_choice, check_level, yi_vi
 from trialmeta.errors import InputError
+from trialmeta.flags import Flag
 from trialmeta.stats.model import RmaFit, fit_model
 from trialmeta.stats.results import _AsDict
 
@@ -55,7 +56,7 @@ class RegtestResult(_AsDict):
     limit_ci_lb: float
     limit_ci_ub: float
     tau2: float
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 def _column(predictor: str, v: np.ndarray, ni: np.ndarray | None) -> np.ndarray:

@@ -27,7 +27,7 @@ def _need(k: int, minimum: int, what: str) -> None:
         raise InputError("yi", f"{k} studies", f"at least {minimum} studies for {what}")
 
 
-def _small_k(k: int) -> tuple[str, ...]:
+def _small_k(k: int) -> tuple[fl.Flag, ...]:
     return (fl.K_LT_10,) if k < 10 else ()
 
 

@@ -14,6 +14,7 @@ raised, so valid data never raise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,7 @@ def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
     """``P = W - W X (X'WX)⁻¹ X'W`` for weights ``w`` (Viechtbauer 2005, eq. 6)."""
     WX = X * w[:, None]
     xtwx = X.T @ WX
-    return np.diag(w) - WX @ np.linalg.solve(xtwx, WX.T)
+    return np.asarray(np.diag(w) - WX @ np.linalg.solve(xtwx, WX.T))
 
 
 def _wrss(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> float:
@@ -145,7 +146,7 @@ def _ll(tau2: float, y: np.ndarray, v: np.ndarray, X: np.ndarray, reml: bool) ->
         n_eff, extra = k - p, logdet
     else:
         n_eff, extra = k, 0.0
-    return -0.5 * (n_eff * np.log(2 * np.pi) + np.sum(np.log(v + tau2)) + extra + rss)
+    return float(-0.5 * (n_eff * np.log(2 * np.pi) + np.sum(np.log(v + tau2)) + extra + rss))
 
 
 def _score(
@@ -191,7 +192,7 @@ def _score_intercept(method: str, w: np.ndarray, y: np.ndarray, k: int) -> tuple
     return g, g / sw
 
 
-def _upper_bracket(f, start: float) -> float:
+def _upper_bracket(f: Callable[[float], float], start: float) -> float:
     """Smallest doubling of ``start`` at which the decreasing function ``f`` is < 0."""
     hi = max(start, 1.0)
     for _ in range(2000):
@@ -201,15 +202,19 @@ def _upper_bracket(f, start: float) -> float:
     raise ArithmeticError("no sign change found for tau^2")  # pragma: no cover
 
 
-def _root(f, lo: float, hi: float) -> float:
+def _root(f: Callable[[float], float], lo: float, hi: float) -> float:
     from scipy.optimize import brentq  # imported on first use (~0.1 s)
     return float(brentq(f, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=2000))
 
 
-def _solve_q_equation(y, v, X, target: float) -> tuple[float, list[str]]:
+def _solve_q_equation(y: np.ndarray, v: np.ndarray, X: np.ndarray,
+                      target: float) -> tuple[float, list[Flag]]:
     """Root of ``Q(τ²) = target`` (Paule & Mandel 1982); 0 when ``Q(0) < target``."""
     flags: list[Flag] = []
-    f = lambda t: generalized_q(t, y, v, X) - target  # noqa: E731
+
+    def f(t: float) -> float:
+        return generalized_q(t, y, v, X) - target
+
     if f(0.0) <= 0:
         return 0.0, flags
     hi = _upper_bracket(f, METAFOR_TAU2_MAX)
@@ -219,7 +224,8 @@ def _solve_q_equation(y, v, X, target: float) -> tuple[float, list[str]]:
     return tau2, flags
 
 
-def _fisher_scoring(method, y, v, X, start) -> tuple[float, bool, int]:
+def _fisher_scoring(method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray,
+                    start: float) -> tuple[float, bool, int]:
     """metafor's Fisher scoring with step halving at the zero bound."""
     tau2 = max(0.0, start)
     for it in range(1, _MAXITER + 1):
@@ -235,7 +241,8 @@ def _fisher_scoring(method, y, v, X, start) -> tuple[float, bool, int]:
     return tau2, False, _MAXITER
 
 
-def _solve_likelihood(method, y, v, X, start) -> tuple[float, bool, int, list[str]]:
+def _solve_likelihood(method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray,
+                      start: float) -> tuple[float, bool, int, list[Flag]]:
     """ML/REML/EB by Fisher scoring; bracketing fallback on the score equation.
 
     When the fallback cannot enclose a root either, the last Fisher-scoring iterate is
@@ -244,16 +251,19 @@ def _solve_likelihood(method, y, v, X, start) -> tuple[float, bool, int, list[st
     """
     flags: list[Flag] = []
     tau2, ok, iters = _fisher_scoring(method, y, v, X, start)
+
+    def g(t: float) -> float:
+        return _score(method, t, y, v, X)[0]
+
     if not ok:
         flags.append(fl.FALLBACK_SOLVER)
-        g = lambda t: _score(method, t, y, v, X)[0]  # noqa: E731
         try:
             tau2 = 0.0 if g(0.0) <= 0 else _root(g, 0.0, _upper_bracket(g, max(start, 1.0)))
         except (ArithmeticError, RuntimeError):
             return tau2, False, iters, [*flags, fl.NOT_CONVERGED]
         ok = True
     else:
-        tau2 = _polish(lambda t: _score(method, t, y, v, X)[0], tau2, float(np.mean(v)))
+        tau2 = _polish(g, tau2, float(np.mean(v)))
     if method in ("ML", "REML") and tau2 > 0:
         reml = method == "REML"
         if _ll(0.0, y, v, X, reml) - _ll(tau2, y, v, X, reml) > 1e-10:
@@ -261,7 +271,7 @@ def _solve_likelihood(method, y, v, X, start) -> tuple[float, bool, int, list[st
     return tau2, ok, iters, flags
 
 
-def _polish(g, tau2: float, scale: float) -> float:
+def _polish(g: Callable[[float], float], tau2: float, scale: float) -> float:
     """Refine a Fisher-scoring result to the exact root of the score ``g``.
 
     Fisher scoring stops on an absolute step, which leaves small τ² with a
@@ -284,11 +294,11 @@ def _polish(g, tau2: float, scale: float) -> float:
     return tau2  # pragma: no cover - the score changes sign around its root
 
 
-def _he(y, v, X) -> float:
+def _he(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> float:
     """Hedges' moment estimate before truncation: ``(y'P_I y - tr(P_I V)) / (k - p)``."""
     k, p = X.shape
     ones = np.ones(k)
-    return (_wrss(y, ones, X) - projection_sums(ones, v, X).trpv) / (k - p)
+    return float((_wrss(y, ones, X) - projection_sums(ones, v, X).trpv) / (k - p))
 
 
 def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> Tau2Fit:

@@ -40,9 +40,9 @@ class Point:
     dA: np.ndarray | None = None  # A' = -2y'P³y where asked (from point(): no cancellation)
 
     def take(self, idx: np.ndarray) -> Point:
-        f = ("A", "T", "dT", "g", "W", "ok")
         dA = None if self.dA is None else self.dA[idx]
-        return Point(*(getattr(self, x)[idx] for x in f), dA)
+        return Point(self.A[idx], self.T[idx], self.dT[idx], self.g[idx], self.W[idx],
+                     self.ok[idx], dA)
 
 
 def point(s: Stack, t: np.ndarray | float, reml: bool, slope: bool = False) -> Point:
@@ -68,7 +68,8 @@ def point(s: Stack, t: np.ndarray | float, reml: bool, slope: bool = False) -> P
     return Point(A, T, dT, g, W, S2 <= 0.5 * W * W, dA)
 
 
-def no_root_between(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, ga: np.ndarray):
+def no_root_between(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point,
+                    ga: np.ndarray) -> np.ndarray:
     """True where the score is provably < 0 on ``(a, b]`` (``ga ≤ 0``: g at a, or 0 at a root).
 
     On ``[a, b]`` convexity gives ``A ≤`` its chord and ``T ≥`` its tangents at
@@ -92,10 +93,11 @@ def no_root_between(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, ga: np.n
         inside = (x > 0) & (x < h)  # else one line is the minimum all along
         fx = np.minimum(ga + sa * x, lb_a + sb * x)
         good = (fb < -tol) & (~inside | (fx < -tol)) & pa.ok & pb.ok & (h > 0)
-    return good & np.isfinite(fb)
+    return np.asarray(good & np.isfinite(fb))
 
 
-def certify(s: Stack, a, b, pa: Point, pb: Point, ga, reml: bool, depth: int = _SPLITS):
+def certify(s: Stack, a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, ga: np.ndarray,
+            reml: bool, depth: int = _SPLITS) -> np.ndarray:
     """:func:`_no_root_between`, bisecting (in ``log(v̄ + τ²)``) up to ``depth`` times
     the intervals where the bound is too loose: one score evaluation per split."""
     ok = no_root_between(a, b, pa, pb, ga)
@@ -141,10 +143,11 @@ def no_root_above(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point) -> np.ndar
         inside = (x > 0) & (x < h)
         fx = np.maximum(ga + sa * x, sb * (x - h))
         good = end & (~inside | (fx > tol)) & (ga > tol) & (h > 0)
-    return good & np.isfinite(ga + sa * h) & np.isfinite(sb)
+    return np.asarray(good & np.isfinite(ga + sa * h) & np.isfinite(sb))
 
 
-def certify_above(s: Stack, a, b, pa: Point, pb: Point, reml: bool, depth: int = _SPLITS_ABOVE):
+def certify_above(s: Stack, a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, reml: bool,
+                  depth: int = _SPLITS_ABOVE) -> np.ndarray:
     """:func:`no_root_above`, bisecting (in ``log(v̄ + τ²)``) up to ``depth`` times
     the intervals where the bound is too loose: one score evaluation per split."""
     ok = no_root_above(a, b, pa, pb)

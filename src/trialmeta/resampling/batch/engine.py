@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
+from typing import cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
 from trialmeta._checks import METHODS, TESTS, check_choice, check_level
@@ -217,7 +219,8 @@ def _pool(
 ) -> dict[str, BatchPooledResult]:
     """The engine of :func:`pool_batch` for distinct, checked ``tests``."""
     lv = check_level(level)
-    rows = int(np.shape(yi)[0]) if np.ndim(yi) == 2 else 1
+    shape = np.shape(cast(ArrayLike, yi))
+    rows = int(shape[0]) if len(shape) == 2 else 1
     compiled = use_numba(engine, method, rows)
     y, v, present, k_all = stack_inputs(yi, vi, mask, check=not compiled or mask is not None)
     n = y.shape[0]

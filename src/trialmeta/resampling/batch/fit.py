@@ -6,6 +6,8 @@ tables indexed by k, computed once per call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import special
 
@@ -61,7 +63,7 @@ def quantile_tables(k: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
     ks = np.flatnonzero(np.bincount(k))
     ks = ks[ks >= 2].astype(float)
     tables = {}
-    funcs = {
+    funcs: dict[str, Callable[[np.ndarray], object]] = {
         "t_knha": lambda d: _dist.t_isf(alpha / 2, d - 1),
         "t_pi": lambda d: np.where(d >= 3, _dist.t_isf(alpha / 2, np.maximum(d - 2, 1)), np.nan),
         "chi2_u": lambda d: _dist.chi2_isf(alpha / 2, d - 1),

@@ -136,6 +136,7 @@ def solve_likelihood(
             # Walking down from τ₀, Fisher scoring stops at the largest root below
             # it: when τ₀ is far above the root found, look for a larger one.
             sf = sub.take(far, "far")
+            assert p_he is not None  # these rows have τ₀ > 0, so HE points exist
             pb = p_he.take(np.searchsorted(he_pos, act[far]))
             pa = point(sf, t[far], reml)
             scan = ~certify(sf, t[far], st[far], pa, pb, np.zeros(far.size), reml)
@@ -153,6 +154,7 @@ def solve_likelihood(
         # Score ≤ 0 at 0 and at τ₀: a local maximum may still lie in between
         # (bimodal likelihood), which Fisher scoring walking down from τ₀ reaches.
         sub = s.take(hidden, "hid")
+        assert p_he is not None  # these rows have τ₀ > 0, so HE points exist
         pb = p_he.take(np.searchsorted(he_pos, hidden))
         pa = point(sub, 0.0, reml)
         scan = ~certify(sub, np.zeros(hidden.size), t0[hidden], pa, pb, g0[hidden], reml)
@@ -170,7 +172,9 @@ def solve_likelihood(
     return tau2, conv, iters
 
 
-def _lowest_root_above(s: Stack, sub: Stack, act, rows, t, st, p_he, he_pos, reml: bool):
+def _lowest_root_above(s: Stack, sub: Stack, act: np.ndarray, rows: np.ndarray, t: np.ndarray,
+                       st: np.ndarray, p_he: Point | None, he_pos: np.ndarray,
+                       reml: bool) -> np.ndarray:
     """τ² of ``sub`` columns ``rows`` (score > 0 at ``st``, root ``t`` found above),
     re-solved as :func:`trialmeta.pool` does (Fisher scoring from ``st``,
     :func:`_fisher_from`) where :func:`~._batch_bound.certify_above` cannot prove
@@ -180,13 +184,14 @@ def _lowest_root_above(s: Stack, sub: Stack, act, rows, t, st, p_he, he_pos, rem
     known = np.zeros(rows.size, dtype=bool)
     pos = np.flatnonzero(a > 0)
     if pos.size:  # p_he's A' cancels where one weight dominates (not ok): recompute
+        assert p_he is not None  # a start st > 0 is a τ₀ > 0, so HE points exist
         known[pos] = p_he.ok[np.searchsorted(he_pos, act[rows[pos]])]
     failed = []
     for part, tag in ((np.flatnonzero(known), "up"), (np.flatnonzero(~known), "up0")):
         if not part.size:
             continue
         su = sub.take(rows[part], tag)
-        if tag == "up":
+        if tag == "up" and p_he is not None:  # "up" rows are known, so p_he exists
             pa = p_he.take(np.searchsorted(he_pos, act[rows[part]]))
         else:
             pa = point(su, a[part], reml, True)
@@ -195,7 +200,7 @@ def _lowest_root_above(s: Stack, sub: Stack, act, rows, t, st, p_he, he_pos, rem
     redo = np.concatenate(failed) if failed else np.zeros(0, dtype=np.int64)
     if redo.size:
         out[redo] = _fisher_from(s, act[rows[redo]], a[redo], reml)
-    return out
+    return np.asarray(out)
 
 
 def _fisher_from(s: Stack, cols: np.ndarray, start: np.ndarray, reml: bool) -> np.ndarray:
@@ -236,14 +241,15 @@ def _scalar_root(method: str, y: np.ndarray, v: np.ndarray, start: float) -> flo
     return _solve_likelihood(method, y, v, np.ones((y.size, 1)), start)[0]
 
 
-def _scoring_step_from_zero(z: Zero, idx: np.ndarray, g0: np.ndarray, reml: bool):
+def _scoring_step_from_zero(z: Zero, idx: np.ndarray, g0: np.ndarray,
+                            reml: bool) -> np.ndarray:
     """``g(0)/I(0)`` with the expected information ``I = tr(P²)`` (REML) or ``Σw²`` (ML)."""
     S2, W = z.S2[idx], z.W[idx]
     if not reml:
-        return g0 / S2
+        return np.asarray(g0 / S2)
     w = z.w[:, idx]
     S3 = col_dot(w * w, w)
-    return g0 / (S2 - 2.0 * S3 / W + (S2 / W) ** 2)
+    return np.asarray(g0 / (S2 - 2.0 * S3 / W + (S2 / W) ** 2))
 
 
 def ll_zero_is_higher(
@@ -263,4 +269,4 @@ def ll_zero_is_higher(
     diff = logs + (q - z.q)
     if reml:
         diff += np.log(W / z.W)
-    return (0.5 * diff > _LL0_TOL) & (tau2 > 0)
+    return np.asarray((0.5 * diff > _LL0_TOL) & (tau2 > 0))

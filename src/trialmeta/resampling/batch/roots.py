@@ -122,7 +122,7 @@ def upper_bound(S: np.ndarray, vmin: np.ndarray, vmax: np.ndarray, c: np.ndarray
     ``c·u² ≥ S·(u + v₊ - v₋)`` with ``u = v₋ + τ²`` makes the score negative
     (``c = k-1`` for REML, ``k`` for ML)."""
     u = (S + np.sqrt(S * S + 4.0 * c * S * (vmax - vmin))) / (2.0 * c)
-    return np.maximum(u - vmin, 0.0) * (1.0 + 1e-12) + 1e-300
+    return np.asarray(np.maximum(u - vmin, 0.0) * (1.0 + 1e-12) + 1e-300)
 
 
 def solve_q_equation(

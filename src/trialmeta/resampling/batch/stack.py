@@ -103,19 +103,19 @@ def weights(s: Stack, tau2: np.ndarray | float, out: np.ndarray | None = None) -
         np.divide(1.0, w, out=w)
     if s.m is not None:
         w *= s.m
-    return w
+    return np.asarray(w)
 
 
 def col_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Column-wise ``Σ a·b`` without a temporary."""
-    return np.einsum("ij,ij->j", a, b)
+    return np.asarray(np.einsum("ij,ij->j", a, b))
 
 
 def mean_of(s: Stack, a: np.ndarray) -> np.ndarray:
     """Column means of ``a`` over the studies present."""
     if s.m is None:
-        return a.mean(0)
-    return (a * s.m).sum(0) / s.k
+        return np.asarray(a.mean(0))
+    return np.asarray((a * s.m).sum(0) / s.k)
 
 
 def vrange(s: Stack) -> tuple[np.ndarray, np.ndarray]:

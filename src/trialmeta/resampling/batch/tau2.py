@@ -50,7 +50,7 @@ def _others(x: np.ndarray) -> np.ndarray:
     np.cumsum(x[:-1], axis=0, out=pre[1:])
     suf = np.zeros_like(x)
     suf[:-1] = np.cumsum(x[::-1], axis=0)[-2::-1]
-    return pre + suf
+    return np.asarray(pre + suf)
 
 
 def _sum_p2_stable(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -59,7 +59,9 @@ def _sum_p2_stable(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     W = w.sum(0)
     o = _others(w)
     w2 = w * w
-    return (a * b * w2 * o * o).sum(0) / (W * W) + (a * w2 * _others(b * w2)).sum(0) / (W * W)
+    out: np.ndarray = ((a * b * w2 * o * o).sum(0) / (W * W)
+                       + (a * w2 * _others(b * w2)).sum(0) / (W * W))
+    return out
 
 
 def _sum_p2(s: Stack, w: np.ndarray, a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray:
@@ -87,10 +89,11 @@ def _sum_p2(s: Stack, w: np.ndarray, a: np.ndarray | None, b: np.ndarray | None)
         aa = one if a is None else a[:, dom]
         bb = one if b is None else b[:, dom]
         out[dom] = _sum_p2_stable(w[:, dom], aa, bb)
-    return out
+    return np.asarray(out)
 
 
-def _at(s: Stack, tau2: np.ndarray, rss: bool) -> tuple[np.ndarray, ...]:
+def _at(s: Stack, tau2: np.ndarray,
+        rss: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Weights (a :func:`scratch` buffer), ``W``, ``μ̂`` and (if ``rss``)
     ``Σw(y-μ̂)²`` at ``τ²`` per column."""
     w = weights(s, tau2, scratch("at.w", s.y.shape))
@@ -108,7 +111,9 @@ def _likelihood(
 ) -> Tau2Batch:
     """ML/REML from the HE start (DL as Newton's first guess); ``S = Σ(y-ȳ)²``."""
     tau2, conv, iters = solve_likelihood(s, reml, np.maximum(he, 0.0), dl, z, S)
-    w, W, est, q = _at(s, tau2, True)
+    w, W, est, q_or_none = _at(s, tau2, True)
+    assert q_or_none is not None  # asked for with rss=True
+    q = q_or_none
     reset = np.flatnonzero(ll_zero_is_higher(z, tau2, q, W, reml))
     if reset.size:  # metafor's ll0check: back to τ² = 0 (fixed-effect sums)
         tau2[reset] = 0.0
