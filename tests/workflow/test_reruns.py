@@ -51,8 +51,10 @@ def test_one_mcid_edit_reruns_that_outcomes_certainty_figures_tables_and_report(
         "certainty": 1, "outcome_figures": 1, "tables": 1, "limitations": 1, **REPORT_ONLY}
     run = subprocess.run(snakemake_command("-n", "--cores", "2", "--quiet", "reason"),
                          cwd=done, capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
-    assert re.search(r"results/analyses/pain_eot\.json", run.stdout + run.stderr)
-    assert "results/analyses/odi_eot.json" not in run.stdout + run.stderr
+    outputs = re.findall(r"output: (\S+)", run.stdout + run.stderr)
+    assert "results/analyses/pain_eot.json" in outputs
+    assert "results/figures/pain_eot" in outputs
+    assert "results/analyses/odi_eot.json" not in outputs
 
 
 def test_simulation_setting_reruns_only_its_own_rule(done):
