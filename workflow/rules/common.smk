@@ -17,10 +17,20 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
 
+def config_files_in_merge_order():
+    """The config files as Snakemake merges them: the Snakefile's `configfile:` first, then
+    the --configfile overlays in the order given (later ones win); paths relative when
+    they lie below the working directory."""
+    overlays = [Path(p).resolve() for p in workflow.config_settings.configfiles]
+    own = [Path(p).resolve() for p in workflow.configfiles if Path(p).resolve() not in overlays]
+    cwd = Path.cwd().resolve()
+    return [str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p) for p in own + overlays]
+
+
 def load_review():
     """The typed config from Snakemake's merged `config`, every problem of every config
     file located (file, key path, value, expected); exit 1 without a traceback on any."""
-    _, problems, parts = read_config_files(workflow.configfiles)
+    _, problems, parts = read_config_files(config_files_in_merge_order())
     try:
         if problems:
             raise ConfigError(problems)
