@@ -166,33 +166,33 @@ def _wait_running(rule: str, timeout: float) -> str:
 
 
 def test_cancelled_job_is_retried(faults: Path, runs: Runs, capsys: Capsys) -> None:
-    """scancel on a running analyse_outcome job: the profile's retry resubmits it."""
-    target = "results/analyses/pain_eot.json"
+    """scancel on a running fit_outcome job: the profile's retry resubmits it."""
+    target = "results/fits/pain_eot.json"
     (faults / target).unlink()
     t0 = time.monotonic()
     proc = start_snakemake(faults, [target, *PROFILE, *FAST])
     try:
-        victim = _wait_running("analyse_outcome", timeout=240)
-        time.sleep(2)  # mid-run: the analysis takes about 10 s
+        victim = _wait_running("fit_outcome", timeout=240)
+        time.sleep(2)  # mid-run: the job (Snakemake start and the fits) takes about 8 s
         subprocess.run(["scancel", victim], check=True)
     finally:
         run = finish(proc, faults, t0, TIMEOUT)
     subs = submissions(run.output)
     body, states = _jobs_table(subs)
-    _show(capsys, f"fault: scancel {victim} (analyse_outcome, running)",
+    _show(capsys, f"fault: scancel {victim} (fit_outcome, running)",
           f"{body}\nexit {run.returncode} after {run.seconds:.1f} s")
     _check(run, "the run with a cancelled job")
     assert states[victim].startswith("CANCELLED")
     assert f"SLURM-job '{victim}' failed, SLURM status is: 'CANCELLED'" in run.output
-    assert "Error in rule analyse_outcome:" in run.output
+    assert "Error in rule fit_outcome:" in run.output
     assert "Trying to restart job" in run.output
-    assert [s.unit for s in subs] == ["rule_analyse_outcome"] * 2
+    assert [s.unit for s in subs] == ["rule_fit_outcome"] * 2
     assert subs[-1].slurm_id != victim and states[subs[-1].slurm_id] == "COMPLETED"
     _same_as_local(faults, runs, [target])
 
 
 def test_grouped_jobs_are_one_slurm_job(faults: Path, runs: Runs, capsys: Capsys) -> None:
-    """``group-components``: two analyse_outcome jobs in one group travel as one SLURM job.
+    """``group-components``: two fit_outcome jobs in one group travel as one SLURM job.
 
     The group asks for the sum of its members' resources (2 CPUs), so the node needs 2.
     """
@@ -200,18 +200,18 @@ def test_grouped_jobs_are_one_slurm_job(faults: Path, runs: Runs, capsys: Capsys
                           check=True).stdout.split()  # fmt: skip
     if max(map(int, cpus)) < 2:
         pytest.skip(f"the node has {cpus} CPUs; a group of two 1-CPU jobs needs 2")
-    targets = ["results/analyses/pain_fu.json", "results/analyses/odi_eot.json"]
+    targets = ["results/fits/pain_fu.json", "results/fits/odi_eot.json"]
     for t in targets:
         (faults / t).unlink()
     run = run_snakemake(faults, [*targets, *PROFILE, *FAST, "--groups",
-                                 "analyse_outcome=analyses", "--group-components",
+                                 "fit_outcome=analyses", "--group-components",
                                  "analyses=2"], TIMEOUT)  # fmt: skip
     _check(run, "the grouped run")
     subs = submissions(run.output)
     body, states = _jobs_table(subs)
-    members = run.output.count("    rule analyse_outcome:")
-    _show(capsys, "groups: --groups analyse_outcome=analyses --group-components analyses=2",
-          f"{body}\n{members} analyse_outcome jobs in one group, submitted as SLURM job "
+    members = run.output.count("    rule fit_outcome:")
+    _show(capsys, "groups: --groups fit_outcome=analyses --group-components analyses=2",
+          f"{body}\n{members} fit_outcome jobs in one group, submitted as SLURM job "
           f"{subs[0].slurm_id if subs else '(none)'} ({run.seconds:.1f} s)")
     assert planned_units(run.output) == Counter({"group_analyses": 1})
     assert len(subs) == 1 and subs[0].unit.startswith("group_analyses_")
