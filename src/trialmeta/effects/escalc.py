@@ -103,8 +103,8 @@ def effect_sizes(
     Examples
     --------
     >>> es = effect_sizes("RR", ai=[4, 0], n1i=[20, 25], ci=[9, 3], n2i=[21, 24])
-    >>> [round(float(y), 4) for y in es.yi], es.flags
-    ([-0.7621, -1.9851], ('zero_cells_continuity_corrected',))
+    >>> [round(float(y), 4) for y in es.yi], [str(f) for f in es.flags]
+    ([-0.7621, -1.9851], ['zero_cells_continuity_corrected'])
     """
     check_choice("measure", measure, ALL_MEASURES)
     check_choice("correct", correct, CORRECTIONS)

@@ -184,8 +184,8 @@ def pool_mh(
     Examples
     --------
     >>> r = pool_mh("OR", ai=[4, 0, 6], n1i=[20, 25, 30], ci=[9, 3, 10], n2i=[21, 24, 31])
-    >>> round(float(np.exp(r.estimate)), 4), r.k, r.flags
-    (0.3605, 3, ('zero_cells_continuity_corrected',))
+    >>> round(float(np.exp(r.estimate)), 4), r.k, [str(f) for f in r.flags]
+    (0.3605, 3, ['zero_cells_continuity_corrected'])
     """
     check_choice("measure", measure, MH_MEASURES)
     counts = {"ai": ai, "bi": bi, "ci": ci, "di": di, "n1i": n1i, "n2i": n2i}
