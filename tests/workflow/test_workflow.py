@@ -221,9 +221,9 @@ def test_workbook_as_data_dir_gives_the_same_review(runs, tmp_path):
 
 def test_missing_vocabulary_stops_the_review(tmp_path):
     # a data directory without its vocabulary.yaml never runs on the first review's codes
-    d = _prepare(tmp_path / "novocabulary")
+    d = prepare(tmp_path / "novocabulary")
     (d / "data" / "vocabulary.yaml").unlink()
-    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+    run = subprocess.run(snakemake_command("--cores", "2"), cwd=d, capture_output=True, text=True,
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode != 0
     assert sorted(p.name for p in (d / "results").iterdir()) == ["benchmarks", "logs"]
@@ -233,13 +233,13 @@ def test_missing_vocabulary_stops_the_review(tmp_path):
 
 def test_config_code_missing_from_the_vocabulary_stops_the_review(tmp_path):
     # the config schema only sees the shape of a code; the vocabulary says which exist
-    d = _prepare(tmp_path / "typo")
+    d = prepare(tmp_path / "typo")
     cfg = d / "config" / "config.yaml"
     text = cfg.read_text(encoding="utf-8")
     assert "target_population: SIJ" in text
     cfg.write_text(text.replace("target_population: SIJ", "target_population: SJI"),
                    encoding="utf-8")
-    run = subprocess.run(_snakemake("--cores", "2"), cwd=d, capture_output=True, text=True,
+    run = subprocess.run(snakemake_command("--cores", "2"), cwd=d, capture_output=True, text=True,
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode != 0
     log = (d / "results" / "logs" / "validate_data.log").read_text(encoding="utf-8")

@@ -104,7 +104,7 @@ def _outcome_codes(o: dict[Any, Any]) -> tuple[str, ...]:
     return tuple(codes) if isinstance(codes, (list, tuple)) else (str(codes),)
 
 
-def active_design(acu_meta: dict[Any, Any], ctl_meta: dict[Any, Any], vocabulary: Vocabulary) -> str:
+def active_design(acu_meta: Row, ctl_meta: Row, vocabulary: Vocabulary) -> str:
     """``add_on`` (acupuncture + X vs X), ``head_to_head`` (acupuncture vs X) for a control
     of one of the vocabulary's ``active_control_types``, else ``""``. Read from
     ``acupuncture_delivery`` (else from ``cointervention``)."""

@@ -94,7 +94,8 @@ def _scale_note(row: dict[Any, Any], vocab: Vocabulary) -> str:
     return text
 
 
-def _arm_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary) -> tuple[dict[Any, Any] | None, Why]:
+def _arm_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
+                ) -> tuple[dict[Any, Any] | None, Why]:
     acu, ctl = c["acu"], c["ctl"]
     sa, sc = arm_stats(acu), arm_stats(ctl)
     gaps: dict[str, list[str]] = {}
@@ -138,7 +139,8 @@ def _recompute(e: dict[Any, Any], measure: str) -> None:
     e["yi"], e["vi"] = float(es.yi[0]), float(es.vi[0])
 
 
-def _contrast_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary) -> tuple[dict[Any, Any] | None, Why]:
+def _contrast_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
+                     ) -> tuple[dict[Any, Any] | None, Why]:
     r = c["contrast"]
     if r.get("estimate_type") == "median_difference":
         return None, ("median difference reported (not a mean difference)",

@@ -111,6 +111,15 @@ def _duplicates(items: Sequence[Mapping[str, Any]], key: str) -> Iterator[tuple[
 
 
 def _semantic_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
+    """Problems the schema cannot see: ids, windows, thresholds and cross-references."""
+    yield from _id_problems(cfg)
+    yield from _window_problems(cfg["outcomes"])
+    yield from _grade_problems(cfg)
+    yield from _external_problems(cfg)
+
+
+def _id_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
+    """Duplicate outcome or comparison ids; members that name no other comparison."""
     outcomes, comparisons = cfg["outcomes"], cfg["comparisons"]
     for section, items in (("outcomes", outcomes), ("comparisons", comparisons)):
         for i, first in _duplicates(items, "id"):
@@ -123,6 +132,11 @@ def _semantic_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], s
                 yield ["comparisons", i, "members", j], (
                     f"no such other comparison (got {m!r}, expected one of "
                     f"{', '.join(x for x in comparison_ids if x != c['id'])})")
+
+
+def _window_problems(outcomes: Sequence[Mapping[str, Any]]
+                     ) -> Iterator[tuple[list[object], str]]:
+    """Inverted timepoint windows, targets outside them, missing MCIDs."""
     for i, o in enumerate(outcomes):
         w = o["timepoint_weeks"]
         if w["min"] > w["max"]:
@@ -134,7 +148,11 @@ def _semantic_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], s
         if o["mcid"]["value"] is None:
             yield ["outcomes", i, "mcid", "value"], (
                 "no MCID (got null, expected a number > 0: imprecision is judged against it)")
-    g = cfg["grade"]
+
+
+def _grade_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
+    """Inverted GRADE thresholds; overrides of no analysis, or twice of one domain."""
+    outcomes, comparisons, g = cfg["outcomes"], cfg["comparisons"], cfg["grade"]
     for low, high in (("rob_serious_percent", "rob_very_serious_percent"),
                       ("i2_serious", "i2_very_serious")):
         if g[low] > g[high]:
@@ -151,7 +169,11 @@ def _semantic_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], s
         yield ["grade", "overrides", i], (f"second override of one domain (got "
                                           f"{g['overrides'][i]['domain']!r} again, expected one "
                                           f"per analysis and domain; overrides[{first}])")
-    ids = {o["id"] for o in outcomes}
+
+
+def _external_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
+    """External results of no outcome, or whose interval misses its estimate."""
+    ids = {o["id"] for o in cfg["outcomes"]}
     for i, x in enumerate(cfg["external_results"]):
         if x["outcome_id"] not in ids:
             yield ["external_results", i, "outcome_id"], (

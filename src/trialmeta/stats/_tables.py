@@ -28,7 +28,6 @@ from trialmeta.effects.binary import (
 from trialmeta.effects.sizes import EffectSizes
 from trialmeta.errors import InputError
 from trialmeta.flags import Flag
-from trialmeta.stats.results import _AsDict
 
 __all__ = ["Prepared", "TablePool", "heterogeneity", "pair", "prepare", "z_inference"]
 
@@ -84,7 +83,7 @@ def prepare(measure: str, counts: dict[str, object], add: object, to: object, dr
     effects = binary_effect_sizes(measure, t, add1, to1, drop1)  # type: ignore[arg-type]
     value, rule, drop = check_rule(add2, to2, drop2)
     keep = ~double_zero(t) if drop else np.ones(t.k, dtype=bool)
-    flags = list(effects.flags)
+    flags = [Flag(f) for f in effects.flags]
     if not np.all(keep):
         flags.append(fl.DOUBLE_ZERO_DROPPED)
     tables, hit = add_constant(t.subset(keep), value, rule)
