@@ -25,6 +25,17 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+# Every output path starts with <results>, the review's results directory (config results_dir).
+pathvars:
+    results=REVIEW.results_dir,
+
+
+wildcard_constraints:
+    outcome="|".join(OUTCOMES),
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/simulation.smk"

@@ -40,14 +40,6 @@ KNOWN_DOMAIN_WORDING = {
     ("length_of_stay.json", "acupuncture_type"),
     ("limitations.md", "acupuncture_type"),
     ("report.html", "acupuncture_type"),
-    # report/summary_of_findings.py: plain-language statement (default intervention
-    # "acupuncture") and the unconditional footer "0-100 scale (negative favours acupuncture)"
-    ("summary_of_findings.md", "effect of acupuncture on"),
-    ("summary_of_findings.csv", "effect of acupuncture on"),
-    ("report.html", "effect of acupuncture on"),
-    ("summary_of_findings.md", "negative favours acupuncture"),
-    # report/sections.py: the methods paragraph's effect-measure sentence
-    ("report.html", "negative MD favours acupuncture"),
 }
 
 

@@ -1,4 +1,4 @@
-# Helpers shared by every rule file: the typed config (parsed once), per-rule config slices,
+# Helpers shared by every rules file - the typed config (parsed once), per-rule config slices,
 # code digests. Only named functions here, no rules and no lambdas.
 import sys
 from pathlib import Path
@@ -51,15 +51,6 @@ WORKBOOK = DATA_DIR.suffix.lower() in (".xlsx", ".xlsm")
 VOCABULARY = (DATA_DIR.parent if WORKBOOK else DATA_DIR) / "vocabulary.yaml"
 
 
-# Every output path starts with <results>, the review's results directory (config results_dir).
-pathvars:
-    results=REVIEW.results_dir,
-
-
-wildcard_constraints:
-    outcome="|".join(OUTCOMES),
-
-
 def code(script):
     """Digest of the trialmeta code `script` runs (a params value: edits rerun the rule)."""
     return script_digest(SCRIPTS / script)
@@ -109,6 +100,11 @@ def figure_dirs(wildcards=None):
 
 # ---- config slices: each rule gets only what it reads (a plain dict, so Snakemake can
 # compare it with the last run; the script rebuilds the typed object with from_data)
+def data_dir(wildcards=None):
+    """The data directory or workbook (validation reads it whole, even when it is empty)."""
+    return str(DATA_DIR)
+
+
 def config_codes(wildcards=None):
     """The config's codes that validation checks against vocabulary.yaml."""
     return {"target_population": REVIEW.target_population,

@@ -7,7 +7,7 @@ rule validate_data:
     output:
         "<results>/validation.json",
     params:
-        data_dir=str(DATA_DIR),
+        data_dir=data_dir,
         codes=config_codes,
         code=code("validate_data.py"),
     log:

@@ -78,7 +78,7 @@ rule provenance:
     output:
         "<results>/provenance.json",
     params:
-        config=config,
+        config=review_settings,
         code=code("write_provenance.py"),
     log:
         "<results>/logs/provenance.log",

@@ -364,6 +364,11 @@ def parse_config(config: Mapping[str, Any], schema: Mapping[str, Any],
     full = with_defaults(copy.deepcopy(dict(config)), schema)
     for c in full["comparisons"]:
         c.setdefault("comparator", comparator_from_label(c["label"]))
+    # Only the nouns of codes this review's outcomes use: an overlay (--configfile) is merged
+    # key by key into config/config.yaml, whose nouns would otherwise ride along unused.
+    used = {code for o in full["outcomes"]
+            for code in ([o["outcome"]] if isinstance(o["outcome"], str) else o["outcome"])}
+    full["outcome_nouns"] = {k: v for k, v in full["outcome_nouns"].items() if k in used}
     return from_data(ReviewConfig, full)
 
 
