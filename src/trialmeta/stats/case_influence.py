@@ -19,7 +19,6 @@ are the sandwich forms metafor uses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,12 +26,10 @@ from trialmeta import _dist
 from trialmeta import flags as fl
 from trialmeta.errors import InputError
 from trialmeta.flags import Flag
+from trialmeta.stats.fitted import FittedModel
 from trialmeta.stats.heterogeneity import cochran_q
 from trialmeta.stats.residuals import Residuals, hat_matrix, hatvalues
 from trialmeta.stats.results import _AsDict
-
-if TYPE_CHECKING:
-    from trialmeta.stats.model import RmaFit
 
 __all__ = ["ModelInfluence", "influence", "rstudent"]
 
@@ -69,7 +66,7 @@ class _Deleted:
     qe: float
 
 
-def _delete(fit: RmaFit, i: int) -> _Deleted | None:
+def _delete(fit: FittedModel, i: int) -> _Deleted | None:
     keep = np.arange(fit.k) != i
     X = fit.X[keep]
     w = fit.weights[keep] if fit.weights is not None else None
@@ -80,13 +77,13 @@ def _delete(fit: RmaFit, i: int) -> _Deleted | None:
     return _Deleted(res.beta, res.vb, res.tau2, res.s2w, cochran_q(res.yi, res.vi, X).q)
 
 
-def _leave_out(fit: RmaFit) -> list[_Deleted | None]:
+def _leave_out(fit: FittedModel) -> list[_Deleted | None]:
     if fit.k < 2:
         raise InputError("fit", f"a model of k = {fit.k}", "at least 2 studies")
     return [_delete(fit, i) for i in range(fit.k)]
 
 
-def _studentized(fit: RmaFit, dels: list[_Deleted | None]) -> Residuals:
+def _studentized(fit: FittedModel, dels: list[_Deleted | None]) -> Residuals:
     resid, se = np.full(fit.k, np.nan), np.full(fit.k, np.nan)
     for i, d in enumerate(dels):
         if d is None:
@@ -99,12 +96,12 @@ def _studentized(fit: RmaFit, dels: list[_Deleted | None]) -> Residuals:
         return Residuals(resid=resid, se=se, z=resid / se)
 
 
-def rstudent(fit: RmaFit) -> Residuals:
+def rstudent(fit: FittedModel) -> Residuals:
     """Externally studentized (deleted) residuals, metafor ``rstudent.rma.uni``."""
     return _studentized(fit, _leave_out(fit))
 
 
-def _sandwich(fit: RmaFit, m: np.ndarray) -> np.ndarray:
+def _sandwich(fit: FittedModel, m: np.ndarray) -> np.ndarray:
     """``(X'AX)⁻¹X'A diag(m) A X(X'AX)⁻¹`` for user weights A."""
     assert fit.weights is not None
     AX = fit.X * fit.weights[:, None]
@@ -112,7 +109,7 @@ def _sandwich(fit: RmaFit, m: np.ndarray) -> np.ndarray:
     return np.asarray(bread @ ((AX.T * m) @ AX) @ bread, dtype=float)
 
 
-def _row(fit: RmaFit, i: int, d: _Deleted, hat: np.ndarray, H: np.ndarray | None,
+def _row(fit: FittedModel, i: int, d: _Deleted, hat: np.ndarray, H: np.ndarray | None,
          svb: np.ndarray) -> tuple[float, float, float, np.ndarray]:  # fmt: skip
     """dffits, cook_d, cov_r and dfbetas of deletion ``i``."""
     m = fit.vi + d.tau2
@@ -130,7 +127,7 @@ def _row(fit: RmaFit, i: int, d: _Deleted, hat: np.ndarray, H: np.ndarray | None
     return float(dffits), cook, cov_r, dfbetas
 
 
-def influence(fit: RmaFit) -> ModelInfluence:
+def influence(fit: FittedModel) -> ModelInfluence:
     """All of metafor's ``influence()`` columns for ``fit`` (see the module docstring)."""
     dels = _leave_out(fit)
     k, p = fit.k, fit.p

@@ -10,14 +10,13 @@ With ``wᵢ = 1/(vᵢ + τ²)``, ``RSS = Σwᵢ(yᵢ - xᵢ'β̂)²`` and metafo
 
 Deviance is ``-2(ℓ - ℓ_saturated)`` for ML (``ℓ_saturated = Σ log φ(0; vᵢ)``) and ``-2ℓ_R``
 for REML; ``AIC = -2ℓ + 2q``, ``BIC = -2ℓ + q·log n``, ``AICc = -2ℓ + 2q·n'/(n' - q - 1)``
-with ``q`` parameters (:attr:`RmaFit.parms`), ``n = k`` (ML) or ``k - p`` (REML) and
+with ``q`` parameters (:attr:`FittedModel.parms`), ``n = k`` (ML) or ``k - p`` (REML) and
 ``n' = max(n, q + 2)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import brentq
@@ -27,11 +26,9 @@ from trialmeta import flags as fl
 from trialmeta._checks import check_choice, check_level
 from trialmeta.errors import InputError
 from trialmeta.flags import Flag
+from trialmeta.stats.fitted import FittedModel
 from trialmeta.stats.heterogeneity import cochran_q, q_profile_ci, typical_variance
 from trialmeta.stats.results import _AsDict
-
-if TYPE_CHECKING:
-    from trialmeta.stats.model import RmaFit
 
 __all__ = ["AnovaResult", "FitStats", "Tau2Interval", "anova", "confint", "fitstats"]
 
@@ -88,7 +85,7 @@ class AnovaResult(_AsDict):
     flags: tuple[Flag, ...] = ()
 
 
-def _rss(fit: RmaFit, tau2: float) -> tuple[float, float]:
+def _rss(fit: FittedModel, tau2: float) -> tuple[float, float]:
     """RSS at ``tau2`` (coefficients re-estimated) and ``log|X'WX|``."""
     w = 1.0 / (fit.vi + tau2)
     a = w if fit.weights is None else fit.weights
@@ -98,7 +95,7 @@ def _rss(fit: RmaFit, tau2: float) -> tuple[float, float]:
     return float(np.sum(w * r * r)), float(np.linalg.slogdet(fit.X.T @ (fit.X * w[:, None]))[1])
 
 
-def loglik_at(fit: RmaFit, tau2: float, reml: bool) -> float:
+def loglik_at(fit: FittedModel, tau2: float, reml: bool) -> float:
     """ML or REML log-likelihood of ``fit``'s data and design at ``tau2``."""
     rss, logdet_w = _rss(fit, tau2)
     logv = float(np.sum(np.log(fit.vi + tau2)))
@@ -108,7 +105,7 @@ def loglik_at(fit: RmaFit, tau2: float, reml: bool) -> float:
     return -0.5 * ((fit.k - fit.p) * _LOG2PI - logdet_x + logv + logdet_w + rss)
 
 
-def fitstats(fit: RmaFit, reml: bool | None = None) -> FitStats:
+def fitstats(fit: FittedModel, reml: bool | None = None) -> FitStats:
     """metafor's ``fit.stats`` column: REML for REML fits unless ``reml`` says otherwise."""
     use = fit.method == "REML" if reml is None else bool(reml)
     ll = loglik_at(fit, fit.tau2, use)
@@ -125,7 +122,7 @@ def fitstats(fit: RmaFit, reml: bool | None = None) -> FitStats:
                     parms=q)  # fmt: skip
 
 
-def _profile_bounds(fit: RmaFit, level: float) -> tuple[float, float, list[Flag]]:
+def _profile_bounds(fit: FittedModel, level: float) -> tuple[float, float, list[Flag]]:
     """Roots of ``-2(ℓ(τ²) - ℓ(τ̂²)) = χ²₁,level`` below and above τ̂² (0 when the
     likelihood at 0 is within the cut-off), as metafor's ``confint(type="PL")``."""
     reml = fit.method == "REML"
@@ -149,7 +146,7 @@ def _profile_bounds(fit: RmaFit, level: float) -> tuple[float, float, list[Flag]
     return lb, root(fit.tau2, hi), flags
 
 
-def confint(fit: RmaFit, type: str = "PL", level: float | None = None) -> Tau2Interval:  # noqa: A002
+def confint(fit: FittedModel, type: str = "PL", level: float | None = None) -> Tau2Interval:  # noqa: A002
     """CI for τ² by profile likelihood (``PL``, ML/REML fits; Hardy & Thompson 1996) or
     Q-profile (``QP``; Viechtbauer 2007). Like metafor, refuses FE and a fixed τ²."""
     check_choice("type", type, ("PL", "QP"))
@@ -171,7 +168,7 @@ def confint(fit: RmaFit, type: str = "PL", level: float | None = None) -> Tau2In
     )  # fmt: skip
 
 
-def _check_nested(a: RmaFit, b: RmaFit) -> None:
+def _check_nested(a: FittedModel, b: FittedModel) -> None:
     if a.parms == b.parms:
         raise InputError("reduced", f"{b.parms} parameters", "a model with fewer parameters")
     if not (np.array_equal(a.yi, b.yi) and np.array_equal(a.vi, b.vi)):
@@ -183,7 +180,7 @@ def _check_nested(a: RmaFit, b: RmaFit) -> None:
         raise InputError("reduced", sorted(methods), "both ML or both REML")
 
 
-def _r2(full: RmaFit, reduced: RmaFit) -> float:
+def _r2(full: FittedModel, reduced: FittedModel) -> float:
     if full.method == "FE":
         s2 = []
         for m in (full, reduced):
@@ -197,7 +194,7 @@ def _r2(full: RmaFit, reduced: RmaFit) -> float:
     return 100 * max(0.0, (reduced.tau2 - full.tau2) / reduced.tau2)
 
 
-def anova(model1: RmaFit, model2: RmaFit, refit: bool = False) -> AnovaResult:
+def anova(model1: FittedModel, model2: FittedModel, refit: bool = False) -> AnovaResult:
     """Likelihood-ratio test of two nested fits of the same data (the one with more
     parameters is the full model). REML fits with different moderators are compared
     only after refitting both with ML when ``refit`` (metafor); otherwise the test is

@@ -15,7 +15,6 @@ prediction interval for the effect in a new study is ``μ̂ ± c_PI·sqrt(SE² +
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,10 +23,8 @@ from trialmeta import flags as fl
 from trialmeta._checks import check_choice, check_finite, check_level
 from trialmeta.errors import InputError
 from trialmeta.flags import Flag
+from trialmeta.stats.fitted import FittedModel
 from trialmeta.stats.results import _AsDict
-
-if TYPE_CHECKING:
-    from trialmeta.stats.model import RmaFit
 
 __all__ = ["PI_TYPES", "Prediction", "predict"]
 
@@ -55,7 +52,7 @@ class Prediction(_AsDict):
     flags: tuple[Flag, ...] = ()
 
 
-def _new_rows(fit: RmaFit, newmods: object, intercept: bool) -> np.ndarray:
+def _new_rows(fit: FittedModel, newmods: object, intercept: bool) -> np.ndarray:
     """The rows ``x`` to predict at, as metafor reads ``newmods``."""
     if newmods is None:
         return np.ones((1, 1)) if fit.int_only else fit.X
@@ -76,14 +73,14 @@ def _new_rows(fit: RmaFit, newmods: object, intercept: bool) -> np.ndarray:
     return np.column_stack([np.full(len(M), 1.0 if intercept else 0.0), M])
 
 
-def _crit(fit: RmaFit, level: float) -> float:
+def _crit(fit: FittedModel, level: float) -> float:
     alpha = 1.0 - level
     if fit.test == "knha":
         return float(_dist.t_isf(alpha / 2, fit.df)) if fit.df > 0 else float("nan")
     return float(_dist.norm_isf(alpha / 2))
 
 
-def predict(fit: RmaFit, newmods: object = None, *, intercept: bool = True,
+def predict(fit: FittedModel, newmods: object = None, *, intercept: bool = True,
             level: float | None = None, pi: str = "hts") -> Prediction:  # fmt: skip
     """Predictions of ``fit`` at ``newmods`` (a k_new × m array, a vector for m = 1).
 

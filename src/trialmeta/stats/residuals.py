@@ -18,17 +18,14 @@ Valentine JC, eds. The Handbook of Research Synthesis and Meta-Analysis. 2nd ed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trialmeta import _dist
 from trialmeta._checks import check_choice, check_level
 from trialmeta.errors import InputError
+from trialmeta.stats.fitted import FittedModel
 from trialmeta.stats.results import _AsDict
-
-if TYPE_CHECKING:
-    from trialmeta.stats.model import RmaFit
 
 __all__ = ["Blup", "Residuals", "blup", "hat_matrix", "hatvalues", "residuals", "rstandard",
            "vcov"]  # fmt: skip
@@ -59,36 +56,36 @@ class Blup(_AsDict):
     level: float
 
 
-def _weights(fit: RmaFit) -> np.ndarray:
+def _weights(fit: FittedModel) -> np.ndarray:
     return fit.weights if fit.weights is not None else 1.0 / (fit.vi + fit.tau2)
 
 
-def hat_matrix(fit: RmaFit) -> np.ndarray:
+def hat_matrix(fit: FittedModel) -> np.ndarray:
     """``H = X(X'WX)⁻¹X'W`` (``A`` for user weights)."""
     w = _weights(fit)
     WX = fit.X * w[:, None]
     return np.asarray(fit.X @ np.linalg.solve(fit.X.T @ WX, WX.T), dtype=float)
 
 
-def hatvalues(fit: RmaFit) -> np.ndarray:
+def hatvalues(fit: FittedModel) -> np.ndarray:
     """Diagonal of :func:`hat_matrix`; values within 10ε of 1 are 1 (metafor)."""
     h = np.diag(hat_matrix(fit)).copy()
     h[h > 1 - 10 * np.finfo(float).eps] = 1.0
     return h
 
 
-def _response(fit: RmaFit) -> np.ndarray:
+def _response(fit: FittedModel) -> np.ndarray:
     e = fit.yi - fit.X @ fit.beta
     e[np.abs(e) < _TINY] = 0.0
     return np.asarray(e, dtype=float)
 
 
-def _resid_cov(fit: RmaFit) -> np.ndarray:
+def _resid_cov(fit: FittedModel) -> np.ndarray:
     imh = np.eye(fit.k) - hat_matrix(fit)
     return np.asarray((imh * (fit.vi + fit.tau2)) @ imh.T, dtype=float)
 
 
-def vcov(fit: RmaFit, type: str = "fixed") -> np.ndarray:  # noqa: A002 (metafor's name)
+def vcov(fit: FittedModel, type: str = "fixed") -> np.ndarray:  # noqa: A002 (metafor's name)
     """``fixed``: Var(β̂); ``obs``: M; ``fitted``: ``X Var(β̂) X'``; ``resid``:
     ``(I - H)M(I - H)'``."""
     check_choice("type", type, VCOV_TYPES)
@@ -101,7 +98,7 @@ def vcov(fit: RmaFit, type: str = "fixed") -> np.ndarray:  # noqa: A002 (metafor
     return _resid_cov(fit)
 
 
-def rstandard(fit: RmaFit, type: str = "marginal") -> Residuals:  # noqa: A002
+def rstandard(fit: FittedModel, type: str = "marginal") -> Residuals:  # noqa: A002
     """Standardised residuals.
 
     ``marginal``: ``eᵢ = yᵢ - xᵢ'β̂`` over ``sqrt([(I - H)M(I - H)']ᵢᵢ)``.
@@ -122,7 +119,7 @@ def rstandard(fit: RmaFit, type: str = "marginal") -> Residuals:  # noqa: A002
         return Residuals(resid=e, se=se, z=e / se)
 
 
-def residuals(fit: RmaFit, type: str = "response") -> np.ndarray:  # noqa: A002
+def residuals(fit: FittedModel, type: str = "response") -> np.ndarray:  # noqa: A002
     """``response`` ``y - Xβ̂``; ``pearson`` and ``cholesky`` (equal for rma.uni)
     ``(y - Xβ̂)/sqrt(v + τ̂²)``; ``rstandard`` its ``z``. ``rstudent`` needs the
     case-deletion refits: :func:`trialmeta.stats.case_influence.rstudent` (which imports
@@ -136,7 +133,7 @@ def residuals(fit: RmaFit, type: str = "response") -> np.ndarray:  # noqa: A002
     return np.asarray(e / np.sqrt(fit.vi + fit.tau2), dtype=float)
 
 
-def blup(fit: RmaFit, level: float | None = None) -> Blup:
+def blup(fit: FittedModel, level: float | None = None) -> Blup:
     """``θ̂ᵢ = λᵢyᵢ + (1 - λᵢ)xᵢ'β̂`` with ``λᵢ = τ̂²/(τ̂² + vᵢ)`` and
     ``Var = λᵢvᵢ + (1 - λᵢ)²xᵢ'Var(β̂)xᵢ``; the interval uses the normal quantile (``z``)
     or t on ``k - p`` df (``knha``). Not available with user weights (metafor)."""
