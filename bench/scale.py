@@ -87,7 +87,7 @@ def _data(directory: Path, n_weeks: int, seed: int = 0) -> None:
                     effect = -8.0 if arm_type == "acupuncture" else 0.0
                     arms.append({**template["arms.csv"], "study_id": sid, "arm_id": arm_id,
                                  "arm_type": arm_type, "intervention": f"synthetic {arm_type}",
-                                 "acupuncture_type": "manual" if arm_id == "ACU" else "",
+                                 "technique": "manual" if arm_id == "ACU" else "",
                                  "outcome": outcome, "instrument": instrument,
                                  "timepoint_weeks": week, "timepoint_label": f"week {week}",
                                  "n": n, "mean": round(50 + effect + rng.normal(0, 5), 1),

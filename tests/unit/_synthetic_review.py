@@ -70,7 +70,7 @@ def synthetic_rows(k_sham: int = 5, seed: int = 7) -> pd.DataFrame:
             sd1, sd2 = 18.0 + i, 20.0 - i / 2
             rows.append({
                 "study_id": f"Synthetic{i + 1:02d}", "comparison": ctl, "control_type": ctl,
-                "acupuncture_type": "manual", "population": "SIJ" if i % 2 else "CLBP",
+                "technique": "manual", "population": "SIJ" if i % 2 else "CLBP",
                 "outcome": "pain", "timepoint_weeks": tp, "measure": "final",
                 "n1": n1, "n2": n2, "m1": m1, "sd1": sd1, "m2": m2, "sd2": sd2,
                 "yi": m1 - m2, "vi": sd1**2 / n1 + sd2**2 / n2,

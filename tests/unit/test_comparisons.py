@@ -26,7 +26,7 @@ STUDY = {"study_id": "Synth1", "authors": "SYNTHETIC", "year": "2020", "title": 
          "doi": "", "pmid": "", "country": "", "population": "CLBP", "design": "parallel_rct",
          "funding": "", "source": "synthetic", "verification": "primary_verbatim"}
 ARM = {"study_id": "Synth1", "arm_id": "ACU", "arm_type": "acupuncture", "intervention": "acu",
-       "acupuncture_type": "manual", "cointervention": "", "n_sessions": "10",
+       "technique": "manual", "cointervention": "", "n_sessions": "10",
        "treatment_weeks": "5", "outcome": "pain", "instrument": "VAS", "scale_min": "0",
        "scale_max": "100", "higher_is_worse": "true", "timepoint_weeks": "8", "measure": "final",
        "change_sign": "", "n": "20", "mean": "", "sd": "", "se": "", "ci_lb": "", "ci_ub": "",
@@ -37,7 +37,7 @@ ARM = {"study_id": "Synth1", "arm_id": "ACU", "arm_type": "acupuncture", "interv
 def arm(**kw) -> dict:
     row = dict(ARM)
     if kw.get("arm_type", "acupuncture") not in ("acupuncture", "electroacupuncture"):
-        row["acupuncture_type"] = ""
+        row["technique"] = ""
     row.update({k: str(v) for k, v in kw.items()})
     return row
 

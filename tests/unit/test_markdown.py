@@ -57,7 +57,7 @@ def test_unescape_inverts_escape(text):
 @pytest.fixture(scope="module")
 def hostile_outputs():
     rows = synthetic_rows()
-    rows["acupuncture_type"] = PAYLOADS[1]
+    rows["technique"] = PAYLOADS[1]
     raw = synthetic_config()
     raw["comparisons"][0]["label"] = "Acupuncture vs sham " + PAYLOADS[1]
     raw["grade"]["overrides"] = [{"analysis_id": "pain_eot__sham", "domain": "imprecision",

@@ -61,7 +61,7 @@ CASES = {
     "contrast_same_arm": ["contrasts.csv:2:arm_id_2: an arm compared with itself"],
     "rob_wrong_judgement": ["risk_of_bias.csv:2:judgement: not a PEDro judgement (got 'low'"],
     "duplicate_study": ["studies.csv:3:study_id: duplicate study"],
-    "acupuncture_type_on_control": ["arms.csv:3:acupuncture_type: set on a sham arm"],
+    "technique_on_control": ["arms.csv:3:technique: set on a sham arm"],
     "arm_changes_type": ["arms.csv:4:arm_type: arm changes type (got 'usual_care'"],
     "binary_garbage": ["arms.csv: not a text file (got NUL bytes"],
     "xlsx_formula/book.xlsx": ["book.xlsx[arms]:2:mean: spreadsheet formula (got '=1+1'"],
@@ -103,7 +103,7 @@ CASES = {
                            "control_types, outcomes"],
 }
 #: Cases whose defect is a code, which only the review's vocabulary can tell.
-NEEDS_CODES = {"enum_typo", "acupuncture_type_on_control"}
+NEEDS_CODES = {"enum_typo", "technique_on_control"}
 
 
 def main(argv: list[str]) -> int:
@@ -235,20 +235,20 @@ def test_json_output(capsys):
     assert '"ok": true' in out and '"poolable"' in out
 
 
-def test_acupuncture_delivery_checked_against_cointervention(tmp_path):
+def test_delivery_checked_against_cointervention(tmp_path):
     # add_on exactly when the acupuncture arm has a cointervention (issue 8, section 2)
     src = read_sheets(DATA)
     arms = pd.read_csv(DATA / "arms.csv", dtype=str, keep_default_na=False)
     studies = pd.read_csv(DATA / "studies.csv", dtype=str, keep_default_na=False)
     zar = arms["study_id"] == "Zaringhalam2010"
-    arms.loc[zar & (arms["arm_id"] == "BAAC"), "acupuncture_delivery"] = "standalone"
-    arms.loc[zar & (arms["arm_id"] == "C"), "acupuncture_delivery"] = "add_on"
+    arms.loc[zar & (arms["arm_id"] == "BAAC"), "delivery"] = "standalone"
+    arms.loc[zar & (arms["arm_id"] == "C"), "delivery"] = "add_on"
     arms.to_csv(tmp_path / "arms.csv", index=False)
     studies.to_csv(tmp_path / "studies.csv", index=False)
     shutil.copy(DATA / "vocabulary.yaml", tmp_path)
     report = validate_path(tmp_path)
     assert not report.ok
-    assert any(":acupuncture_delivery: standalone but the arm has a cointervention" in p
+    assert any(":delivery: standalone but the arm has a cointervention" in p
                for p in report.problems)
-    assert any(":acupuncture_delivery: set on a no_treatment arm" in p for p in report.problems)
+    assert any(":delivery: set on a no_treatment arm" in p for p in report.problems)
     assert len(src["arms"]) == len(arms)

@@ -31,16 +31,7 @@ DOMAIN_WORDS = re.compile(r"acupunctur\w*|\bpain\b|\bodi\b", re.IGNORECASE)
 #: TEMPORARY: domain wording still produced for ANY review, with where it comes from. Each
 #: entry is (output file name, the text around the word). The test fails when one of them
 #: disappears (remove the entry) and when any other occurrence appears.
-KNOWN_DOMAIN_WORDING = {
-    # the sheet column arms.csv `acupuncture_type` (data model) travels into the effect rows
-    # (effects/comparisons.py EFFECT_COLUMNS), the bundle and the protocol-spread table
-    # (report/limitations.py, column list at the top of the module)
-    ("comparisons.csv", "acupuncture_type"),
-    ("length_of_stay__specialist_vs_routine.csv", "acupuncture_type"),
-    ("length_of_stay.json", "acupuncture_type"),
-    ("limitations.md", "acupuncture_type"),
-    ("report.html", "acupuncture_type"),
-}
+KNOWN_DOMAIN_WORDING: set[tuple[str, str]] = set()  # none left
 
 
 def _snakemake(*args: str) -> list[str]:

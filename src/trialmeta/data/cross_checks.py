@@ -44,7 +44,7 @@ def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], proble
     """Append the cross-row and cross-sheet problems of ``tables`` to ``problems``.
 
     ``intervention_types`` are the vocabulary's arm types of intervention arms (only those
-    may carry an ``acupuncture_type`` or an ``acupuncture_delivery``); ``None`` when the
+    may carry a ``technique`` or a ``delivery``); ``None`` when the
     vocabulary is missing or invalid, which skips those two checks.
     """
     studies = tables.get("studies")
@@ -155,7 +155,7 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str],
                             f"{show(r['change_sign'])}, expected an empty cell)")
         if intervention_types is not None:
             _check_arm_kind(r, r["arm_type"] in intervention_types, label, problems,
-                            "acupuncture_delivery" in arms.attrs.get("present_columns", ()))
+                            "delivery" in arms.attrs.get("present_columns", ()))
         if any(r.get(k) is None for k in ("study_id", "arm_id")):
             continue
         key = tuple("" if _blank(r.get(k)) else r.get(k) for k in ARM_KEY)
@@ -176,36 +176,36 @@ def _check_arms(arms: pd.DataFrame, label: str, problems: list[str],
 
 def _check_arm_kind(r: dict[Hashable, Any], intervention: bool, label: str, problems: list[str],
                     delivery: bool) -> None:
-    """Columns of intervention arms only: ``acupuncture_type`` (and ``acupuncture_delivery``
+    """Columns of intervention arms only: ``technique`` (and ``delivery``
     when the sheet has that column)."""
-    if r["arm_type"] is not None and not intervention and not _blank(r.get("acupuncture_type")):
-        problems.append(f"{label}:{r['_row']}:acupuncture_type: set on a {_code(r['arm_type'])} "
-                        f"arm (got {show(r['acupuncture_type'])}, expected an empty cell)")
+    if r["arm_type"] is not None and not intervention and not _blank(r.get("technique")):
+        problems.append(f"{label}:{r['_row']}:technique: set on a {_code(r['arm_type'])} "
+                        f"arm (got {show(r['technique'])}, expected an empty cell)")
     if delivery:
         _check_delivery(r, intervention, label, problems)
 
 
 def _check_delivery(r: dict[Any, Any], intervention: bool, label: str, problems: list[str]) -> None:
-    """``acupuncture_delivery`` (optional column): set on intervention arms only (the
+    """``delivery`` (optional column): set on intervention arms only (the
     vocabulary's ``intervention_types``), and ``add_on`` exactly when the arm has a
     cointervention (A + B vs B)."""
-    line, value, co = r["_row"], r.get("acupuncture_delivery"), r.get("cointervention")
+    line, value, co = r["_row"], r.get("delivery"), r.get("cointervention")
     if not intervention:
         if not _blank(value) and r["arm_type"] is not None:
-            problems.append(f"{label}:{line}:acupuncture_delivery: set on a "
+            problems.append(f"{label}:{line}:delivery: set on a "
                             f"{_code(r['arm_type'])} arm (got {show(value)}, expected an empty "
                             "cell)")
         return
     if _blank(value):
-        problems.append(f"{label}:{line}:acupuncture_delivery: missing for an intervention arm "
+        problems.append(f"{label}:{line}:delivery: missing for an intervention arm "
                         f"({_code(r['arm_type'])}) (got an empty cell, expected add_on or "
                         "standalone)")
     elif value == "add_on" and _blank(co):
-        problems.append(f"{label}:{line}:acupuncture_delivery: add_on without a cointervention "
+        problems.append(f"{label}:{line}:delivery: add_on without a cointervention "
                         "(got 'add_on', expected standalone, or the treatment it is added to in "
                         "cointervention)")
     elif value == "standalone" and not _blank(co):
-        problems.append(f"{label}:{line}:acupuncture_delivery: standalone but the arm has a "
+        problems.append(f"{label}:{line}:delivery: standalone but the arm has a "
                         f"cointervention (got 'standalone' with cointervention {show(co)}, "
                         "expected add_on)")
 

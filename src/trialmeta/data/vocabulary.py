@@ -18,7 +18,7 @@ instruments        ``arms/contrasts.instrument``
 
 Three optional keys say what some control types are: ``active_control_types`` (an active
 treatment: against it the intervention is an add-on, A + B vs B, or head to head, A vs B, as
-``arms.acupuncture_delivery`` says; :func:`trialmeta.effects.comparisons.active_design`),
+``arms.delivery`` says; :func:`trialmeta.effects.comparisons.active_design`),
 ``sham_control_types`` (a sham procedure) and ``sham_kinds`` (keyword → kind, the kinds of
 sham GRADE indirectness tells apart; :meth:`Vocabulary.sham_kind`). Absent, no control is
 active or sham.

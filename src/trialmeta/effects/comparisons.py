@@ -46,7 +46,7 @@ Row = dict[Any, Any]
 DERIVED_FLAGS = ("m1_derived", "sd1_derived", "m2_derived", "sd2_derived", "se_derived",
                  "n1_split", "n2_split", "arms_combined", "scale_inferred")
 EFFECT_COLUMNS = [
-    "study_id", "comparison", "control_type", "acupuncture_type", "population", "outcome",
+    "study_id", "comparison", "control_type", "technique", "population", "outcome",
     "outcome_id", "timepoint_weeks", "timepoint_label", "measure", "instrument",
     "instrument_detail", "arm_id_1", "arm_id_2", "n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi",
     "effect_measure", "source_kind", "derivation", "multiarm", "verification", "n_sessions",
@@ -107,10 +107,10 @@ def _outcome_codes(o: dict[Any, Any]) -> tuple[str, ...]:
 def active_design(acu_meta: Row, ctl_meta: Row, vocabulary: Vocabulary) -> str:
     """``add_on`` (acupuncture + X vs X), ``head_to_head`` (acupuncture vs X) for a control
     of one of the vocabulary's ``active_control_types``, else ``""``. Read from
-    ``acupuncture_delivery`` (else from ``cointervention``)."""
+    ``delivery`` (else from ``cointervention``)."""
     if not vocabulary.is_active_control(ctl_meta.get("arm_type")):
         return ""
-    delivery = acu_meta.get("acupuncture_delivery")
+    delivery = acu_meta.get("delivery")
     if _blank(delivery):
         delivery = "standalone" if _blank(acu_meta.get("cointervention")) else "add_on"
     return "add_on" if delivery == "add_on" else "head_to_head"
@@ -127,7 +127,7 @@ def _row_common(c: dict[Any, Any], studies: dict[Any, Any]) -> dict[Any, Any]:
     b, a, ct = c["base"], c["acu_meta"], c["ctl_meta"]
     st = studies.get(b["study_id"], {})
     return {"study_id": b["study_id"], "control_type": ct["arm_type"],
-            "acupuncture_type": a.get("acupuncture_type"), "population": st.get("population"),
+            "technique": a.get("technique"), "population": st.get("population"),
             "outcome": b["outcome"], "timepoint_weeks": b.get("timepoint_weeks"),
             "timepoint_label": b.get("timepoint_label"), "measure": b["measure"],
             "instrument": b.get("instrument"), "instrument_detail": b.get("instrument_detail"),

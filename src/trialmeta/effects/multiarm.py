@@ -88,8 +88,8 @@ def _combine(arm_level: list[dict[str, Any]], measure: str) -> None:
     first["arm_id_1"] = "+".join(groups["1"])
     first["arm_id_2"] = "+".join(groups["2"])
     first["control_type"] = "+".join(sorted({str(r["control_type"]) for r in arm_level}))
-    kinds = sorted({str(r["acupuncture_type"]) for r in arm_level if r.get("acupuncture_type")})
-    first["acupuncture_type"] = "+".join(kinds) if kinds else first.get("acupuncture_type")
+    kinds = sorted({str(r["technique"]) for r in arm_level if r.get("technique")})
+    first["technique"] = "+".join(kinds) if kinds else first.get("technique")
     first["multiarm"] = (f"combine: {'+'.join(groups['1'])} vs {'+'.join(groups['2'])} merged "
                          "(Handbook 6.5.2.10, 23.3.4)")
     for side in ("1", "2"):

@@ -30,11 +30,11 @@ __all__ = ["CODE_LABELS", "LabelMap", "code_labels", "identifiers", "label_map",
 # Every enum value of the sheet schemas, and the config's own vocabulary. The review's
 # codes (arm types, outcomes, instruments, populations) are labelled by its vocabulary.yaml.
 CODE_LABELS: dict[str, str] = {
-    # acupuncture_type
+    # technique
     "manual": "Manual acupuncture", "electro": "Electroacupuncture",
     "laser": "Laser acupuncture", "auricular": "Auricular acupuncture",
     "catgut_embedding": "Catgut embedding", "unspecified": "Acupuncture (type not reported)",
-    # acupuncture_delivery
+    # delivery
     "add_on": "Added to the control's treatment", "standalone": "Acupuncture alone",
     # design, verification
     "parallel_rct": "Parallel-group RCT", "crossover_rct": "Crossover RCT",
@@ -76,7 +76,7 @@ CODE_LABELS: dict[str, str] = {
     "between_group_comparisons": "Between-group comparison reported",
     "point_estimates_variability": "Point estimates and variability reported",
     # config vocabulary: subgroup variables, sensitivity analyses, GRADE domains
-    "control_type": "Control", "acupuncture_type": "Acupuncture type",
+    "control_type": "Control", "technique": "Technique",
     "population": "Population", "n_sessions": "Number of sessions", "year": "Year",
     "leave_one_out": "Leaving out one trial at a time",
     "exclude_high_rob": "Excluding trials at high risk of bias",
@@ -150,7 +150,7 @@ def _arm_text(row: Mapping[str, str], codes: Mapping[str, str]) -> str:
     text = _arm_full(row)
     if text and len(text) <= ARM_LABEL_MAX:
         return text[0].lower() + text[1:] if text[:2].istitle() else text
-    kind = str(row.get("acupuncture_type") or "")
+    kind = str(row.get("technique") or "")
     if kind in ("", "unspecified"):  # the needling is not reported: the arm's type says it
         kind = str(row.get("arm_type") or "")
     return codes.get(kind, kind).lower() if kind else "arm"

@@ -30,7 +30,7 @@ from trialmeta.review.results import (
 __all__ = ["collect_flags", "limitations_markdown"]
 
 PROTOCOL_COLUMNS: tuple[str, ...] = (
-    "population", "acupuncture_type", "needle_type", "control_type", "sham_type", "n_sessions",
+    "population", "technique", "needle_type", "control_type", "sham_type", "n_sessions",
 )  # fmt: skip
 
 
