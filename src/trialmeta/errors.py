@@ -11,6 +11,7 @@ __all__ = [
     "InputError",
     "DataValidationError",
     "NotComputableError",
+    "IntermediateError",
     "ConvergenceWarning",
     "StatisticalWarning",
 ]
@@ -76,6 +77,15 @@ class NotComputableError(TrialmetaError):
         self.flag = flag
         where = f"{argument}[{row}]: " if argument is not None and row is not None else ""
         super().__init__(f"{where}not computable ({reason})")
+
+
+class IntermediateError(TrialmetaError):
+    """An intermediate result of the workflow no longer matches the checksum its rule
+    recorded (truncated or edited after it was written), or its checksum is missing.
+
+    The message is one located line: the file, what changed, the digest found and the one
+    expected (:mod:`trialmeta.io.digests`).
+    """
 
 
 class ConvergenceWarning(UserWarning):

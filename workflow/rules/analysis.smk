@@ -12,6 +12,7 @@ rule fit_outcome:
         rob=rob_sheet(),
     output:
         "<results>/fits/{outcome}.json",
+        "<results>/fits/{outcome}.json.sha256",
     params:
         settings=fit_settings,
         pedro_low_below=REVIEW.grade.pedro_low_below,
@@ -34,6 +35,7 @@ rule certainty:
         permutation="<results>/simulation/permutation/{outcome}.json",
     output:
         "<results>/analyses/{outcome}.json",
+        "<results>/analyses/{outcome}.json.sha256",
     params:
         settings=certainty_settings,
         code=code("complete_outcome.py"),

@@ -180,6 +180,22 @@ def review_settings(wildcards=None):
     return to_data(REVIEW)
 
 
+# Rules whose outputs provenance.json records with their SHA-256 (every rule before it).
+RECORDED_RULES = ("validate_data", "comparisons", "fit_outcome", "coverage", "gosh",
+                  "permutation", "certainty", "outcome_figures", "risk_of_bias_figures",
+                  "tables", "limitations")
+
+
+def recorded_results(wildcards=None):
+    """Every output of RECORDED_RULES, for each outcome: the results provenance.json lists
+    with their hashes, and the checksums (.sha256) of the intermediates, which it checks."""
+    paths = set()
+    for name in RECORDED_RULES:
+        for pattern in getattr(rules, name).output:
+            paths.update(expand(str(pattern), outcome=OUTCOMES))
+    return sorted(paths)
+
+
 def final_outputs():
     """Targets of rule all."""
     return [

@@ -6,6 +6,7 @@ rule validate_data:
         sheets=data_files(),
     output:
         "<results>/validation.json",
+        "<results>/validation.json.sha256",
     params:
         data_dir=data_dir,
         codes=config_codes,
@@ -32,6 +33,9 @@ rule comparisons:
         ),
         accounting="<results>/comparisons_accounting.csv",
         warnings="<results>/data_warnings.csv",
+        effects_sha256="<results>/comparisons.csv.sha256",
+        accounting_sha256="<results>/comparisons_accounting.csv.sha256",
+        warnings_sha256="<results>/data_warnings.csv.sha256",
     params:
         measure=REVIEW.measure,
         outcomes=comparison_windows,

@@ -18,6 +18,7 @@ rule outcome_figures:
             category="4 Figures",
             subcategory="{outcome}",
         ),
+        "<results>/figures/{outcome}.sha256",
     params:
         wording=figure_wording,
         labels=label_settings,
@@ -47,6 +48,7 @@ rule risk_of_bias_figures:
             category="4 Figures",
             subcategory="risk of bias",
         ),
+        "<results>/figures/risk_of_bias.sha256",
     params:
         pedro_low_below=REVIEW.grade.pedro_low_below,
         labels=label_settings,

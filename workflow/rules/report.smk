@@ -31,6 +31,7 @@ rule tables:
             caption="../report/sof.rst",
             category="2 Results",
         ),
+        sof_csv_sha256="<results>/summary_of_findings.csv.sha256",
     params:
         wording=sof_wording,
         code=code("write_tables.py"),
@@ -56,6 +57,7 @@ rule limitations:
             caption="../report/limitations.rst",
             category="3 Certainty and limitations",
         ),
+        "<results>/limitations.md.sha256",
     params:
         ois_alpha=REVIEW.grade.ois_alpha,
         ois_power=REVIEW.grade.ois_power,
@@ -75,8 +77,10 @@ rule provenance:
         sheets=data_files(),
         configs=CONFIG_FILES,
         validation="<results>/validation.json",
+        results=recorded_results,
     output:
         "<results>/provenance.json",
+        "<results>/provenance.json.sha256",
     params:
         config=review_settings,
         code=code("write_provenance.py"),

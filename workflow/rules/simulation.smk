@@ -7,6 +7,7 @@ rule coverage:
         fits="<results>/fits/{outcome}.json",
     output:
         "<results>/simulation/coverage/{outcome}.json",
+        "<results>/simulation/coverage/{outcome}.json.sha256",
     params:
         settings=coverage_settings,
         code=code("simulate.py"),
@@ -25,6 +26,7 @@ rule gosh:
         fits="<results>/fits/{outcome}.json",
     output:
         "<results>/simulation/gosh/{outcome}.json",
+        "<results>/simulation/gosh/{outcome}.json.sha256",
     params:
         settings=gosh_settings,
         code=code("simulate.py"),
@@ -43,6 +45,7 @@ rule permutation:
         fits="<results>/fits/{outcome}.json",
     output:
         "<results>/simulation/permutation/{outcome}.json",
+        "<results>/simulation/permutation/{outcome}.json.sha256",
     params:
         settings=permutation_settings,
         code=code("simulate.py"),

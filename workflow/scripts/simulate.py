@@ -6,6 +6,7 @@ from trialmeta.io.rule_log import log_errors
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 log_errors(smk)
 
+from trialmeta.io.digests import seal, verified  # noqa: E402
 from trialmeta.review import robustness  # noqa: E402
 from trialmeta.review.codec import from_data  # noqa: E402
 from trialmeta.review.results import OutcomeFits, read_result, write_result  # noqa: E402
@@ -18,5 +19,6 @@ CHECKS = {  # rule → (check, its settings, the declared type of what it return
                     robustness.PermutationChecks),
 }
 check, settings, returned = CHECKS[smk.rule]
-write_result(smk.output[0], check(read_result(smk.input.fits, OutcomeFits),
+write_result(smk.output[0], check(read_result(verified(smk.input.fits), OutcomeFits),
                                   from_data(settings, smk.params.settings)), returned)
+seal(smk.output)

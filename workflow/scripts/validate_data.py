@@ -14,6 +14,7 @@ from pathlib import Path  # noqa: E402
 
 from trialmeta.data.validate import validate_path  # noqa: E402
 from trialmeta.effects.validation_summary import with_comparison_counts  # noqa: E402
+from trialmeta.io.digests import seal  # noqa: E402
 from trialmeta.io.jsonio import write_json  # noqa: E402
 from trialmeta.io.provenance import remove_stale_results, sha256_file  # noqa: E402
 from trialmeta.review.config_codes import config_code_problems  # noqa: E402
@@ -34,3 +35,4 @@ write_json(smk.output[0], {
     "summary": report.summary,
     "warnings": sorted(str(w) for w in report.warnings),
 })
+seal(smk.output)

@@ -8,6 +8,7 @@ log_errors(smk)
 from pathlib import Path  # noqa: E402
 
 from trialmeta.data.sheets import sheet_source  # noqa: E402
+from trialmeta.io.digests import verified  # noqa: E402
 from trialmeta.io.jsonio import read_json, read_record_dicts, write_text  # noqa: E402
 from trialmeta.plots.outcome import figure_files  # noqa: E402
 from trialmeta.report.html import render_report  # noqa: E402
@@ -17,13 +18,13 @@ from trialmeta.review.results import read_result  # noqa: E402
 
 html = render_report(
     from_data(ReviewConfig, smk.params.review),
-    [read_result(p) for p in smk.input.analyses],
-    read_record_dicts(smk.input.sof, blank=""),
-    read_record_dicts(smk.input.comparisons),
-    read_record_dicts(smk.input.accounting),
-    Path(smk.input.limitations).read_text(encoding="utf-8"),
-    read_json(smk.input.provenance),
-    figure_files([*smk.input.figures, smk.input.rob_figures]),
+    [read_result(verified(p)) for p in smk.input.analyses],
+    read_record_dicts(verified(smk.input.sof), blank=""),
+    read_record_dicts(verified(smk.input.comparisons)),
+    read_record_dicts(verified(smk.input.accounting)),
+    Path(verified(smk.input.limitations)).read_text(encoding="utf-8"),
+    read_json(verified(smk.input.provenance)),
+    figure_files([verified(p) for p in [*smk.input.figures, smk.input.rob_figures]]),
     read_record_dicts(sheet_source(smk.input.studies, "studies")),
 )
 write_text(smk.output[0], html)

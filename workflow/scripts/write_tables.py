@@ -8,6 +8,7 @@ log_errors(smk)
 
 from pathlib import Path  # noqa: E402
 
+from trialmeta.io.digests import seal, verified  # noqa: E402
 from trialmeta.io.jsonio import write_text  # noqa: E402
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
 from trialmeta.report import summary_of_findings as sof  # noqa: E402
@@ -15,7 +16,7 @@ from trialmeta.report import tables  # noqa: E402
 from trialmeta.review.codec import from_data  # noqa: E402
 from trialmeta.review.results import read_result  # noqa: E402
 
-results = [read_result(p) for p in smk.input.analyses]
+results = [read_result(verified(p)) for p in smk.input.analyses]
 write_csv(smk.output.pooled, tables.pooled_rows(results), tables.POOLED_COLUMNS)
 effects_dir = Path(smk.output.effects)
 effects_dir.mkdir(parents=True, exist_ok=True)
@@ -31,3 +32,4 @@ wording = from_data(sof.SofWording, smk.params.wording)
 rows = sof.sof_rows(results, wording)
 write_csv(smk.output.sof_csv, rows, sof.SOF_COLUMNS)
 write_text(smk.output.sof_md, sof.sof_markdown(rows, wording))
+seal(smk.output)

@@ -1,4 +1,5 @@
-"""Reproducibility block: input hashes, config, package versions, git commit, rerun command.
+"""Reproducibility block: input hashes, config, package versions, git commit, rerun command,
+and the hash of every result it was written after (the intermediates and tables).
 
 The same dict is written to ``results/provenance.json`` and printed in section 7
 of the report. It holds no wall-clock time and no absolute path, so two runs on
@@ -7,7 +8,6 @@ the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import shutil
 import subprocess
@@ -15,27 +15,21 @@ from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
+from trialmeta.io.digests import file_digests, sha256_file
+
 __all__ = [
     "PACKAGES",
     "collect_provenance",
     "git_commit",
     "package_versions",
     "remove_stale_results",
+    "result_hashes",
     "sha256_file",
 ]
 
 PACKAGES: tuple[str, ...] = (
     "trialmeta", "numpy", "scipy", "pandas", "matplotlib", "snakemake", "pyyaml", "jsonschema",
 )  # fmt: skip
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of the file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def package_versions(packages: Iterable[str] = PACKAGES) -> dict[str, str]:
@@ -76,17 +70,30 @@ def _rel(path: str | Path, root: Path) -> str:
         return p.name
 
 
+def result_hashes(results: Iterable[str | Path], workdir: str | Path = ".",
+                  ) -> list[dict[str, str]]:
+    """``{"path", "sha256"}`` of every file of ``results`` (a directory: each file in it,
+    Snakemake's marker excepted), paths relative to ``workdir``, sorted by path."""
+    root = Path(workdir)
+    rows = [{"path": _rel(Path(p).parent / name, root), "sha256": digest}
+            for p in results for name, digest in file_digests(p).items()]
+    return sorted(rows, key=_path_key)
+
+
 def collect_provenance(
     inputs: Iterable[str | Path],
     config_files: Iterable[str | Path],
     config: Mapping[str, object],
     repo_dir: str | Path,
     workdir: str | Path = ".",
+    results: Iterable[str | Path] = (),
 ) -> dict[str, object]:
     """The reproducibility block.
 
     Paths are relative to ``workdir`` (file name only when outside it), sorted;
-    ``rerun`` is the command that reproduces the results from ``workdir``.
+    ``rerun`` is the command that reproduces the results from ``workdir``; ``results``
+    lists the hash of every result written before it (:func:`result_hashes`), so the
+    block certifies the intermediates the report was built from, not only the inputs.
     """
     root = Path(workdir)
     files = [{"path": _rel(p, root), "sha256": sha256_file(p)} for p in inputs]
@@ -100,6 +107,7 @@ def collect_provenance(
         "packages": package_versions(),
         "git": git_commit(repo_dir),
         "rerun": rerun,
+        "results": result_hashes(results, root),
     }
 
 
