@@ -9,6 +9,7 @@ from typing import IO, Any
 import pandas as pd
 
 from trialmeta._jsonable import to_jsonable
+from trialmeta.errors import IntermediateError
 from trialmeta.io.outputs import naming
 
 __all__ = ["dumps", "read_json", "read_record_dicts", "read_records", "write_json", "write_text"]
@@ -33,8 +34,13 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def read_json(path: str | Path) -> object:
-    """Parse a JSON file."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """Parse a JSON file; text that is not JSON (a truncated file) is an
+    :class:`~trialmeta.errors.IntermediateError` located at its line and column."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise IntermediateError(f"{path}:{err.lineno}:{err.colno}: not valid JSON (got "
+                                f"{err.msg.lower()}, expected the JSON its rule wrote)") from None
 
 
 def read_records(path: str | Path | IO[str]) -> pd.DataFrame:

@@ -14,6 +14,13 @@ text of an annotation:
 - a field with ``metadata=OMIT_NONE`` is left out when it is ``None``.
 
 ``from_data(T, to_data(x)) == x`` for every type used here (tests/unit/test_codec.py).
+
+``from_data(T, data, strict=True)`` is the reader of the workflow's result files: it also
+rejects an unknown field, a missing one (unless ``OMIT_NONE``) and a value of the wrong JSON
+type (a number for ``float``/``int``, text for ``str``, ``true``/``false`` for ``bool``, a
+list for tuples and arrays, an object for dataclasses and mappings, a known enum value),
+raising :class:`DecodeError` located by its JSON path (``$.analyses[0].cell.k``). Without
+``strict`` (the config, whose schema has checked it) missing fields take their defaults.
 """
 
 from __future__ import annotations
@@ -28,11 +35,22 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["FLAT", "OMIT_NONE", "NotRun", "from_data", "to_data"]
+from trialmeta.errors import TrialmetaError
+
+__all__ = ["FLAT", "OMIT_NONE", "DecodeError", "NotRun", "from_data", "to_data"]
 
 T = TypeVar("T")
 FLAT: Mapping[str, bool] = types.MappingProxyType({"flat": True})
 OMIT_NONE: Mapping[str, bool] = types.MappingProxyType({"omit_none": True})
+
+
+class DecodeError(TrialmetaError):
+    """A value does not fit its declared type (strict reading); ``where`` is its JSON path."""
+
+    def __init__(self, where: str, problem: str):
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{where}: {problem}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,74 +121,140 @@ def _is_union(tp: object) -> bool:
     return typing.get_origin(tp) in (typing.Union, types.UnionType)
 
 
-def from_data(tp: type[T] | Any, data: Any) -> T:
-    """Rebuild a value of type ``tp`` from its :func:`to_data` form."""
-    return typing.cast(T, _read(tp, data))
+def from_data(tp: type[T] | Any, data: Any, strict: bool = False) -> T:
+    """Rebuild a value of type ``tp`` from its :func:`to_data` form (``strict``: see the
+    module; a :class:`DecodeError` names the first value that does not fit)."""
+    return typing.cast(T, _Reader(strict).read(tp, data, "$"))
 
 
-def _read(tp: Any, data: Any) -> Any:
-    if tp is Any or tp is object:
+_JSON_TYPES: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float),
+                                            bool: (bool,)}  # fmt: skip
+
+
+def _json_name(data: Any) -> str:
+    if data is None:
+        return "null"
+    if isinstance(data, bool):
+        return "true" if data else "false"
+    names = {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return names.get(type(data), type(data).__name__)
+
+
+class _Reader:
+    """One :func:`from_data` call: ``strict`` and the JSON path of each value read."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+
+    def fail(self, where: str, data: Any, expected: str) -> DecodeError:
+        shown = repr(data) if isinstance(data, (str, int, float)) else _json_name(data)
+        return DecodeError(where, f"wrong value (got {shown[:60]}, expected {expected})")
+
+    def need(self, ok: bool, where: str, data: Any, expected: str) -> None:
+        if self.strict and not ok:
+            raise self.fail(where, data, expected)
+
+    def read(self, tp: Any, data: Any, where: str) -> Any:
+        if tp is Any or tp is object:
+            return data
+        if _is_union(tp):
+            return self.union(tp, data, where)
+        origin = typing.get_origin(tp)
+        if origin in (tuple, list):
+            self.need(isinstance(data, list), where, data, "a list")
+            item = typing.get_args(tp)[0]
+            items = [self.read(item, v, f"{where}[{i}]") for i, v in enumerate(data)]
+            return tuple(items) if origin is tuple else items
+        if origin in (dict, Mapping) or tp in (dict, Mapping):
+            self.need(isinstance(data, dict), where, data, "an object")
+            args = typing.get_args(tp) or (str, Any)
+            return {k: self.read(args[1], v, f"{where}.{k}") for k, v in data.items()}
+        if tp is float and data is None:
+            return math.nan
+        if tp in _JSON_TYPES:
+            ok = isinstance(data, _JSON_TYPES[tp]) and (tp is bool or not isinstance(data, bool))
+            self.need(ok, where, data, f"{'a number' if tp in (int, float) else tp.__name__}"
+                      + (" (a whole one)" if tp is int else ""))
+            return data
+        if tp is np.ndarray:
+            self.need(isinstance(data, list), where, data, "a list")
+            return _array(data)
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            return self.enum(tp, data, where)
+        if dataclasses.is_dataclass(tp):
+            self.need(isinstance(data, dict), where, data, f"an object ({tp.__name__})")
+            return self.object(tp, data, where)
         return data
-    if _is_union(tp):
-        return _read_union(tp, data)
-    origin = typing.get_origin(tp)
-    if origin is tuple:
-        args = typing.get_args(tp)
-        item = args[0]
-        return tuple(_read(item, v) for v in data)
-    if origin in (list,):
-        return [_read(typing.get_args(tp)[0], v) for v in data]
-    if origin in (dict, Mapping) or tp in (dict, Mapping):
-        args = typing.get_args(tp) or (str, Any)
-        return {k: _read(args[1], v) for k, v in data.items()}
-    if tp is float:
-        return math.nan if data is None else data
-    if tp is np.ndarray:
-        return _array(data)
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(data)
-    if dataclasses.is_dataclass(tp):
-        return _read_object(tp, data)
-    return data
 
+    def enum(self, tp: type[enum.Enum], data: Any, where: str) -> enum.Enum:
+        try:
+            return tp(data)
+        except ValueError:
+            known = ", ".join(repr(m.value) for m in tp)
+            raise self.fail(where, data, f"one of {known}") from None
 
-def _read_union(tp: Any, data: Any) -> Any:
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if data is None and len(args) < len(typing.get_args(tp)):
-        return None
-    if NotRun in args:
-        if not data.get("run"):
-            return NotRun(str(data.get("reason", "")), tuple(data.get("flags") or ()))
-        data = {k: v for k, v in data.items() if k != "run"}
-        args = [a for a in args if a is not NotRun]
-    if len(args) == 1:
-        return _read(args[0], data)
-    for a in args:  # e.g. float | str: the first type the value already has
-        if isinstance(data, a if isinstance(a, type) else object):
-            return _read(a, data)
-    return data
+    def union(self, tp: Any, data: Any, where: str) -> Any:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if data is None and len(args) < len(typing.get_args(tp)):
+            return None
+        if NotRun in args:
+            self.need(isinstance(data, dict) and isinstance(data.get("run"), bool), where,
+                      data, 'an object with "run": true or false')
+            if not data.get("run"):
+                return self.not_run(data, where)
+            data = {k: v for k, v in data.items() if k != "run"}
+            args = [a for a in args if a is not NotRun]
+        if len(args) == 1:
+            return self.read(args[0], data, where)
+        for a in args:  # e.g. float | str: the first type the value already has
+            if isinstance(data, a if isinstance(a, type) else object):
+                return self.read(a, data, where)
+        self.need(False, where, data, " or ".join(getattr(a, "__name__", str(a)) for a in args))
+        return data
 
+    def not_run(self, data: Mapping[str, Any], where: str) -> NotRun:
+        if self.strict:
+            self.check_keys(data, {"run", "reason", "flags"}, {"run", "reason"}, where)
+            self.need(isinstance(data["reason"], str), f"{where}.reason", data["reason"], "str")
+        flags = self.read(tuple[str, ...], data.get("flags") or [], f"{where}.flags")
+        return NotRun(str(data.get("reason", "")), flags)
 
-def _read_object(cls: Any, data: Mapping[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
-    fields = dataclasses.fields(cls)
-    claimed = {f.name for f in fields if not f.metadata.get("flat")}
-    for f in fields:
-        if f.metadata.get("flat") and dataclasses.is_dataclass(hints[f.name]):
-            claimed |= {g.name for g in dataclasses.fields(hints[f.name])}
-    kwargs: dict[str, Any] = {}
-    for f in fields:
-        tp = hints[f.name]
-        if f.metadata.get("flat"):
-            if dataclasses.is_dataclass(tp):
-                kwargs[f.name] = _read_object(tp, data)
-            else:
-                kwargs[f.name] = {k: v for k, v in data.items() if k not in claimed}
-        elif f.name in data:
-            kwargs[f.name] = _read(tp, data[f.name])
-        elif f.metadata.get("omit_none"):
-            kwargs[f.name] = None
-    return cls(**kwargs)
+    def check_keys(self, data: Mapping[str, Any], allowed: set[str] | None, required: set[str],
+                   where: str) -> None:
+        for key in sorted(required - set(data)):
+            raise DecodeError(where, f"missing field (got no {key!r}, expected one)")
+        for key in sorted(set(data) - allowed) if allowed is not None else ():
+            raise DecodeError(where, f"unknown field (got {key!r}, expected only "
+                                     f"{', '.join(sorted(allowed))})")
+
+    def object(self, cls: Any, data: Mapping[str, Any], where: str, flat: bool = False) -> Any:
+        """A dataclass; ``flat``: it is a ``FLAT`` field, whose keys its parent checked."""
+        hints = typing.get_type_hints(cls)
+        fields = dataclasses.fields(cls)
+        claimed = {f.name for f in fields if not f.metadata.get("flat")}
+        open_mapping = False
+        for f in fields:
+            if f.metadata.get("flat") and dataclasses.is_dataclass(hints[f.name]):
+                claimed |= {g.name for g in dataclasses.fields(hints[f.name])}
+            elif f.metadata.get("flat"):
+                open_mapping = True
+        if self.strict:
+            required = {f.name for f in fields
+                        if not f.metadata.get("flat") and not f.metadata.get("omit_none")}
+            self.check_keys(data, None if open_mapping or flat else claimed, required, where)
+        kwargs: dict[str, Any] = {}
+        for f in fields:
+            tp = hints[f.name]
+            if f.metadata.get("flat"):
+                if dataclasses.is_dataclass(tp):
+                    kwargs[f.name] = self.object(tp, data, where, flat=True)
+                else:
+                    kwargs[f.name] = {k: v for k, v in data.items() if k not in claimed}
+            elif f.name in data:
+                kwargs[f.name] = self.read(tp, data[f.name], f"{where}.{f.name}")
+            elif f.metadata.get("omit_none"):
+                kwargs[f.name] = None
+        return cls(**kwargs)
 
 
 def _array(data: Any) -> np.ndarray:

@@ -24,10 +24,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from trialmeta.errors import IntermediateError
 from trialmeta.flags import Flag
 from trialmeta.io.jsonio import read_json, write_json
 from trialmeta.resampling.coverage import CoverageResult
-from trialmeta.review.codec import FLAT, OMIT_NONE, NotRun, from_data, to_data
+from trialmeta.review.codec import FLAT, OMIT_NONE, DecodeError, NotRun, from_data, to_data
 from trialmeta.review.config import ModelConfig, OutcomeConfig
 from trialmeta.review.grade import GradeResult
 from trialmeta.stats.influence import BaujatResult
@@ -403,5 +404,10 @@ def write_result(path: str | Path, result: object, tp: object = None) -> None:
 
 
 def read_result(path: str | Path, tp: type[T] | Any = OutcomeResult) -> T:
-    """Read what :func:`write_result` wrote, as ``tp``."""
-    return typing.cast(T, from_data(tp, read_json(path)))
+    """Read what :func:`write_result` wrote, as ``tp``, strictly: an unknown or missing
+    field or a value of the wrong type is an :class:`~trialmeta.errors.IntermediateError`
+    located by file and JSON path (``FILE: $.analyses[0].cell.k: wrong value (got ...)``)."""
+    try:
+        return typing.cast(T, from_data(tp, read_json(path), strict=True))
+    except DecodeError as err:
+        raise IntermediateError(f"{path}: {err}") from None
