@@ -110,13 +110,13 @@ def _mutated(path: Path, name: str, edit: Callable[[dict[str, Any], str], str]) 
 
 def _unknown(obj: dict[str, Any], where: str) -> str:
     obj["zz_unexpected"] = 1
-    return f"{where}: unknown field (got 'zz_unexpected', expected only "
+    return f"{where}: unknown field (got 'zz_unexpected', expected a field of "
 
 
 def _missing(obj: dict[str, Any], where: str) -> str:
     key = sorted(k for k in obj if k != "run")[0]
     del obj[key]
-    return f"{where}: missing field (got no {key!r}, expected one)"
+    return f"{where}: missing field (got no {key!r}, expected one, as every "
 
 
 def _wrong_type(obj: dict[str, Any], where: str) -> str:

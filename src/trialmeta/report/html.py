@@ -267,7 +267,18 @@ def _reproducibility(name: str, provenance: Mapping[str, object]) -> list[str]:
         f"{e(git.get('dirty'))}).</p>",
         f"<p>Rerun: <code>{e(provenance.get('rerun'))}</code></p>",
         table_html(["Input file", "SHA-256"], [[f["path"], f["sha256"]] for f in files]),
+        _results_note(provenance),
         "<p>Configuration used:</p><pre>"
         + e(json.dumps(provenance.get("config", {}), indent=2, sort_keys=True,
                        ensure_ascii=False)) + "</pre>",
     ]
+
+
+def _results_note(provenance: Mapping[str, object]) -> str:
+    """How many results provenance.json hashes (the report is built from those files)."""
+    results = provenance.get("results") or []
+    n = len(results) if isinstance(results, list) else 0
+    return (f"<p><code>provenance.json</code> also records the SHA-256 of the {n} result "
+            "files this report was built from (tables, intermediate results, figures); each "
+            "step checked the intermediates it read against the checksums their steps "
+            "wrote.</p>") if n else ""

@@ -182,7 +182,8 @@ class _Reader:
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             return self.enum(tp, data, where)
         if dataclasses.is_dataclass(tp):
-            self.need(isinstance(data, dict), where, data, f"an object ({tp.__name__})")
+            name = getattr(tp, "__name__", "dataclass")
+            self.need(isinstance(data, dict), where, data, f"an object ({name})")
             return self.object(tp, data, where)
         return data
 
@@ -214,18 +215,19 @@ class _Reader:
 
     def not_run(self, data: Mapping[str, Any], where: str) -> NotRun:
         if self.strict:
-            self.check_keys(data, {"run", "reason", "flags"}, {"run", "reason"}, where)
+            self.check_keys(data, {"run", "reason", "flags"}, {"run", "reason"}, where, "NotRun")
             self.need(isinstance(data["reason"], str), f"{where}.reason", data["reason"], "str")
         flags = self.read(tuple[str, ...], data.get("flags") or [], f"{where}.flags")
         return NotRun(str(data.get("reason", "")), flags)
 
     def check_keys(self, data: Mapping[str, Any], allowed: set[str] | None, required: set[str],
-                   where: str) -> None:
+                   where: str, kind: str) -> None:
+        """Every ``required`` key is there and (unless ``allowed`` is None) no other."""
         for key in sorted(required - set(data)):
-            raise DecodeError(where, f"missing field (got no {key!r}, expected one)")
-        for key in sorted(set(data) - allowed) if allowed is not None else ():
-            raise DecodeError(where, f"unknown field (got {key!r}, expected only "
-                                     f"{', '.join(sorted(allowed))})")
+            raise DecodeError(where, f"missing field (got no {key!r}, expected one, as every "
+                                     f"{kind} has)")
+        for key in sorted(set(data) - (set(data) if allowed is None else allowed)):
+            raise DecodeError(where, f"unknown field (got {key!r}, expected a field of {kind})")
 
     def object(self, cls: Any, data: Mapping[str, Any], where: str, flat: bool = False) -> Any:
         """A dataclass; ``flat``: it is a ``FLAT`` field, whose keys its parent checked."""
@@ -241,7 +243,8 @@ class _Reader:
         if self.strict:
             required = {f.name for f in fields
                         if not f.metadata.get("flat") and not f.metadata.get("omit_none")}
-            self.check_keys(data, None if open_mapping or flat else claimed, required, where)
+            self.check_keys(data, None if open_mapping or flat else claimed, required, where,
+                            cls.__name__)
         kwargs: dict[str, Any] = {}
         for f in fields:
             tp = hints[f.name]
