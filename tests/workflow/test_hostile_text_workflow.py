@@ -192,8 +192,17 @@ def _same_structure(name: str, clean: bytes, hostile: bytes) -> None:
     elif suffix == ".svg":
         root = ET.fromstring(hostile)
         assert not [e for e in root.iter() if e.tag.endswith("script")], name
+    elif suffix == ".sha256":  # checksums of files that hold the text: the same files listed
+        assert _listed(hostile) == _listed(clean), f"{name}: other files listed"
     else:
         assert hostile[:4] == clean[:4] and hostile, f"{name}: not a {suffix} file"
+
+
+def _listed(sidecar: bytes) -> list[bytes]:
+    """The file names of a ``sha256sum``-format checksum file (each line a 64-hex digest)."""
+    lines = [line.split(b"  ", 1) for line in sidecar.splitlines()]
+    assert all(re.fullmatch(rb"[0-9a-f]{64}", digest) for digest, _ in lines), sidecar
+    return [name for _, name in lines]
 
 
 def _verify(workdir: Path, returncode: int, console: str,
