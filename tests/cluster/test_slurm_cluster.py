@@ -200,7 +200,7 @@ def test_grouped_jobs_are_one_slurm_job(faults: Path, runs: Runs, capsys: Capsys
                           check=True).stdout.split()  # fmt: skip
     if max(map(int, cpus)) < 2:
         pytest.skip(f"the node has {cpus} CPUs; a group of two 1-CPU jobs needs 2")
-    targets = ["results/fits/pain_fu.json", "results/fits/odi_eot.json"]
+    targets = ["results/fits/pain_fu.json", "results/fits/function_eot.json"]
     for t in targets:
         (faults / t).unlink()
     run = run_snakemake(faults, [*targets, *PROFILE, *FAST, "--groups",

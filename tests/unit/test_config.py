@@ -38,9 +38,9 @@ def _problems(*paths: Path) -> list[str]:
 def test_shipped_and_test_configs_parse():
     cfg = load_config([SHIPPED], SCHEMA)
     assert cfg.model == ModelConfig("REML", "knha", 0.95, 2)
-    assert [o.id for o in cfg.outcomes] == ["pain_eot", "pain_fu_short", "pain_fu", "odi_eot",
-                                           "odi_fu_short", "odi_fu"]
-    assert cfg.outcome("odi_eot").mcid_value == 10
+    assert [o.id for o in cfg.outcomes] == ["pain_eot", "pain_fu_short", "pain_fu", "function_eot",
+                                           "function_fu_short", "function_fu"]
+    assert cfg.outcome("function_eot").mcid_value == 10
     assert cfg.analysis_ids[:2] == ("pain_eot__sham", "pain_eot__usual_care")
     test_cfg = load_config([ROOT / "tests" / "workflow" / "config.yaml"], SCHEMA)
     assert test_cfg.grade.overrides[0].analysis_id == "pain_eot__sham"

@@ -157,13 +157,14 @@ def _synthetic_result() -> OutcomeResult:
             analysis_id="pain_eot__usual_care", weight_percent=100 / 3))  # fmt: skip
     aid, not_run = "pain_eot__usual_care", NotRun("synthetic: not pooled")
     cell = CellResult(aid, "pain_eot", "pain", "usual_care", "all", 3, 120, "pooled",
-                      tuple(r.row_id for r in rows), (100 / 3,) * 3, None, ())
-    analysis = AnalysisResult(cell, tuple(rows), (), (), not_run, not_run, not_run, {},
-                              "Acupuncture vs usual care or no treatment", not_run, not_run,
-                              not_run, math.nan, GradeResult(aid, 0, "not estimable", ""))
+                      tuple(r.row_id for r in rows), (100 / 3,) * 3, None, (), 3)
+    analysis = AnalysisResult(cell, tuple(rows), (), (), not_run, not_run, not_run, {}, (), (),
+                              not_run, False, "Acupuncture vs usual care or no treatment",
+                              not_run, not_run, not_run, math.nan, "computed",
+                              GradeResult(aid, 0, "not estimable", ""))
     outcome = OutcomeConfig("pain_eot", "pain", "Pain", TimepointWindow(0, 12, 8, False),
                             CitedValue(15, "Synthetic 2000; x"), CitedValue(None, "computed"))
-    return OutcomeResult(outcome, ModelConfig("REML", "knha", 0.95, 2), (analysis,))
+    return OutcomeResult(outcome, ModelConfig("REML", "knha", 0.95, 2), (analysis,), "combine")
 
 
 def test_forest_of_a_plain_label_map_still_draws() -> None:

@@ -68,15 +68,16 @@ def test_result_structure_and_json_strictness():
     assert [e["analysis"]["analysis_id"] for e in data["analyses"]] == ids
     sham = res.analyses[0]
     labels = [s.label for s in sham.sensitivity]
-    assert labels[:3] == ["excluding high risk of bias", "excluding secondary-extraction data",
+    assert labels[:4] == ["excluding flagged data", "excluding high risk of bias",
+                          "excluding secondary-extraction data",
                           "common effect (FE, z)"]
     assert [s.label for s in sham.sensitivity if s.kind == "grid"] == [
         "DL + z", "DL + knha", "REML + z", "REML + knha"]
-    assert sham.sensitivity[0].k == 4  # Synthetic01 (high RoB) left out
+    assert sham.sensitivity[1].k == 4  # Synthetic01 (high RoB) left out
     assert sham.effects[0].risk_of_bias == "high"
     assert not isinstance(sham.loo, NotRun)
     assert sham.loo.omitted == tuple(r.row_id for r in sham.effects)
-    assert isinstance(sham.small_study, NotRun) and "k = 5 < 10" in sham.small_study.reason
+    assert isinstance(sham.small_study, NotRun) and "k = 5 trials < 10" in sham.small_study.reason
     assert isinstance(sham.metareg["n_sessions"], NotRun)
     anyc = res.analyses[3]
     assert [s.variable for s in anyc.subgroups] == ["control_type", "population"]

@@ -54,7 +54,7 @@ def test_sof_rows_one_per_main_analysis(bundle):
     sham = rows[0]
     assert set(SOF_COLUMNS) <= set(sham)
     assert sham["k"] == 5 and sham["participants_studies"].endswith("(5 RCTs)")
-    assert sham["effect"].startswith("MD ") and sham["certainty_symbols"].count("⊕") >= 1
+    assert sham["effect"].startswith("MD ") and sham["certainty_symbols"].count("⨁") >= 1
     assert sham["plain_language"].startswith(("Acupuncture", "The evidence"))
     active, none = rows[1], rows[2]
     assert active["effect"] == "not estimable (k = 1)" and active["participants_studies"] == (

@@ -89,11 +89,11 @@ def test_data_quality_flags_are_booleans_per_row(shipped):
     e = shipped.effects
     sok = _rows(shipped, study_id="Sokunbi_NJMR", comparison="usual_care").iloc[0]
     assert sok.flag_sd_floor and sok.flagged  # SD 0.06/0.08 on 0-10: 0.6/0.8 on 0-100
-    li = _rows(shipped, study_id="Li2016", outcome_id="odi_fu_short").iloc[0]
+    li = _rows(shipped, study_id="Li2016", outcome_id="function_fu_short").iloc[0]
     assert li.flag_sd_floor and li.flag_secondary_extraction  # ODI SDs 1.5/1.4
     jiang = _rows(shipped, study_id="Jiang2013", outcome_id="pain_eot").iloc[0]
     assert jiang.flag_identical_arms
-    bishop = _rows(shipped, study_id="Bishop2016", outcome_id="odi_eot")
+    bishop = _rows(shipped, study_id="Bishop2016", outcome_id="function_eot")
     assert not bishop.flagged.any()  # 14.4-18.8: plausible ODI SDs
     for col in ("flag_sd_floor", "flag_sd_ratio", "flag_identical_arms",
                 "flag_secondary_extraction", "flagged"):

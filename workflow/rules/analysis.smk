@@ -15,7 +15,6 @@ rule fit_outcome:
         "<results>/fits/{outcome}.json.sha256",
     params:
         settings=fit_settings,
-        pedro_low_below=REVIEW.grade.pedro_low_below,
         code=code("fit_outcome.py"),
     log:
         "<results>/logs/fit_outcome/{outcome}.log",

@@ -13,16 +13,16 @@ from trialmeta.data.sheets import sheet_source  # noqa: E402
 from trialmeta.data.validate import read_vocabulary  # noqa: E402
 from trialmeta.io.digests import seal, verified  # noqa: E402
 from trialmeta.io.jsonio import read_records  # noqa: E402
-from trialmeta.review.annotate import control_lookup  # noqa: E402
+from trialmeta.review.annotate import control_lookup, result_rob_lookup  # noqa: E402
 from trialmeta.review.codec import from_data  # noqa: E402
-from trialmeta.review.outcome import FitSettings, fit_outcome, rob_lookup  # noqa: E402
+from trialmeta.review.outcome import FitSettings, fit_outcome  # noqa: E402
 from trialmeta.review.results import write_result  # noqa: E402
 
 effects = read_records(verified(smk.input.effects))
 rob_source = sheet_source(smk.input.rob[0], "risk_of_bias") if smk.input.rob else None
 rob_sheet = pd.read_csv(rob_source, dtype=str) if rob_source is not None else None
-rob = rob_lookup(rob_sheet, float(smk.params.pedro_low_below))
 vocabulary = read_vocabulary(Path(smk.input.vocabulary[0]))  # beside the sheets
+rob = result_rob_lookup(rob_sheet, vocabulary)  # per result (RoB 2 is outcome-specific)
 controls = control_lookup(pd.read_csv(sheet_source(smk.input.arms, "arms"), dtype=str),
                           vocabulary)
 fits = fit_outcome(effects, rob, controls,

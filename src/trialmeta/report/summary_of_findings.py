@@ -120,22 +120,23 @@ def plain_language(
 
 def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, object]:
     cell, g, p = a.analysis, a.grade, a.analysis.pooled
-    pooled = cell.status == "pooled"
-    est = p.estimate if p else math.nan
-    lb, ub = (p.ci_lb, p.ci_ub) if p else (math.nan, math.nan)
+    single = p is None and g.basis == "single trial"  # rated as GRADEpro does
+    pooled = cell.status == "pooled" or single
+    est = p.estimate if p else g.estimate if single else math.nan
+    lb, ub = (p.ci_lb, p.ci_ub) if p else (g.ci_lb, g.ci_ub) if single else (math.nan, math.nan)
     down = [f"{_DOMAIN_WORDS[d.domain]} ({d.judgement})" for d in g.domains if d.downgrade > 0]
-    k = cell.k
-    trials = len({r.study_id for r in a.effects}) or k
+    k = trials = cell.k  # the trial is the unit
     unit = f"{trials} RCT{'s' if trials != 1 else ''}"
-    if trials != k:
-        unit += f"; {k} comparisons"
+    if cell.k_comparisons != k:
+        unit += f"; {cell.k_comparisons} comparisons"
     return {
         "analysis_id": cell.analysis_id, "outcome_id": res.outcome.id,
         "outcome": res.outcome.label, "comparison": a.comparison_label, "k": k,
         "n_participants": cell.n_participants,
         "participants_studies": f"{cell.n_participants} ({unit})", "n_trials": trials,
         "estimate": est, "ci_lb": lb, "ci_ub": ub,
-        "effect": md_text(est, lb, ub, w.measure) if pooled else cell.status,
+        "effect": (md_text(est, lb, ub, w.measure) + (" (single trial)" if single else ""))
+        if pooled else cell.status,
         "certainty_level": g.level, "certainty_symbols": g.symbols, "certainty": g.certainty,
         "rated_down_for": "; ".join(down),
         "plain_language": plain_language(
@@ -148,8 +149,10 @@ def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, obje
 
 def sof_rows(results: Sequence[OutcomeResult], wording: SofWording) -> list[dict[str, object]]:
     """One row per main analysis (outcome × comparison), in result (outcome) order, then the
-    config's comparison order."""
-    return [_row(res, a, wording) for res in results for a in res.analyses]
+    config's comparison order; a comparison across comparator types (subtotals only) has
+    none."""
+    return [_row(res, a, wording) for res in results for a in res.analyses
+            if not a.subtotals_only]  # no row for a comparison across comparator types
 
 
 def sof_markdown(rows: Sequence[Mapping[str, object]], wording: SofWording,

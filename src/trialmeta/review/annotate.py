@@ -4,15 +4,38 @@ review's vocabulary names (used for indirectness, GRADE guidelines 8)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import pandas as pd
 
+from trialmeta.data.risk_of_bias import domain_judgements, result_risk_of_bias
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.review.results import EffectRow
 
-__all__ = ["annotate", "control_lookup", "is_secondary"]
+__all__ = ["RobLookup", "annotate", "control_lookup", "is_secondary", "result_rob_lookup"]
+
+RobLookup = Mapping[str, str] | Callable[[EffectRow], str]
+"""Study id → overall judgement, or a function of the effect row (per result, RoB 2)."""
+
+
+def result_rob_lookup(rob: pd.DataFrame | None, vocabulary: Vocabulary
+                      ) -> Callable[[EffectRow], str]:
+    """Risk of bias per result (RoB 2 is outcome-specific): the trial's domains (RoB 2, or
+    RoB 1 / PEDro mapped onto them) with D4 high for a self-reported outcome when the
+    participants know their allocation (any control but a sham) or were not blinded
+    (:func:`trialmeta.data.risk_of_bias.result_risk_of_bias`); ``not_assessed`` when the
+    trial has no assessment."""
+    domains = domain_judgements(rob)
+
+    def lookup(row: EffectRow) -> str:
+        overall, _, _ = result_risk_of_bias(
+            domains.get(row.study_id),
+            self_reported=vocabulary.is_self_reported(row.get("outcome")),
+            participants_aware=str(row.get("control_type")) not in vocabulary.sham_control_types)
+        return overall
+
+    return lookup
 
 
 def control_lookup(arms: pd.DataFrame | None, vocabulary: Vocabulary
@@ -36,13 +59,14 @@ def is_secondary(row: EffectRow) -> bool:
                for c in ("verification", "evidence_level"))  # fmt: skip
 
 
-def annotate(effects: tuple[EffectRow, ...], rob: Mapping[str, str],
+def annotate(effects: tuple[EffectRow, ...], rob: RobLookup,
              controls: Mapping[tuple[str, str], tuple[str, str]]) -> tuple[EffectRow, ...]:
     """Each row with ``risk_of_bias`` (``not_assessed`` when the trial has none), and the
     control intervention and sham type where the arms sheet gives them."""
     out = []
     for r in effects:
         text, sham = controls.get((r.study_id, str(r.get("arm_id_2"))), ("", ""))
-        out.append(replace(r, risk_of_bias=rob.get(r.study_id, "not_assessed"),
+        judged = rob(r) if callable(rob) else rob.get(r.study_id, "not_assessed")
+        out.append(replace(r, risk_of_bias=judged,
                            control_intervention=text or None, sham_type=sham or None))
     return tuple(out)

@@ -26,6 +26,8 @@ from trialmeta.stats.results import PooledResult
 
 __all__ = [
     "AnalysisSpec",
+    "SUBTOTALS_ONLY",
+    "subtotals_cell",
     "effect_table",
     "n_participants",
     "run_analysis",
@@ -66,7 +68,8 @@ class AnalysisSpec:
 
 
 def status_text(k: int, min_k: int, error: str | None = None) -> str:
-    """``"pooled"``, ``"not estimable (k = 1)"`` or ``"not estimable (<error>)"``."""
+    """``"pooled"``, ``"not estimable (k = 1)"`` or ``"not estimable (<error>)"``; ``k``
+    counts trials."""
     if error:
         return f"not estimable ({error})"
     if k < min_k:
@@ -158,24 +161,26 @@ def run_analysis(
     """Select, then pool with ``model`` (or the ``method``/``test`` given).
 
     ``study_subset`` restricts the selected rows to those row ids (used for
-    subgroups and sensitivity analyses). A cell with ``k < model.min_k`` or an
+    subgroups and sensitivity analyses). ``k`` counts trials and ``k_comparisons``
+    rows (they differ for a split multi-arm trial). A cell with ``k < model.min_k`` or an
     input the core rejects is returned with ``pooled=None`` and a status
     sentence; it never raises.
     """
     sel = select_effects(rows, spec)
     if study_subset is not None and not sel.empty:
         sel = sel.loc[sel["row_id"].isin(list(study_subset))].reset_index(drop=True)
-    k = int(len(sel))
-    ids = tuple(str(s) for s in sel["row_id"]) if k else ()
-    n = n_participants(sel) if k else 0
+    m = int(len(sel))  # comparisons (rows); k counts trials, the unit of analysis
+    k = int(sel["study_id"].nunique()) if m else 0
+    ids = tuple(str(s) for s in sel["row_id"]) if m else ()
+    n = n_participants(sel) if m else 0
 
     def cell(status: str, weights: tuple[float, ...], pooled: PooledResult | None,
              flags: tuple[Flag, ...]) -> CellResult:
         return CellResult(spec.analysis_id, spec.outcome_id, spec.outcome, spec.comparison,
-                          spec.subgroup, k, n, status, ids, weights, pooled, flags)
+                          spec.subgroup, k, n, status, ids, weights, pooled, flags, m)
 
     if k < model.min_k:
-        return cell(status_text(k, model.min_k), (100.0,) if k == 1 else (), None,
+        return cell(status_text(k, model.min_k), (100.0,) if m == 1 else (), None,
                     (Flag.K_BELOW_MIN_K,))
     try:
         fit = pool(
@@ -186,7 +191,7 @@ def run_analysis(
             level=model.level,
         )
     except NotComputableError as err:  # valid data beyond what can be computed
-        who = f"; study {ids[err.row]}" if err.row is not None and err.row < k else ""
+        who = f"; study {ids[err.row]}" if err.row is not None and err.row < m else ""
         return cell(status_text(k, model.min_k, f"not computable: {err.reason}{who}"), (), None,
                     (Flag.POOLING_FAILED, *([Flag(err.flag)] if err.flag else [])))
     except TrialmetaError as err:  # reported, never a crash
@@ -194,6 +199,24 @@ def run_analysis(
         return cell(status_text(k, model.min_k, msg), (), None, (Flag.POOLING_FAILED,))
     return cell("pooled", tuple(float(w) for w in fit.weights_percent), fit,
                 tuple(Flag(f) for f in fit.flags))
+
+
+SUBTOTALS_ONLY = ("subtotals only: comparisons with different comparator types are not pooled "
+                  "into one total (Cochrane Handbook v6.5, chapter 9, section 9.3: each comparison "
+                  "is its own synthesis; RevMan's "
+                  "'subtotals only')")
+"""The status of a comparison that shows other comparisons side by side (``members``)."""
+
+
+def subtotals_cell(rows: pd.DataFrame, spec: AnalysisSpec) -> CellResult:
+    """The cell of a comparison across comparator types: its rows, trials and participants,
+    and no pooled total (``pooled`` None, status :data:`SUBTOTALS_ONLY`)."""
+    sel = select_effects(rows, spec)
+    m = int(len(sel))
+    return CellResult(spec.analysis_id, spec.outcome_id, spec.outcome, spec.comparison,
+                      spec.subgroup, int(sel["study_id"].nunique()) if m else 0,
+                      n_participants(sel) if m else 0, SUBTOTALS_ONLY,
+                      tuple(str(s) for s in sel["row_id"]) if m else (), (), None, (), m)
 
 
 def effect_table(

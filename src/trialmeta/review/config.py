@@ -39,6 +39,7 @@ from trialmeta.review.config_checks import config_problems, with_defaults
 from trialmeta.review.config_yaml import read_config_files
 
 __all__ = [
+    "Caveat",
     "CertaintyThresholds",
     "CitedValue",
     "ComparisonConfig",
@@ -113,6 +114,14 @@ class TimepointAnchor:
 
 
 @dataclass(frozen=True)
+class Caveat:
+    """``outcomes[].caveat``: what the report says with the outcome, and its source."""
+
+    text: str
+    citation: str
+
+
+@dataclass(frozen=True)
 class OutcomeConfig:
     """``outcomes[]``: one outcome (a code of arms.csv, or codes pooled as one) at one
     timepoint; ``timepoint`` absent = the absolute window ``timepoint_weeks``."""
@@ -124,6 +133,7 @@ class OutcomeConfig:
     mcid: CitedValue
     ois_sd: CitedValue
     timepoint: TimepointAnchor | None = field(default=None, metadata=OMIT_NONE)
+    caveat: Caveat | None = field(default=None, metadata=OMIT_NONE)
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -1,57 +1,118 @@
 """Certainty of one main analysis: the GRADE input assembled from its fits
 (:mod:`trialmeta.review.grade` rates it), the SD behind the optimal information size, and
 the trial sequential analysis that says how far the evidence is from the information a
-conclusion needs (Wetterslev et al. 2017, BMC Med Res Methodol 17:39)."""
+conclusion needs (Wetterslev et al. 2017, BMC Med Res Methodol 17:39).
+
+* The OIS and the TSA's required information size use
+  :func:`trialmeta.effects.data_quality.information_sd`: the config's external SD (with
+  its citation), else the median SD of the unflagged trials, never a flagged SD.
+* The TSA uses the primary model (``model.method`` and ``model.test``), its D²-adjusted
+  RIS, the trials as units (:mod:`trialmeta.review.units`), and orders a trial without a
+  year by its sheet position (flagged); it runs for every pooled analysis of k >= 2 trials.
+* A single trial is rated on its own result (GRADEpro); a comparison across comparator
+  types is not rated and has no TSA.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 
-from trialmeta.effects.harmonise import HARMONISED_RANGE, SD_FLOOR_FRACTION
+from trialmeta.data.risk_of_bias import worst
+from trialmeta.effects.data_quality import information_sd
 from trialmeta.errors import TrialmetaError
+from trialmeta.review.annotate import is_secondary
+from trialmeta.review.cell import SUBTOTALS_ONLY
 from trialmeta.review.codec import NotRun
-from trialmeta.review.config import GradeRules, ModelConfig, OutcomeConfig
-from trialmeta.review.grade import GradeInput, GradeResult, grade
+from trialmeta.review.config import (
+    CertaintyThresholds,
+    GradeRules,
+    ModelConfig,
+    OutcomeConfig,
+    SearchConfig,
+)
+from trialmeta.review.grade import GradeInput, GradeResult, TrialEvidence, grade, not_rated
 from trialmeta.review.results import AnalysisFits, EffectRow, SmallStudy
 from trialmeta.review.subgroups import level_of, smallest_subgroup_p
+from trialmeta.review.units import TrialUnits, trial_units
 from trialmeta.stats.results import EggerResult
-from trialmeta.stats.tsa import TsaResult, trial_sequential_analysis
+from trialmeta.stats.tsa import CONVENTIONAL_ONLY, NOT_CROSSED, TsaResult, trial_sequential_analysis
 
-__all__ = ["MIN_PLAUSIBLE_SD", "ois_sd", "rate", "tsa_check"]
+__all__ = ["NO_SEARCH", "Rated", "agree_with_primary", "ois_sd", "rate", "tsa_check"]
 
-MIN_PLAUSIBLE_SD = SD_FLOOR_FRACTION * (HARMONISED_RANGE[1] - HARMONISED_RANGE[0])
-"""SDs below 2% of the harmonised range are implausible (the data-quality rule of
-:mod:`trialmeta.effects.harmonise`); they would shrink the optimal information size."""
-
-
-def ois_sd(effects: tuple[EffectRow, ...], configured: float | None) -> float:
-    """SD for the optimal information size: the configured value, else the median of the
-    trials' pooled SDs ``sqrt((sd1² + sd2²)/2)`` on the harmonised scale, leaving out trials
-    with an implausibly small SD (below :data:`MIN_PLAUSIBLE_SD`)."""
-    if configured is not None and configured > 0:
-        return float(configured)
-    sds = [math.sqrt((s1**2 + s2**2) / 2) for s1, s2 in
-           ((r.number("sd1"), r.number("sd2")) for r in effects)
-           if math.isfinite(s1) and math.isfinite(s2) and min(s1, s2) >= MIN_PLAUSIBLE_SD]
-    return float(np.median(sds)) if sds else math.nan
+NO_SEARCH = SearchConfig(systematic=False, statement="the config does not say how the trials "
+                         "were found")
+"""A config without ``search:``: not a systematic search (GRADE guidelines 5)."""
 
 
-def tsa_check(effects: tuple[EffectRow, ...], method: str, mcid: float,
-              sd: float) -> TsaResult | NotRun:
-    """Trial sequential analysis of a pooled cell: RIS from the MCID and SD (k >= 2)."""
-    missing = sorted(r.row_id for r in effects if not math.isfinite(r.number("year")))
-    if missing:
-        return NotRun(f"publication year missing for {', '.join(missing)}")
+class _Settings(Protocol):
+    @property
+    def outcome(self) -> OutcomeConfig: ...
+    @property
+    def model(self) -> ModelConfig: ...
+    @property
+    def grade(self) -> GradeRules: ...
+    @property
+    def target_population(self) -> str: ...
+    @property
+    def certainty(self) -> CertaintyThresholds: ...
+    @property
+    def search(self) -> SearchConfig: ...
+
+
+@dataclass(frozen=True)
+class Rated:
+    """What :func:`rate` gives one analysis."""
+
+    grade: GradeResult
+    tsa: TsaResult | NotRun
+    sd: float
+    sd_source: str
+
+
+def ois_sd(effects: Sequence[EffectRow], outcome: OutcomeConfig) -> tuple[float, str]:
+    """SD of the OIS and the RIS, and its source: the configured external SD (its
+    citation), else the median SD of the unflagged trials (never a flagged SD)."""
+    frame = pd.DataFrame([r.record() for r in effects])
+    if not frame.empty and "flagged" in frame:
+        frame["flagged"] = frame["flagged"].astype(str).str.lower().isin(("true", "1"))
+    sd, source = information_sd(frame, outcome.ois_sd.value)
+    if outcome.ois_sd.value is not None and outcome.ois_sd.citation:
+        source = f"{source}: {outcome.ois_sd.citation}"
+    return sd, source
+
+
+def agree_with_primary(tsa: TsaResult, primary_ci: tuple[float, float]) -> TsaResult:
+    """The TSA never contradicts the primary result: when the primary CI includes 0, no
+    monitoring boundary counts as crossed (report-review T4)."""
+    lo, hi = primary_ci
+    if not tsa.crossed_monitoring or not (lo <= 0.0 <= hi):
+        return tsa
+    return replace(tsa, crossed_monitoring=False, first_crossing=-1,
+                   status=CONVENTIONAL_ONLY if tsa.crossed_conventional else NOT_CROSSED)
+
+
+def tsa_check(u: TrialUnits, labels: Sequence[str], model: ModelConfig, mcid: float,
+              sd: float, rules: GradeRules) -> TsaResult | NotRun:
+    """Trial sequential analysis of the trials ``u`` with the primary model. A trial that
+    reports no n (a between-group result only) enters with the n its variance implies at the
+    information SD, ``N = 4 sd² / vᵢ`` (two equal arms; DERIVED)."""
+    if u.k < 2:
+        return NotRun(f"k = {u.k} trial < 2")
     if not (math.isfinite(sd) and sd > 0 and math.isfinite(mcid) and mcid > 0):
         return NotRun("no usable SD or MCID for the required information size")
-    n = [r.number("n1") + r.number("n2") for r in effects]
+    n = np.where(np.isfinite(u.n) & (u.n > 0), u.n, 4.0 * sd**2 / u.vi)
     try:
         return trial_sequential_analysis(
-            [r.yi for r in effects], [r.vi for r in effects], n,
-            [r.number("year") for r in effects], [r.row_id for r in effects], mcid=mcid,
-            sd=sd, method=method)
+            u.yi, u.vi, n, u.year, list(labels), mcid=mcid, sd=sd,
+            alpha=1.0 - model.level, beta=1.0 - rules.ois_power, method=model.method,
+            test=model.test, position=u.position)
     except TrialmetaError as err:
         return NotRun(str(err).splitlines()[0])
 
@@ -62,30 +123,59 @@ def _egger_p(small_study: SmallStudy | NotRun) -> float:
     return math.nan
 
 
-def rate(fits: AnalysisFits, outcome: OutcomeConfig, model: ModelConfig,
-              rules: GradeRules, target_population: str
-              ) -> tuple[GradeResult, TsaResult | NotRun, float]:
+def _truthy(v: object) -> bool:
+    return v is True or str(v).strip().lower() in ("true", "1")
+
+
+def _evidence(fits: AnalysisFits, u: TrialUnits, level: float) -> dict[str, TrialEvidence]:
+    z = float(stats.norm.isf((1 - level) / 2))
+    out = {}
+    for i, sid in enumerate(u.labels):
+        rows = [fits.effects[j] for j in u.rows[i]]
+        w = sum(r.weight_percent for r in rows) if fits.analysis.pooled else 100.0
+        se = math.sqrt(u.vi[i])
+        out[sid] = TrialEvidence(
+            w, float(u.yi[i]), float(u.yi[i] - z * se), float(u.yi[i] + z * se),
+            _rob([r.risk_of_bias or "not_assessed" for r in rows]),
+            level_of(rows[0], "population"),
+            any(is_secondary(r) or _truthy(r.get("flag_secondary_extraction")) for r in rows),
+            any(_truthy(r.get("timepoint_fallback")) for r in rows))
+    return out
+
+
+def _rob(judgements: Sequence[str]) -> str:
+    assessed = [j for j in judgements if j != "not_assessed"]
+    return worst(assessed) if assessed else "not_assessed"
+
+
+def rate(fits: AnalysisFits, s: _Settings) -> Rated:
     """GRADE judgement, trial sequential analysis and OIS SD of one main analysis."""
     main, effects = fits.analysis, fits.effects
-    p, nan = main.pooled, math.nan
-    sd = ois_sd(effects, outcome.ois_sd.value)
+    sd, source = ois_sd(effects, s.outcome)
+    if fits.subtotals_only:
+        return Rated(not_rated(main.analysis_id, SUBTOTALS_ONLY), NotRun(SUBTOTALS_ONLY), sd,
+                     source)
+    p, u, nan = main.pooled, trial_units(effects), math.nan
+    single = p is None and u.k == 1
+    if p is None and not single:
+        return Rated(not_rated(main.analysis_id, main.status, "not estimable"),
+                     NotRun(main.status), sd, source)
+    trials = _evidence(fits, u, s.model.level)
+    only = next(iter(trials.values()))
     gi = GradeInput(
-        analysis_id=main.analysis_id, k=main.k, n_participants=main.n_participants,
-        estimate=p.estimate if p else nan, ci_lb=p.ci_lb if p else nan,
-        ci_ub=p.ci_ub if p else nan, pi_lb=p.pi_lb if p else nan, pi_ub=p.pi_ub if p else nan,
-        tau2=p.tau2 if p else nan, i2_percent=p.i2_percent if p else nan,
-        study_ids=main.study_ids, weights_percent=main.weights_percent,
-        rob={r.row_id: r.risk_of_bias or "not_assessed" for r in effects},
-        populations={r.row_id: level_of(r, "population") for r in effects},
-        target_population=target_population, mcid=outcome.mcid_value, ois_sd=sd,
-        level=model.level,
+        analysis_id=main.analysis_id, basis="single trial" if single else "pooled",
+        n_participants=main.n_participants,
+        estimate=p.estimate if p else only.yi, ci_lb=p.ci_lb if p else only.ci_lb,
+        ci_ub=p.ci_ub if p else only.ci_ub, pi_lb=p.pi_lb if p else nan,
+        pi_ub=p.pi_ub if p else nan, i2_percent=p.i2_percent if p else nan, trials=trials,
+        target_population=s.target_population, mcid=s.outcome.mcid_value, ois_sd=sd,
+        level=s.model.level,
         sham_types=tuple(sorted({r.sham_type or "" for r in effects} - {""})),
         subgroup_pval=smallest_subgroup_p(fits.subgroups), egger_pval=_egger_p(fits.small_study),
+        systematic_search=s.search.systematic, search_statement=s.search.statement.strip(),
     )  # fmt: skip
-    if p is None:
-        tsa: TsaResult | NotRun = NotRun(main.status)
-    elif main.k < 2:
-        tsa = NotRun(f"k = {main.k} < 2")
-    else:
-        tsa = tsa_check(effects, model.method, gi.mcid, sd)
-    return grade(gi, rules), tsa, sd
+    tsa = tsa_check(u, u.labels, s.model, gi.mcid, sd, s.grade) if p else NotRun(
+        f"k = {u.k} trial < 2")
+    if isinstance(tsa, TsaResult) and p is not None:
+        tsa = agree_with_primary(tsa, (p.ci_lb, p.ci_ub))
+    return Rated(grade(gi, s.grade, s.certainty), tsa, sd, source)

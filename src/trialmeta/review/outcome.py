@@ -17,41 +17,56 @@ Tables, figures and the report read the result and never refit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pandas as pd
+from scipy import stats
 
 from trialmeta.data.risk_of_bias import PEDRO_NOT_SCORED, rob_lookup
 from trialmeta.review import robustness
-from trialmeta.review.annotate import annotate
-from trialmeta.review.cell import AnalysisSpec, effect_table, run_analysis, spec_from_config
+from trialmeta.review.annotate import RobLookup, annotate
+from trialmeta.review.cell import (
+    SUBTOTALS_ONLY,
+    AnalysisSpec,
+    effect_table,
+    run_analysis,
+    spec_from_config,
+    subtotals_cell,
+)
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import (
+    CertaintyThresholds,
     GradeRules,
     MetaRegressionConfig,
     ModelConfig,
     OutcomeConfig,
     ReviewConfig,
+    SearchConfig,
     SensitivityConfig,
     TimepointWindow,
 )
-from trialmeta.review.grading import rate
+from trialmeta.review.grade import DEFAULT_THRESHOLDS
+from trialmeta.review.grading import NO_SEARCH, rate
 from trialmeta.review.metareg import meta_regressions
 from trialmeta.review.results import (
     AnalysisFits,
     AnalysisResult,
+    CellResult,
     CoverageCheck,
+    EffectRow,
     GoshSummary,
     MetaRegression,
     OutcomeFits,
     OutcomeResult,
     Permutations,
+    TwoTrials,
     fits_of,
 )
-from trialmeta.review.sensitivity import leave_one_out_fits, sensitivity_fits
+from trialmeta.review.sensitivity import flagged_trials, leave_one_out_fits, sensitivity_fits
 from trialmeta.review.small_study import small_study_tests
-from trialmeta.review.subgroups import subgroup_results
+from trialmeta.review.subgroups import member_subgroups, subgroup_results
 
 __all__ = [
     "PEDRO_NOT_SCORED",
@@ -83,6 +98,7 @@ class ComparisonSelection:
     id: str
     control_types: tuple[str, ...]
     subgroups: bool
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,8 +119,8 @@ class FitSettings:
         o = cfg.outcome(outcome_id)
         return cls(OutcomeWindow(o.id, o.outcome if isinstance(o.outcome, str) else
                                  str(list(o.outcome)), o.timepoint_weeks),
-                   tuple(ComparisonSelection(c.id, c.control_types, c.subgroups)
-                         for c in cfg.comparisons),
+                   tuple(ComparisonSelection(c.id, c.control_types, c.subgroups,
+                                             c.members or ()) for c in cfg.comparisons),
                    cfg.measure, cfg.model, cfg.subgroups, cfg.sensitivity, cfg.meta_regression,
                    cfg.grade.pubbias_min_k)  # fmt: skip
 
@@ -118,34 +134,97 @@ class CertaintySettings:
     comparison_labels: tuple[str, ...]
     grade: GradeRules
     target_population: str
+    certainty: CertaintyThresholds
+    search: SearchConfig
+    multi_arm: str
 
     @classmethod
     def of(cls, cfg: ReviewConfig, outcome_id: str) -> CertaintySettings:
         return cls(cfg.outcome(outcome_id), cfg.model,
-                   tuple(c.label for c in cfg.comparisons), cfg.grade, cfg.target_population)
+                   tuple(c.label for c in cfg.comparisons), cfg.grade, cfg.target_population,
+                   cfg.certainty or DEFAULT_THRESHOLDS, cfg.search or NO_SEARCH,
+                   cfg.multi_arm.method if cfg.multi_arm else "combine")
+
+
+def _fallback(effects: tuple[EffectRow, ...]) -> tuple[str, ...]:
+    """Trials whose timepoint came from the absolute window (no course length reported)."""
+    return tuple(sorted({r.study_id for r in effects
+                         if str(r.get("timepoint_fallback")).lower() in ("true", "1")}))
+
+
+def two_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig, main: CellResult,
+               effects: tuple[EffectRow, ...]) -> TwoTrials | NotRun:
+    """What k = 2 trials report: the primary interval beside the common-effect one.
+
+    With two trials Hartung-Knapp uses t with 1 df (t = 12.71 at 95%), so its interval is
+    often wider than either trial's (Röver C, Knapp G, Friede T. BMC Med Res Methodol
+    2015;15:99); the common-effect (FE, z) interval is shown beside it with a note, and
+    certainty is rated on the primary interval (report-review M13)."""
+    p = main.pooled
+    if p is None or main.k != 2:
+        return NotRun(f"k = {main.k} trials (shown only for exactly 2 pooled trials)")
+    fe = run_analysis(rows, spec, replace(model, min_k=2), None, "FE", "z").pooled
+    if fe is None:
+        return NotRun("the common-effect model could not be fitted")
+    z = float(stats.norm.isf((1 - model.level) / 2))
+    widths = tuple(2 * z * math.sqrt(r.vi) for r in effects)
+    wider = p.ci_ub - p.ci_lb > max(widths)
+    note = (f"With 2 trials the {p.test} interval ({_num(p.ci_lb)} to {_num(p.ci_ub)}) "
+            + ("is wider than either trial's own; " if wider else "; ")
+            + f"the common-effect (FE, z) interval is {_num(fe.ci_lb)} to {_num(fe.ci_ub)}. "
+            "Certainty is rated on the primary interval.")
+    return TwoTrials(p.test, p.ci_lb, p.ci_ub, fe.estimate, fe.ci_lb, fe.ci_ub, widths, note)
+
+
+def _num(x: float) -> str:
+    return f"{x:.1f}".replace("-", "\u2212")
+
+
+def _member_fits(rows: pd.DataFrame, spec: AnalysisSpec, comparison: ComparisonSelection,
+                 s: FitSettings, rob: RobLookup,
+                 controls: Mapping[tuple[str, str], tuple[str, str]]) -> AnalysisFits:
+    """A comparison across comparator types: its members side by side as subgroups, each
+    its standalone analysis, and no total (no pooled fit, sensitivity, leave-one-out,
+    small-study tests, meta-regression or rating)."""
+    main = subtotals_cell(rows, spec)
+    effects = annotate(effect_table(rows, spec, main), rob, controls)
+    by_id = {c.id: c for c in s.comparisons}
+    members = []
+    for m in comparison.members:
+        mspec = spec_from_config(s.outcome, by_id[m], s.measure)
+        cell = run_analysis(rows, mspec, s.model)
+        members.append((m, cell, annotate(effect_table(rows, mspec, cell), rob, controls)))
+    why = NotRun(SUBTOTALS_ONLY)
+    return AnalysisFits(main, effects, (member_subgroups(spec, members),), (), why, why, why,
+                        {}, (), _fallback(effects), why, True)
 
 
 def fit_analysis(rows: pd.DataFrame, spec: AnalysisSpec, comparison: ComparisonSelection,
-                 s: FitSettings, rob: Mapping[str, str],
+                 s: FitSettings, rob: RobLookup,
                  controls: Mapping[tuple[str, str], tuple[str, str]]) -> AnalysisFits:
     """Every fit of one outcome × comparison (stage 1)."""
+    if comparison.members:
+        return _member_fits(rows, spec, comparison, s, rob, controls)
     main = run_analysis(rows, spec, s.model)
     effects = annotate(effect_table(rows, spec, main), rob, controls)
     subgroups = subgroup_results(spec, s.model, main, effects, s.subgroups,
                                  comparison.subgroups)
     if main.pooled is None:
         why = NotRun(main.status)
-        return AnalysisFits(main, effects, subgroups, (), why, why, why, {})
+        return AnalysisFits(main, effects, subgroups, (), why, why, why, {}, (),
+                            _fallback(effects), why, False)
     loo, baujat = leave_one_out_fits(effects, s.model, main.pooled, s.sensitivity.leave_one_out)
     return AnalysisFits(
         main, effects, subgroups,
         sensitivity_fits(rows, spec, s.model, main.pooled, effects, s.sensitivity), loo, baujat,
         small_study_tests(effects, s.model.method, s.pubbias_min_k),
         meta_regressions(effects, s.model, s.meta_regression),
+        flagged_trials(rows, spec, s.model, main, effects), _fallback(effects),
+        two_trials(rows, spec, s.model, main, effects), False,
     )  # fmt: skip
 
 
-def fit_outcome(rows: pd.DataFrame, rob: Mapping[str, str],
+def fit_outcome(rows: pd.DataFrame, rob: RobLookup,
                 controls: Mapping[tuple[str, str], tuple[str, str]],
                 s: FitSettings) -> OutcomeFits:
     """Stage 1: the fits of every comparison of ``s.outcome``, in config order.
@@ -179,16 +258,16 @@ def complete_outcome(
     for fit, label in zip(fits.analyses, s.comparison_labels, strict=True):
         aid = fit.analysis.analysis_id
         full = _with_permutations(fit, permutations[aid])
-        rating, tsa, sd = rate(full, s.outcome, s.model, s.grade, s.target_population)
+        c = rate(full, s)
         analyses.append(AnalysisResult(**fits_of(full), comparison_label=label,
-                                       coverage=coverage[aid], gosh=gosh[aid], tsa=tsa,
-                                       ois_sd=sd, grade=rating))
-    return OutcomeResult(s.outcome, s.model, tuple(analyses))
+                                       coverage=coverage[aid], gosh=gosh[aid], tsa=c.tsa,
+                                       ois_sd=c.sd, ois_sd_source=c.sd_source, grade=c.grade))
+    return OutcomeResult(s.outcome, s.model, tuple(analyses), s.multi_arm)
 
 
 def run_outcome(
     rows: pd.DataFrame,
-    rob: Mapping[str, str],
+    rob: RobLookup,
     config: ReviewConfig,
     outcome_id: str,
     controls: Mapping[tuple[str, str], tuple[str, str]] | None = None,

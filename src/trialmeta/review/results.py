@@ -51,6 +51,7 @@ __all__ = [
     "CellResult",
     "CoverageCheck",
     "EffectRow",
+    "FlaggedTrial",
     "GoshPoints",
     "GoshSummary",
     "LeaveOneOut",
@@ -63,6 +64,7 @@ __all__ = [
     "SmallStudy",
     "SubgroupFit",
     "SubgroupResult",
+    "TwoTrials",
     "iter_flags",
     "read_result",
     "write_result",
@@ -152,6 +154,19 @@ class CellResult:
     weights_percent: tuple[float, ...]
     pooled: PooledResult | None
     flags: tuple[Flag, ...]
+    k_comparisons: int
+
+    @property
+    def k_trials(self) -> int:
+        """Trials in the cell (``k``; the trial is the unit of analysis)."""
+        return self.k
+
+    @property
+    def units_text(self) -> str:
+        """"k trials", or "k trials (m comparisons)" where the two differ."""
+        base = f"{self.k} trial{'s' if self.k != 1 else ''}"
+        m = self.k_comparisons
+        return base if m == self.k else f"{base} ({m} comparison{'s' if m != 1 else ''})"
 
 
 @dataclass(frozen=True)
@@ -159,7 +174,7 @@ class SensitivityFit:
     """One refit of a sensitivity analysis and whether it keeps the main conclusion.
 
     ``kind``: ``subset`` (trials left out), ``model`` (common effect) or ``grid``
-    (estimator × test); ``robust`` is None when either fit has no CI.
+    (estimator × test); ``robust`` is None when either fit has no CI. ``k`` counts trials.
     """
 
     label: str
@@ -177,6 +192,42 @@ class SensitivityFit:
     i2_percent: float
     robust: bool | None
     flags: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
+class FlaggedTrial:
+    """One trial with flagged data in a pooled analysis, and what removing it does: its
+    weight share, the flags, and the refit without it (estimate, CI, I²) beside the
+    analysis' own, for the limitations summary (report-review M3)."""
+
+    study_id: str
+    flags: tuple[str, ...]
+    weight_percent: float
+    status: str
+    estimate: float
+    ci_lb: float
+    ci_ub: float
+    i2_percent: float
+    main_estimate: float
+    main_ci_lb: float
+    main_ci_ub: float
+    main_i2_percent: float
+
+
+@dataclass(frozen=True)
+class TwoTrials:
+    """What an analysis of exactly 2 trials reports: the primary (Hartung-Knapp) interval,
+    which with 1 df can be wider than either trial's, beside the common-effect (FE, z)
+    interval, with the note that says so. Certainty is rated on the primary interval."""
+
+    primary_test: str
+    primary_ci_lb: float
+    primary_ci_ub: float
+    common_estimate: float
+    common_ci_lb: float
+    common_ci_ub: float
+    trial_ci_widths: tuple[float, ...]
+    note: str
 
 
 @dataclass(frozen=True)
@@ -323,18 +374,29 @@ class AnalysisFits:
     baujat: Baujat | NotRun
     small_study: SmallStudy | NotRun
     metareg: Mapping[str, MetaRegression | NotRun]
+    flagged_trials: tuple[FlaggedTrial, ...]
+    timepoint_fallback: tuple[str, ...]
+    two_trials: TwoTrials | NotRun
+    subtotals_only: bool
+
+    @property
+    def pooled_total(self) -> bool:
+        """False for a comparison across comparator types (subgroup subtotals only)."""
+        return not self.subtotals_only
 
 
 @dataclass(frozen=True)
 class AnalysisResult(AnalysisFits):
     """One main analysis, complete: its fits, the simulation checks, the trial sequential
-    analysis, the SD behind the optimal information size, and the GRADE judgement."""
+    analysis, the SD behind the optimal information size (and where it comes from), and the
+    GRADE judgement (NotRun for a comparison across comparator types: no total, no rating)."""
 
     comparison_label: str
     coverage: CoverageCheck | NotRun
     gosh: GoshSummary | NotRun
     tsa: TsaResult | NotRun
     ois_sd: float
+    ois_sd_source: str
     grade: GradeResult
 
     @property
@@ -357,6 +419,7 @@ class OutcomeResult:
     outcome: OutcomeConfig
     model: ModelConfig
     analyses: tuple[AnalysisResult, ...]
+    multi_arm: str
 
 
 def fits_of(result: AnalysisFits) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from trialmeta.resampling.gosh import GoshResult, gosh
 from trialmeta.resampling.permutation import permutation_test
 from trialmeta.review.codec import NotRun
 from trialmeta.review.metareg import moderator_rows
+from trialmeta.review.units import trial_units
 from trialmeta.review.results import (
     AnalysisFits,
     CoverageCheck,
@@ -215,12 +216,19 @@ def _yv(effects: tuple[EffectRow, ...]) -> tuple[np.ndarray, np.ndarray]:
     return np.array([r.yi for r in effects]), np.array([r.vi for r in effects])
 
 
+def _units(effects: tuple[EffectRow, ...]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The trials (coverage and GOSH treat their inputs as independent trials)."""
+    u = trial_units(effects)
+    return u.yi, u.vi, u.labels
+
+
 def coverage_checks(fits: OutcomeFits, s: CoverageSettings) -> CoverageChecks:
     """:func:`coverage_check` of every main analysis, by analysis id."""
     out: CoverageChecks = {}
     for a in fits.analyses:
         pooled = a.analysis.pooled
-        out[a.analysis.analysis_id] = (coverage_check(_yv(a.effects)[1], pooled, s.test, s.n_sim,
+        out[a.analysis.analysis_id] = (coverage_check(_units(a.effects)[1], pooled, s.test,
+                                                      s.n_sim,
                                                       s.seed) if pooled is not None else
                                        _not_run(a))  # fmt: skip
     return out
@@ -234,8 +242,8 @@ def gosh_checks(fits: OutcomeFits, s: GoshSettings) -> GoshChecks:
     """:func:`gosh_check` of every main analysis, by analysis id."""
     out: GoshChecks = {}
     for a in fits.analyses:
-        y, v = _yv(a.effects)
-        out[a.analysis.analysis_id] = (gosh_check(y, v, a.analysis.study_ids, s.method,
+        y, v, labels = _units(a.effects)
+        out[a.analysis.analysis_id] = (gosh_check(y, v, labels, s.method,
                                                   s.max_subsets, s.seed)
                                        if a.analysis.pooled is not None else _not_run(a))
     return out

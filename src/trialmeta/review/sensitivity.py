@@ -1,7 +1,8 @@
 """Sensitivity analyses of one main analysis (Cochrane Handbook 10.14): refits without the
 trials at high risk of bias, without data from secondary sources, with the common-effect
 model, and over the configured estimator × test grid, each saying whether it keeps the
-main conclusion; and leave-one-out refits with their Baujat plot coordinates."""
+main conclusion; always a refit excluding flagged data, and per flagged trial what
+removing it does; and leave-one-trial-out refits with their Baujat plot coordinates."""
 
 from __future__ import annotations
 
@@ -17,12 +18,22 @@ from trialmeta.review.annotate import is_secondary
 from trialmeta.review.cell import AnalysisSpec, run_analysis
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import ModelConfig, SensitivityConfig
-from trialmeta.review.results import Baujat, CellResult, EffectRow, LeaveOneOut, SensitivityFit
+from trialmeta.review.results import (
+    Baujat,
+    CellResult,
+    EffectRow,
+    FlaggedTrial,
+    LeaveOneOut,
+    SensitivityFit,
+)
+from trialmeta.review.units import trial_units
 from trialmeta.stats.influence import baujat
 from trialmeta.stats.leave_one_out import leave_one_out
+from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
 
-__all__ = ["leave_one_out_fits", "robust_conclusion", "sensitivity_fits"]
+__all__ = ["flagged_trials", "is_flagged", "leave_one_out_fits", "robust_conclusion", "row_flags",
+           "sensitivity_fits"]
 
 
 class Interval(Protocol):
@@ -62,12 +73,27 @@ def _fit(cell: CellResult, label: str, kind: str, main: PooledResult) -> Sensiti
     return replace(fit, robust=robust_conclusion(main, fit))
 
 
+def is_flagged(row: EffectRow) -> bool:
+    """True when a data-quality rule flags the row (:mod:`trialmeta.effects.data_quality`)."""
+    v = row.get("flagged")
+    return v is True or str(v).strip().lower() in ("true", "1")
+
+
+def row_flags(row: EffectRow) -> tuple[str, ...]:
+    """The data-quality codes of a row (``flags`` column, ``;``-separated)."""
+    return tuple(c for c in str(row.get("flags") or "").split(";") if c)
+
+
 def sensitivity_fits(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
                      main: PooledResult, effects: tuple[EffectRow, ...],
                      settings: SensitivityConfig) -> tuple[SensitivityFit, ...]:
-    """The configured sensitivity refits of a pooled main analysis (``main`` its fit), in
-    a fixed order."""
-    out: list[SensitivityFit] = []
+    """The sensitivity refits of a pooled main analysis (``main`` its fit), in a fixed
+    order: always "excluding flagged data" (every row a data-quality rule flags; the
+    Handbook's section 10.14 sensitivity analysis of questionable data), then the
+    configured ones."""
+    keep = [r.row_id for r in effects if not is_flagged(r)]
+    out: list[SensitivityFit] = [_fit(run_analysis(rows, spec, model, keep),
+                                      "excluding flagged data", "subset", main)]
     if settings.exclude_high_rob:
         keep = [r.row_id for r in effects if r.risk_of_bias != "high"]
         out.append(_fit(run_analysis(rows, spec, model, keep), "excluding high risk of bias",
@@ -86,18 +112,38 @@ def sensitivity_fits(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
     return tuple(out)
 
 
+def flagged_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
+                   main: CellResult, effects: tuple[EffectRow, ...]) -> tuple[FlaggedTrial, ...]:
+    """Per trial with flagged data: its weight share and the refit without the trial."""
+    p = main.pooled
+    if p is None:
+        return ()
+    out = []
+    for sid in dict.fromkeys(r.study_id for r in effects if is_flagged(r)):
+        mine = [r for r in effects if r.study_id == sid]
+        cell = run_analysis(rows, spec, model, [r.row_id for r in effects if r.study_id != sid])
+        q, nan = cell.pooled, math.nan
+        out.append(FlaggedTrial(
+            sid, tuple(sorted({c for r in mine for c in row_flags(r)})),
+            float(sum(r.weight_percent for r in mine)), cell.status,
+            q.estimate if q else nan, q.ci_lb if q else nan, q.ci_ub if q else nan,
+            q.i2_percent if q else nan, p.estimate, p.ci_lb, p.ci_ub, p.i2_percent))
+    return tuple(out)
+
+
 def leave_one_out_fits(effects: tuple[EffectRow, ...], model: ModelConfig, fit: PooledResult,
                        enabled: bool) -> tuple[LeaveOneOut | NotRun, Baujat | NotRun]:
-    """Leave-one-out refits (metafor ``leave1out``) and the Baujat coordinates built on
-    them (metafor ``baujat``), when configured and k >= 3."""
+    """Leave-one-trial-out refits (metafor ``leave1out``) and the Baujat coordinates built
+    on them (metafor ``baujat``), when configured and k >= 3 trials; on the trial units of
+    :func:`trialmeta.review.units.trial_units` (a split trial's rows leave together)."""
     if not enabled:
         why = NotRun("leave-one-out is switched off (sensitivity.leave_one_out)")
         return why, why
-    if len(effects) < 3:
-        why = NotRun(f"k = {len(effects)} < 3")
+    u = trial_units(effects)
+    if u.k < 3:
+        why = NotRun(f"k = {u.k} trials < 3")
         return why, why
-    y = np.array([r.yi for r in effects])
-    v = np.array([r.vi for r in effects])
-    ids = tuple(r.row_id for r in effects)
-    loo = leave_one_out(y, v, method=model.method, test=model.test, level=model.level)
-    return LeaveOneOut(ids, loo), Baujat(ids, baujat(y, v, fit, loo))
+    loo = leave_one_out(u.yi, u.vi, method=model.method, test=model.test, level=model.level)
+    base = fit if u.same_as_rows else pool(u.yi, u.vi, method=model.method, test=model.test,
+                                           level=model.level)
+    return LeaveOneOut(u.labels, loo), Baujat(u.labels, baujat(u.yi, u.vi, base, loo))

@@ -13,6 +13,7 @@ import numpy as np
 from trialmeta.errors import NotComputableError, TrialmetaError
 from trialmeta.review.codec import NotRun
 from trialmeta.review.results import EffectRow, SmallStudy
+from trialmeta.review.units import trial_units
 from trialmeta.stats.small_study import begg_test, egger_test, trim_and_fill
 
 __all__ = ["small_study_tests"]
@@ -20,12 +21,12 @@ __all__ = ["small_study_tests"]
 
 def small_study_tests(effects: tuple[EffectRow, ...], method: str,
                       min_k: int) -> SmallStudy | NotRun:
-    """The three tests, each :class:`NotRun` with the core's message when it refuses."""
-    k = len(effects)
-    if k < min_k:
-        return NotRun(f"k = {k} < {min_k}: not run (Cochrane Handbook 13.3.5.4)")
-    y = np.array([r.yi for r in effects])
-    v = np.array([r.vi for r in effects])
+    """The three tests on the trials (:func:`trialmeta.review.units.trial_units`), each
+    :class:`NotRun` with the core's message when it refuses."""
+    u = trial_units(effects)
+    if u.k < min_k:
+        return NotRun(f"k = {u.k} trials < {min_k}: not run (Cochrane Handbook 13.3.5.4)")
+    y, v = u.yi, u.vi
     return SmallStudy(_run(egger_test, y, v), _run(begg_test, y, v),
                       _run(trim_and_fill, y, v, method=method))
 

@@ -26,7 +26,7 @@ from trialmeta.review.results import (
 from trialmeta.stats.results import PooledResult
 from trialmeta.stats.subgroups import subgroup_analysis, subgroup_difference
 
-__all__ = ["level_of", "subgroup_results", "smallest_subgroup_p"]
+__all__ = ["level_of", "member_subgroups", "subgroup_results", "smallest_subgroup_p"]
 
 
 def level_of(row: EffectRow, variable: str) -> str:
@@ -40,10 +40,11 @@ def _level_fit(spec: AnalysisSpec, variable: str, level: str, rows: Sequence[Eff
     aid = f"{spec.analysis_id}__{slug(variable)}-{slug(level)}"
     weights = tuple(float(w) for w in fit.weights_percent) if fit else ()
     cell = CellResult(
-        aid, spec.outcome_id, spec.outcome, spec.comparison, f"{variable}={level}", len(rows),
-        n_participants(pd.DataFrame([r.values for r in rows])), "pooled" if fit else
-        f"not estimable ({error})", tuple(r.row_id for r in rows), weights, fit,
-        tuple(Flag(f) for f in fit.flags) if fit else (Flag.POOLING_FAILED,))  # fmt: skip
+        aid, spec.outcome_id, spec.outcome, spec.comparison, f"{variable}={level}",
+        len({r.study_id for r in rows}), n_participants(pd.DataFrame([r.values for r in rows])),
+        "pooled" if fit else f"not estimable ({error})", tuple(r.row_id for r in rows), weights,
+        fit, tuple(Flag(f) for f in fit.flags) if fit else (Flag.POOLING_FAILED,),
+        len(rows))  # fmt: skip
     effects = tuple(EffectRow(values=r.values, analysis_id=aid,
                               weight_percent=weights[i] if fit else math.nan)
                     for i, r in enumerate(rows))  # fmt: skip
@@ -85,3 +86,25 @@ def smallest_subgroup_p(results: Sequence[SubgroupResult]) -> float:
     """The smallest finite p of the tests for subgroup differences (NaN when none)."""
     ps = [s.difference.pval for s in results if math.isfinite(s.difference.pval)]
     return min(ps) if ps else math.nan
+
+
+def _as_member(fit: CellResult, effects: tuple[EffectRow, ...], parent: AnalysisSpec,
+               member: str) -> SubgroupFit:
+    """A member comparison's own cell and rows, renamed as a subgroup of ``parent``: the
+    numbers are the standalone analysis' own objects, so the two are equal exactly."""
+    aid = f"{parent.analysis_id}__member-{slug(member)}"
+    cell = replace(fit, analysis_id=aid, comparison=parent.comparison, subgroup=f"member={member}")
+    return SubgroupFit(cell, tuple(replace(r, analysis_id=aid) for r in effects))
+
+
+def member_subgroups(parent: AnalysisSpec,
+                     members: Sequence[tuple[str, CellResult, tuple[EffectRow, ...]]]
+                     ) -> SubgroupResult:
+    """Subgroups of a comparison across comparator types: one per member comparison, each
+    its standalone analysis (RevMan "subtotals only"), with the test for subgroup
+    differences between the pooled members (Cochrane Handbook 10.11.3.1). There is no
+    overall total."""
+    fits = tuple(_as_member(cell, eff, parent, m) for m, cell, eff in members)
+    pooled = [f.analysis.pooled for f in fits if f.analysis.pooled is not None]
+    diff = subgroup_difference([p.estimate for p in pooled], [p.se for p in pooled])
+    return SubgroupResult("member", tuple(m for m, _, _ in members), fits, diff, PENDING)

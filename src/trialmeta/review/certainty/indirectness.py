@@ -46,6 +46,9 @@ def indirectness(
     text = ("; ".join(concerns) if concerns else
             f"{fmt(other)}% of the weight from populations other than {target_population}, "
             f"{len(shams)} sham type(s), {fmt(late)}% with an unverified timepoint")
+    if concerns and len(shams) > 1 and not sham_types_rate_down:
+        text += (f"; {len(shams)} sham types are pooled ({', '.join(shams)}), not rated down "
+                 "by the config")
     text = text[0].upper() + text[1:] + f" (rate down at >= {population_serious_percent:g}% " \
         "indirect population weight)."
     nums: dict[str, float | str] = {"other_population_percent": other,
