@@ -57,8 +57,10 @@ def test_sof_rows_one_per_main_analysis(bundle):
     assert sham["effect"].startswith("MD ") and sham["certainty_symbols"].count("⨁") >= 1
     assert sham["plain_language"].startswith(("Acupuncture", "The evidence"))
     active, none = rows[1], rows[2]
-    assert active["effect"] == "not estimable (k = 1)" and active["participants_studies"] == (
+    # a single trial reports its own result and is rated, as GRADEpro does
+    assert active["effect"].endswith("(single trial)") and active["participants_studies"] == (
         f"{active['n_participants']} (1 RCT)")
+    assert active["certainty_level"] >= 1
     assert none["effect"] == "not estimable (k = 0)" and none["certainty"] == "not estimable"
     assert "could not be estimated" in none["plain_language"]
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 
 from trialmeta.flags import describe
+from trialmeta.report.method_notes import method_notes_section
 from trialmeta.report.sentences import coverage_check_sentence, gosh_sentence, tsa_sentence
 from trialmeta.report.text import fixed, md_table, plain_text, value_text
 from trialmeta.report.text import md_cell as md
@@ -246,4 +247,5 @@ def limitations_markdown(
     lines += _robustness_section(results)
     lines += _change_section(results)
     lines += _grade_section(results)
+    lines += method_notes_section(results)
     return "\n".join(lines).rstrip() + "\n"

@@ -35,7 +35,6 @@ from trialmeta.resampling.gosh import GoshResult, gosh
 from trialmeta.resampling.permutation import permutation_test
 from trialmeta.review.codec import NotRun
 from trialmeta.review.metareg import moderator_rows
-from trialmeta.review.units import trial_units
 from trialmeta.review.results import (
     AnalysisFits,
     CoverageCheck,
@@ -48,6 +47,7 @@ from trialmeta.review.results import (
     Permutations,
 )
 from trialmeta.review.subgroups import level_of
+from trialmeta.review.units import trial_units
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
 

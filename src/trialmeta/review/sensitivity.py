@@ -10,7 +10,6 @@ import math
 from dataclasses import replace
 from typing import Protocol
 
-import numpy as np
 import pandas as pd
 
 from trialmeta.flags import Flag
