@@ -197,9 +197,11 @@ def _rob_columns(eff: Sequence[Mapping[str, object]], rob_rows: Sequence[Mapping
 
 def _subgroup_kwargs(effects: tuple[EffectRow, ...], sg: SubgroupResult,
                      labels: LabelMap) -> dict[str, object]:
+    # members of a comparison across comparator types are named by their comparison label
+    name = labels.comparison if sg.variable == "member" else labels.code
     return {
-        "subgroups": [labels.code(level_of(r, sg.variable) or "not reported") for r in effects],
-        "subgroup_results": {labels.code(lev or "not reported"): f.analysis.pooled
+        "subgroups": [name(level_of(r, sg.variable) or "not reported") for r in effects],
+        "subgroup_results": {name(lev or "not reported"): f.analysis.pooled
                              for lev, f in zip(sg.levels, sg.fits, strict=True)
                              if f.analysis.pooled is not None},
         "subgroup_test": sg.difference,
@@ -226,7 +228,7 @@ def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
     if sg is not None:
         kw.update(_subgroup_kwargs(eff, sg, labels))
     if a.analysis.pooled is not None and (sg is None or sg.variable != "control_type"):
-        kw["overall"] = a.analysis.pooled  # different comparators: subtotals only
+        kw["overall"] = a.analysis.pooled  # None for comparator types side by side
     if sg is None:
         kw["weights_percent"] = [r.weight_percent for r in eff]
     if all(k in eff[0].values for k in _ARM_KEYS):

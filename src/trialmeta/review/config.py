@@ -229,10 +229,8 @@ class GradeRules:
 
     rob_serious_percent: float
     rob_very_serious_percent: float
-    unassessed_serious_percent: float
     pedro_low_below: float
     i2_serious: float
-    i2_very_serious: float
     subgroup_alpha: float
     indirect_serious_percent: float
     sham_variants_rate_down: bool

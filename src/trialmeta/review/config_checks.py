@@ -153,8 +153,7 @@ def _window_problems(outcomes: Sequence[Mapping[str, Any]]
 def _grade_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
     """Inverted GRADE thresholds; overrides of no analysis, or twice of one domain."""
     outcomes, comparisons, g = cfg["outcomes"], cfg["comparisons"], cfg["grade"]
-    for low, high in (("rob_serious_percent", "rob_very_serious_percent"),
-                      ("i2_serious", "i2_very_serious")):
+    for low, high in (("rob_serious_percent", "rob_very_serious_percent"),):
         if g[low] > g[high]:
             yield ["grade", low], (f"thresholds inverted (got {g[low]} > {high} {g[high]}, "
                                    f"expected {low} <= {high})")
