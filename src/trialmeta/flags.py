@@ -39,6 +39,7 @@ class Flag(StrEnum):
     TSA_YEAR_MISSING = "tsa_year_missing_ordered_by_sheet_position"
     TSA_CROSSED_EARLIER = "tsa_monitoring_boundary_crossed_earlier_not_at_last_look"
     TSA_FUTILITY = "tsa_futility_boundary_crossed"
+    TSA_N_FROM_VARIANCE = "tsa_n_derived_from_variance"
     VI_RATIO_EXTREME = "vi_ratio_above_1e7"
     NOT_COMPUTABLE_RANGE = "not_computable_data_range"
     EGGER_SEI_CONSTANT = "egger_not_computable_equal_standard_errors"
@@ -87,6 +88,7 @@ TSA_CONVENTIONAL_ONLY = Flag.TSA_CONVENTIONAL_ONLY
 TSA_YEAR_MISSING = Flag.TSA_YEAR_MISSING
 TSA_CROSSED_EARLIER = Flag.TSA_CROSSED_EARLIER
 TSA_FUTILITY = Flag.TSA_FUTILITY
+TSA_N_FROM_VARIANCE = Flag.TSA_N_FROM_VARIANCE
 VI_RATIO_EXTREME = Flag.VI_RATIO_EXTREME
 NOT_COMPUTABLE_RANGE = Flag.NOT_COMPUTABLE_RANGE
 EGGER_SEI_CONSTANT = Flag.EGGER_SEI_CONSTANT
@@ -151,6 +153,10 @@ FLAG_TEXT: dict[Flag, str] = {
     TSA_FUTILITY: (
         "the z-curve lies inside the futility boundaries (inner wedge): an effect as large as "
         "the minimal clinically important difference has become unlikely"
+    ),
+    TSA_N_FROM_VARIANCE: (
+        "a trial reports no number of participants: it enters the trial sequential analysis "
+        "with the n its variance implies at the information SD (4 SD^2 / variance; DERIVED)"
     ),
     EGGER_EXACT_FIT: (
         "the Egger regression fits exactly (e.g. identical estimates), so its test is undefined"

@@ -16,7 +16,9 @@ import trialmeta
 from trialmeta.errors import NotComputableError
 from trialmeta.flags import FLAG_TEXT, Flag, describe
 from trialmeta.review.cell import AnalysisSpec, run_analysis
-from trialmeta.review.config import ModelConfig
+from trialmeta.review.config import GradeRules, ModelConfig
+from trialmeta.review.grading import tsa_check
+from trialmeta.review.units import TrialUnits
 from trialmeta.stats import likelihood
 from trialmeta.stats import tau2 as tau2_module
 from trialmeta.stats.heterogeneity import q_profile_ci
@@ -31,6 +33,17 @@ def _cell(yi: list[float], vi: list[float], min_k: int = 2) -> tuple[str, ...]:
                          "outcome": "pain", "timepoint_weeks": 8.0, "yi": yi, "vi": vi})
     spec = AnalysisSpec("pain__sham", "pain", "pain", "sham", ("sham",), 0.0, 12.0, 8.0)
     return tuple(run_analysis(rows, spec, ModelConfig("REML", "knha", 0.95, min_k)).flags)
+
+
+def _tsa_without_n() -> tuple[str, ...]:
+    # review step: a trial with a between-group result only (no n) enters the TSA with the n
+    # its variance implies (trialmeta.review.grading.tsa_check)
+    units = TrialUnits(("S1", "S2"), np.array([-5.0, -8.0]), np.array([20.0, 25.0]),
+                       np.array([60.0, np.nan]), np.array([2001.0, 2005.0]),
+                       np.array([1.0, 2.0]), ((0,), (1,)))
+    rules = GradeRules(25, 50, 6, 50, 0.1, 50, False, 0.05, 0.8, 10, 0.1, ())
+    return tuple(tsa_check(units, units.labels, ModelConfig("REML", "knha", 0.95, 2), 10.0,
+                           20.0, rules).flags)
 
 
 def _not_converged(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
@@ -104,6 +117,7 @@ CASES: dict[Flag, Callable[[pytest.MonkeyPatch], tuple[str, ...]]] = {
     Flag.TSA_FUTILITY: lambda mp: trialmeta.trial_sequential_analysis(
         [0.5, -0.3, 0.2], [2.0, 2.5, 2.2], [300, 280, 310], [2001, 2005, 2009], mcid=10,
         sd=20, method="REML", test="knha").flags,
+    Flag.TSA_N_FROM_VARIANCE: lambda mp: _tsa_without_n(),
     Flag.VI_RATIO_EXTREME: lambda mp: trialmeta.pool([1.0, 2.0, 3.0], [1e-8, 1.0, 1.0]).flags,
     Flag.NOT_COMPUTABLE_RANGE: lambda mp: _refused(lambda: trialmeta.pool([1e150, -1e150, 0.0],
                                                                           [1, 1, 1])),

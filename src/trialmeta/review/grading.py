@@ -27,6 +27,7 @@ from scipy import stats
 from trialmeta.data.risk_of_bias import worst
 from trialmeta.effects.data_quality import information_sd
 from trialmeta.errors import TrialmetaError
+from trialmeta.flags import Flag
 from trialmeta.review.annotate import is_secondary
 from trialmeta.review.cell import SUBTOTALS_ONLY
 from trialmeta.review.codec import NotRun
@@ -107,14 +108,16 @@ def tsa_check(u: TrialUnits, labels: Sequence[str], model: ModelConfig, mcid: fl
         return NotRun(f"k = {u.k} trial < 2")
     if not (math.isfinite(sd) and sd > 0 and math.isfinite(mcid) and mcid > 0):
         return NotRun("no usable SD or MCID for the required information size")
-    n = np.where(np.isfinite(u.n) & (u.n > 0), u.n, 4.0 * sd**2 / u.vi)
+    known = np.isfinite(u.n) & (u.n > 0)
+    n = np.where(known, u.n, 4.0 * sd**2 / u.vi)
     try:
-        return trial_sequential_analysis(
+        tsa = trial_sequential_analysis(
             u.yi, u.vi, n, u.year, list(labels), mcid=mcid, sd=sd,
             alpha=1.0 - model.level, beta=1.0 - rules.ois_power, method=model.method,
             test=model.test, position=u.position)
     except TrialmetaError as err:
         return NotRun(str(err).splitlines()[0])
+    return tsa if known.all() else replace(tsa, flags=(*tsa.flags, Flag.TSA_N_FROM_VARIANCE))
 
 
 def _egger_p(small_study: SmallStudy | NotRun) -> float:
