@@ -14,11 +14,11 @@ from trialmeta.review.config import (
     ModelConfig,
     ReviewConfig,
     SimulationConfig,
-    config_problems,
     load_config,
     parse_config,
     read_schema,
 )
+from trialmeta.review.config_checks import config_problems
 from trialmeta.review.config_yaml import read_config_file
 
 ROOT = Path(__file__).parents[2]

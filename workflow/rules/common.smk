@@ -9,7 +9,7 @@ from trialmeta.review.config import ConfigError, parse_config, read_schema
 from trialmeta.review.config_yaml import read_config_files
 from trialmeta.review.outcome import CertaintySettings, FitSettings
 from trialmeta.review.robustness import CoverageSettings, GoshSettings, PermutationSettings
-from trialmeta.plots.outcome import FigureWording
+from trialmeta.report.figure_wording import FigureWording
 from trialmeta.report.summary_of_findings import SofWording
 
 CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)
@@ -169,6 +169,11 @@ def certainty_settings(wildcards):
 
 def figure_wording(wildcards=None):
     return to_data(FigureWording.of(REVIEW))
+
+
+def figure_files_settings(wildcards=None):
+    """Formats, PNG resolution and the diagnostics' smallest k of every figure."""
+    return to_data(REVIEW.figures)
 
 
 def sof_wording(wildcards=None):

@@ -1,4 +1,5 @@
-# Figures (PNG 300 dpi + SVG + PDF, each with its data as CSV), one process per outcome.
+# Figures (config figures.formats: SVG + PNG at 150 dpi by default; each with its data as
+# CSV), one process per outcome.
 # The forest plot draws the MCID line and the TSA plot the RIS from it, so an MCID edit
 # reruns this rule for that outcome (through its analysis result).
 
@@ -21,6 +22,7 @@ rule outcome_figures:
         "<results>/figures/{outcome}.sha256",
     params:
         wording=figure_wording,
+        files=figure_files_settings,
         labels=label_settings,
         code=code("plot_outcome.py"),
     log:
@@ -52,6 +54,7 @@ rule risk_of_bias_figures:
     params:
         pedro_low_below=REVIEW.grade.pedro_low_below,
         labels=label_settings,
+        files=figure_files_settings,
         code=code("plot_risk_of_bias.py"),
     log:
         "<results>/logs/risk_of_bias_figures.log",

@@ -9,8 +9,8 @@ from pathlib import Path  # noqa: E402
 
 from trialmeta.data.sheets import sheet_source  # noqa: E402
 from trialmeta.io.digests import verified  # noqa: E402
+from trialmeta.io.figure_files import figure_files  # noqa: E402
 from trialmeta.io.jsonio import read_json, read_record_dicts, write_text  # noqa: E402
-from trialmeta.plots.outcome import figure_files  # noqa: E402
 from trialmeta.report.html import render_report  # noqa: E402
 from trialmeta.review.codec import from_data  # noqa: E402
 from trialmeta.review.config import ReviewConfig  # noqa: E402

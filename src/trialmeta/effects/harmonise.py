@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trialmeta.effects.conversions import (
     mean_sd_from_quantiles,
@@ -26,6 +24,9 @@ from trialmeta.effects.conversions import (
 )
 from trialmeta.effects.exclusions import ExclusionReason
 from trialmeta.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "HARMONISED_RANGE",
@@ -221,4 +222,6 @@ def plausibility_warnings(  # noqa: C901 - until split (issue 10)
             if later and _num(b["n"]) > _num(a["n"]):
                 warn(b, "n_rises_over_time", f"n rises from {_num(a['n']):g} at week "
                      f"{_num(a['timepoint_weeks']):g} to {_num(b['n']):g}: beyond attrition")
+    import pandas as pd  # on use: the constants above are read where no sheet is
+
     return pd.DataFrame(out, columns=["study_id", "check", "row", "message"])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from trialmeta._jsonable import to_jsonable
 from trialmeta.errors import IntermediateError
 from trialmeta.io.outputs import naming
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["dumps", "read_json", "read_record_dicts", "read_records", "write_json", "write_text"]
 
@@ -48,6 +49,8 @@ def read_records(path: str | Path | IO[str]) -> pd.DataFrame:
 
     Empty cells become NaN; numeric columns are parsed as numbers.
     """
+    import pandas as pd  # only where a table is read (the JSON readers need no pandas)
+
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     for col in df.columns:
         vals = df[col].map(lambda s: s[1:] if s[:2] in {"'=", "'+", "'-", "'@"} else s)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
 import matplotlib
-import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
@@ -47,7 +47,10 @@ __all__ = [
 
 FONT_FAMILY = "DejaVu Sans"
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
-DPI = 300
+DEFAULT_FORMATS: tuple[str, ...] = ("svg", "png")
+DPI = 150
+# zlib level of the PNGs: 1 writes 2-3x faster than matplotlib's 6 for ~8 % larger files
+PNG_COMPRESS_LEVEL = 1
 
 INK = "#1a1a1a"  # text, diamonds, axis
 MUTED = "#5f5f5f"  # secondary text, reference lines
@@ -107,24 +110,36 @@ def styled(draw: Callable[P, R]) -> Callable[P, R]:
 
 def new_figure(width_in: float, height_in: float) -> Figure:
     """A blank figure of the given size in inches (call it inside a :func:`styled`
-    function, so the package style applies to everything drawn on it)."""
-    return plt.figure(figsize=(width_in, height_in))
+    function, so the package style applies to everything drawn on it).
+
+    A plain :class:`~matplotlib.figure.Figure` on an Agg canvas, not one of pyplot's:
+    nothing registers it (no ``plt.close`` needed; garbage collection frees it), and
+    drawing never imports pyplot, which costs a figure process ~0.3 s of CPU.
+    """
+    fig = Figure(figsize=(width_in, height_in))
+    FigureCanvasAgg(fig)  # text measurement and PNG; savefig switches for SVG/PDF
+    return fig
 
 
-def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS) -> list[Path]:
-    """Write ``fig`` as ``stem.png`` (300 dpi), ``stem.svg`` and ``stem.pdf``.
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS,
+                dpi: int = DPI) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` (``dpi``, zlib level 1), ``stem.svg`` and/or ``stem.pdf``.
 
     Dates, creator strings and the SVG id salt are fixed, so the bytes depend
-    only on the figure. The parent directory is created when missing.
+    only on the figure. The parent directory is created when missing. The review
+    writes the config's ``figures.formats`` (default SVG, which the report embeds, and
+    PNG at 150 dpi, which prints sharp at the figures' 6-8 inch widths).
 
     Parameters
     ----------
     fig
-        The figure to write (it is not closed; call ``plt.close(fig)`` when done).
+        The figure to write.
     stem
         Output path without suffix, e.g. ``results/figures/forest_pain_sham``.
     formats
         Any subset of ``("png", "svg", "pdf")``.
+    dpi
+        Resolution of the PNG (SVG and PDF are vector).
 
     Returns
     -------
@@ -139,8 +154,12 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS)
         if fmt not in _METADATA:
             raise ValueError(f"formats: got {fmt!r}, expected any of {', '.join(FORMATS)}")
         path = stem.with_name(stem.name + "." + fmt)
+        extra: dict[str, Any] = {}
+        if fmt == "png":
+            extra["pil_kwargs"] = {"compress_level": PNG_COMPRESS_LEVEL}
         with naming(path), matplotlib.rc_context(cast(Any, _RC)):
-            fig.savefig(path, format=fmt, dpi=DPI, metadata=_METADATA[fmt], facecolor="white")
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white",
+                        **extra)
         written.append(path)
     return written
 

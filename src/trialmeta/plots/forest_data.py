@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta._checks import as_vector, check_level, check_positive, check_same_length
 from trialmeta.errors import InputError
 from trialmeta.plots.revman_text import (
@@ -218,7 +218,7 @@ def _flag_sets(name: str, marks: Mapping[str, object] | None, n: int) -> list[se
 def _single_study_lines(yi: float, se: float) -> tuple[str, ...]:
     """RevMan's lines under a one-study subtotal: no heterogeneity; Z = yi / se."""
     z = yi / se
-    p = float(2.0 * stats.norm.sf(abs(z)))
+    p = float(2.0 * _dist.norm_sf(abs(z)))
     return ("Heterogeneity: Not applicable",
             f"Test for overall effect: Z = {abs(z):.2f} ({format_p(p)})")  # fmt: skip
 
@@ -347,7 +347,7 @@ def forest_data(
         raise InputError("measure", measure, "one of " + ", ".join(MEASURE_LABELS))
     if axis_limit is not None and not (math.isfinite(axis_limit) and axis_limit > 0):
         raise InputError("axis_limit", axis_limit, "a number > 0")
-    half = float(stats.norm.ppf(0.5 + level / 2.0)) * np.sqrt(v)
+    half = float(_dist.norm_ppf(0.5 + level / 2.0)) * np.sqrt(v)
     groups_of: list[str | None] = [None] * n if subgroups is None else [str(g) for g in subgroups]
     if len(groups_of) != n:
         raise InputError("subgroups", f"length {len(groups_of)}", f"length {n} (as labels)")

@@ -19,8 +19,8 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta._checks import yi_vi
 from trialmeta.errors import InputError
 from trialmeta.plots._style import ACCENT, INK, MUTED, new_figure, styled, write_rows
@@ -94,7 +94,7 @@ def funnel_data(
         centre=float(c),
         centre_is_estimate=centre is None,
         levels=lv,
-        z=tuple(float(stats.norm.ppf(0.5 + x / 2)) for x in lv),
+        z=tuple(float(_dist.norm_ppf(0.5 + x / 2)) for x in lv),
         filled_yi=fy,
         filled_sei=np.sqrt(fv),
         x_label=x_label,

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from trialmeta import plots
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.harmonise import HARMONISED_RANGE
+from trialmeta.io.figure_files import FIGURE_KINDS, figure_files
 from trialmeta.io.safe_csv import write_csv
 from trialmeta.plots.forest_data import MeasureKind
 from trialmeta.plots.rob_domains import (
@@ -30,9 +30,10 @@ from trialmeta.plots.rob_domains import (
     study_domains,
 )
 from trialmeta.plots.tsa import draw_tsa
+from trialmeta.report.figure_wording import FigureWording
 from trialmeta.report.labels import LabelMap
 from trialmeta.report.text import MEASURE_LABELS
-from trialmeta.review.config import CitedValue, ReviewConfig
+from trialmeta.review.config import CitedValue, FiguresConfig
 from trialmeta.review.results import (
     AnalysisResult,
     Baujat,
@@ -43,7 +44,6 @@ from trialmeta.review.results import (
     SmallStudy,
     SubgroupResult,
 )
-from trialmeta.review.subgroups import level_of
 from trialmeta.stats.results import PooledResult, TrimFillResult
 from trialmeta.stats.tsa import TsaResult
 
@@ -57,9 +57,10 @@ __all__ = [
     "split_marks",
 ]
 
-FIGURE_KINDS: tuple[str, ...] = ("forest", "funnel", "loo", "baujat", "tsa", "gosh")
 TSA_CSV_COLUMNS: tuple[str, ...] = ("study", "year", "cumulative_n", "information_fraction",
                                     "estimate", "z", "boundary_z")  # fmt: skip
+# The schema defaults of config figures: (for calls from outside the workflow)
+DEFAULT_FILES = FiguresConfig(formats=("svg", "png"), png_dpi=150, diagnostics_min_k=5)
 _ARM_KEYS = ("m1", "sd1", "n1", "m2", "sd2", "n2")
 
 
@@ -143,23 +144,8 @@ def row_flags(rec: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _save(fig: Figure, stem: Path) -> None:
-    plots.save_figure(fig, stem)
-    plt.close(fig)
-
-
-@dataclass(frozen=True)
-class FigureWording:
-    """What the figures' words come from (config): the effect measure and the
-    intervention as figures name it (``intervention_label``: the forest plot's column
-    heading, and "Favours <label, lower case>" under its axis)."""
-
-    measure: str
-    intervention: str
-
-    @classmethod
-    def of(cls, cfg: ReviewConfig) -> FigureWording:
-        return cls(cfg.measure, cfg.intervention_label)
+def _save(fig: Figure, stem: Path, files: FiguresConfig) -> None:
+    plots.save_figure(fig, stem, files.formats, files.png_dpi)
 
 
 def _rob_columns(eff: Sequence[Mapping[str, object]], rob_rows: Sequence[Mapping[str, str]],
@@ -200,7 +186,7 @@ def _subgroup_kwargs(effects: tuple[EffectRow, ...], sg: SubgroupResult,
     # members of a comparison across comparator types are named by their comparison label
     name = labels.comparison if sg.variable == "member" else labels.code
     return {
-        "subgroups": [name(level_of(r, sg.variable) or "not reported") for r in effects],
+        "subgroups": [name(r.level(sg.variable) or "not reported") for r in effects],
         "subgroup_results": {name(lev or "not reported"): f.analysis.pooled
                              for lev, f in zip(sg.levels, sg.fits, strict=True)
                              if f.analysis.pooled is not None},
@@ -220,7 +206,7 @@ def _mcid_kwargs(mcid: CitedValue) -> dict[str, object]:
 
 def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
             labels: LabelMap, rob_rows: Sequence[Mapping[str, str]],
-            vocabulary: Vocabulary | None) -> None:
+            vocabulary: Vocabulary | None, files: FiguresConfig) -> None:
     eff, aid = a.effects, a.analysis_id
     recs = [r.record() for r in eff]
     sg = a.subgroups[0] if a.subgroups else None
@@ -250,54 +236,57 @@ def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
         notes=[row_flags(r) for r in recs], footnotes=ROW_FOOTNOTES,
         scale_span=span if w.measure == "MD" else None, **kw,  # type: ignore[arg-type]
     )  # fmt: skip
-    _save(plots.forest_plot(data), outdir / f"forest__{aid}")
+    _save(plots.forest_plot(data), outdir / f"forest__{aid}", files)
     plots.write_forest_csv(data, outdir / f"forest__{aid}.csv")
 
 
 def _diagnostics(a: AnalysisResult, fit: PooledResult, out: Path, x_label: str,
-                 labels: list[str]) -> None:
+                 labels: list[str], files: FiguresConfig) -> None:
     aid = a.analysis_id
+    informs = len(a.effects) >= files.diagnostics_min_k
     y, v = [r.yi for r in a.effects], [r.vi for r in a.effects]
     if isinstance(a.small_study, SmallStudy):
         tf = a.small_study.trimfill
         fd = plots.funnel_data(labels, y, v, fit, trimfill=tf if isinstance(tf, TrimFillResult)
                                else None, x_label=x_label)  # fmt: skip
-        _save(plots.funnel_plot(fd), out / f"funnel__{aid}")
+        _save(plots.funnel_plot(fd), out / f"funnel__{aid}", files)
         plots.write_funnel_csv(fd, out / f"funnel__{aid}.csv")
-    if isinstance(a.loo, LeaveOneOut):
+    if isinstance(a.loo, LeaveOneOut) and informs:
         loo = a.loo.result
-        _save(plots.leave_one_out_plot(labels, loo, fit, x_label), out / f"loo__{aid}")
+        _save(plots.leave_one_out_plot(labels, loo, fit, x_label), out / f"loo__{aid}", files)
         plots.write_leave_one_out_csv(labels, loo, fit, out / f"loo__{aid}.csv")
-    if isinstance(a.baujat, Baujat):
-        _save(plots.baujat_plot(labels, a.baujat.result), out / f"baujat__{aid}")
+    if isinstance(a.baujat, Baujat) and informs:
+        _save(plots.baujat_plot(labels, a.baujat.result), out / f"baujat__{aid}", files)
         plots.write_baujat_csv(labels, a.baujat.result, out / f"baujat__{aid}.csv")
 
 
 def _sequential(a: AnalysisResult, out: Path, x_label: str, names: LabelMap,
-                row_names: Mapping[str, str]) -> None:
+                row_names: Mapping[str, str], files: FiguresConfig) -> None:
     aid = a.analysis_id
     if isinstance(a.tsa, TsaResult):
         t = a.tsa
         shown = replace(t, study=tuple(row_names.get(str(x), names.study(str(x)))
                                        for x in t.study))  # fmt: skip
-        _save(draw_tsa(shown), out / f"tsa__{aid}")
+        _save(draw_tsa(shown), out / f"tsa__{aid}", files)
         looks = [dict(zip(TSA_CSV_COLUMNS, vals, strict=True)) for vals in zip(
             t.study, t.year, t.cumulative_n, t.information_fraction, t.estimate, t.z,
             t.boundary_z, strict=True)]  # fmt: skip
         write_csv(out / f"tsa__{aid}.csv", looks, TSA_CSV_COLUMNS)
-    if isinstance(a.gosh, GoshSummary):
+    if isinstance(a.gosh, GoshSummary) and len(a.effects) >= files.diagnostics_min_k:
         gd = plots.gosh_data(a.gosh, names.analysis(aid), x_label)
         gd = replace(gd, labels=tuple(row_names.get(x, x) for x in gd.labels),
                      drivers=tuple(row_names.get(x, x) for x in gd.drivers))  # fmt: skip
-        _save(plots.gosh_plot(gd), out / f"gosh__{aid}")
+        _save(plots.gosh_plot(gd), out / f"gosh__{aid}", files)
         plots.write_gosh_csv(gd, out / f"gosh__{aid}.csv")
 
 
 def draw_outcome_figures(result: OutcomeResult, outdir: str | Path, wording: FigureWording,
                          labels: LabelMap | None = None,
                          rob_rows: Sequence[Mapping[str, str]] = (),
-                         vocabulary: Vocabulary | None = None) -> list[Path]:
-    """Write every figure of ``result`` into ``outdir``; return the PNG paths, sorted.
+                         vocabulary: Vocabulary | None = None,
+                         files: FiguresConfig = DEFAULT_FILES) -> list[Path]:
+    """Write every figure of ``result`` into ``outdir``; return its PNGs (SVGs when no PNG
+    is written), sorted.
 
     ``wording`` names the measure and the intervention (the config's
     ``intervention_label``); ``vocabulary`` (the review's) says which outcomes are
@@ -305,8 +294,10 @@ def draw_outcome_figures(result: OutcomeResult, outdir: str | Path, wording: Fig
 
     Forest plots for every analysis with k >= 1 (the comparison with subgroups
     is split by its first subgroup variable); funnel plots only where the
-    small-study tests ran (k >= 10); leave-one-out and Baujat plots where k >= 3;
-    the trial sequential analysis and the GOSH plot where they ran. ``labels`` give
+    small-study tests ran (k >= 10); leave-one-out, Baujat and GOSH plots where they
+    ran and k >= ``files.diagnostics_min_k``; the trial sequential analysis where it ran.
+    Each figure is written in ``files.formats`` (PNG at ``files.png_dpi``), with its data
+    as CSV. ``labels`` give
     the human text of codes, studies and arms (:mod:`trialmeta.report.labels`).
     """
     out = Path(outdir)
@@ -316,26 +307,13 @@ def draw_outcome_figures(result: OutcomeResult, outdir: str | Path, wording: Fig
     for a in result.analyses:
         if not a.effects:
             continue
-        _forest(a, out, result.outcome.mcid, wording, names, rob_rows, vocabulary)
+        _forest(a, out, result.outcome.mcid, wording, names, rob_rows, vocabulary, files)
         if a.analysis.pooled is None:
             continue
         row_names = {r.row_id: names.comparison_row(r.study_id, str(r.get("arm_id_1") or ""),
                                                      str(r.get("arm_id_2") or ""))
                      for r in a.effects}  # fmt: skip
-        _diagnostics(a, a.analysis.pooled, out, x_label, [row_names[r.row_id] for r in a.effects])
-        _sequential(a, out, x_label, names, row_names)
-    return sorted(out.glob("*.png"))
-
-
-def figure_files(dirs: Sequence[str | Path]) -> dict[str, list[Path]]:
-    """analysis id → its PNGs in :data:`FIGURE_KINDS` order, from figure directories of
-    ``<kind>__<analysis_id>.png`` files (other PNGs are keyed by their directory name)."""
-    order = {kind: i for i, kind in enumerate(FIGURE_KINDS)}
-    found: dict[str, list[Path]] = {}
-    for d in dirs:
-        pngs = sorted(Path(d).glob("*.png"), key=lambda p: (order.get(p.stem.split("__")[0],
-                                                                      len(order)), p.name))
-        for png in pngs:
-            key = png.stem.split("__", 1)[1] if "__" in png.stem else Path(d).name
-            found.setdefault(key, []).append(png)
-    return found
+        _diagnostics(a, a.analysis.pooled, out, x_label, [row_names[r.row_id] for r in a.effects],
+                     files)
+        _sequential(a, out, x_label, names, row_names, files)
+    return sorted(out.glob("*.png" if "png" in files.formats else "*.svg"))

@@ -15,21 +15,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, cast
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from trialmeta import plots
 from trialmeta.data.risk_of_bias import rob_lookup
+from trialmeta.review.config import FiguresConfig
 
 __all__ = ["draw_rob_figures", "trial_participants"]
 
 
-def _draw(data: plots.RobData, stem: str, outdir: Path, title: str) -> None:
+def _draw(data: plots.RobData, stem: str, outdir: Path, title: str,
+          files: FiguresConfig) -> None:
     summary_title = f"{title}, weighted by participants" if data.weights else title
     for name, fig in (("traffic_light", plots.traffic_light_plot(data, title)),
                       ("summary", plots.rob_summary_plot(data, summary_title))):  # fmt: skip
-        plots.save_figure(fig, outdir / f"{name}_{stem}")
-        plt.close(fig)
+        plots.save_figure(fig, outdir / f"{name}_{stem}", files.formats, files.png_dpi)
     plots.write_rob_csv(data, outdir / f"rob_{stem}.csv")
 
 
@@ -45,13 +45,16 @@ def trial_participants(effects: pd.DataFrame) -> dict[str, float]:
 
 def draw_rob_figures(rob_csv: str | Path | IO[str] | None, effects_csv: str | Path,
                      outdir: str | Path, pedro_low_below: float = 6.0,
-                     labels: Mapping[str, str] | None = None) -> list[Path]:  # fmt: skip
-    """Write the risk-of-bias figures into ``outdir``; return the PNG paths, sorted.
+                     labels: Mapping[str, str] | None = None,
+                     files: FiguresConfig | None = None) -> list[Path]:  # fmt: skip
+    """Write the risk-of-bias figures into ``outdir`` (in ``files.formats``, default SVG +
+    PNG at 150 dpi); return the PNG paths (SVGs when no PNG is written), sorted.
 
     ``rob_csv`` is the risk-of-bias sheet as a path or text stream (a workbook tab, see
     :func:`trialmeta.data.sheets.sheet_source`), or None when there is none. ``labels``
     maps study ids to "Author Year" (from :mod:`trialmeta.report.labels`).
     """
+    files = files or FiguresConfig(("svg", "png"), 150, 5)  # the schema's defaults
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     rob = pd.read_csv(rob_csv, dtype=str) if rob_csv is not None else pd.DataFrame()
@@ -64,11 +67,11 @@ def draw_rob_figures(rob_csv: str | Path | IO[str] | None, effects_csv: str | Pa
         rows = cast(list[dict[str, str]], rob.to_dict("records")) if not rob.empty else []
         data, title = plots.rob_domain_data(rows, trials, labels=names,
                                             weights=trial_participants(effects))  # fmt: skip
-        _draw(data, "domains", out, title)
+        _draw(data, "domains", out, title, files)
     overall = rob_lookup(rob if not rob.empty else None, pedro_low_below)
     studies = list(trials)  # the trials of the effect table, assessed or not
     if studies:
         data = plots.rob_data([names.get(s, s) for s in studies], ["Overall"],
                               [[overall.get(s)] for s in studies])  # fmt: skip
-        _draw(data, "overall", out, "Overall risk of bias used for GRADE")
-    return sorted(out.glob("*.png"))
+        _draw(data, "overall", out, "Overall risk of bias used for GRADE", files)
+    return sorted(out.glob("*.png" if "png" in files.formats else "*.svg"))

@@ -31,12 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from trialmeta.errors import DataValidationError
 from trialmeta.review.codec import OMIT_NONE, from_data
-from trialmeta.review.config_checks import config_problems, with_defaults
-from trialmeta.review.config_yaml import read_config_files
 
 __all__ = [
     "Caveat",
@@ -47,6 +43,7 @@ __all__ = [
     "DataQualityConfig",
     "EstimatorGrid",
     "ExternalResult",
+    "FiguresConfig",
     "GradeOverride",
     "GradeRules",
     "MetaRegressionConfig",
@@ -63,7 +60,6 @@ __all__ = [
     "TimepointAnchor",
     "TimepointWindow",
     "comparator_from_label",
-    "config_problems",
     "load_config",
     "parse_config",
 ]
@@ -212,6 +208,19 @@ class SimulationConfig:
     seed: int
 
 
+# --------------------------------------------------------------------------- figures:
+@dataclass(frozen=True)
+class FiguresConfig:
+    """``figures:``: the formats of every figure, the PNG resolution, and the smallest k
+    whose leave-one-out, Baujat and GOSH plots are drawn (with 3 or 4 trials these plots
+    show 3-4 points or 7-15 subsets, which the tables state as well; the forest plot
+    carries every analysis)."""
+
+    formats: tuple[str, ...]
+    png_dpi: int
+    diagnostics_min_k: int
+
+
 # ----------------------------------------------------------------------------- grade:
 @dataclass(frozen=True)
 class GradeOverride:
@@ -346,6 +355,7 @@ class ReviewConfig:
     data_quality: DataQualityConfig | None = field(default=None, metadata=OMIT_NONE)
     search: SearchConfig | None = field(default=None, metadata=OMIT_NONE)
     certainty: CertaintyThresholds | None = field(default=None, metadata=OMIT_NONE)
+    figures: FiguresConfig | None = field(default=None, metadata=OMIT_NONE)
 
     def outcome(self, outcome_id: str) -> OutcomeConfig:
         """The outcome window with this id."""
@@ -366,6 +376,8 @@ def parse_config(config: Mapping[str, Any], schema: Mapping[str, Any],
                  sources: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> ReviewConfig:
     """Check ``config`` (see :func:`config_problems`) and build the :class:`ReviewConfig`;
     raises :class:`ConfigError` with every problem."""
+    from trialmeta.review.config_checks import config_problems, with_defaults  # jsonschema
+
     problems = config_problems(config, schema, sources)
     if problems:
         raise ConfigError(problems)
@@ -382,6 +394,8 @@ def parse_config(config: Mapping[str, Any], schema: Mapping[str, Any],
 
 def read_schema(path: str | Path) -> dict[str, Any]:
     """The config schema (YAML)."""
+    import yaml  # only where a config is read: the typed classes are imported everywhere
+
     with open(path, encoding="utf-8") as fh:
         return dict(yaml.safe_load(fh))
 
@@ -389,7 +403,10 @@ def read_schema(path: str | Path) -> dict[str, Any]:
 def load_config(paths: Sequence[str | Path], schema_path: str | Path) -> ReviewConfig:
     """Read ``paths`` (later files overlay earlier ones, as ``--configfile``), check and
     parse them; raises :class:`ConfigError` with every problem of every file."""
+    from trialmeta.review.config_yaml import read_config_files
+
     merged, problems, parts = read_config_files(paths)
     if problems:
         raise ConfigError(problems)
     return parse_config(merged, read_schema(schema_path), parts)
+

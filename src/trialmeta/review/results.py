@@ -120,6 +120,11 @@ class EffectRow:
                 out[name] = getattr(self, name)
         return out
 
+    def level(self, variable: str) -> str:
+        """The row's level of a subgroup ``variable`` (``""`` when not reported)."""
+        v = self.get(variable)
+        return "" if v is None else str(v)
+
     @property
     def row_id(self) -> str:
         return str(self.values["row_id"])

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta.errors import TrialmetaError
 from trialmeta.flags import Flag
 from trialmeta.resampling.coverage import simulate_coverage
@@ -46,7 +46,6 @@ from trialmeta.review.results import (
     PermutationCheck,
     Permutations,
 )
-from trialmeta.review.subgroups import level_of
 from trialmeta.review.units import trial_units
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
@@ -145,7 +144,7 @@ def _permutation(y: ArrayLike, v: ArrayLike, mods: np.ndarray, names: list[str],
     except TrialmetaError as err:
         return NotRun(str(err).splitlines()[0])
     m = r.p - 1
-    parametric = stats.f.sf(r.qm, m, r.k - r.p) if test == "knha" else stats.chi2.sf(r.qm, m)
+    parametric = _dist.f_sf(r.qm, m, r.k - r.p) if test == "knha" else _dist.chi2_sf(r.qm, m)
     return PermutationCheck(
         k=r.k, p=r.p, method=r.method, test=r.test, kind=r.kind, names=r.names, coef=r.coef,
         stat=r.stat, qm=r.qm, pval=r.pval, qm_pval=r.qm_pval, n_permutations=r.n_permutations,
@@ -255,7 +254,7 @@ def permutation_checks(fits: OutcomeFits, s: PermutationSettings) -> Permutation
     for a in fits.analyses:
         y, v = _yv(a.effects)
         subgroups = {sg.variable: subgroup_permutation(
-            y, v, [level_of(r, sg.variable) for r in a.effects], s.method, s.test,
+            y, v, [r.level(sg.variable) for r in a.effects], s.method, s.test,
             s.n_permutations, s.seed) for sg in a.subgroups}  # fmt: skip
         metareg: dict[str, PermutationCheck | NotRun] = {}
         for mod, mr in a.metareg.items():

@@ -30,9 +30,8 @@ __all__ = ["level_of", "member_subgroups", "subgroup_results", "smallest_subgrou
 
 
 def level_of(row: EffectRow, variable: str) -> str:
-    """The row's level of ``variable`` (``""`` when not reported)."""
-    v = row.get(variable)
-    return "" if v is None else str(v)
+    """The row's level of ``variable`` (``""`` when not reported; :meth:`EffectRow.level`)."""
+    return row.level(variable)
 
 
 def _level_fit(spec: AnalysisSpec, variable: str, level: str, rows: Sequence[EffectRow],

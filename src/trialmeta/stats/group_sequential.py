@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
 from trialmeta import _dist
 from trialmeta._checks import as_vector
@@ -129,6 +128,7 @@ def _solve_boundary(u: np.ndarray, wf: np.ndarray, sd: float, t: float, inc: flo
     """Z boundary at which the probability of first exit equals ``inc``."""
     if inc <= 0:
         return float("inf")
+    from scipy.optimize import brentq  # on use: scipy.optimize costs ~0.2 s to import
 
     def exitprob(c: float) -> float:
         p = _dist.norm_sf((c - u) / sd)
@@ -193,6 +193,8 @@ def _pieces(a: float, b: float, t: float, h_sd: float) -> tuple[np.ndarray, np.n
 def _solve_futility(u: np.ndarray, wf: np.ndarray, mean: float, sd: float, t: float,
                     inc: float, b: float) -> float:
     """Z boundary a (0 <= a <= b) with P(|Z_k| < a, not stopped before) = ``inc``."""
+    from scipy.optimize import brentq  # on use: scipy.optimize costs ~0.2 s to import
+
     rt = math.sqrt(t)
 
     def stop_prob(a: float) -> float:

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from trialmeta import _dist
 from trialmeta import flags as fl
@@ -128,6 +127,7 @@ def _profile_bounds(fit: FittedModel, level: float) -> tuple[float, float, list[
     reml = fit.method == "REML"
     top = loglik_at(fit, fit.tau2, reml)
     cut = float(_dist.chi2_ppf(level, 1))
+    from scipy.optimize import brentq  # on use: scipy.optimize costs ~0.2 s to import
 
     def f(t: float) -> float:
         return -2.0 * (loglik_at(fit, t, reml) - top) - cut

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
+from trialmeta import _dist
 from trialmeta.review.certainty.judgement import SEVERITY, Judgement, fmt
 
 __all__ = ["imprecision", "optimal_information_size", "zone"]
@@ -38,7 +37,7 @@ def optimal_information_size(mcid: float, sd: float, alpha: float = 0.05,
     """
     if not (mcid > 0 and sd > 0):
         return math.nan
-    z = stats.norm.isf(alpha / 2) + stats.norm.ppf(power)
+    z = _dist.norm_isf(alpha / 2) + _dist.norm_ppf(power)
     return float(4.0 * z**2 * sd**2 / mcid**2)
 
 
