@@ -218,7 +218,18 @@ def drawable_text(text: str) -> str:
 
 
 def text_width_in(text: str, size: float, weight: str = "normal") -> float:
-    """Rendered width of ``text`` in inches at ``size`` points (DejaVu Sans)."""
+    """Rendered width of ``text`` in inches at ``size`` points (DejaVu Sans).
+
+    Memoised: layout measures the same labels many times (the ellipsis search of
+    :func:`fit_text`, one study label in every figure of an outcome), and each
+    measurement lays the glyphs out with FreeType (about a third of a figure job's CPU
+    before the cache).
+    """
+    return _text_width_in(text, float(size), weight)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_width_in(text: str, size: float, weight: str) -> float:
     if not text:
         return 0.0
     prop = FontProperties(family=FONT_FAMILY, size=size, weight=weight)
