@@ -89,3 +89,28 @@ def test_every_figure_of_a_result_read_back_from_json(tmp_path: Path):
     order = [p.stem.split("__")[0] for p in figure_files([tmp_path])["pain_eot__sham"]]
     assert order == ["forest", "funnel", "loo", "baujat", "tsa", "gosh"]
 
+
+
+def test_config_figures_sets_formats_resolution_and_the_diagnostics_k(tmp_path: Path):
+    # config figures: (SYNTHETIC result, k = 4 sham trials): SVG only at the default
+    # diagnostics_min_k = 5 leaves the k = 4 analysis its forest and TSA plots; PNG at
+    # 100 dpi with diagnostics from k = 3 draws its leave-one-out, Baujat and GOSH plots
+    from PIL import Image
+
+    from trialmeta.review.config import FiguresConfig
+
+    typed = review_config(synthetic_config())
+    res = run_outcome(synthetic_rows(k_sham=4), {}, typed, "pain_eot")
+    svg_only = draw_outcome_figures(res, tmp_path / "a", FigureWording.of(typed),
+                                    files=FiguresConfig(("svg",), 150, 5))
+    assert svg_only and {p.suffix for p in (tmp_path / "a").iterdir()} == {".svg", ".csv"}
+    kinds = {p.stem.split("__")[0] for p in svg_only if p.stem.endswith("__sham")}
+    assert "forest" in kinds and not kinds & {"loo", "baujat", "gosh"}
+    assert set(figure_files([tmp_path / "a"])) >= {"pain_eot__sham"}
+    pngs = draw_outcome_figures(res, tmp_path / "b", FigureWording.of(typed),
+                                files=FiguresConfig(("png",), 100, 3))
+    kinds = {p.stem.split("__")[0] for p in pngs if p.stem.endswith("__sham")}
+    assert {"forest", "loo", "baujat", "gosh"} <= kinds
+    forest = tmp_path / "b" / "forest__pain_eot__sham.png"
+    with Image.open(forest) as img:  # the figure's inches x 100 dpi
+        assert round(img.info["dpi"][0]) == 100

@@ -3,7 +3,7 @@
 Each figure has three kinds of function, never mixed: a builder that computes
 what is shown (``forest_data``, ``funnel_data``, ``rob_data``, ``gosh_data``), a drawing function
 that returns a :class:`matplotlib.figure.Figure`, and writers:
-:func:`save_figure` (PNG 300 dpi + SVG + PDF, byte-deterministic) and a CSV
+:func:`save_figure` (PNG, SVG and/or PDF, byte-deterministic) and a CSV
 writer for the numbers behind the plot. Importing this package selects the
 non-interactive ``Agg`` backend.
 """

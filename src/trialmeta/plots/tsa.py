@@ -7,7 +7,7 @@ the required information size (truncated at ``±cap``, as the TSA software
 truncates its early, very wide boundaries) and a vertical line at the RIS.
 
 It only reads a :class:`trialmeta.tsa.TsaResult`; nothing is recomputed.
-Write it with :func:`trialmeta.plots._style.save_figure` (PNG 300 dpi, SVG and
+Write it with :func:`trialmeta.plots._style.save_figure` (PNG, SVG and
 PDF, byte-identical across runs).
 """
 

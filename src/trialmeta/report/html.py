@@ -92,7 +92,7 @@ def figure_html(path: str | Path, caption: str) -> str:
     """``<figure>`` with the figure embedded as a data URI.
 
     The SVG saved next to a PNG is preferred: it is vector (prints crisply) and about half
-    the size of the 300-dpi PNG. Each figure stays its own document inside ``<img>``, so
+    the size of the PNG. Each figure stays its own document inside ``<img>``, so
     the ids inside different SVGs cannot collide.
     """
     path = Path(path)
