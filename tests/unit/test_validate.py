@@ -98,12 +98,22 @@ CASES = {
                                 "16384 columns"],
     "xlsx_capitalised_tabs/book.xlsx": ["book.xlsx: sheet not found (got tabs Studies, arms, "
                                         "expected a tab 'studies'; tab names are case-sensitive"],
+    # issue 11: binary outcomes (vocabulary type binary) are events of n per arm
+    "events_above_n": ["arms.csv:2:events: more events than participants (got events=25 with "
+                       "n=20, expected events <= n)"],
+    "negative_events": ["arms.csv:2:events: out of range (got '-3', expected a value >= 0)"],
+    "non_integer_events": ["arms.csv:2:events: not a whole number (got '12.5', expected an "
+                           "integer)"],
+    "events_on_continuous": ["arms.csv:2:events: events on a continuous outcome (got events=12 "
+                             "for outcome pain"],
+    "mean_on_binary": ["arms.csv:3:mean: a mean on a binary outcome (got mean=45 for outcome "
+                       "responders"],
     "missing_vocabulary": ["missing_vocabulary/vocabulary.yaml: missing (got no such file, "
                            "expected the review's codes: populations, intervention_types, "
                            "control_types, outcomes"],
 }
 #: Cases whose defect is a code, which only the review's vocabulary can tell.
-NEEDS_CODES = {"enum_typo", "technique_on_control"}
+NEEDS_CODES = {"enum_typo", "technique_on_control", "events_on_continuous", "mean_on_binary"}
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from trialmeta.data.binary_checks import check_outcome_kinds
 from trialmeta.data.risk_of_bias import TOOL_DOMAINS, TOOL_JUDGEMENTS
 
 __all__ = ["ARM_KEY", "cross_checks", "show"]
@@ -40,12 +41,15 @@ def _blank(v: object) -> bool:
 
 
 def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], problems: list[str],
-                 intervention_types: tuple[str, ...] | None) -> None:
+                 intervention_types: tuple[str, ...] | None,
+                 binary_outcomes: tuple[str, ...] | None = None) -> None:
     """Append the cross-row and cross-sheet problems of ``tables`` to ``problems``.
 
     ``intervention_types`` are the vocabulary's arm types of intervention arms (only those
     may carry a ``technique`` or a ``delivery``); ``None`` when the
-    vocabulary is missing or invalid, which skips those two checks.
+    vocabulary is missing or invalid, which skips those two checks. ``binary_outcomes``
+    are the outcome codes reported as events of n (:mod:`trialmeta.data.binary_checks`;
+    ``None``: unknown, with the vocabulary).
     """
     studies = tables.get("studies")
     known = set(studies["study_id"].dropna()) if studies is not None else set()
@@ -66,6 +70,7 @@ def cross_checks(tables: dict[str, pd.DataFrame], labels: dict[str, str], proble
     arms = tables.get("arms")
     if arms is not None:
         _check_arms(arms, labels["arms"], problems, intervention_types)
+        check_outcome_kinds(arms, labels["arms"], problems, binary_outcomes)
         if studies is not None:
             _check_arm_counts(studies, arms, labels, problems)
     if tables.get("contrasts") is not None:

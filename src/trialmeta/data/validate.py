@@ -171,6 +171,7 @@ def _check_sheet(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) -
     cell_schema = {k: v for k, v in schema.items() if k not in ("required", "description")}
     validator = jsonschema.Draft202012Validator(cell_schema)
     records = []
+    unreadable: set[tuple[int, str]] = set()
     for line, cells in sheet.rows:
         row: dict[str, object] = {}
         raw: dict[str, str] = {}
@@ -183,6 +184,7 @@ def _check_sheet(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) -
             if problem:
                 problems.append(f"{sheet.label}:{line}:{name}: {problem}")
                 bad.add(name)
+                unreadable.add((line, name))
             row[name] = value
         for err in validator.iter_errors(row):
             col = err.path[0] if err.path else None
@@ -196,6 +198,7 @@ def _check_sheet(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) -
     df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(
         columns=cols)
     df.attrs["present_columns"] = tuple(n for n in names if n is not None)
+    df.attrs["unreadable_cells"] = frozenset(unreadable)  # (row, column): already reported
     return df
 
 
@@ -226,7 +229,8 @@ def validate_sheets(
             labels[name] = sheets[name].label
             tables[name] = _check_sheet(sheets[name], schemas[name], problems)
     cross_checks(tables, labels, problems,
-                 vocabulary.intervention_types if vocabulary is not None else None)
+                 vocabulary.intervention_types if vocabulary is not None else None,
+                 vocabulary.binary_outcomes if vocabulary is not None else None)
     return tables, problems
 
 

@@ -25,7 +25,10 @@ active or sham.
 
 ``labels`` gives the reader's text of its codes (tables, figures, report), and an
 outcome's ``self_reported: true`` says the participant rates it (the outcome assessor of
-RoB 2 domain 4).
+RoB 2 domain 4). An outcome's ``type: binary`` makes it dichotomous: its ``arms.csv`` rows
+carry ``events`` of ``n`` (no mean, SD or quantiles) and it pools as a risk ratio, odds ratio
+or risk difference (``outcomes[].measure`` of the config); a binary outcome has no
+``md_instruments`` or ``md_scale``.
 
 Per outcome, ``md_instruments`` lists the instruments that pool as a mean difference and
 ``md_scale`` how: ``0-100`` rescales each score from its ``scale_min``-``scale_max`` range
@@ -69,6 +72,7 @@ class OutcomeCodes:
     md_instruments: tuple[str, ...]
     md_scale: str
     self_reported: bool = False
+    binary: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,16 @@ class Vocabulary:
         """Whether the participant rates ``outcome`` (the assessor of RoB 2 domain 4)."""
         codes = self.outcomes.get(str(outcome))
         return codes is not None and codes.self_reported
+
+    def is_binary(self, outcome: object) -> bool:
+        """Whether ``outcome`` is dichotomous (``type: binary``: rows carry events of n)."""
+        codes = self.outcomes.get(str(outcome))
+        return codes is not None and codes.binary
+
+    @property
+    def binary_outcomes(self) -> tuple[str, ...]:
+        """The outcome codes of ``type: binary``."""
+        return tuple(code for code, o in self.outcomes.items() if o.binary)
 
     def is_intervention(self, arm_type: object) -> bool:
         """Whether an arm of this type is the intervention (group 1 of every effect)."""
@@ -181,8 +195,11 @@ def vocabulary_path(data_path: str | Path) -> Path:
 
 
 def _parse(raw: dict[str, Any], source: str) -> Vocabulary:
-    outcomes = {str(name): OutcomeCodes(tuple(o["instruments"]), tuple(o["md_instruments"]),
-                                        str(o["md_scale"]), bool(o.get("self_reported", False)))
+    outcomes = {str(name): OutcomeCodes(tuple(o["instruments"]),
+                                        tuple(o.get("md_instruments", ())),
+                                        str(o.get("md_scale", "native")),
+                                        bool(o.get("self_reported", False)),
+                                        o.get("type") == "binary")
                 for name, o in raw["outcomes"].items()}  # fmt: skip
     kinds = tuple((str(k["keyword"]), str(k["kind"])) for k in raw.get("sham_kinds", ()))
     return Vocabulary(tuple(raw["populations"]), tuple(raw["intervention_types"]),
@@ -201,7 +218,7 @@ def _problems(raw: object, label: str) -> list[str]:
     if out or not isinstance(raw, dict):
         return out
     for name, o in raw["outcomes"].items():
-        extra = sorted(set(o["md_instruments"]) - set(o["instruments"]))
+        extra = sorted(set(o.get("md_instruments", ())) - set(o["instruments"]))
         if extra:
             out.append(f"{label}:outcomes/{name}/md_instruments: not an instrument of the "
                        f"outcome (got {', '.join(extra)}, expected some of "
