@@ -37,6 +37,8 @@ from trialmeta.errors import InputError
 
 __all__ = [
     "BINARY_MEASURES",
+    "RATIO_MEASURES",
+    "REVIEW_BINARY_MEASURES",
     "ZERO_RULES",
     "Tables",
     "add_constant",
@@ -47,6 +49,10 @@ __all__ = [
 ]
 
 BINARY_MEASURES = ("RR", "OR", "RD", "PETO")
+#: The measures a binary outcome of a review pools as (Peto's OR is a sensitivity analysis).
+REVIEW_BINARY_MEASURES = ("RR", "OR", "RD")
+#: Measures analysed on the log scale and reported as ratios (exp of the estimate).
+RATIO_MEASURES = ("RR", "OR", "PETO")
 ZERO_RULES = ("only0", "all", "if0all", "none")
 RD_VTYPES = ("LS", "UB", "AV")
 

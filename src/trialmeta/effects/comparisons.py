@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from trialmeta.data.vocabulary import Vocabulary
+from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
 from trialmeta.effects.data_quality import FLAG_COLUMNS, flag_effects, rules_from_config
 from trialmeta.effects.exclusions import ExclusionReason, first_reason
 from trialmeta.effects.harmonise import plausibility_warnings
@@ -48,7 +49,8 @@ DERIVED_FLAGS = ("m1_derived", "sd1_derived", "m2_derived", "sd2_derived", "se_d
 EFFECT_COLUMNS = [
     "study_id", "comparison", "control_type", "technique", "population", "outcome",
     "outcome_id", "timepoint_weeks", "timepoint_label", "measure", "instrument",
-    "instrument_detail", "arm_id_1", "arm_id_2", "n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi",
+    "instrument_detail", "arm_id_1", "arm_id_2", "n1", "n2", "m1", "sd1", "m2", "sd2",
+    "events1", "events2", "yi", "vi",
     "effect_measure", "source_kind", "derivation", "multiarm", "verification", "n_sessions",
     "treatment_weeks", "year", "study_position", "notes", "active_design", "member",
     "weeks_after_treatment",
@@ -130,6 +132,7 @@ def _row_common(c: dict[Any, Any], studies: dict[Any, Any]) -> dict[Any, Any]:
             "technique": a.get("technique"), "population": st.get("population"),
             "outcome": b["outcome"], "timepoint_weeks": b.get("timepoint_weeks"),
             "timepoint_label": b.get("timepoint_label"), "measure": b["measure"],
+            "effect_measure": c["effect_measure"],
             "instrument": b.get("instrument"), "instrument_detail": b.get("instrument_detail"),
             "arm_id_1": c["acu_id"], "arm_id_2": c["ctl_id"],
             "verification": (c["contrast"] or c["acu"] or {}).get("verification")
@@ -180,7 +183,11 @@ def build_comparisons(
         ``members`` (ids of other comparisons whose rows this one shows side by side,
         unchanged). ``None``: one comparison per control type.
     measure
-        ``"MD"`` (harmonised 0-100 scale, negative favours acupuncture) or ``"SMD"``.
+        ``"MD"`` (harmonised 0-100 scale, negative favours acupuncture) or ``"SMD"``, or for
+        binary outcomes ``"RR"``, ``"OR"`` (log scale) or ``"RD"``: the measure of every
+        outcome without its own ``measure`` key. A binary outcome code (vocabulary ``type:
+        binary``) needs a binary measure, a continuous one MD or SMD
+        (:func:`outcome_measures`).
     multiarm
         ``"combine"`` the arms of a multi-arm trial (default) or ``"split"`` the shared
         arm's n (:mod:`trialmeta.effects.multiarm`).
@@ -192,8 +199,8 @@ def build_comparisons(
         MD and on which scale. ``None``: the ``vocabulary.yaml`` of ``sheets``, which must
         then be a path (tables need their vocabulary passed: there is no default review).
     """
-    if measure not in ("MD", "SMD"):
-        raise InputError("measure", measure, "MD or SMD")
+    if measure not in ALL_MEASURES:
+        raise InputError("measure", measure, "MD, SMD, RR, OR or RD")
     if multiarm not in MULTIARM_METHODS:
         raise InputError("multiarm", multiarm, "combine or split")
     if not isinstance(sheets, dict):
@@ -208,9 +215,11 @@ def build_comparisons(
     studies = {r["study_id"]: {**r, "_position": i + 1}
                for i, r in enumerate(sheets["studies"].to_dict("records"))}
     groups = comparisons or [{"id": t, "control_types": [t]} for t in vocabulary.control_types]
+    by_code = outcome_measures(outcomes, measure, vocabulary)
     rows: list[dict[Any, Any]] = []
     for c in _candidates(arms, con, vocabulary):
-        _evaluate(c, measure, vocabulary)
+        c["effect_measure"] = by_code.get(c["base"]["outcome"], measure)
+        _evaluate(c, c["effect_measure"], vocabulary)
         c["design"] = active_design(c["acu_meta"], c["ctl_meta"], vocabulary)
         rows.extend(_candidate_rows(c, studies, groups, outcomes))
     windowed = outcomes is not None
@@ -219,11 +228,40 @@ def build_comparisons(
     for r in rows:
         by_group.setdefault(_group_key(r, windowed), []).append(r)
     for grp in by_group.values():
-        resolve_multiarm(grp, multiarm, measure)
+        resolve_multiarm(grp, multiarm, grp[0]["effect_measure"])
     rows.extend(_member_rows(rows, groups))
     cset = _assemble(rows, arms, measure, multiarm)
     flagged = flag_effects(cset.effects, arms, rules_from_config(data_quality))
     return replace(cset, effects=flagged[EFFECT_COLUMNS])
+
+
+ALL_MEASURES = ("MD", "SMD", *REVIEW_BINARY_MEASURES)
+
+
+def outcome_measures(outcomes: list[dict[Any, Any]] | None, measure: str,
+                     vocabulary: Vocabulary) -> dict[str, str]:
+    """The effect measure of each outcome code: its configured outcome's ``measure`` (else
+    ``measure``); a binary code's is RR, OR or RD, a continuous one's MD or SMD, and one
+    code has one measure. Raises :class:`InputError` naming ``outcomes[i].measure``."""
+    out: dict[str, str] = {}
+    for i, o in enumerate(outcomes or ()):
+        m = o.get("measure") or measure
+        for code in _outcome_codes(o):
+            binary = vocabulary.is_binary(code)
+            if binary != (m in REVIEW_BINARY_MEASURES):
+                kind = "binary" if binary else "continuous"
+                want = "RR, OR or RD" if binary else "MD or SMD"
+                raise InputError(f"outcomes[{i}].measure", m, f"{want} for the {kind} "
+                                 f"outcome {code} ({vocabulary.source})")
+            if out.setdefault(code, m) != m:
+                raise InputError(f"outcomes[{i}].measure", m, f"{out[code]}, the measure of "
+                                 f"outcome {code} in another outcome window")
+    if outcomes is None:  # every outcome code: the review's measure where it fits
+        binary = measure if measure in REVIEW_BINARY_MEASURES else "RR"
+        continuous = "MD" if measure in REVIEW_BINARY_MEASURES else measure
+        out = {code: binary if vocabulary.is_binary(code) else continuous
+               for code in vocabulary.outcomes}
+    return out
 
 
 def _candidate_rows(c: dict[Any, Any], studies: dict[Any, Any], groups: list[dict[Any, Any]],
@@ -341,8 +379,9 @@ def _assemble(rows: list[Row], arms: pd.DataFrame, measure: str, multiarm: str) 
                                    if e.get("skewed") else "")
         effects.append({**{c: r.get(c) for c in EFFECT_COLUMNS}, **{
             k: e[k] for k in ("n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi", "source_kind")},
+            "events1": e.get("events1", math.nan), "events2": e.get("events2", math.nan),
             **{k: bool(e.get(k, False)) for k in DERIVED_FLAGS},
-            "derivation": deriv, "effect_measure": measure})
+            "derivation": deriv})
     eff = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c not in FLAG_COLUMNS])
     acc = pd.DataFrame(account, columns=ACCOUNT_COLUMNS)
     warn = plausibility_warnings(arms)

@@ -76,6 +76,14 @@ class ExclusionReason(Enum):
     OUTCOME_NOT_ANALYSED = ("outcome not analysed", "the outcome is in no configured window")
     NOT_USABLE = ("statistics not usable",
                   "the reported statistics fail a conversion's checks")
+    EVENTS_MISSING = ("events not reported",
+                      "a binary outcome's events or n of an arm are not reported")
+    DOUBLE_ZERO = ("no events in either arm",
+                   "neither arm has an event, so the trial gives no information on a risk or "
+                   "odds ratio (Cochrane Handbook 10.4.4.1)")
+    BINARY_CONTRAST = ("binary outcome as a difference only",
+                       "a binary outcome is pooled from events of n per arm (arms.csv), not "
+                       "from a reported between-group result")
 
     @property
     def code(self) -> str:

@@ -8,9 +8,11 @@ section 23.3.4). Two remedies, chosen by the config (``multi_arm.method``):
 ``combine`` (default)
     Merge the arms on each side into one group with the Handbook's formula for combining
     groups (section 6.5.2.10, Table 6.5.a; :func:`trialmeta.effects.conversions.combine_groups`),
-    so the trial contributes one comparison.
+    so the trial contributes one comparison; a binary outcome's groups are combined by
+    adding their events and their participants.
 ``split``
-    Keep the pairs and divide the shared group's n among them (section 23.3.4), so the
+    Keep the pairs and divide the shared group's n (and, for a binary outcome, its events)
+    among them (section 23.3.4), so the
     trial contributes several comparisons with no participant counted twice; k then counts
     trials and the text says "k trials (m comparisons)".
 
@@ -20,9 +22,11 @@ combined nor split; a second one that shares an arm is excluded with that reason
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
+from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
 from trialmeta.effects.conversions import combine_groups
 from trialmeta.effects.exclusions import ExclusionReason
 from trialmeta.effects.pairing import _recompute
@@ -56,6 +60,8 @@ def _split(arm_level: list[dict[str, Any]], uses: dict[str, int], measure: str) 
             if uses[arm] > 1:
                 notes.append(f"{arm} n {e['n' + side]:g} split {uses[arm]} ways")
                 e["n" + side] = e["n" + side] / uses[arm]
+                if "events" + side in e:  # binary: the events are split alike (23.3.4)
+                    e["events" + side] = e["events" + side] / uses[arm]
         r["multiarm"] = "split: " + "; ".join(notes) if notes else ""
         e["n1_split"] = uses[r["arm_id_1"]] > 1
         e["n2_split"] = uses[r["arm_id_2"]] > 1
@@ -66,19 +72,31 @@ def _split(arm_level: list[dict[str, Any]], uses: dict[str, int], measure: str) 
                      f"({exc})", why=ExclusionReason.NOT_USABLE)
 
 
+def _merge_side(e: dict[str, Any], side: str, arms: dict[str, tuple[float, float, float]],
+                binary: bool) -> None:
+    """One side's merged group: counts summed (binary), else Handbook Table 6.5.a."""
+    if binary:
+        e.update({"n" + side: sum(a[0] for a in arms.values()),
+                  "events" + side: sum(a[1] for a in arms.values())})
+        return
+    (n, m, sd), *rest = arms.values()
+    for n2, m2, sd2 in rest:
+        n, m, sd = combine_groups(n, m, sd, n2, m2, sd2)
+    e.update({"n" + side: n, "m" + side: m, "sd" + side: sd})
+
+
 def _combine(arm_level: list[dict[str, Any]], measure: str) -> None:
     first = arm_level[0]
+    binary = measure in REVIEW_BINARY_MEASURES
     groups: dict[str, dict[str, tuple[float, float, float]]] = {"1": {}, "2": {}}
     for r in arm_level:
         e = r["effect"]
         for side in ("1", "2"):
-            groups[side][r[f"arm_id_{side}"]] = (e["n" + side], e["m" + side], e["sd" + side])
+            stats = (e["events" + side], math.nan) if binary else (e["m" + side], e["sd" + side])
+            groups[side][r[f"arm_id_{side}"]] = (e["n" + side], *stats)
     e = first["effect"]
     for side, arms in groups.items():
-        (n, m, sd), *rest = arms.values()
-        for n2, m2, sd2 in rest:
-            n, m, sd = combine_groups(n, m, sd, n2, m2, sd2)
-        e.update({"n" + side: n, "m" + side: m, "sd" + side: sd})
+        _merge_side(e, side, arms, binary)
     try:
         _recompute(e, measure)
     except InputError as exc:  # pragma: no cover - merged groups only grow

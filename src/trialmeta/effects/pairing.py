@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from trialmeta.data.vocabulary import Vocabulary
+from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
+from trialmeta.effects.binary_rows import binary_arm_effect, recompute_binary
 from trialmeta.effects.conversions import se_from_ci, se_from_p
 from trialmeta.effects.escalc import effect_sizes
 from trialmeta.effects.exclusions import ExclusionReason, first_reason
@@ -96,6 +98,8 @@ def _scale_note(row: dict[Any, Any], vocab: Vocabulary) -> str:
 
 def _arm_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
                 ) -> tuple[dict[Any, Any] | None, Why]:
+    if measure in REVIEW_BINARY_MEASURES:
+        return binary_arm_effect(c, measure)
     acu, ctl = c["acu"], c["ctl"]
     sa, sc = arm_stats(acu), arm_stats(ctl)
     gaps: dict[str, list[str]] = {}
@@ -134,6 +138,9 @@ def _derived_flags(s: ArmStats, side: str) -> dict[str, bool]:
 
 
 def _recompute(e: dict[Any, Any], measure: str) -> None:
+    if measure in REVIEW_BINARY_MEASURES:
+        recompute_binary(e, measure)
+        return
     es = effect_sizes(measure, m1i=[e["m1"]], sd1i=[e["sd1"]], n1i=[e["n1"]], m2i=[e["m2"]],
                       sd2i=[e["sd2"]], n2i=[e["n2"]])
     e["yi"], e["vi"] = float(es.yi[0]), float(es.vi[0])
@@ -142,6 +149,9 @@ def _recompute(e: dict[Any, Any], measure: str) -> None:
 def _contrast_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
                      ) -> tuple[dict[Any, Any] | None, Why]:
     r = c["contrast"]
+    if measure in REVIEW_BINARY_MEASURES:
+        return None, ("between-group result of a binary outcome; pooled from events of n per "
+                      "arm only", ExclusionReason.BINARY_CONTRAST)
     if r.get("estimate_type") == "median_difference":
         return None, ("median difference reported (not a mean difference)",
                       ExclusionReason.MEDIAN_DIFFERENCE)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
+from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
 from trialmeta.errors import NotComputableError, TrialmetaError
 from trialmeta.flags import Flag
+from trialmeta.review.binary import binary_cell
 from trialmeta.review.config import ModelConfig, TimepointWindow
 from trialmeta.review.results import CellResult, EffectRow
 from trialmeta.stats.pooling import pool
@@ -164,7 +166,9 @@ def run_analysis(
     subgroups and sensitivity analyses). ``k`` counts trials and ``k_comparisons``
     rows (they differ for a split multi-arm trial). A cell with ``k < model.min_k`` or an
     input the core rejects is returned with ``pooled=None`` and a status
-    sentence; it never raises.
+    sentence; it never raises. A cell of a binary measure (RR, OR, RD) pools the log
+    ratios (or RDs) with ``model`` and adds its counts and its Mantel-Haenszel and Peto
+    fits (:mod:`trialmeta.review.binary`; Cochrane Handbook v6.5, 10.4.4).
     """
     sel = select_effects(rows, spec)
     if study_subset is not None and not sel.empty:
@@ -197,8 +201,11 @@ def run_analysis(
     except TrialmetaError as err:  # reported, never a crash
         msg = str(err).splitlines()[0]
         return cell(status_text(k, model.min_k, msg), (), None, (Flag.POOLING_FAILED,))
-    return cell("pooled", tuple(float(w) for w in fit.weights_percent), fit,
-                tuple(Flag(f) for f in fit.flags))
+    out = cell("pooled", tuple(float(w) for w in fit.weights_percent), fit,
+               tuple(Flag(f) for f in fit.flags))
+    if spec.measure in REVIEW_BINARY_MEASURES:
+        return replace(out, binary=binary_cell(sel, spec.measure, model.level))
+    return out
 
 
 SUBTOTALS_ONLY = ("subtotals only: comparisons with different comparator types are not pooled "

@@ -127,9 +127,12 @@ class OutcomeConfig:
     label: str
     timepoint_weeks: TimepointWindow
     mcid: CitedValue
-    ois_sd: CitedValue
+    ois_sd: CitedValue | None = field(default=None, metadata=OMIT_NONE)
     timepoint: TimepointAnchor | None = field(default=None, metadata=OMIT_NONE)
     caveat: Caveat | None = field(default=None, metadata=OMIT_NONE)
+    measure: str | None = field(default=None, metadata=OMIT_NONE)
+    control_risk: CitedValue | None = field(default=None, metadata=OMIT_NONE)
+    ois_rrr: CitedValue | None = field(default=None, metadata=OMIT_NONE)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -365,6 +368,10 @@ class ReviewConfig:
         """Plain-language noun of an outcome code (``odi`` → ``disability``; a code not in
         ``outcome_nouns`` reads as itself, underscores as spaces)."""
         return self.outcome_nouns.get(code, code.replace("_", " "))
+
+    def outcome_measure(self, outcome_id: str) -> str:
+        """The effect measure of one outcome: its own ``measure``, else the review's."""
+        return self.outcome(outcome_id).measure or self.measure
 
     @property
     def analysis_ids(self) -> tuple[str, ...]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import jsonschema
 
+from trialmeta.effects.binary import REVIEW_BINARY_MEASURES as BINARY_MEASURES
+
 __all__ = ["config_problems", "with_defaults"]
 
 
@@ -114,6 +116,7 @@ def _semantic_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], s
     """Problems the schema cannot see: ids, windows, thresholds and cross-references."""
     yield from _id_problems(cfg)
     yield from _window_problems(cfg["outcomes"])
+    yield from _binary_problems(cfg)
     yield from _grade_problems(cfg)
     yield from _external_problems(cfg)
 
@@ -148,6 +151,32 @@ def _window_problems(outcomes: Sequence[Mapping[str, Any]]
         if o["mcid"]["value"] is None:
             yield ["outcomes", i, "mcid", "value"], (
                 "no MCID (got null, expected a number > 0: imprecision is judged against it)")
+
+
+def _binary_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
+    """Keys of the other outcome type: ``ois_sd`` is a continuous outcome's (needed there),
+    ``control_risk`` and ``ois_rrr`` a binary outcome's (RR, OR, RD); proportions in (0, 1)."""
+    for i, o in enumerate(cfg["outcomes"]):
+        measure = o.get("measure", cfg["measure"])
+        binary = measure in BINARY_MEASURES
+        if binary and "ois_sd" in o:
+            yield ["outcomes", i, "ois_sd"], (
+                f"an SD on a binary outcome (got ois_sd with measure {measure}, expected no "
+                "ois_sd: the optimal information size of a binary outcome comes from its "
+                "control risk and ois_rrr)")
+        if not binary and "ois_sd" not in o:
+            yield ["outcomes", i, "ois_sd"], (
+                f"missing (got no ois_sd for measure {measure}, expected the SD of the optimal "
+                "information size, or value null for the trials' median SD)")
+        for key in ("control_risk", "ois_rrr"):
+            if key in o and not binary:
+                yield ["outcomes", i, key], (
+                    f"a binary outcome's key on a continuous one (got {key} with measure "
+                    f"{measure}, expected measure RR, OR or RD, or no {key})")
+            value = (o.get(key) or {}).get("value")
+            if value is not None and not 0 < value < 1:
+                yield ["outcomes", i, key, "value"], (
+                    f"not a proportion (got {value}, expected a number between 0 and 1)")
 
 
 def _grade_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:

@@ -83,8 +83,9 @@ def ois_sd(effects: Sequence[EffectRow], outcome: OutcomeConfig) -> tuple[float,
     frame = pd.DataFrame([r.record() for r in effects])
     if not frame.empty and "flagged" in frame:
         frame["flagged"] = frame["flagged"].astype(str).str.lower().isin(("true", "1"))
-    sd, source = information_sd(frame, outcome.ois_sd.value)
-    if outcome.ois_sd.value is not None and outcome.ois_sd.citation:
+    given = outcome.ois_sd.value if outcome.ois_sd is not None else None
+    sd, source = information_sd(frame, given)
+    if outcome.ois_sd is not None and given is not None and outcome.ois_sd.citation:
         source = f"{source}: {outcome.ois_sd.citation}"
     return sd, source
 

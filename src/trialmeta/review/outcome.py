@@ -121,7 +121,7 @@ class FitSettings:
                                  str(list(o.outcome)), o.timepoint_weeks),
                    tuple(ComparisonSelection(c.id, c.control_types, c.subgroups,
                                              c.members or ()) for c in cfg.comparisons),
-                   cfg.measure, cfg.model, cfg.subgroups, cfg.sensitivity, cfg.meta_regression,
+                   cfg.outcome_measure(outcome_id), cfg.model, cfg.subgroups, cfg.sensitivity, cfg.meta_regression,
                    cfg.grade.pubbias_min_k)  # fmt: skip
 
 

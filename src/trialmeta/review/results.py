@@ -28,6 +28,7 @@ from trialmeta.errors import IntermediateError
 from trialmeta.flags import Flag
 from trialmeta.io.jsonio import read_json, write_json
 from trialmeta.resampling.coverage import CoverageResult
+from trialmeta.review.binary import BinaryCell
 from trialmeta.review.codec import FLAT, OMIT_NONE, DecodeError, NotRun, from_data, to_data
 from trialmeta.review.config import ModelConfig, OutcomeConfig
 from trialmeta.review.grade import GradeResult
@@ -145,7 +146,8 @@ class EffectRow:
 @dataclass(frozen=True)
 class CellResult:
     """One pooled cell (outcome × comparison × subgroup): the rows used and, when
-    estimable, the pooled fit; ``status`` is ``"pooled"`` or ``"not estimable (...)"``."""
+    estimable, the pooled fit; ``status`` is ``"pooled"`` or ``"not estimable (...)"``.
+    A binary outcome's cell also has its counts and common-effect fits (``binary``)."""
 
     analysis_id: str
     outcome_id: str
@@ -160,6 +162,7 @@ class CellResult:
     pooled: PooledResult | None
     flags: tuple[Flag, ...]
     k_comparisons: int
+    binary: BinaryCell | None = field(default=None, metadata=OMIT_NONE)
 
     @property
     def k_trials(self) -> int:
