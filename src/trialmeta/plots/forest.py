@@ -31,7 +31,8 @@ from trialmeta.plots._style import (
     wrap_text,
 )
 from trialmeta.plots.forest_cells import Line, cells, fmt, forest_lines
-from trialmeta.plots.forest_data import ARM_FIELDS, ForestData
+from trialmeta.plots.forest_binary import ratio_ticks
+from trialmeta.plots.forest_data import ForestData
 from trialmeta.plots.forest_footer import (
     Footer,
     cell_mark,
@@ -84,7 +85,7 @@ class _Canvas:
 
 
 def _mark_width(data: ForestData, symbols: dict[str, str]) -> tuple[float, float]:
-    cell = [cell_mark(symbols, s, f) for s in data.studies for f in ARM_FIELDS]
+    cell = [cell_mark(symbols, s, f) for s in data.studies for f in data.arm_fields]
     row = [row_mark(symbols, s) for s in data.studies]
     def width(marks: list[str]) -> float:  # noqa: E306
         return max((text_width_in(m, MIN_TEXT_PT) + 0.02 for m in marks if m), default=0.0)
@@ -94,7 +95,9 @@ def _mark_width(data: ForestData, symbols: dict[str, str]) -> tuple[float, float
 def _headers(c: _Canvas, data: ForestData, lay: ForestLayout) -> None:
     y1, y2 = lay.header_y
     if data.has_arm_stats:
-        for who, a, b in ((data.intervention, "m1", "n1"), (data.control, "m2", "n2")):
+        arm, half = data.arm_fields, len(data.arm_fields) // 2
+        for who, a, b in ((data.intervention, arm[0], arm[half - 1]),
+                          (data.control, arm[half], arm[-1])):
             x0, x1 = lay.group_span(a, b)
             c.put((x0 + x1) / 2, y1, who, ha="center", weight="bold", gid="group-head")
             c.ax.plot([x0, x1], [y1 + 0.5 * ROW_IN - 0.02] * 2, color=INK, lw=0.5)
@@ -107,7 +110,7 @@ def _headers(c: _Canvas, data: ForestData, lay: ForestLayout) -> None:
     c.put(lay.study_x, y2, "Study or Subgroup", weight="bold")
     for k in lay.keys:
         if k in HEAD2:
-            c.put(lay.right[k] - (lay.sup_w if k in ARM_FIELDS else 0), y2, HEAD2[k],
+            c.put(lay.right[k] - (lay.sup_w if k in data.arm_fields else 0), y2, HEAD2[k],
                   ha="right", weight="bold")  # fmt: skip
     if data.has_rob:
         centre = (lay.rob_centres[0] + lay.rob_centres[-1]) / 2
@@ -129,8 +132,12 @@ def _graph(fig: Figure, data: ForestData, lay: ForestLayout, top: float, bottom:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_yticks([])
-    ax.set_xticks(np.linspace(lo, hi, 5))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}".replace("-", "\u2212"))
+    if data.log_scale:  # a log axis: ticks at round ratios, labelled as ratios
+        ax.set_xticks(ratio_ticks(hi))
+        ax.xaxis.set_major_formatter(lambda v, _: f"{math.exp(v):.3g}")
+    else:
+        ax.set_xticks(np.linspace(lo, hi, 5))
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}".replace("-", "\u2212"))
     ax.tick_params(axis="x", length=3, width=0.6, pad=2, labelsize=MIN_TEXT_PT)
     ax.patch.set_alpha(0)
     if lo < 0 < hi:
@@ -149,9 +156,9 @@ def _cells_row(c: _Canvas, data: ForestData, lay: ForestLayout, line: Line, y: f
     for k, txt in cells(data, line).items():
         if k not in lay.right:
             continue
-        xr = lay.right[k] - (lay.sup_w if k in ARM_FIELDS else 0)
+        xr = lay.right[k] - (lay.sup_w if k in data.arm_fields else 0)
         c.put(xr, y, txt, ha="right", weight=bold)
-        if k in ARM_FIELDS and line.kind == "study" and txt:
+        if k in data.arm_fields and line.kind == "study" and txt:
             c.sup(xr, y, cell_mark(symbols, data.studies[line.index], k))
 
 
@@ -333,4 +340,6 @@ def forest_plot_pages(data: ForestData, max_rows: int = 40,
 def describe_axis(data: ForestData) -> str:
     """The axis range as printed, e.g. ``−100 to 100`` (for captions)."""
     lo, hi = x_limits(data)
+    if data.log_scale:
+        return f"{math.exp(lo):.3g} to {math.exp(hi):.3g} (log scale)"
     return f"{fmt(lo, 0)} to {fmt(hi, 0)}"

@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from trialmeta.plots.forest_binary import shown
 from trialmeta.plots.forest_data import ForestData
 from trialmeta.plots.revman_text import format_estimate_ci
 
@@ -70,7 +71,10 @@ def fmt(x: float, digits: int) -> str:
     return text.replace("-", "\u2212")
 
 
-def _effect(est: float, lb: float, ub: float, digits: int) -> str:
+def _effect(est: float, lb: float, ub: float, digits: int, log_scale: bool = False) -> str:
+    """``est [lb, ub]``; on a log scale the ratios (``exp``)."""
+    if log_scale:
+        est, lb, ub = (shown(x, True) for x in (est, lb, ub))
     return format_estimate_ci(est, lb, ub, digits).replace("-", "\u2212")
 
 
@@ -88,8 +92,9 @@ def cells(data: ForestData, line: Line) -> dict[str, str]:
         return {
             "m1": fmt(s.m1, sd), "sd1": fmt(s.sd1, sd), "n1": fmt(s.n1, 0),
             "m2": fmt(s.m2, sd), "sd2": fmt(s.sd2, sd), "n2": fmt(s.n2, 0),
+            "events1": fmt(s.events1, 0), "events2": fmt(s.events2, 0),
             "weight": "" if math.isnan(s.weight_percent) else f"{s.weight_percent:.1f}%",
-            "effect": _effect(s.yi, s.ci_lb, s.ci_ub, dg),
+            "effect": _effect(s.yi, s.ci_lb, s.ci_ub, dg, data.log_scale),
         }  # fmt: skip
     if line.kind in ("subtotal", "total"):
         if line.kind == "subtotal":
@@ -103,12 +108,15 @@ def cells(data: ForestData, line: Line) -> dict[str, str]:
         out = {
             "n1": _sum([data.studies[i].n1 for i in idx]),
             "n2": _sum([data.studies[i].n2 for i in idx]),
+            "events1": _sum([data.studies[i].events1 for i in idx]),
+            "events2": _sum([data.studies[i].events2 for i in idx]),
             "weight": "" if any(math.isnan(w) for w in ws) else f"{sum(ws):.1f}%",
         }
         if ci is not None:
-            out["effect"] = _effect(*ci, dg)
+            out["effect"] = _effect(*ci, dg, data.log_scale)
         return out
     if line.kind == "pi" and data.overall is not None:
         r = data.overall
-        return {"effect": f"[{fmt(r.pi_lb, dg)}, {fmt(r.pi_ub, dg)}]"}
+        lo, hi = shown(r.pi_lb, data.log_scale), shown(r.pi_ub, data.log_scale)
+        return {"effect": f"[{fmt(lo, dg)}, {fmt(hi, dg)}]"}
     return {}

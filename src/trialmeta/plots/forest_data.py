@@ -24,6 +24,7 @@ import numpy as np
 from trialmeta import _dist
 from trialmeta._checks import as_vector, check_level, check_positive, check_same_length
 from trialmeta.errors import InputError
+from trialmeta.plots.forest_binary import BINARY_ARM_FIELDS, RATIO_LABELS
 from trialmeta.plots.revman_text import (
     SubgroupTest,
     format_p,
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 ARM_FIELDS: tuple[str, ...] = ("m1", "sd1", "n1", "m2", "sd2", "n2")
-MEASURE_LABELS = {"MD": "Mean Difference", "SMD": "Std. Mean Difference"}
+MEASURE_LABELS = {"MD": "Mean Difference", "SMD": "Std. Mean Difference", **RATIO_LABELS}
 MeasureKind = Literal["final", "change"]
 
 # Footnotes the plot attaches itself; callers add their own (e.g. data-quality flags).
@@ -96,6 +97,8 @@ class ForestStudy:
     measure: MeasureKind | None = None
     n_split: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    events1: float = math.nan
+    events2: float = math.nan
 
     def cell_notes(self, field: str) -> tuple[str, ...]:
         """Footnote keys attached to one arm cell."""
@@ -148,10 +151,18 @@ class ForestData:
     footnotes: tuple[Footnote, ...] = ()
     mcid_note: str = ""
     scale_span: float | None = None
+    log_scale: bool = False
+    model_note: str = ""
+
+    @property
+    def arm_fields(self) -> tuple[str, ...]:
+        """The arm columns: Events/Total of a binary outcome, else Mean/SD/Total."""
+        binary = any(math.isfinite(s.events1) for s in self.studies)
+        return BINARY_ARM_FIELDS if binary else ARM_FIELDS
 
     @property
     def has_arm_stats(self) -> bool:
-        return any(not math.isnan(getattr(s, f)) for s in self.studies for f in ARM_FIELDS)
+        return any(not math.isnan(getattr(s, f)) for s in self.studies for f in self.arm_fields)
 
     @property
     def has_rob(self) -> bool:
@@ -270,6 +281,17 @@ def _check_notes(notes: Sequence[Sequence[str]] | None, footnotes: Mapping[str, 
     return rows
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: lower case, but an initialism keeps its capitals
+    (``Acupuncture`` → ``acupuncture``, ``P6 stimulation`` stays).
+
+    >>> _in_sentence("Acupuncture"), _in_sentence("P6 stimulation"), _in_sentence("TENS")
+    ('acupuncture', 'P6 stimulation', 'TENS')
+    """
+    first = label.split(" ")[0]
+    return label if first[1:] and not first[1:].islower() else label.lower()
+
+
 def forest_data(
     labels: Sequence[str],
     yi: object,
@@ -300,6 +322,7 @@ def forest_data(
     xlim: tuple[float, float] | None = None,
     axis_limit: float | None = None,
     scale_span: float | None = None,
+    model_note: str = "",
 ) -> ForestData:
     """Assemble :class:`ForestData` from per-study arrays and fitted results.
 
@@ -315,7 +338,8 @@ def forest_data(
         Human subgroup label per study (blocks in order of first appearance), the
         model of each subgroup, and the test for subgroup differences.
     arms, derived, n_split
-        Arm statistics keyed ``m1, sd1, n1, m2, sd2, n2`` (arm 1 = intervention);
+        Arm statistics keyed ``m1, sd1, n1, m2, sd2, n2`` (arm 1 = intervention), or for a
+        binary outcome ``events1, n1, events2, n2`` (Events/Total columns);
         ``derived`` and ``n_split`` map the same keys to booleans per study.
     measures
         ``"final"`` or ``"change"`` per study; change rows get their footnote.
@@ -336,6 +360,11 @@ def forest_data(
     xlim, axis_limit, scale_span
         Axis limits; or a symmetric half-width; or the span of the outcome scale
         (e.g. 100), which caps the default symmetric axis. CIs beyond end in arrows.
+    measure
+        ``MD``, ``SMD``, or ``RR``/``OR`` (``yi`` are logs: a log axis labelled in
+        ratios, effects printed as ratios) or ``RD``.
+    model_note
+        A footer sentence on the model (e.g. the Mantel-Haenszel estimate beside it).
     """
     labels = [str(s) for s in labels]
     n = len(labels)
@@ -353,10 +382,11 @@ def forest_data(
         raise InputError("subgroups", f"length {len(groups_of)}", f"length {n} (as labels)")
     results = dict(subgroup_results or {})
     weights = _weights(n, weights_percent, overall, groups_of, results)
-    arm_values = {f: np.full(n, math.nan) for f in ARM_FIELDS}
+    fields = (*ARM_FIELDS, "events1", "events2")
+    arm_values = {f: np.full(n, math.nan) for f in fields}
     for key, values in (arms or {}).items():
-        if key not in ARM_FIELDS:
-            raise InputError("arms", key, "keys among " + ", ".join(ARM_FIELDS))
+        if key not in fields:
+            raise InputError("arms", key, "keys among " + ", ".join(fields))
         arm_values[key] = _column(f"arms[{key}]", values, n)
     derived_sets, split_sets = _flag_sets("derived", derived, n), _flag_sets("n_split", n_split, n)
     kinds = list(measures) if measures is not None else [None] * n
@@ -373,7 +403,7 @@ def forest_data(
         ForestStudy(
             label=labels[i], yi=float(y[i]), ci_lb=float(y[i] - half[i]),
             ci_ub=float(y[i] + half[i]), weight_percent=float(weights[i]),
-            **{f: float(arm_values[f][i]) for f in ARM_FIELDS},
+            **{f: float(arm_values[f][i]) for f in fields},
             derived=frozenset(derived_sets[i]), rob=rob_rows[i], subgroup=groups_of[i],
             se=float(math.sqrt(v[i])), study_id=ids[i], measure=kinds[i],
             n_split=frozenset(split_sets[i]), notes=notes_rows[i],
@@ -388,9 +418,10 @@ def forest_data(
     ref = overall or next(iter(results.values()), None)
     random = ref is None or ref.method != "FE"
     model = f"IV, {'Random' if random else 'Fixed'}, {100 * level:g}% CI"
+    log_scale = measure in ("RR", "OR")
     if axis_limit is not None:
         xlim = (-float(axis_limit), float(axis_limit))
-    left, right = favours or (f"Favours {intervention.lower()}", "Favours control")
+    left, right = favours or (f"Favours {_in_sentence(intervention)}", "Favours control")
     return ForestData(
         studies=studies, groups=groups, overall=overall, subgroup_test=subgroup_test,
         level=level, measure_label=MEASURE_LABELS[measure], model_label=model,
@@ -400,5 +431,6 @@ def forest_data(
         xlim=None if xlim is None else (float(xlim[0]), float(xlim[1])),
         rob_domains=domains if rob is not None else (), rob_note=rob_note,
         footnotes=tuple(Footnote(k, t) for k, t in (footnotes or {}).items()),
-        mcid_note=mcid_note, scale_span=scale_span,
+        mcid_note=mcid_note, scale_span=scale_span, log_scale=log_scale,
+        model_note=model_note,
     )  # fmt: skip

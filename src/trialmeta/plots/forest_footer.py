@@ -114,6 +114,8 @@ def footer_text(data: ForestData, symbols: dict[str, str]) -> Footer:
         notes.append(("", _rob_key(data)))
     if data.mcid:
         notes.append(("", _mcid_note(data)))
+    if data.model_note:
+        notes.append(("", data.model_note))
     fits = [data.overall, *(g.result for g in data.groups)]
     if any(r is not None and r.test == "knha" and r.k == 2 for r in fits):
         notes.append(("", KNHA_K2_NOTE))

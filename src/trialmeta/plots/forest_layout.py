@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from trialmeta.plots._style import text_width_in
 from trialmeta.plots.forest_cells import Line, cells
-from trialmeta.plots.forest_data import ARM_FIELDS, ForestData
+from trialmeta.plots.forest_binary import BINARY_HEAD2, ratio_limit
+from trialmeta.plots.forest_data import ForestData
 from trialmeta.plots.forest_marks import nice_limit
 
 __all__ = [
@@ -53,7 +54,7 @@ MAX_WIDTH_IN = 10.5  # A4 landscape (297 mm) less two 15 mm margins
 
 HEAD2: dict[str, str] = {
     "m1": "Mean", "sd1": "SD", "n1": "Total", "m2": "Mean", "sd2": "SD", "n2": "Total",
-    "weight": "Weight",
+    "weight": "Weight", **BINARY_HEAD2,
 }  # fmt: skip
 
 
@@ -103,7 +104,11 @@ def x_limits(data: ForestData) -> tuple[float, float]:
         r = data.overall
         vals += [r.ci_lb, r.ci_ub, r.pi_lb, r.pi_ub]
     vals += list(data.mcid)
-    lim = nice_limit(max((abs(v) for v in vals if math.isfinite(v)), default=1.0))
+    widest = max((abs(v) for v in vals if math.isfinite(v)), default=1.0)
+    if data.log_scale:  # a log axis ends at round ratios (0.5-2, 0.2-5, 0.1-10, ...)
+        lim = ratio_limit(widest)
+        return (-lim, lim)
+    lim = nice_limit(widest)
     if data.scale_span is not None and math.isfinite(data.scale_span) and data.scale_span > 0:
         lim = min(lim, nice_limit(data.scale_span))
     return (-lim, lim)
@@ -118,19 +123,21 @@ def _column_widths(data: ForestData, lines: list[Line], keys: list[str],
         for k, txt in cells(data, line).items():
             if k in widths:
                 widths[k] = max(widths[k], text_width_in(txt, TEXT_PT, bold))
+    arm = data.arm_fields
     for k in keys:
-        if k in ARM_FIELDS:
+        if k in arm:
             widths[k] += sup_w
     if "effect" in widths:
         widths["effect"] = max(widths["effect"],
                                text_width_in(data.measure_label, TEXT_PT, "bold"))  # fmt: skip
-    for who, trio in ((data.intervention, ARM_FIELDS[:3]), (data.control, ARM_FIELDS[3:])):
+    half = len(arm) // 2
+    for who, trio in ((data.intervention, arm[:half]), (data.control, arm[half:])):
         if trio[0] not in widths:
             continue
         need = text_width_in(who, TEXT_PT, "bold") + 0.06
         span = sum(widths[k] for k in trio) + 2 * PAD_IN
         for k in trio:  # a wide group head widens its columns, so heads never meet
-            widths[k] += max(0.0, need - span) / 3
+            widths[k] += max(0.0, need - span) / len(trio)
     return widths
 
 
@@ -141,7 +148,7 @@ def forest_layout(data: ForestData, lines: list[Line], sup_w: float,
     ``sup_w`` / ``label_sup_w``: widths of the footnote letters that follow arm
     cells and study labels (0 when none).
     """
-    keys = list(ARM_FIELDS) if data.has_arm_stats else []
+    keys = list(data.arm_fields) if data.has_arm_stats else []
     has_weights = any(math.isfinite(s.weight_percent) for s in data.studies)
     keys += ["weight", "effect"] if has_weights else ["effect"]
     widths = _column_widths(data, lines, keys, sup_w)

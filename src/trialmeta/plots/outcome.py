@@ -32,6 +32,7 @@ from trialmeta.plots.rob_domains import (
 from trialmeta.plots.tsa import draw_tsa
 from trialmeta.report.figure_wording import FigureWording
 from trialmeta.report.labels import LabelMap
+from trialmeta.plots.forest_binary import binary_forest_kwargs
 from trialmeta.report.text import MEASURE_LABELS
 from trialmeta.review.config import CitedValue, FiguresConfig
 from trialmeta.review.results import (
@@ -217,24 +218,29 @@ def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
         kw["overall"] = a.analysis.pooled  # None for comparator types side by side
     if sg is None:
         kw["weights_percent"] = [r.weight_percent for r in eff]
-    if all(k in eff[0].values for k in _ARM_KEYS):
+    if all(k in eff[0].values for k in _ARM_KEYS) and a.analysis.binary is None:
         kw["arms"] = {k: [r.number(k) for r in eff] for k in _ARM_KEYS}
         marks, splits = [derived_marks(r) for r in recs], [split_marks(r) for r in recs]
         kw["derived"] = {k: [m[k] for m in marks] for k in marks[0]}
         kw["n_split"] = {k: [m[k] for m in splits] for k in splits[0]}
     kw.update(_rob_columns(recs, rob_rows, labels, vocabulary))
-    kw.update(_mcid_kwargs(mcid))
+    measure = w.measure
+    if a.analysis.binary is not None:  # Events/Total, the log axis, the M-H estimate
+        measure = a.analysis.binary.measure
+        kw.update(binary_forest_kwargs(a.analysis.binary, eff, a.analysis.pooled))
+    else:
+        kw.update(_mcid_kwargs(mcid))
     span = HARMONISED_RANGE[1] - HARMONISED_RANGE[0]
     data = plots.forest_data(
         [labels.comparison_row(r.study_id, str(r.get("arm_id_1") or ""),
                                str(r.get("arm_id_2") or "")) for r in eff],
-        [r.yi for r in eff], [r.vi for r in eff], measure=w.measure,
+        [r.yi for r in eff], [r.vi for r in eff], measure=measure,
         intervention=w.intervention, control=labels.control(a.analysis.comparison),
         study_ids=[r.study_id for r in eff],
         measures=[cast(MeasureKind, r.get("measure"))
                   if r.get("measure") in ("final", "change") else None for r in eff],
         notes=[row_flags(r) for r in recs], footnotes=ROW_FOOTNOTES,
-        scale_span=span if w.measure == "MD" else None, **kw,  # type: ignore[arg-type]
+        scale_span=span if measure == "MD" else None, **kw,  # type: ignore[arg-type]
     )  # fmt: skip
     _save(plots.forest_plot(data), outdir / f"forest__{aid}", files)
     plots.write_forest_csv(data, outdir / f"forest__{aid}.csv")

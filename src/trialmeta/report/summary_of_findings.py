@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from trialmeta.report.absolute_effects import ABSOLUTE_COLUMNS, absolute_columns
 from trialmeta.report.text import MEASURE_LABELS, capitalised, level_percent, md_cell, scale_text
 from trialmeta.review.config import ReviewConfig
 from trialmeta.review.results import AnalysisResult, OutcomeResult
@@ -32,6 +33,7 @@ SOF_COLUMNS: tuple[str, ...] = (
     "analysis_id", "outcome_id", "outcome", "comparison", "k", "n_trials", "n_participants",
     "participants_studies", "estimate", "ci_lb", "ci_ub", "effect", "certainty_level",
     "certainty_symbols", "certainty", "rated_down_for", "plain_language", "status",
+    *ABSOLUTE_COLUMNS,
 )  # fmt: skip
 
 _VERBS = {
@@ -125,6 +127,10 @@ def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, obje
     est = p.estimate if p else g.estimate if single else math.nan
     lb, ub = (p.ci_lb, p.ci_ub) if p else (g.ci_lb, g.ci_ub) if single else (math.nan, math.nan)
     down = [f"{_DOMAIN_WORDS[d.domain]} ({d.judgement})" for d in g.domains if d.downgrade > 0]
+    ab = a.absolute
+    if ab is not None:  # binary: the statement follows the absolute effect per 1000
+        est, lb, ub = (ab.difference_per_1000, ab.difference_per_1000_lb,
+                       ab.difference_per_1000_ub)
     k = trials = cell.k  # the trial is the unit
     unit = f"{trials} RCT{'s' if trials != 1 else ''}"
     if cell.k_comparisons != k:
@@ -135,15 +141,16 @@ def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, obje
         "n_participants": cell.n_participants,
         "participants_studies": f"{cell.n_participants} ({unit})", "n_trials": trials,
         "estimate": est, "ci_lb": lb, "ci_ub": ub,
-        "effect": (md_text(est, lb, ub, w.measure) + (" (single trial)" if single else ""))
-        if pooled else cell.status,
+        "effect": (absolute_columns(ab)["relative_effect"] if ab is not None else
+                   (md_text(est, lb, ub, w.measure) + (" (single trial)" if single else ""))
+                   if pooled else cell.status),
         "certainty_level": g.level, "certainty_symbols": g.symbols, "certainty": g.certainty,
         "rated_down_for": "; ".join(down),
         "plain_language": plain_language(
             g.level, est if pooled else math.nan, lb, ub, res.outcome.mcid_value,
             w.outcome_nouns.get(cell.outcome, cell.outcome), w.comparators[cell.comparison],
             w.intervention),
-        "status": cell.status,
+        "status": cell.status, **absolute_columns(ab),
     }  # fmt: skip
 
 
@@ -159,9 +166,13 @@ def sof_markdown(rows: Sequence[Mapping[str, object]], wording: SofWording,
                  title: str = "Summary of Findings") -> str:
     """GRADEpro-style Markdown table of :func:`sof_rows` (data escaped by
     :func:`trialmeta.report.markdown.escape_md`)."""
+    binary = any(r.get("relative_effect") for r in rows)
     head = ["Outcome", "Comparison", "№ of participants (studies)",
             f"Effect ({level_percent(wording.level)} CI)", "Certainty of the evidence (GRADE)",
             "What happens"]  # fmt: skip
+    if binary:  # GRADEpro's anticipated absolute effects of a dichotomous outcome
+        head[3:3] = ["Risk with control (per 1000)", "Risk with intervention (per 1000, "
+                     f"{level_percent(wording.level)} CI)", "Difference (per 1000)"]
     lines = [f"# {md_cell(title)}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cert = f"{r['certainty_symbols']} {r['certainty']}".strip()
@@ -169,7 +180,17 @@ def sof_markdown(rows: Sequence[Mapping[str, object]], wording: SofWording,
             cert += f" (rated down for {r['rated_down_for']})"
         cells = [r["outcome"], r["comparison"], r["participants_studies"], r["effect"], cert,
                  r["plain_language"]]  # fmt: skip
+        if binary:
+            cells[3:3] = [r.get("control_risk_per_1000", ""),
+                          r.get("intervention_risk_per_1000", ""),
+                          r.get("difference_per_1000", "")]
         lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    sources = sorted({str(r["control_risk_source"]) for r in rows if r.get("control_risk_source")})
+    if sources:
+        lines += ["", md_cell("Risk with control: " + "; ".join(sources) + ". Risk with the "
+                              "intervention = risk with control x the pooled risk ratio (for an "
+                              "odds ratio: converted through the odds; Cochrane Handbook v6.5, "
+                              "14.1.5.1 and 15.4.4).")]
     lines += ["", md_cell(measure_note(wording)) + " GRADE: ⊕⊕⊕⊕ High, ⊕⊕⊕◯ Moderate, ⊕⊕◯◯ Low, "
               "⊕◯◯◯ Very low.", ""]
     return "\n".join(lines)
@@ -179,5 +200,9 @@ def measure_note(w: SofWording) -> str:
     """The footnote on the effect measure, e.g. ``"MD: mean difference on the 0-100 scale
     (negative favours acupuncture)."``"""
     m = MEASURE_LABELS[w.measure]
+    if m.ratio:
+        return f"{m.abbrev}: {m.name} (below 1: fewer events with {w.intervention})."
+    if w.measure == "RD":
+        return f"{m.abbrev}: {m.name} (negative: fewer events with {w.intervention})."
     scale = f" on the {scale_text()} scale" if w.measure == "MD" else ""
     return f"{m.abbrev}: {m.name}{scale} (negative favours {w.intervention})."

@@ -60,11 +60,19 @@ class MeasureLabel:
     abbrev: str
     name: str
     axis: str
+    ratio: bool = False
+
+    def shown(self, x: float) -> float:
+        """A value of the analysis scale as reported: a ratio is ``exp`` of its log."""
+        return math.exp(x) if self.ratio and math.isfinite(x) else x
 
 
 MEASURE_LABELS: dict[str, MeasureLabel] = {
     "MD": MeasureLabel("MD", "mean difference", "Mean difference"),
     "SMD": MeasureLabel("SMD", "standardised mean difference", "Std. mean difference"),
+    "RR": MeasureLabel("RR", "risk ratio", "Risk ratio", ratio=True),
+    "OR": MeasureLabel("OR", "odds ratio", "Odds ratio", ratio=True),
+    "RD": MeasureLabel("RD", "risk difference", "Risk difference"),
 }
 
 
@@ -83,6 +91,12 @@ def effect_scale(measure: str, intervention: str) -> str:
     if measure == "MD":
         return (f"mean difference (MD) on the harmonised {scale_text()} scale, lower = better, "
                 f"so a negative MD favours {intervention}.")
+    if measure in ("RR", "OR", "RD"):
+        m = MEASURE_LABELS[measure]
+        scale = "pooled on the log scale and reported as a ratio" if m.ratio else "pooled as is"
+        return (f"{m.name} ({m.abbrev}) of {intervention} against control, {scale}, with the "
+                "Mantel-Haenszel estimate beside the random-effects model (Cochrane Handbook "
+                "v6.5, 10.4.4).")
     return "standardised mean difference (Hedges' g)."
 
 

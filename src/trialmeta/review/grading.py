@@ -30,6 +30,7 @@ from trialmeta.errors import TrialmetaError
 from trialmeta.flags import Flag
 from trialmeta.review.annotate import is_secondary
 from trialmeta.review.cell import SUBTOTALS_ONLY
+from trialmeta.review.binary_grade import binary_grade
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import (
     CertaintyThresholds,
@@ -178,6 +179,11 @@ def rate(fits: AnalysisFits, s: _Settings) -> Rated:
         subgroup_pval=smallest_subgroup_p(fits.subgroups), egger_pval=_egger_p(fits.small_study),
         systematic_search=s.search.systematic, search_statement=s.search.statement.strip(),
     )  # fmt: skip
+    if main.binary is not None:  # binary: imprecision on the absolute scale, no TSA here
+        return Rated(binary_grade(replace(gi, mcid=math.nan, ois_sd=math.nan), fits, s.outcome,
+                                  s.grade, s.certainty),
+                     NotRun("trial sequential analysis of a binary outcome is not implemented"),
+                     math.nan, "")
     tsa = tsa_check(u, u.labels, s.model, gi.mcid, sd, s.grade) if p else NotRun(
         f"k = {u.k} trial < 2")
     if isinstance(tsa, TsaResult) and p is not None:

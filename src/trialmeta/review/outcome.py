@@ -35,6 +35,7 @@ from trialmeta.review.cell import (
     spec_from_config,
     subtotals_cell,
 )
+from trialmeta.review.binary_grade import anticipated_effect
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import (
     CertaintyThresholds,
@@ -261,7 +262,8 @@ def complete_outcome(
         c = rate(full, s)
         analyses.append(AnalysisResult(**fits_of(full), comparison_label=label,
                                        coverage=coverage[aid], gosh=gosh[aid], tsa=c.tsa,
-                                       ois_sd=c.sd, ois_sd_source=c.sd_source, grade=c.grade))
+                                       ois_sd=c.sd, ois_sd_source=c.sd_source, grade=c.grade,
+                                       absolute=anticipated_effect(full, s.outcome)))
     return OutcomeResult(s.outcome, s.model, tuple(analyses), s.multi_arm)
 
 

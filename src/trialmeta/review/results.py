@@ -28,6 +28,7 @@ from trialmeta.errors import IntermediateError
 from trialmeta.flags import Flag
 from trialmeta.io.jsonio import read_json, write_json
 from trialmeta.resampling.coverage import CoverageResult
+from trialmeta.review.absolute_effects import AbsoluteEffect
 from trialmeta.review.binary import BinaryCell
 from trialmeta.review.codec import FLAT, OMIT_NONE, DecodeError, NotRun, from_data, to_data
 from trialmeta.review.config import ModelConfig, OutcomeConfig
@@ -397,7 +398,8 @@ class AnalysisFits:
 class AnalysisResult(AnalysisFits):
     """One main analysis, complete: its fits, the simulation checks, the trial sequential
     analysis, the SD behind the optimal information size (and where it comes from), and the
-    GRADE judgement (NotRun for a comparison across comparator types: no total, no rating)."""
+    GRADE judgement (NotRun for a comparison across comparator types: no total, no rating); a
+    binary analysis also has its anticipated absolute effects (``absolute``)."""
 
     comparison_label: str
     coverage: CoverageCheck | NotRun
@@ -406,6 +408,7 @@ class AnalysisResult(AnalysisFits):
     ois_sd: float
     ois_sd_source: str
     grade: GradeResult
+    absolute: AbsoluteEffect | None = field(default=None, metadata=OMIT_NONE)
 
     @property
     def analysis_id(self) -> str:

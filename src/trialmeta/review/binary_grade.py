@@ -1,0 +1,72 @@
+"""GRADE of a binary analysis: the domains of :func:`trialmeta.review.grade.grade`, with
+imprecision judged on the absolute effect per 1000 (:mod:`trialmeta.review.absolute_effects`)
+and the assumed control risk of the Summary of Findings."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from trialmeta.review.absolute_effects import (
+    DEFAULT_OIS_RRR,
+    AbsoluteEffect,
+    absolute_effect,
+    absolute_imprecision,
+    binary_ois,
+)
+from trialmeta.review.config import CertaintyThresholds, GradeRules, OutcomeConfig
+from trialmeta.review.grade import (
+    LEVEL_WORDS,
+    GradeInput,
+    GradeResult,
+    certainty_symbols,
+    grade,
+)
+from trialmeta.review.results import AnalysisFits
+
+__all__ = ["anticipated_effect", "binary_grade", "control_risk"]
+
+
+def control_risk(fits: AnalysisFits, outcome: OutcomeConfig) -> tuple[float, str]:
+    """The assumed control risk and its source: the configured ``control_risk`` (with its
+    citation), else the median control-group risk of the included trials (Cochrane
+    Handbook v6.5, 14.1.5.1)."""
+    b = fits.analysis.binary
+    cfg = outcome.control_risk
+    if cfg is not None and cfg.value is not None:
+        return float(cfg.value), cfg.citation
+    k = len(b.control_risks) if b is not None else 0
+    median = b.median_control_risk if b is not None else math.nan
+    return median, f"median control-group risk of the {k} included trials"
+
+
+def anticipated_effect(fits: AnalysisFits, outcome: OutcomeConfig) -> AbsoluteEffect | None:
+    """The absolute effects of a pooled binary analysis (None when not pooled)."""
+    b, p = fits.analysis.binary, fits.analysis.pooled
+    if b is None or p is None:
+        return None
+    acr, source = control_risk(fits, outcome)
+    return absolute_effect(b.measure, p.estimate, p.ci_lb, p.ci_ub, acr, source)
+
+
+def binary_grade(gi: GradeInput, fits: AnalysisFits, outcome: OutcomeConfig,
+                 rules: GradeRules, thresholds: CertaintyThresholds | None = None
+                 ) -> GradeResult:
+    """:func:`grade` with the imprecision domain replaced by the absolute-scale judgement
+    (an override of imprecision in ``rules`` still wins) and the binary OIS."""
+    base = grade(gi, rules) if thresholds is None else grade(gi, rules, thresholds)
+    effect = anticipated_effect(fits, outcome)
+    if effect is None or not base.domains:
+        return base
+    rrr = outcome.ois_rrr or DEFAULT_OIS_RRR
+    rrr_value = float(rrr.value) if rrr.value is not None else float(DEFAULT_OIS_RRR.value or 0)
+    ois = binary_ois(effect.control_risk, rrr_value, rules.ois_alpha, rules.ois_power)
+    judged = absolute_imprecision(effect, outcome.mcid_value, gi.n_participants, ois, gi.level,
+                                  rrr_value)
+    domains = tuple(replace(judged, overridden=d.overridden, override_reason=d.override_reason,
+                            downgrade=d.downgrade, judgement=d.judgement)
+                    if d.domain == "imprecision" and d.overridden else
+                    judged if d.domain == "imprecision" else d for d in base.domains)
+    level = max(1, 4 - sum(d.downgrade for d in domains))
+    return replace(base, level=level, certainty=LEVEL_WORDS[level],
+                   symbols=certainty_symbols(level), domains=domains, ois=ois)
