@@ -40,7 +40,8 @@ def check_outcome_kinds(arms: pd.DataFrame, label: str, problems: list[str],
         line, events, n = r["_row"], r.get("events"), r.get("n")
         if (line, "events") in unreadable or (line, "n") in unreadable:
             continue  # its own problem is reported already
-        if not (_blank(events) or _blank(n)) and events > n:
+        if events is not None and n is not None and not (_blank(events) or _blank(n)) \
+                and events > n:
             problems.append(f"{label}:{line}:events: more events than participants (got "
                             f"events={events:g} with n={n:g}, expected events <= n)")
         if binary is None or r.get("outcome") is None:

@@ -72,7 +72,7 @@ def recompute_binary(e: dict[Any, Any], measure: str) -> None:
     es = binary_effect_sizes(measure, t, add=ADD, to=TO, drop00=drops_double_zero(measure))
     e["yi"], e["vi"] = float(es.yi[0]), float(es.vi[0])
     note = f"; {ADD:g} added to each cell (a zero cell; Handbook 10.4.4.2)"
-    corrected = bool(es.corrected[0])
+    corrected = es.corrected is not None and bool(es.corrected[0])
     e["zero_cell_corrected"] = corrected
     if corrected and note not in e["derivation"]:
         e["derivation"] += note

@@ -257,10 +257,9 @@ def outcome_measures(outcomes: list[dict[Any, Any]] | None, measure: str,
                 raise InputError(f"outcomes[{i}].measure", m, f"{out[code]}, the measure of "
                                  f"outcome {code} in another outcome window")
     if outcomes is None:  # every outcome code: the review's measure where it fits
-        binary = measure if measure in REVIEW_BINARY_MEASURES else "RR"
-        continuous = "MD" if measure in REVIEW_BINARY_MEASURES else measure
-        out = {code: binary if vocabulary.is_binary(code) else continuous
-               for code in vocabulary.outcomes}
+        ratio = measure if measure in REVIEW_BINARY_MEASURES else "RR"
+        mean = "MD" if measure in REVIEW_BINARY_MEASURES else measure
+        out = {code: ratio if vocabulary.is_binary(code) else mean for code in vocabulary.outcomes}
     return out
 
 

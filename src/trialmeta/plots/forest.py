@@ -30,8 +30,8 @@ from trialmeta.plots._style import (
     text_width_in,
     wrap_text,
 )
-from trialmeta.plots.forest_cells import Line, cells, fmt, forest_lines
 from trialmeta.plots.forest_binary import ratio_ticks
+from trialmeta.plots.forest_cells import Line, cells, fmt, forest_lines
 from trialmeta.plots.forest_data import ForestData
 from trialmeta.plots.forest_footer import (
     Footer,

@@ -85,7 +85,8 @@ def model_note(cell: BinaryCell, pooled: PooledResult | None) -> str:
                      f"{_ci_text(cell.measure, mh.estimate, mh.ci_lb, mh.ci_ub)}")
     if cell.rare_events and not isinstance(cell.peto, NotRun):
         p = cell.peto
-        parts.append(f"Peto odds ratio (events below 1%) {_ci_text('PETO', p.estimate, p.ci_lb, p.ci_ub)}")
+        ci = _ci_text("PETO", p.estimate, p.ci_lb, p.ci_ub)
+        parts.append(f"Peto odds ratio (events below 1%) {ci}")
     return "; ".join(parts) + ". " + cell.zero_cells[:1].upper() + cell.zero_cells[1:]
 
 

@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 
 from trialmeta.plots._style import text_width_in
-from trialmeta.plots.forest_cells import Line, cells
 from trialmeta.plots.forest_binary import BINARY_HEAD2, ratio_limit
+from trialmeta.plots.forest_cells import Line, cells
 from trialmeta.plots.forest_data import ForestData
 from trialmeta.plots.forest_marks import nice_limit
 

@@ -21,6 +21,7 @@ from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.harmonise import HARMONISED_RANGE
 from trialmeta.io.figure_files import FIGURE_KINDS, figure_files
 from trialmeta.io.safe_csv import write_csv
+from trialmeta.plots.forest_binary import binary_forest_kwargs
 from trialmeta.plots.forest_data import MeasureKind
 from trialmeta.plots.rob_domains import (
     domain_judgements,
@@ -32,7 +33,6 @@ from trialmeta.plots.rob_domains import (
 from trialmeta.plots.tsa import draw_tsa
 from trialmeta.report.figure_wording import FigureWording
 from trialmeta.report.labels import LabelMap
-from trialmeta.plots.forest_binary import binary_forest_kwargs
 from trialmeta.report.text import MEASURE_LABELS
 from trialmeta.review.config import CitedValue, FiguresConfig
 from trialmeta.review.results import (

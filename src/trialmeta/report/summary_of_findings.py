@@ -128,9 +128,10 @@ def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, obje
     lb, ub = (p.ci_lb, p.ci_ub) if p else (g.ci_lb, g.ci_ub) if single else (math.nan, math.nan)
     down = [f"{_DOMAIN_WORDS[d.domain]} ({d.judgement})" for d in g.domains if d.downgrade > 0]
     ab = a.absolute
-    if ab is not None:  # binary: the statement follows the absolute effect per 1000
-        est, lb, ub = (ab.difference_per_1000, ab.difference_per_1000_lb,
-                       ab.difference_per_1000_ub)
+    said = (est, lb, ub)  # what the statement follows: a binary outcome's effect per 1000
+    if ab is not None:  # binary: the estimate columns hold the ratio as reported
+        est, lb, ub = ab.relative, ab.relative_lb, ab.relative_ub
+        said = (ab.difference_per_1000, ab.difference_per_1000_lb, ab.difference_per_1000_ub)
     k = trials = cell.k  # the trial is the unit
     unit = f"{trials} RCT{'s' if trials != 1 else ''}"
     if cell.k_comparisons != k:
@@ -147,7 +148,7 @@ def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, obje
         "certainty_level": g.level, "certainty_symbols": g.symbols, "certainty": g.certainty,
         "rated_down_for": "; ".join(down),
         "plain_language": plain_language(
-            g.level, est if pooled else math.nan, lb, ub, res.outcome.mcid_value,
+            g.level, said[0] if pooled else math.nan, said[1], said[2], res.outcome.mcid_value,
             w.outcome_nouns.get(cell.outcome, cell.outcome), w.comparators[cell.comparison],
             w.intervention),
         "status": cell.status, **absolute_columns(ab),

@@ -101,13 +101,15 @@ def absolute_effect(measure: str, estimate: float, ci_lb: float, ci_ub: float,
                     control_risk: float, source: str) -> AbsoluteEffect:
     """:class:`AbsoluteEffect` of a pooled fit: ``estimate`` and its CI on the analysis
     scale (log RR / log OR, or RD) and the ACR."""
-    to_shown = math.exp if measure in ("RR", "OR") else float
-    rel = tuple(to_shown(x) if math.isfinite(x) else math.nan for x in (estimate, ci_lb, ci_ub))
+    ratio = measure in ("RR", "OR")
+    rel = [(math.exp(x) if ratio else x) if math.isfinite(x) else math.nan
+           for x in (estimate, ci_lb, ci_ub)]
     raw = [corresponding_risk(control_risk, x, measure) for x in rel]
     risks = [min(1.0, max(0.0, x)) if math.isfinite(x) else math.nan for x in raw]
     capped = any(math.isfinite(a) and a != b for a, b in zip(raw, risks, strict=True))
     diff = [1000.0 * (x - control_risk) for x in risks]
-    return AbsoluteEffect(measure, *rel, control_risk, source, *risks, *diff, capped)
+    return AbsoluteEffect(measure, rel[0], rel[1], rel[2], control_risk, source, risks[0],
+                          risks[1], risks[2], diff[0], diff[1], diff[2], capped)
 
 
 def binary_ois(control_risk: float, rrr: float, alpha: float, power: float) -> float:
