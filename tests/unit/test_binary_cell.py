@@ -138,3 +138,16 @@ def test_k_below_min_k_has_no_binary_fit():
     spec = AnalysisSpec("a", "nausea", "nausea", "c", ("sham",), 0, 520, 0, measure="RR")
     one = run_analysis(rows, spec, MODEL, study_subset=["Ho1996"])
     assert one.pooled is None and one.binary is None and one.k == 1
+
+
+def test_mantel_haenszel_is_a_sensitivity_row_and_peto_only_when_events_are_rare():
+    # Cochrane Handbook v6.5, 10.4.4 (M-H) and 10.4.4.2 (Peto when events < 1%); the
+    # estimate is metafor's rma.mh(measure="RR") as above
+    from trialmeta.review.sensitivity import binary_fits
+
+    cell = _cell("RR")
+    fits = binary_fits(cell)
+    assert [f.label for f in fits] == ["Mantel-Haenszel (fixed)"]
+    ref = _case("mh", "RR", add=[0.5, 0], correct=True)
+    _close(fits[0].estimate, ref["estimate"])
+    assert fits[0].robust is True and fits[0].kind == "model"

@@ -32,7 +32,7 @@ def test_every_unknown_code_is_located():
         "config.yaml:target_population: not one of the vocabulary.yaml populations (got 'SJI', "
         "expected one of SIJ, PGP, CLBP, other; did you mean 'SIJ'?)",
         "config.yaml:outcomes[1].outcome: not one of the vocabulary.yaml outcomes (got 'pian', "
-        "expected one of pain, odi, rmdq; did you mean 'pain'?)",
+        "expected one of pain, odi, rmdq, responders, adverse_events; did you mean 'pain'?)",
         "config.yaml:comparisons[0].control_types: not one of the vocabulary.yaml control_types "
         "(got 'waitinglist', expected one of sham, usual_care, no_treatment, waitlist, active; "
         "did you mean 'waitlist'?)",
@@ -45,3 +45,18 @@ def test_the_first_review_codes_are_unknown_to_another_review():
     assert problems[0].startswith("config:target_population: not one of the vocabulary.yaml "
                                   "populations")
     assert all("expected one of" in p for p in problems) and len(problems) > 5
+
+
+def test_outcome_measure_must_fit_the_vocabulary_type():
+    # a binary outcome (vocabulary type binary) pools as RR, OR or RD; a continuous one
+    # as MD or SMD (issue 11)
+    cfg = _config()
+    cfg["outcomes"][0]["outcome"] = "responders"
+    cfg["outcomes"][1]["measure"] = "RR"
+    problems = config_code_problems(cfg, read_vocabulary(ROOT / "data"), "config.yaml")
+    assert problems == [
+        "config.yaml:outcomes[0].outcome: measure does not fit the outcome (got MD for the "
+        "binary outcome responders, expected RR, OR or RD: set outcomes[].measure)",
+        "config.yaml:outcomes[1].measure: measure does not fit the outcome (got RR for the "
+        "continuous outcome pain, expected MD or SMD: set outcomes[].measure)",
+    ]

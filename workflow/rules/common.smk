@@ -114,8 +114,9 @@ def config_codes(wildcards=None):
 
 
 def comparison_windows(wildcards=None):
-    """Outcomes and their timepoint rules for the data build (no labels, MCIDs or SDs)."""
-    keep = ("id", "outcome", "timepoint", "timepoint_weeks")
+    """Outcomes, their timepoint rules and own measures (RR/OR/RD of a binary outcome) for
+    the data build (no labels, MCIDs or SDs)."""
+    keep = ("id", "outcome", "timepoint", "timepoint_weeks", "measure")
     return [{k: v for k, v in to_data(o).items() if k in keep} for o in REVIEW.outcomes]
 
 

@@ -71,10 +71,12 @@ def _ci_text(measure: str, est: float, lb: float, ub: float) -> str:
     return f"{e:.2f} [{lo:.2f}, {hi:.2f}]"
 
 
-def model_note(cell: BinaryCell, pooled: PooledResult | None) -> str:
+def model_note(cell: BinaryCell | None, pooled: PooledResult | None) -> str:
     """The footer sentence beside the random-effects total: the Mantel-Haenszel estimate
     (Cochrane Handbook v6.5, 10.4.4), Peto's odds ratio where events are rare (10.4.4.2),
-    and the zero-cell rule."""
+    and the zero-cell rule (blank when the cell was not pooled)."""
+    if cell is None:
+        return ""
     name = RATIO_LABELS[cell.measure]
     parts = []
     if pooled is not None:
@@ -90,7 +92,7 @@ def model_note(cell: BinaryCell, pooled: PooledResult | None) -> str:
     return "; ".join(parts) + ". " + cell.zero_cells[:1].upper() + cell.zero_cells[1:]
 
 
-def binary_forest_kwargs(cell: BinaryCell, effects: Sequence[EffectRow],
+def binary_forest_kwargs(cell: BinaryCell | None, effects: Sequence[EffectRow],
                          pooled: PooledResult | None) -> dict[str, object]:
     """The :func:`~trialmeta.plots.forest_data.forest_data` arguments of a binary analysis:
     Events/Total per arm and the model note."""

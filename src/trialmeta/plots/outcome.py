@@ -21,7 +21,7 @@ from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.harmonise import HARMONISED_RANGE
 from trialmeta.io.figure_files import FIGURE_KINDS, figure_files
 from trialmeta.io.safe_csv import write_csv
-from trialmeta.plots.forest_binary import binary_forest_kwargs
+from trialmeta.plots.forest_binary import RATIO_LABELS, binary_forest_kwargs
 from trialmeta.plots.forest_data import MeasureKind
 from trialmeta.plots.rob_domains import (
     domain_judgements,
@@ -218,15 +218,14 @@ def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
         kw["overall"] = a.analysis.pooled  # None for comparator types side by side
     if sg is None:
         kw["weights_percent"] = [r.weight_percent for r in eff]
-    if all(k in eff[0].values for k in _ARM_KEYS) and a.analysis.binary is None:
+    if all(k in eff[0].values for k in _ARM_KEYS) and w.measure not in RATIO_LABELS:
         kw["arms"] = {k: [r.number(k) for r in eff] for k in _ARM_KEYS}
         marks, splits = [derived_marks(r) for r in recs], [split_marks(r) for r in recs]
         kw["derived"] = {k: [m[k] for m in marks] for k in marks[0]}
         kw["n_split"] = {k: [m[k] for m in splits] for k in splits[0]}
     kw.update(_rob_columns(recs, rob_rows, labels, vocabulary))
     measure = w.measure
-    if a.analysis.binary is not None:  # Events/Total, the log axis, the M-H estimate
-        measure = a.analysis.binary.measure
+    if measure in RATIO_LABELS:  # Events/Total, the log axis, the M-H estimate
         kw.update(binary_forest_kwargs(a.analysis.binary, eff, a.analysis.pooled))
     else:
         kw.update(_mcid_kwargs(mcid))
@@ -309,6 +308,7 @@ def draw_outcome_figures(result: OutcomeResult, outdir: str | Path, wording: Fig
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     names = labels or LabelMap()
+    wording = replace(wording, measure=result.outcome.measure or wording.measure)
     x_label = MEASURE_LABELS[wording.measure].axis
     for a in result.analyses:
         if not a.effects:

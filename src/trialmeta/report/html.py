@@ -240,7 +240,7 @@ def render_report(
         parts.append(f"<h3>{e(res.outcome.label)}</h3>")
         for a in res.analyses:
             parts.append(f"<h4>{e(a.comparison_label)}</h4>")
-            parts.append(f"<p>{e(outcome_text(a, config.measure))}</p>")
+            parts.append(f"<p>{e(outcome_text(a, res.outcome.measure or config.measure))}</p>")
             for path in figures.get(a.analysis_id, []):
                 parts.append(figure_html(path, f"{a.analysis_id}: {Path(path).stem}"))
         parts += _external_html([x for x in config.external_results
@@ -248,7 +248,8 @@ def render_report(
     parts.append(f'<h2 id="s5">5. {e(names[4])}</h2>')
     for res in results:
         for a in res.analyses:
-            parts += _sensitivity_html(sensitivity_blocks(a, config.measure, level))
+            measure = res.outcome.measure or config.measure
+            parts += _sensitivity_html(sensitivity_blocks(a, measure, level))
     for path in figures.get("risk_of_bias", []):
         parts.append(figure_html(path, f"Risk of bias: {Path(path).stem}"))
     parts.append(f'<h2 id="s6">6. {e(names[5])}</h2>')

@@ -141,15 +141,23 @@ def flow_rows(
 
 
 def outcome_text(a: AnalysisResult, measure: str) -> str:
-    """RevMan-style sentence for a main analysis."""
+    """RevMan-style sentence for a main analysis (a ratio as the ratio, with its
+    Mantel-Haenszel estimate: Cochrane Handbook v6.5, 10.4.4)."""
     c, p, g = a.analysis, a.analysis.pooled, a.grade
     if p is None:
         return f"{c.analysis_id}: {c.status}; no pooled estimate."
-    pi = (f"prediction interval {fixed(p.pi_lb)} to {fixed(p.pi_ub)}" if c.k >= 3
-          else "no prediction interval (k < 3)")
+    m = MEASURE_LABELS[measure]
+    pi = (f"prediction interval {fixed(m.shown(p.pi_lb))} to {fixed(m.shown(p.pi_ub))}"
+          if c.k >= 3 else "no prediction interval (k < 3)")
+    mh = c.binary.mh if c.binary is not None else None
+    beside = (f"; Mantel-Haenszel (fixed) {m.abbrev} {fixed(m.shown(mh.estimate), 2)} "
+              f"({fixed(m.shown(mh.ci_lb), 2)} to {fixed(m.shown(mh.ci_ub), 2)})"
+              if mh is not None and not isinstance(mh, NotRun) else "")
+    nd = 2 if m.ratio else 1
     return (
-        f"{MEASURE_LABELS[measure].abbrev} {fixed(p.estimate)} ({level_percent(p.level)} CI "
-        f"{fixed(p.ci_lb)} to {fixed(p.ci_ub)}; {p.method} + {p.test}), {c.k} trials, "
+        f"{m.abbrev} {fixed(m.shown(p.estimate), nd)} ({level_percent(p.level)} CI "
+        f"{fixed(m.shown(p.ci_lb), nd)} to {fixed(m.shown(p.ci_ub), nd)}; {p.method} + "
+        f"{p.test}{beside}), {c.k} trials, "
         f"{c.n_participants} participants; Heterogeneity: Tau² = {fixed(p.tau2, 2)}; Chi² = "
         f"{fixed(p.q, 2)}, df = {p.q_df} (P = {p_value(p.q_pval)}); I² = "
         f"{fixed(p.i2_percent, 0)}%; {pi}. Test for overall effect: P = {p_value(p.pval)}. "
@@ -169,30 +177,33 @@ def _small_study_text(ss: SmallStudy) -> str:
 
 def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Block]:
     """Section 5 blocks of one main analysis."""
-    md, ci = MEASURE_LABELS[measure].abbrev, f"{level_percent(level)} CI"
+    m = MEASURE_LABELS[measure]
+    v = m.shown  # a ratio's tables show the ratio (exp of the analysis scale)
+    md, ci = m.abbrev, f"{level_percent(level)} CI"
     out = [Block("heading", a.analysis_id)]
     if not a.sensitivity:
         out.append(Block("paragraph", f"No sensitivity analysis: {a.analysis.status}."))
     else:
         out.append(_table(["Analysis", "k", md, ci, "tau²", "I² (%)", "Same conclusion"],
-                          [[s.label, s.k, _blank(s.estimate),
-                            f"{fixed(s.ci_lb)} to {fixed(s.ci_ub)}", _blank(s.tau2),
+                          [[s.label, s.k, _blank(v(s.estimate)),
+                            f"{fixed(v(s.ci_lb))} to {fixed(v(s.ci_ub))}", _blank(s.tau2),
                             _blank(s.i2_percent),
                             "" if s.robust is None else ("yes" if s.robust else "no")]
                            for s in a.sensitivity]))  # fmt: skip
     if not isinstance(a.loo, NotRun):
         loo = a.loo.result
         out.append(_table(["Leave out", md, ci, "I² (%)"],
-                          [[sid, _blank(float(loo.estimate[i])),
-                            f"{fixed(float(loo.ci_lb[i]))} to {fixed(float(loo.ci_ub[i]))}",
+                          [[sid, _blank(v(float(loo.estimate[i]))),
+                            f"{fixed(v(float(loo.ci_lb[i])))} to "
+                            f"{fixed(v(float(loo.ci_ub[i])))}",
                             _blank(float(loo.i2_percent[i]))]
                            for i, sid in enumerate(a.loo.omitted)]))  # fmt: skip
     for sg in a.subgroups:
         d = sg.difference
         rows = [[f.analysis.subgroup, f.analysis.k,
-                 _blank(f.analysis.pooled.estimate) if f.analysis.pooled else math.nan,
-                 f"{fixed(f.analysis.pooled.ci_lb if f.analysis.pooled else None)} to "
-                 f"{fixed(f.analysis.pooled.ci_ub if f.analysis.pooled else None)}",
+                 _blank(v(f.analysis.pooled.estimate)) if f.analysis.pooled else math.nan,
+                 f"{fixed(v(f.analysis.pooled.ci_lb) if f.analysis.pooled else None)} to "
+                 f"{fixed(v(f.analysis.pooled.ci_ub) if f.analysis.pooled else None)}",
                  _blank(f.analysis.pooled.i2_percent) if f.analysis.pooled else math.nan]
                 for f in sg.fits]  # fmt: skip
         out.append(_table(["Subgroup", "k", md, ci, "I² (%)"], rows))

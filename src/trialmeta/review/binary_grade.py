@@ -17,6 +17,7 @@ from trialmeta.review.absolute_effects import (
 from trialmeta.review.config import CertaintyThresholds, GradeRules, OutcomeConfig
 from trialmeta.review.grade import (
     LEVEL_WORDS,
+    DomainJudgement,
     GradeInput,
     GradeResult,
     certainty_symbols,
@@ -66,7 +67,19 @@ def binary_grade(gi: GradeInput, fits: AnalysisFits, outcome: OutcomeConfig,
     domains = tuple(replace(judged, overridden=d.overridden, override_reason=d.override_reason,
                             downgrade=d.downgrade, judgement=d.judgement)
                     if d.domain == "imprecision" and d.overridden else
-                    judged if d.domain == "imprecision" else d for d in base.domains)
+                    judged if d.domain == "imprecision" else
+                    _on_ratio_scale(d, gi, effect.measure) if d.domain == "inconsistency" else d
+                    for d in base.domains)
     level = max(1, 4 - sum(d.downgrade for d in domains))
     return replace(base, level=level, certainty=LEVEL_WORDS[level],
                    symbols=certainty_symbols(level), domains=domains, ois=ois)
+
+
+def _on_ratio_scale(d: DomainJudgement, gi: GradeInput, measure: str) -> DomainJudgement:
+    """The inconsistency sentence of a ratio says which scale its prediction interval is on
+    and gives it as ratios too."""
+    if measure not in ("RR", "OR") or not (math.isfinite(gi.pi_lb) and math.isfinite(gi.pi_ub)):
+        return d
+    ratios = f"{measure} {math.exp(gi.pi_lb):.2f} to {math.exp(gi.pi_ub):.2f}"
+    return replace(d, reason=f"{d.reason.rstrip('.')} (prediction interval on the log "
+                             f"{measure} scale; as ratios {ratios}).")

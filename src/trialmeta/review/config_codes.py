@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from trialmeta.data.vocabulary import Vocabulary
+from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
 
 __all__ = ["config_code_problems"]
 
@@ -58,4 +59,25 @@ def config_code_problems(config: Mapping[str, Any], vocabulary: Vocabulary,
         more = f"; did you mean {hint[0]!r}?" if hint else ""
         out.append(f"{label}:{key}: not one of the vocabulary.yaml {kind} (got {code!r}, "
                    f"expected one of {', '.join(allowed[kind])}{more})")
+    return out + _measure_problems(config, vocabulary, label)
+
+
+def _measure_problems(config: Mapping[str, Any], vocabulary: Vocabulary,
+                      label: str) -> list[str]:
+    """An outcome whose measure does not fit its codes' type: a binary code (vocabulary
+    ``type: binary``) pools as RR, OR or RD, a continuous one as MD or SMD."""
+    out = []
+    for i, o in enumerate(config.get("outcomes") or ()):
+        measure = o.get("measure") or config.get("measure")
+        for code in _codes(o.get("outcome")):
+            if code not in vocabulary.outcomes or measure is None:
+                continue
+            binary = vocabulary.is_binary(code)
+            if binary != (measure in REVIEW_BINARY_MEASURES):
+                kind, want = (("binary", "RR, OR or RD") if binary else ("continuous",
+                                                                         "MD or SMD"))
+                where = "measure" if "measure" in o else "outcome"
+                out.append(f"{label}:outcomes[{i}].{where}: measure does not fit the outcome "
+                           f"(got {measure} for the {kind} outcome {code}, expected {want}: "
+                           "set outcomes[].measure)")
     return out

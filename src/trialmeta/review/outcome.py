@@ -65,7 +65,12 @@ from trialmeta.review.results import (
     TwoTrials,
     fits_of,
 )
-from trialmeta.review.sensitivity import flagged_trials, leave_one_out_fits, sensitivity_fits
+from trialmeta.review.sensitivity import (
+    binary_fits,
+    flagged_trials,
+    leave_one_out_fits,
+    sensitivity_fits,
+)
 from trialmeta.review.small_study import small_study_tests
 from trialmeta.review.subgroups import member_subgroups, subgroup_results
 
@@ -217,7 +222,8 @@ def fit_analysis(rows: pd.DataFrame, spec: AnalysisSpec, comparison: ComparisonS
     loo, baujat = leave_one_out_fits(effects, s.model, main.pooled, s.sensitivity.leave_one_out)
     return AnalysisFits(
         main, effects, subgroups,
-        sensitivity_fits(rows, spec, s.model, main.pooled, effects, s.sensitivity), loo, baujat,
+        (*sensitivity_fits(rows, spec, s.model, main.pooled, effects, s.sensitivity),
+         *binary_fits(main)), loo, baujat,
         small_study_tests(effects, s.model.method, s.pubbias_min_k),
         meta_regressions(effects, s.model, s.meta_regression),
         flagged_trials(rows, spec, s.model, main, effects), _fallback(effects),

@@ -31,8 +31,8 @@ from trialmeta.stats.leave_one_out import leave_one_out
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
 
-__all__ = ["flagged_trials", "is_flagged", "leave_one_out_fits", "robust_conclusion", "row_flags",
-           "sensitivity_fits"]
+__all__ = ["binary_fits", "flagged_trials", "is_flagged", "leave_one_out_fits",
+           "robust_conclusion", "row_flags", "sensitivity_fits"]
 
 
 class Interval(Protocol):
@@ -127,6 +127,29 @@ def flagged_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
             float(sum(r.weight_percent for r in mine)), cell.status,
             q.estimate if q else nan, q.ci_lb if q else nan, q.ci_ub if q else nan,
             q.i2_percent if q else nan, p.estimate, p.ci_lb, p.ci_ub, p.i2_percent))
+    return tuple(out)
+
+
+def binary_fits(cell: CellResult) -> tuple[SensitivityFit, ...]:
+    """A binary cell's common-effect fits as sensitivity rows: Mantel-Haenszel (Cochrane
+    Handbook v6.5, 10.4.4), and Peto's odds ratio when events are rare (10.4.4.2). Their
+    estimates are on the log scale of the cell (Peto: log OR)."""
+    b, main = cell.binary, cell.pooled
+    if b is None or main is None:
+        return ()
+    fits = [("Mantel-Haenszel (fixed)", b.mh)]
+    if b.rare_events:
+        fits.append(("Peto odds ratio (events below 1%)", b.peto))
+    out = []
+    for label, f in fits:
+        if isinstance(f, NotRun):
+            continue
+        fit = SensitivityFit(label=label, kind="model", k=f.k, n_participants=cell.n_participants,
+                             status="pooled", method="MH" if "Mantel" in label else "PETO",
+                             test="z", estimate=f.estimate, ci_lb=f.ci_lb, ci_ub=f.ci_ub,
+                             pval=f.pval, tau2=math.nan, i2_percent=f.i2_percent, robust=None,
+                             flags=tuple(Flag(x) for x in f.flags))
+        out.append(replace(fit, robust=robust_conclusion(main, fit)))
     return tuple(out)
 
 
