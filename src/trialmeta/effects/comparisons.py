@@ -51,7 +51,8 @@ EFFECT_COLUMNS = [
     "outcome_id", "timepoint_weeks", "timepoint_label", "measure", "instrument",
     "instrument_detail", "arm_id_1", "arm_id_2", "n1", "n2", "m1", "sd1", "m2", "sd2",
     "events1", "events2", "yi", "vi",
-    "effect_measure", "source_kind", "derivation", "multiarm", "verification", "n_sessions",
+    "effect_measure", "higher_is_worse", "source_kind", "derivation", "multiarm",
+    "verification", "n_sessions",
     "treatment_weeks", "year", "study_position", "notes", "active_design", "member",
     "weeks_after_treatment",
     "timepoint_rule", "timepoint_fallback", *DERIVED_FLAGS, *FLAG_COLUMNS,
@@ -132,7 +133,7 @@ def _row_common(c: dict[Any, Any], studies: dict[Any, Any]) -> dict[Any, Any]:
             "technique": a.get("technique"), "population": st.get("population"),
             "outcome": b["outcome"], "timepoint_weeks": b.get("timepoint_weeks"),
             "timepoint_label": b.get("timepoint_label"), "measure": b["measure"],
-            "effect_measure": c["effect_measure"],
+            "effect_measure": c["effect_measure"], "higher_is_worse": b.get("higher_is_worse"),
             "instrument": b.get("instrument"), "instrument_detail": b.get("instrument_detail"),
             "arm_id_1": c["acu_id"], "arm_id_2": c["ctl_id"],
             "verification": (c["contrast"] or c["acu"] or {}).get("verification")

@@ -44,6 +44,7 @@ __all__ = [
     "MeasureKind",
     "SubgroupTest",
     "forest_data",
+    "in_sentence",
 ]
 
 ARM_FIELDS: tuple[str, ...] = ("m1", "sd1", "n1", "m2", "sd2", "n2")
@@ -281,11 +282,11 @@ def _check_notes(notes: Sequence[Sequence[str]] | None, footnotes: Mapping[str, 
     return rows
 
 
-def _in_sentence(label: str) -> str:
+def in_sentence(label: str) -> str:
     """A label inside a sentence: lower case, but an initialism keeps its capitals
     (``Acupuncture`` → ``acupuncture``, ``P6 stimulation`` stays).
 
-    >>> _in_sentence("Acupuncture"), _in_sentence("P6 stimulation"), _in_sentence("TENS")
+    >>> in_sentence("Acupuncture"), in_sentence("P6 stimulation"), in_sentence("TENS")
     ('acupuncture', 'P6 stimulation', 'TENS')
     """
     first = label.split(" ")[0]
@@ -421,7 +422,7 @@ def forest_data(
     log_scale = measure in ("RR", "OR")
     if axis_limit is not None:
         xlim = (-float(axis_limit), float(axis_limit))
-    left, right = favours or (f"Favours {_in_sentence(intervention)}", "Favours control")
+    left, right = favours or (f"Favours {in_sentence(intervention)}", "Favours control")
     return ForestData(
         studies=studies, groups=groups, overall=overall, subgroup_test=subgroup_test,
         level=level, measure_label=MEASURE_LABELS[measure], model_label=model,

@@ -22,7 +22,7 @@ from trialmeta.effects.harmonise import HARMONISED_RANGE
 from trialmeta.io.figure_files import FIGURE_KINDS, figure_files
 from trialmeta.io.safe_csv import write_csv
 from trialmeta.plots.forest_binary import RATIO_LABELS, binary_forest_kwargs
-from trialmeta.plots.forest_data import MeasureKind
+from trialmeta.plots.forest_data import MeasureKind, in_sentence
 from trialmeta.plots.rob_domains import (
     domain_judgements,
     pick_scheme,
@@ -227,6 +227,8 @@ def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
     measure = w.measure
     if measure in RATIO_LABELS:  # Events/Total, the log axis, the M-H estimate
         kw.update(binary_forest_kwargs(a.analysis.binary, eff, a.analysis.pooled))
+        if all(str(r.get("higher_is_worse")).lower() == "false" for r in eff):  # beneficial
+            kw["favours"] = ("Favours control", f"Favours {in_sentence(w.intervention)}")
     else:
         kw.update(_mcid_kwargs(mcid))
     span = HARMONISED_RANGE[1] - HARMONISED_RANGE[0]

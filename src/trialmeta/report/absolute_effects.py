@@ -9,12 +9,13 @@ here but rounding to whole participants per 1000."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from trialmeta.report.text import MEASURE_LABELS
 from trialmeta.review.absolute_effects import AbsoluteEffect
 
-__all__ = ["ABSOLUTE_COLUMNS", "absolute_columns", "difference_text", "per_1000",
-           "relative_text"]
+__all__ = ["ABSOLUTE_COLUMNS", "absolute_cell", "absolute_columns", "difference_text",
+           "per_1000", "relative_text"]
 
 #: Summary of Findings CSV columns of a binary outcome (empty on continuous ones).
 ABSOLUTE_COLUMNS: tuple[str, ...] = (
@@ -66,3 +67,12 @@ def absolute_columns(a: AbsoluteEffect | None) -> dict[str, object]:
         "difference_per_1000": difference_text(a),
         "control_risk_source": a.control_risk_source,
     }
+
+
+def absolute_cell(row: Mapping[str, object]) -> str:
+    """One cell of a Summary of Findings row's absolute effects (blank for a continuous
+    outcome): ``"control 422, intervention 308 (241 to 393): 114 fewer per 1000 (...)"``."""
+    if not row.get("relative_effect"):
+        return ""
+    return (f"control {row['control_risk_per_1000']}, intervention "
+            f"{row['intervention_risk_per_1000']}: {row['difference_per_1000']}")

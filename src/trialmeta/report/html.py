@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from trialmeta.report.absolute_effects import absolute_cell
 from trialmeta.report.markdown import unescape_md
 from trialmeta.report.sections import (
     Block,
@@ -229,12 +230,16 @@ def render_report(
         parts.append("<h3>Trials in the extraction sheets (studies sheet)</h3>")
         parts.append(table_html(cols, [[r.get(c, "") for c in cols] for r in studies], nd=-1))
     parts.append(f'<h2 id="s3">3. {e(names[2])}</h2>')
-    parts.append(table_html(
-        ["Outcome", "Comparison", "№ of participants (studies)",
-         f"Effect ({level_percent(level)} CI)", "Certainty", "Rated down for", "What happens"],
-        [[r["outcome"], r["comparison"], r["participants_studies"], r["effect"],
-          f"{r['certainty_symbols']} {r['certainty']}".strip(), r["rated_down_for"],
-          r["plain_language"]] for r in sof_rows]))  # fmt: skip
+    head = ["Outcome", "Comparison", "№ of participants (studies)",
+            f"Effect ({level_percent(level)} CI)", "Certainty", "Rated down for", "What happens"]
+    body = [[r["outcome"], r["comparison"], r["participants_studies"], r["effect"],
+             f"{r['certainty_symbols']} {r['certainty']}".strip(), r["rated_down_for"],
+             r["plain_language"]] for r in sof_rows]  # fmt: skip
+    if any(r.get("relative_effect") for r in sof_rows):  # binary: effects per 1000
+        head.insert(3, "Anticipated absolute effects (per 1000)")
+        for row, r in zip(body, sof_rows, strict=True):
+            row.insert(3, absolute_cell(r))
+    parts.append(table_html(head, body))
     parts.append(f'<h2 id="s4">4. {e(names[3])}</h2>')
     for res in results:
         parts.append(f"<h3>{e(res.outcome.label)}</h3>")

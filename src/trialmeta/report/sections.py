@@ -147,13 +147,13 @@ def outcome_text(a: AnalysisResult, measure: str) -> str:
     if p is None:
         return f"{c.analysis_id}: {c.status}; no pooled estimate."
     m = MEASURE_LABELS[measure]
-    pi = (f"prediction interval {fixed(m.shown(p.pi_lb))} to {fixed(m.shown(p.pi_ub))}"
+    nd = 2 if m.ratio else 1
+    pi = (f"prediction interval {fixed(m.shown(p.pi_lb), nd)} to {fixed(m.shown(p.pi_ub), nd)}"
           if c.k >= 3 else "no prediction interval (k < 3)")
     mh = c.binary.mh if c.binary is not None else None
     beside = (f"; Mantel-Haenszel (fixed) {m.abbrev} {fixed(m.shown(mh.estimate), 2)} "
               f"({fixed(m.shown(mh.ci_lb), 2)} to {fixed(m.shown(mh.ci_ub), 2)})"
               if mh is not None and not isinstance(mh, NotRun) else "")
-    nd = 2 if m.ratio else 1
     return (
         f"{m.abbrev} {fixed(m.shown(p.estimate), nd)} ({level_percent(p.level)} CI "
         f"{fixed(m.shown(p.ci_lb), nd)} to {fixed(m.shown(p.ci_ub), nd)}; {p.method} + "

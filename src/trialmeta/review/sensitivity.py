@@ -28,6 +28,8 @@ from trialmeta.review.results import (
 from trialmeta.review.units import trial_units
 from trialmeta.stats.influence import baujat
 from trialmeta.stats.leave_one_out import leave_one_out
+from trialmeta.stats.mantel_haenszel import MantelHaenszelResult
+from trialmeta.stats.peto import PetoResult
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
 
@@ -137,7 +139,8 @@ def binary_fits(cell: CellResult) -> tuple[SensitivityFit, ...]:
     b, main = cell.binary, cell.pooled
     if b is None or main is None:
         return ()
-    fits = [("Mantel-Haenszel (fixed)", b.mh)]
+    fits: list[tuple[str, MantelHaenszelResult | PetoResult | NotRun]] = [
+        ("Mantel-Haenszel (fixed)", b.mh)]
     if b.rare_events:
         fits.append(("Peto odds ratio (events below 1%)", b.peto))
     out = []
