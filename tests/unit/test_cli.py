@@ -119,7 +119,7 @@ def test_validate_json_through_the_one_parser():
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["ok"] is True and data["problems"] == []
-    assert data["summary"]["studies"] == 24 and data["summary"]["poolable"] > 0
+    assert data["summary"]["studies"] == 25 and data["summary"]["poolable"] > 0
     assert any(w.startswith("Sokunbi_NJMR:") for w in data["warnings"])
 
 

@@ -234,7 +234,7 @@ def test_workbook_with_same_tabs_loads(tmp_path):
     shutil.copy(DATA / "vocabulary.yaml", tmp_path)  # a workbook's codes: the file beside it
     report = validate_path(tmp_path / "data.xlsx")
     assert report.ok, report.problems[:5]
-    assert report.summary["studies"] == 24
+    assert report.summary["studies"] == 25
     raw, problems = load_raw_sheets(tmp_path / "data.xlsx")
     assert not problems and raw["arms"].label == "data.xlsx[arms]"
 
