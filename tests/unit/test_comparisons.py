@@ -283,9 +283,16 @@ def test_shipped_effect_rows_are_complete(shipped):
     assert len(e) > 0
     assert (e.vi > 0).all() and e.yi.notna().all()
     assert e.derivation.str.len().gt(0).all() and e.verification.notna().all()
-    arms_rows = e[e.source_kind == "arms"]
+    binary = e.effect_measure.isin(["RR", "OR", "RD"])
+    arms_rows = e[(e.source_kind == "arms") & ~binary]
     assert arms_rows[["m1", "sd1", "m2", "sd2"]].notna().all().all()
+    assert arms_rows[["events1", "events2"]].isna().all().all()
     assert e[e.source_kind == "contrast"][["m1", "sd1"]].isna().all().all()
+    # binary rows (issue 11): events of n per arm, no means; Kvorning 2004, DERIVED counts
+    counts = e[binary][["study_id", "events1", "n1", "events2", "n2", "m1", "sd1"]]
+    assert counts.drop_duplicates(["study_id"]).values.tolist()[0][:5] == [
+        "Kvorning2004", 22, 37, 5, 35]
+    assert counts[["m1", "sd1"]].isna().all().all()
 
 
 def test_contrast_only_pairs_kept_unless_they_share_an_arm(tmp_path):

@@ -39,7 +39,8 @@ def test_shipped_and_test_configs_parse():
     cfg = load_config([SHIPPED], SCHEMA)
     assert cfg.model == ModelConfig("REML", "knha", 0.95, 2)
     assert [o.id for o in cfg.outcomes] == ["pain_eot", "pain_fu_short", "pain_fu", "function_eot",
-                                           "function_fu_short", "function_fu"]
+                                           "function_fu_short", "function_fu", "responders"]
+    assert cfg.outcome_measure("responders") == "RR" and cfg.outcome_measure("pain_eot") == "MD"
     assert cfg.outcome("function_eot").mcid_value == 10
     assert cfg.analysis_ids[:2] == ("pain_eot__sham", "pain_eot__usual_care")
     test_cfg = load_config([ROOT / "tests" / "workflow" / "config.yaml"], SCHEMA)
