@@ -201,7 +201,7 @@ def test_shipped_data_passes_and_counts(capsys):
     rc = main([str(DATA)])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert "OK: 24 studies" in out
+    assert "OK: 25 studies" in out
     assert re.search(r"Comparisons: \d+ identified, \d+ poolable", out)
     # the caveats of the shipped data reach the output as warnings naming the study
     assert "warning: Sokunbi_NJMR:" in out and "below 2% of the 0-10 scale range" in out
