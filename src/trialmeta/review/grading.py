@@ -29,8 +29,8 @@ from trialmeta.effects.data_quality import information_sd
 from trialmeta.errors import TrialmetaError
 from trialmeta.flags import Flag
 from trialmeta.review.annotate import is_secondary
-from trialmeta.review.cell import SUBTOTALS_ONLY
 from trialmeta.review.binary_grade import binary_grade
+from trialmeta.review.cell import SUBTOTALS_ONLY
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import (
     CertaintyThresholds,

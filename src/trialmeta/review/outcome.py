@@ -27,6 +27,7 @@ from scipy import stats
 from trialmeta.data.risk_of_bias import PEDRO_NOT_SCORED, rob_lookup
 from trialmeta.review import robustness
 from trialmeta.review.annotate import RobLookup, annotate
+from trialmeta.review.binary_grade import anticipated_effect
 from trialmeta.review.cell import (
     SUBTOTALS_ONLY,
     AnalysisSpec,
@@ -35,7 +36,6 @@ from trialmeta.review.cell import (
     spec_from_config,
     subtotals_cell,
 )
-from trialmeta.review.binary_grade import anticipated_effect
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import (
     CertaintyThresholds,
@@ -127,8 +127,8 @@ class FitSettings:
                                  str(list(o.outcome)), o.timepoint_weeks),
                    tuple(ComparisonSelection(c.id, c.control_types, c.subgroups,
                                              c.members or ()) for c in cfg.comparisons),
-                   cfg.outcome_measure(outcome_id), cfg.model, cfg.subgroups, cfg.sensitivity, cfg.meta_regression,
-                   cfg.grade.pubbias_min_k)  # fmt: skip
+                   cfg.outcome_measure(outcome_id), cfg.model, cfg.subgroups, cfg.sensitivity,
+                   cfg.meta_regression, cfg.grade.pubbias_min_k)  # fmt: skip
 
 
 @dataclass(frozen=True)
