@@ -132,12 +132,16 @@ def test_measure_must_fit_the_outcome_type():
                           comparisons=[{"id": "c", "control_types": ["sham"]}])
 
 
-def test_k_below_min_k_has_no_binary_fit():
+def test_a_single_trial_has_its_counts_but_no_pooled_fit():
+    # GRADEpro rates and reports a single trial's own result, so its 2x2 counts stay (the
+    # Summary of Findings' per-1000 effects come from them); nothing is pooled
     rows = build_comparisons(DATA, outcomes=[{**OUTCOME, "measure": "RR"}], measure="MD",
                              comparisons=[{"id": "c", "control_types": ["sham"]}]).effects
     spec = AnalysisSpec("a", "nausea", "nausea", "c", ("sham",), 0, 520, 0, measure="RR")
     one = run_analysis(rows, spec, MODEL, study_subset=["Ho1996"])
-    assert one.pooled is None and one.binary is None and one.k == 1
+    assert one.pooled is None and one.k == 1 and one.binary is not None
+    assert (one.binary.events_intervention, one.binary.n_intervention,
+            one.binary.events_control, one.binary.n_control) == (1.0, 30.0, 13.0, 30.0)
 
 
 def test_mantel_haenszel_is_a_sensitivity_row_and_peto_only_when_events_are_rare():

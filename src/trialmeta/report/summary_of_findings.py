@@ -142,9 +142,9 @@ def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, obje
         "n_participants": cell.n_participants,
         "participants_studies": f"{cell.n_participants} ({unit})", "n_trials": trials,
         "estimate": est, "ci_lb": lb, "ci_ub": ub,
-        "effect": (absolute_columns(ab)["relative_effect"] if ab is not None else
-                   (md_text(est, lb, ub, w.measure) + (" (single trial)" if single else ""))
-                   if pooled else cell.status),
+        "effect": (str(absolute_columns(ab)["relative_effect"]) if ab is not None else
+                   md_text(est, lb, ub, w.measure) if pooled else cell.status)
+        + (" (single trial)" if single else ""),
         "certainty_level": g.level, "certainty_symbols": g.symbols, "certainty": g.certainty,
         "rated_down_for": "; ".join(down),
         "plain_language": plain_language(

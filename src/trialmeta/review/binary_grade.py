@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from trialmeta import _dist
 from trialmeta.review.absolute_effects import (
     DEFAULT_OIS_RRR,
     AbsoluteEffect,
@@ -41,13 +42,22 @@ def control_risk(fits: AnalysisFits, outcome: OutcomeConfig) -> tuple[float, str
     return median, f"median control-group risk of the {k} included trials"
 
 
-def anticipated_effect(fits: AnalysisFits, outcome: OutcomeConfig) -> AbsoluteEffect | None:
-    """The absolute effects of a pooled binary analysis (None when not pooled)."""
+def anticipated_effect(fits: AnalysisFits, outcome: OutcomeConfig,
+                       level: float = 0.95) -> AbsoluteEffect | None:
+    """The absolute effects of a binary analysis: of the pooled estimate, or of a single
+    trial's own estimate and its Wald interval at ``level`` (GRADEpro rates and reports a
+    single trial's result); None for a continuous or an unestimable analysis."""
     b, p = fits.analysis.binary, fits.analysis.pooled
-    if b is None or p is None:
+    if b is None:
         return None
     acr, source = control_risk(fits, outcome)
-    return absolute_effect(b.measure, p.estimate, p.ci_lb, p.ci_ub, acr, source)
+    if p is not None:
+        return absolute_effect(b.measure, p.estimate, p.ci_lb, p.ci_ub, acr, source)
+    if len(fits.effects) != 1:
+        return None
+    r = fits.effects[0]
+    half = _dist.norm_isf((1.0 - level) / 2.0) * math.sqrt(r.vi)
+    return absolute_effect(b.measure, r.yi, r.yi - half, r.yi + half, acr, source)
 
 
 def binary_grade(gi: GradeInput, fits: AnalysisFits, outcome: OutcomeConfig,
@@ -56,7 +66,7 @@ def binary_grade(gi: GradeInput, fits: AnalysisFits, outcome: OutcomeConfig,
     """:func:`grade` with the imprecision domain replaced by the absolute-scale judgement
     (an override of imprecision in ``rules`` still wins) and the binary OIS."""
     base = grade(gi, rules) if thresholds is None else grade(gi, rules, thresholds)
-    effect = anticipated_effect(fits, outcome)
+    effect = anticipated_effect(fits, outcome, gi.level)
     if effect is None or not base.domains:
         return base
     rrr = outcome.ois_rrr or DEFAULT_OIS_RRR

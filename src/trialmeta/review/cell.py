@@ -184,8 +184,11 @@ def run_analysis(
                           spec.subgroup, k, n, status, ids, weights, pooled, flags, m)
 
     if k < model.min_k:
-        return cell(status_text(k, model.min_k), (100.0,) if m == 1 else (), None,
-                    (Flag.K_BELOW_MIN_K,))
+        few = cell(status_text(k, model.min_k), (100.0,) if m == 1 else (), None,
+                   (Flag.K_BELOW_MIN_K,))
+        if m == 1 and spec.measure in REVIEW_BINARY_MEASURES:  # a single trial's counts
+            return replace(few, binary=binary_cell(sel, spec.measure, model.level))
+        return few
     try:
         fit = pool(
             sel["yi"].to_numpy(float),

@@ -269,7 +269,8 @@ def complete_outcome(
         analyses.append(AnalysisResult(**fits_of(full), comparison_label=label,
                                        coverage=coverage[aid], gosh=gosh[aid], tsa=c.tsa,
                                        ois_sd=c.sd, ois_sd_source=c.sd_source, grade=c.grade,
-                                       absolute=anticipated_effect(full, s.outcome)))
+                                       absolute=anticipated_effect(full, s.outcome,
+                                                                   s.model.level)))
     return OutcomeResult(s.outcome, s.model, tuple(analyses), s.multi_arm)
 
 
