@@ -120,6 +120,13 @@ def plain_language(
     return f"{subj} {verb} {outcome}{' slightly' if small else ''} compared with {comparator}."
 
 
+def _noun(res: OutcomeResult, w: SofWording) -> str:
+    """The outcome's plain-language noun: each pooled code's (``outcome_nouns``; a code not
+    listed reads as itself), distinct ones joined by "or" (ODI and RMDQ: "disability")."""
+    nouns = dict.fromkeys(w.outcome_nouns.get(c, c.replace("_", " ")) for c in res.outcome.codes)
+    return " or ".join(nouns)
+
+
 def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, object]:
     cell, g, p = a.analysis, a.grade, a.analysis.pooled
     single = p is None and g.basis == "single trial"  # rated as GRADEpro does
@@ -149,7 +156,7 @@ def _row(res: OutcomeResult, a: AnalysisResult, w: SofWording) -> dict[str, obje
         "rated_down_for": "; ".join(down),
         "plain_language": plain_language(
             g.level, said[0] if pooled else math.nan, said[1], said[2], res.outcome.mcid_value,
-            w.outcome_nouns.get(cell.outcome, cell.outcome), w.comparators[cell.comparison],
+            _noun(res, w), w.comparators[cell.comparison],
             w.intervention),
         "status": cell.status, **absolute_columns(ab),
     }  # fmt: skip
