@@ -39,3 +39,24 @@ def planned_jobs(workdir: Path) -> dict[str, int]:
     jobs = dict(line.split() for line in table if line.strip())
     jobs.pop("total", None)
     return {rule: int(n) for rule, n in jobs.items()}
+
+
+def run_example(workdir: Path, name: str) -> Path:
+    """One cold run of ``examples/<name>`` (its own config over config/config.yaml) in a copy
+    of the root layout it expects; the test fails with the run's logs if it does not finish."""
+    import pytest
+
+    (workdir / "config").mkdir()
+    shutil.copy(ROOT / "config" / "config.yaml", workdir / "config" / "config.yaml")
+    (workdir / "examples").mkdir()
+    shutil.copytree(ROOT / "examples" / name, workdir / "examples" / name,
+                    ignore=shutil.ignore_patterns("results"))  # fmt: skip
+    run = subprocess.run(snakemake_command("--cores", "2", "--configfile",
+                                           f"examples/{name}/config.yaml"), cwd=workdir,
+                         capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
+    if run.returncode != 0:
+        logs = "\n".join(f"== {f}\n{f.read_text()}" for f in sorted(
+            (workdir / "examples" / name / "results" / "logs").rglob("*.log")))
+        pytest.fail(f"example review failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}\n"
+                    f"{logs[-6000:]}")
+    return workdir

@@ -12,12 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from _snakemake import TIMEOUT, snakemake_command
+from _snakemake import run_example
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "lee2004"
@@ -28,20 +26,7 @@ REF = json.loads((ROOT / "tests" / "reference" / "metafor_binary.json").read_tex
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the root layout the example expects, after one cold run."""
-    d = tmp_path_factory.mktemp("lee2004")
-    (d / "config").mkdir()
-    shutil.copy(ROOT / "config" / "config.yaml", d / "config" / "config.yaml")
-    (d / "examples").mkdir()
-    shutil.copytree(EXAMPLE, d / "examples" / "lee2004", ignore=shutil.ignore_patterns("results"))
-    run = subprocess.run(snakemake_command("--cores", "2", "--configfile",
-                                           "examples/lee2004/config.yaml"), cwd=d,
-                         capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
-    if run.returncode != 0:
-        logs = "\n".join(f"== {f}\n{f.read_text()}" for f in
-                         sorted((d / RESULTS / "logs").rglob("*.log")))  # fmt: skip
-        pytest.fail(f"example review failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}\n"
-                    f"{logs[-6000:]}")
-    return d
+    return run_example(tmp_path_factory.mktemp("lee2004"), "lee2004")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -13,18 +13,15 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _snakemake import run_example
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "normand1999"
 RESULTS = Path("examples") / "normand1999" / "results"
 REFERENCE = ROOT / "tests" / "reference" / "metafor_reference.json"
-TIMEOUT = 900
 TEXT_SUFFIXES = {".csv", ".json", ".md", ".html", ".svg"}
 #: The first review's domain words (whole words, any case); "acupuncture" also inside names.
 DOMAIN_WORDS = re.compile(r"acupunctur\w*|\bpain\b|\bodi\b", re.IGNORECASE)
@@ -34,30 +31,10 @@ DOMAIN_WORDS = re.compile(r"acupunctur\w*|\bpain\b|\bodi\b", re.IGNORECASE)
 KNOWN_DOMAIN_WORDING: set[tuple[str, str]] = set()  # none left
 
 
-def _snakemake(*args: str) -> list[str]:
-    exe = shutil.which("snakemake")
-    base = [exe] if exe else [sys.executable, "-m", "snakemake"]
-    return [*base, "-s", str(ROOT / "Snakefile"), *args]
-
-
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the root layout the example expects, after one cold run."""
-    d = tmp_path_factory.mktemp("normand1999")
-    (d / "config").mkdir()
-    shutil.copy(ROOT / "config" / "config.yaml", d / "config" / "config.yaml")
-    (d / "examples").mkdir()
-    shutil.copytree(EXAMPLE, d / "examples" / "normand1999",
-                    ignore=shutil.ignore_patterns("results"))  # fmt: skip
-    run = subprocess.run(_snakemake("--cores", "2", "--configfile",
-                                    "examples/normand1999/config.yaml"), cwd=d,
-                         capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
-    if run.returncode != 0:
-        logs = "\n".join(f"== {f}\n{f.read_text()}" for f in
-                         sorted((d / RESULTS / "logs").rglob("*.log")))  # fmt: skip
-        pytest.fail(f"example review failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}\n"
-                    f"{logs[-6000:]}")
-    return d
+    return run_example(tmp_path_factory.mktemp("normand1999"), "normand1999")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
