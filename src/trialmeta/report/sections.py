@@ -85,10 +85,16 @@ def methods_paragraphs(config: ReviewConfig) -> list[str]:
         "Conversions follow the Cochrane Handbook chapter 6 (SD from SE, CI, t or p); medians "
         "with IQR or range are converted with the Wan 2014 / Luo 2018 estimators; scales are "
         f"harmonised to {scale_text()} with direction aligned; change and final scores are not "
-        "mixed in one SMD; multi-arm trials split the shared control. Each conversion is "
-        "recorded in the effect table (derivation column).",
-        "Per trial, the timepoint closest to each outcome window's target is analysed. Cells with "
-        f"fewer than {m.min_k} trials are reported as not estimable.",
+        "mixed in one SMD; multi-arm trials are "
+        + ("split (the shared control divided)" if config.multi_arm is not None
+           and config.multi_arm.method == "split" else "combined into one comparison per trial")
+        + " (Cochrane Handbook 23.3.4). Each conversion is recorded in the effect table "
+        "(derivation column).",
+        "Timepoints: an outcome with a timepoint rule takes, per trial, the end of that trial's "
+        "own course (its treatment weeks plus a tolerance) or a follow-up band counted from it; "
+        "an outcome without one, or a trial without treatment weeks (flagged), the timepoint "
+        "closest to the window's target. Fewer than "
+        f"{m.min_k} trials are not pooled; a single trial is reported with its own result.",
         "Small-study tests (funnel plot, Egger, Begg, trim-and-fill) run only when k >= "
         f"{config.grade.pubbias_min_k} (Cochrane Handbook 13.3.5.4).",
         _simulation_paragraph(config),
