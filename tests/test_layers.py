@@ -49,7 +49,9 @@ MATPLOTLIB_OUTSIDE_PLOTS = {
 DIST_NAME = {"yaml": "pyyaml", "docx": "python-docx"}
 #: Optional packages (an extra, not the core): the extra that declares each and the only
 #: modules that may import it, which the core loads only when it is installed.
-OPTIONAL_IMPORTS = {"numba": ("fast", "trialmeta.resampling.batch.nb_")}
+OPTIONAL_IMPORTS = {"numba": ("fast", "trialmeta.resampling.batch.nb_"),
+                    "docx": ("report", "trialmeta.report.docx"),
+                    "weasyprint": ("report", "trialmeta.report.pdf")}
 
 
 def _module_name(path: Path) -> str:
@@ -221,7 +223,7 @@ def test_third_party_imports_are_runtime_dependencies():
             dist = DIST_NAME.get(top, top)
             if top in OPTIONAL_IMPORTS:
                 extra, prefix = OPTIONAL_IMPORTS[top]
-                if not mod.startswith(prefix) or top not in _extra_dependencies(extra):
+                if not mod.startswith(prefix) or dist not in _extra_dependencies(extra):
                     wrong.append(f"{MODULES[mod].relative_to(ROOT)}:{line}: {mod} imports "
                                  f"{top} (optional: [{extra}], only in {prefix}*)")
                 continue

@@ -16,10 +16,12 @@ from _synthetic_review import review_config, synthetic_config, synthetic_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trialmeta.report.assemble import review_text, sof_markdown
 from trialmeta.report.html import markdown_to_html
+from trialmeta.report.labels import label_map
 from trialmeta.report.limitations import limitations_markdown
 from trialmeta.report.markdown import escape_md, unescape_md
-from trialmeta.report.summary_of_findings import SofWording, sof_markdown, sof_rows
+from trialmeta.review.codec import to_data
 from trialmeta.review.outcome import run_outcome
 
 SCRIPT = "<script>document.title='PWNED'</script>"
@@ -70,8 +72,10 @@ def hostile_outputs():
     warnings = [{"warning": "Synthetic02: " + PAYLOADS[2]}]
     lim = limitations_markdown([res], rows.to_dict("records"), accounting, warnings,
                                cfg.grade.ois_alpha, cfg.grade.ois_power)
-    wording = SofWording.of(cfg)
-    sof = sof_markdown(sof_rows([res], wording), wording, title="SoF " + SCRIPT)
+    studies = [{"study_id": f"Synthetic{i:02d}", "authors": "Synthetic A", "year": 2000 + i}
+               for i in range(1, 7)]  # fmt: skip
+    text = review_text(cfg, [res], label_map(to_data(cfg), studies), studies, [])
+    sof = sof_markdown(text.sof, title="SoF " + SCRIPT)
     return lim, sof
 
 

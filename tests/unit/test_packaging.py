@@ -31,14 +31,15 @@ def _extra(name: str) -> set[str]:
 
 
 def test_extras_are_the_documented_ones():
-    assert set(PROJECT["optional-dependencies"]) == {"workflow", "bench", "test", "cluster",
-                                                     "fast"}
+    assert set(PROJECT["optional-dependencies"]) == {"workflow", "report", "bench", "test",
+                                                     "cluster", "fast"}
 
 
 def test_core_is_light_and_extras_hold_the_rest():
     core = {_name(s) for s in PROJECT["dependencies"]}
-    assert {"snakemake", "statsmodels"}.isdisjoint(core)
-    assert _extra("workflow") == {"snakemake"}
+    assert {"snakemake", "statsmodels", "python-docx", "weasyprint"}.isdisjoint(core)
+    assert _extra("report") == {"python-docx", "weasyprint"}  # Word SoF, PDF report
+    assert _extra("workflow") == {"snakemake", "python-docx", "weasyprint"}
     assert _extra("bench") == {"statsmodels"}
     # README command 2 (pip install -e '.[test]') must bring everything the tests use
     assert {"snakemake", "statsmodels", "pytest", "hypothesis", "build", "snakefmt"} <= _extra(

@@ -12,7 +12,8 @@ import pytest
 
 from trialmeta.data.validate import read_vocabulary
 from trialmeta.effects.comparisons import build_comparisons
-from trialmeta.report.summary_of_findings import SofWording, sof_rows
+from trialmeta.report.labels import label_map
+from trialmeta.report.sof_build import sof_tables
 from trialmeta.review.annotate import control_lookup, result_rob_lookup
 from trialmeta.review.codec import NotRun, from_data, to_data
 from trialmeta.review.config import load_config
@@ -72,10 +73,9 @@ def test_no_pooled_total_across_comparator_types(results, cfg):
             assert isinstance(step, NotRun)
         assert a.sensitivity == () and a.metareg == {} and a.flagged_trials == ()
         assert [sg.variable for sg in a.subgroups] in ([], ["member"])
-    wording = SofWording.of(cfg) if hasattr(SofWording, "of") else None
-    if wording is not None:
-        assert not [r for r in sof_rows(list(results.values()), wording)
-                    if str(r["analysis_id"]).endswith("__any")]
+    tables = sof_tables(cfg, list(results.values()), label_map(to_data(cfg)), {})
+    assert tables and not [t for t in tables if t.comparison_id == "any"]
+    assert not [row for t in tables for row in t.rows if row.analysis_id.endswith("__any")]
 
 
 def test_each_subgroup_equals_its_standalone_twin(results):

@@ -10,7 +10,6 @@ from trialmeta.review.config_yaml import read_config_files
 from trialmeta.review.outcome import CertaintySettings, FitSettings
 from trialmeta.review.robustness import CoverageSettings, GoshSettings, PermutationSettings
 from trialmeta.report.figure_wording import FigureWording
-from trialmeta.report.summary_of_findings import SofWording
 
 CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
@@ -177,10 +176,6 @@ def figure_files_settings(wildcards=None):
     return to_data(REVIEW.figures)
 
 
-def sof_wording(wildcards=None):
-    return to_data(SofWording.of(REVIEW))
-
-
 def review_settings(wildcards=None):
     """The whole typed config, for the report (which prints most of it)."""
     return to_data(REVIEW)
@@ -189,7 +184,7 @@ def review_settings(wildcards=None):
 # Rules whose outputs provenance.json records with their SHA-256 (every rule before it).
 RECORDED_RULES = ("validate_data", "comparisons", "fit_outcome", "coverage", "gosh",
                   "permutation", "certainty", "outcome_figures", "risk_of_bias_figures",
-                  "tables", "limitations")
+                  "prisma_figure", "tables", "summary_of_findings", "limitations")
 
 
 def recorded_results(wildcards=None):
@@ -210,11 +205,14 @@ def final_outputs():
         "<results>/pooled.csv",
         "<results>/summary_of_findings.csv",
         "<results>/summary_of_findings.md",
+        "<results>/summary_of_findings.docx",
         "<results>/limitations.md",
         "<results>/provenance.json",
         "<results>/report.html",
+        "<results>/report.pdf",
         *figure_dirs(),
         "<results>/figures/risk_of_bias",
+        "<results>/figures/prisma",
     ]
 
 

@@ -64,3 +64,33 @@ rule risk_of_bias_figures:
         ENV
     script:
         "../scripts/plot_risk_of_bias.py"
+
+
+rule prisma_figure:
+    input:
+        accounting="<results>/comparisons_accounting.csv",
+        studies=studies_sheet(),
+        arms=arms_sheet(),
+        vocabulary=vocabulary_file(),
+    output:
+        report(
+            directory("<results>/figures/prisma"),
+            patterns=["{name}.png"],
+            caption="../report/prisma.rst",
+            category="4 Figures",
+            subcategory="flow of trials",
+        ),
+        "<results>/figures/prisma.sha256",
+    params:
+        review=review_settings,
+        labels=label_settings,
+        files=figure_files_settings,
+        code=code("plot_prisma.py"),
+    log:
+        "<results>/logs/prisma_figure.log",
+    benchmark:
+        "<results>/benchmarks/prisma_figure.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/plot_prisma.py"

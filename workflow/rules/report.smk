@@ -25,15 +25,7 @@ rule tables:
             caption="../report/gosh.rst",
             category="2 Results",
         ),
-        sof_csv="<results>/summary_of_findings.csv",
-        sof_md=report(
-            "<results>/summary_of_findings.md",
-            caption="../report/sof.rst",
-            category="2 Results",
-        ),
-        sof_csv_sha256="<results>/summary_of_findings.csv.sha256",
     params:
-        wording=sof_wording,
         code=code("write_tables.py"),
     log:
         "<results>/logs/tables.log",
@@ -45,12 +37,49 @@ rule tables:
         "../scripts/write_tables.py"
 
 
+rule summary_of_findings:
+    input:
+        analyses=analysis_jsons,
+        accounting="<results>/comparisons_accounting.csv",
+        studies=studies_sheet(),
+        arms=arms_sheet(),
+        vocabulary=vocabulary_file(),
+    output:
+        csv="<results>/summary_of_findings.csv",
+        md=report(
+            "<results>/summary_of_findings.md",
+            caption="../report/sof.rst",
+            category="2 Results",
+        ),
+        docx=report(
+            "<results>/summary_of_findings.docx",
+            caption="../report/sof_docx.rst",
+            category="2 Results",
+        ),
+        csv_sha256="<results>/summary_of_findings.csv.sha256",
+    params:
+        review=review_settings,
+        labels=label_settings,
+        code=code("write_sof.py"),
+    log:
+        "<results>/logs/summary_of_findings.log",
+    benchmark:
+        "<results>/benchmarks/summary_of_findings.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/write_sof.py"
+
+
 rule limitations:
     input:
         analyses=analysis_jsons,
         effects="<results>/comparisons.csv",
         accounting="<results>/comparisons_accounting.csv",
         warnings="<results>/data_warnings.csv",
+        studies=studies_sheet(),
+        arms=arms_sheet(),
+        vocabulary=vocabulary_file(),
     output:
         report(
             "<results>/limitations.md",
@@ -59,8 +88,8 @@ rule limitations:
         ),
         "<results>/limitations.md.sha256",
     params:
-        ois_alpha=REVIEW.grade.ois_alpha,
-        ois_power=REVIEW.grade.ois_power,
+        review=review_settings,
+        labels=label_settings,
         code=code("write_limitations.py"),
     log:
         "<results>/logs/limitations.log",
@@ -99,20 +128,23 @@ rule report_html:
         analyses=analysis_jsons,
         figures=figure_dirs,
         rob_figures="<results>/figures/risk_of_bias",
-        comparisons="<results>/comparisons.csv",
+        prisma="<results>/figures/prisma",
         accounting="<results>/comparisons_accounting.csv",
-        sof="<results>/summary_of_findings.csv",
         limitations="<results>/limitations.md",
         provenance="<results>/provenance.json",
         studies=studies_sheet(),
+        arms=arms_sheet(),
+        vocabulary=vocabulary_file(),
     output:
         report(
             "<results>/report.html",
             caption="../report/report_html.rst",
             category="5 Report",
         ),
+        "<results>/report.html.sha256",
     params:
         review=review_settings,
+        labels=label_settings,
         code=code("write_report.py"),
     log:
         "<results>/logs/report_html.log",
@@ -122,3 +154,24 @@ rule report_html:
         ENV
     script:
         "../scripts/write_report.py"
+
+
+rule report_pdf:
+    input:
+        "<results>/report.html",
+    output:
+        report(
+            "<results>/report.pdf",
+            caption="../report/report_pdf.rst",
+            category="5 Report",
+        ),
+    params:
+        code=code("write_pdf.py"),
+    log:
+        "<results>/logs/report_pdf.log",
+    benchmark:
+        "<results>/benchmarks/report_pdf.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/write_pdf.py"

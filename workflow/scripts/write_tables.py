@@ -1,5 +1,5 @@
 """Snakemake adapter: pooled.csv, effects/<analysis_id>.csv, sensitivity, subgroups,
-meta-regression, coverage, GOSH and the Summary of Findings."""
+meta-regression, coverage and GOSH."""
 
 from trialmeta.io.rule_log import log_errors
 
@@ -8,12 +8,9 @@ log_errors(smk)
 
 from pathlib import Path  # noqa: E402
 
-from trialmeta.io.digests import seal, verified  # noqa: E402
-from trialmeta.io.jsonio import write_text  # noqa: E402
+from trialmeta.io.digests import verified  # noqa: E402
 from trialmeta.io.safe_csv import write_csv  # noqa: E402
-from trialmeta.report import summary_of_findings as sof  # noqa: E402
 from trialmeta.report import tables  # noqa: E402
-from trialmeta.review.codec import from_data  # noqa: E402
 from trialmeta.review.results import read_result  # noqa: E402
 
 results = [read_result(verified(p)) for p in smk.input.analyses]
@@ -28,8 +25,3 @@ write_csv(smk.output.subgroups, tables.subgroup_rows(results), tables.SUBGROUP_C
 write_csv(smk.output.metaregression, tables.metareg_rows(results), tables.METAREG_COLUMNS)
 write_csv(smk.output.coverage, tables.coverage_rows(results), tables.COVERAGE_COLUMNS)
 write_csv(smk.output.gosh, tables.gosh_rows(results), tables.GOSH_COLUMNS)
-wording = from_data(sof.SofWording, smk.params.wording)
-rows = sof.sof_rows(results, wording)
-write_csv(smk.output.sof_csv, rows, sof.SOF_COLUMNS)
-write_text(smk.output.sof_md, sof.sof_markdown(rows, wording))
-seal(smk.output)

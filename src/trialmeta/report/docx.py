@@ -9,7 +9,8 @@ Outcomes | Anticipated absolute effects (95% CI): Risk with <comparison>, Risk w
 Certainty of the evidence (GRADE) | Comments; the two header rows repeat on every
 page; then the footnotes (a, b, c, ...) and the GRADE legend.
 
-The rows are plain typed values: this module writes them and computes nothing.
+The tables are :mod:`trialmeta.report.sof_model` values: this module writes them and
+computes nothing.
 Reruns are byte-identical: the core properties carry a fixed date, and the zip
 entries a fixed timestamp and order.
 """
@@ -20,7 +21,6 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
@@ -30,6 +30,15 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
+
+from trialmeta.report.sof_model import (
+    GRADE_LEGEND,
+    SOF_HEAD,
+    SofHeader,
+    SofRow,
+    SofTable,
+    sof_cells,
+)
 
 __all__ = [
     "FIXED_DATE",
@@ -47,80 +56,7 @@ FIXED_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # core properties of every 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FONT = "Calibri"
 SYMBOL_FONT = "Cambria Math"  # has ⨁ (U+2A01) and ◯ (U+25EF) at the same size
-GRADE_LEGEND = (
-    "GRADE Working Group grades of evidence. High certainty: we are very confident that the "
-    "true effect lies close to that of the estimate of the effect. Moderate certainty: we are "
-    "moderately confident in the effect estimate: the true effect is likely to be close to the "
-    "estimate of the effect, but there is a possibility that it is substantially different. "
-    "Low certainty: our confidence in the effect estimate is limited: the true effect may be "
-    "substantially different from the estimate of the effect. Very low certainty: we have very "
-    "little confidence in the effect estimate: the true effect is likely to be substantially "
-    "different from the estimate of effect."
-)
-SOF_HEAD = ("Outcomes", "Anticipated absolute effects* (95% CI)", "",
-            "Relative effect (95% CI)", "№ of participants (studies)",
-            "Certainty of the evidence (GRADE)", "Comments")  # fmt: skip
 _WIDTHS_MM = (52, 42, 48, 22, 28, 34, 41)  # 267 mm: A4 landscape less two 15 mm margins
-
-
-@dataclass(frozen=True)
-class SofHeader:
-    """The lines above a GRADEpro table."""
-
-    title: str  # "Acupuncture compared with sham for sacroiliac-joint pain"
-    population: str
-    setting: str
-    intervention: str
-    comparison: str
-
-
-@dataclass(frozen=True)
-class SofRow:
-    """One outcome, as printed (numbers already formatted by the report layer)."""
-
-    outcome: str  # "Pain (VAS 0–100; lower is better) follow-up: 5 to 10 weeks"
-    risk_control: str  # "The mean pain was 51 points"
-    risk_intervention: str  # "MD 1.7 lower (9.1 lower to 5.8 higher)"
-    relative_effect: str  # "–" for continuous outcomes
-    participants: str  # "305 (3 RCTs)"
-    certainty_symbols: str  # "⨁⨁◯◯"
-    certainty_word: str  # "Low"
-    footnote_marks: str  # "a,b"
-    comments: str
-
-
-@dataclass(frozen=True)
-class SofTable:
-    """One comparison: header, outcome rows, footnotes (letter, text) and the legend."""
-
-    header: SofHeader
-    rows: tuple[SofRow, ...]
-    footnotes: tuple[tuple[str, str], ...] = ()
-    explanation: str = "*The risk in the intervention group (and its 95% CI) is based on the " \
-        "assumed risk in the comparison group and the relative effect of the intervention " \
-        "(and its 95% CI). CI: confidence interval; MD: mean difference."
-    legend: str = GRADE_LEGEND
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def sof_cells(table: SofTable) -> list[list[str]]:
-    """The table's cells as text, as Word reads them back (a merged cell repeats its text in
-    every grid cell): two header rows, then one row per outcome."""
-    h = table.header
-    head1 = [SOF_HEAD[0], SOF_HEAD[1], SOF_HEAD[1], *SOF_HEAD[3:]]
-    head2 = [SOF_HEAD[0], f"Risk with {_lower_first(h.comparison)}",
-             f"Risk with {_lower_first(h.intervention)}", *SOF_HEAD[3:]]  # fmt: skip
-    rows = [head1, head2]
-    for r in table.rows:
-        certainty = f"{r.certainty_symbols} {r.certainty_word}"
-        if r.footnote_marks:
-            certainty += f" {r.footnote_marks}"
-        rows.append([r.outcome, r.risk_control, r.risk_intervention, r.relative_effect,
-                     r.participants, certainty, r.comments])  # fmt: skip
-    return rows
 
 
 def _set_repeat_header(row_element: object) -> None:
@@ -191,6 +127,8 @@ def _document(tables: Sequence[SofTable], title: str) -> DocxDocument:
             _paragraph(doc, f"{name}: {value}")
         _table(doc, sof)
         _paragraph(doc, sof.explanation, size=7)
+        if sof.not_reported:
+            _paragraph(doc, "No trial reported: " + "; ".join(sof.not_reported) + ".", size=7)
         for letter, text in sof.footnotes:
             _paragraph(doc, f"{letter}. {text}", size=7)
         _paragraph(doc, sof.legend, size=7)

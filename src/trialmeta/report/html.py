@@ -1,282 +1,300 @@
-"""The self-contained HTML report (``results/report.html``).
+"""The self-contained HTML report (``results/report.html``), in the order a guideline panel
+reads it (issue 9; Cochrane Handbook v6.5, chapters 14 and III.5: Summary of Findings first,
+then the included studies, their risk of bias, the effects, the limitations):
 
-One file: figures embedded as base64 PNG, CSS inline (with print rules), no
-script and no network access. Every value that comes from the data or the
-config passes through :func:`html.escape`, so a study named
-``<script>alert(1)</script>`` renders as text. The page holds no timestamp, so
-two runs on the same inputs give the same bytes.
+1. Key findings (one printed page): how the trials were found, the question as PICO, one
+   line per comparison, the three largest limitations with their numbers;
+2. Summary of Findings: one GRADEpro table per comparison, footnotes and legend;
+3. Included studies: the trial-level PRISMA 2020 flow (figure and table), the
+   characteristics of included studies;
+4. Risk of bias in included studies (robvis-style plots);
+5. Results per comparison: numbered figures, the analysis text, sensitivity, subgroups and
+   diagnostics;
+6. Limitations: the executive summary;
+7. Appendices: methods, the limitations in detail with the flag table, the comparison
+   accounting, reproducibility.
+
+One file: figures are inline SVG with real text and a ``<title>`` (no base64), CSS inline
+with print rules, no script and no network access. Every value from the data or the
+config is escaped. The page holds no timestamp, so two runs give the same bytes.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import json
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from trialmeta.report.absolute_effects import absolute_cell
-from trialmeta.report.markdown import unescape_md
-from trialmeta.report.sections import (
-    Block,
-    flow_rows,
-    methods_paragraphs,
-    outcome_text,
-    sensitivity_blocks,
+from trialmeta.report.html_blocks import e, figure_html, markdown_to_html, prose, table_html
+from trialmeta.report.html_sof import sof_tables_html
+from trialmeta.report.labels import LabelMap
+from trialmeta.report.report_parts import (
+    STUDY_HEAD,
+    caption,
+    characteristics_rows,
+    finding_text,
+    pico_lines,
 )
-from trialmeta.report.text import level_percent
-from trialmeta.review.config import ExternalResult, ReviewConfig
-from trialmeta.review.results import OutcomeResult
+from trialmeta.report.sections import Block, methods_paragraphs, outcome_text, sensitivity_blocks
+from trialmeta.report.sof_build import figure_anchor
+from trialmeta.report.sof_model import SofTable
+from trialmeta.report.text import count_text, level_percent, num, trials_text
+from trialmeta.report.trial_flow import PrismaData, participants
+from trialmeta.review.config import ReviewConfig
+from trialmeta.review.results import AnalysisResult, OutcomeResult
 
-ACCOUNTING_COLUMNS = ("study_id", "outcome_id", "comparison", "control_type", "timepoint_weeks",
-                      "arm_id_1", "arm_id_2", "status", "reason")  # fmt: skip
-
-STUDY_COLUMNS = ("study_id", "authors", "year", "journal", "population", "country",
-                 "n_randomised", "verification", "doi")  # fmt: skip
-
-__all__ = ["CSS", "e", "figure_html", "markdown_to_html", "render_report", "table_html"]
+__all__ = ["CSS", "ReportInputs", "e", "figure_html", "markdown_to_html", "render_report",
+           "table_html"]  # fmt: skip
 
 CSS = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
 color:#1a1a1a;line-height:1.45;font-size:15px}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #333;padding-bottom:.2rem;margin-top:2.2rem}
 h3{margin-top:1.6rem}table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.85rem}
 th,td{border:1px solid #999;padding:.25rem .45rem;text-align:left;vertical-align:top}
 th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0;page-break-inside:avoid}figure img{max-width:100%;height:auto}
-figcaption{font-size:.85rem;color:#333}.external{background:#fff7e0}
-.note{font-size:.85rem;color:#444}code,pre{font-family:"DejaVu Sans Mono",monospace;
-font-size:.8rem}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5rem}
-nav ol{columns:2}
-@media print{body{max-width:none;margin:0;font-size:10pt}nav{display:none}
+.scroll{overflow-x:auto}figure{margin:1rem 0;page-break-inside:avoid}
+figure svg,figure img{max-width:100%;height:auto}figcaption{font-size:.9rem;color:#222}
+.note{font-size:.82rem;color:#333}.search{border:2px solid #333;padding:.5rem .8rem}
+.grade{font-family:"DejaVu Sans",sans-serif;letter-spacing:.05em}
+.pico{font-size:.9rem}ol.footnotes{list-style:none;padding-left:0;font-size:.82rem}
+.more{font-size:.8rem}.keyfindings li{margin-bottom:.3rem}
+nav ol{padding-left:1.2rem}nav>ol>li{margin:.15rem 0}nav ol ol{font-size:.9rem}
+code,pre{font-family:"DejaVu Sans Mono",monospace;font-size:.8rem}
+@media print{@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:9.5pt}
 h2{page-break-before:always}h2.first{page-break-before:avoid}tr,figure{page-break-inside:avoid}
-a{color:inherit;text-decoration:none}}
+thead{display:table-header-group}.scroll{overflow:visible}a{color:inherit;text-decoration:none}}
 """
 
 
-def e(value: object) -> str:
-    """HTML-escaped text of ``value`` (quotes too)."""
-    return html.escape("" if value is None else str(value), quote=True)
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the report prints, already computed by earlier rules."""
+
+    config: ReviewConfig
+    results: Sequence[OutcomeResult]
+    sof: Sequence[SofTable]
+    flow: PrismaData
+    summary: Sequence[str]  # the executive summary's sentences
+    top_limitations: Sequence[str]
+    limitations_md: str
+    provenance: Mapping[str, object]
+    figures: Mapping[str, Sequence[str | Path]]
+    studies: Sequence[Mapping[str, object]]
+    labels: LabelMap
+    humanise: Callable[[str], str]
 
 
-def _fmt(x: object, nd: int = 2) -> str:
-    """Cell text: ``nd`` decimals for floats; ``nd < 0`` = integers without decimals."""
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if nd < 0 and isinstance(x, float) and math.isfinite(x):
-        return str(int(x)) if x.is_integer() else f"{x:g}"
-    if isinstance(x, (int, float)):
-        return f"{x:.{nd}f}" if isinstance(x, float) and math.isfinite(x) else (
-            str(x) if isinstance(x, int) else "NA")
-    return "" if x is None else str(x)
+class _Numbers:
+    """Figure numbers in order of appearance."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
 
 
-def table_html(head: Sequence[str], rows: Sequence[Sequence[object]], nd: int = 2,
-               cls: str = "") -> str:
-    """An escaped HTML table; numbers right-aligned with ``nd`` decimals."""
-    out = [f'<table class="{e(cls)}">' if cls else "<table>", "<thead><tr>"]
-    out += [f"<th>{e(h)}</th>" for h in head]
-    out.append("</tr></thead><tbody>")
-    for r in rows:
-        cells = []
-        for c in r:
-            num = isinstance(c, (int, float)) and not isinstance(c, bool)
-            text = e(_fmt(c, nd)) if num else e(_fmt(c))
-            cells.append(f'<td class="num">{text}</td>' if num else f"<td>{text}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+SECTIONS = (("key-findings", "Key findings"), ("sof", "Summary of findings"),
+            ("included", "Included studies"), ("rob", "Risk of bias in included studies"),
+            ("results", "Results per comparison"), ("limitations", "Limitations"),
+            ("appendix", "Appendices"))  # fmt: skip
 
 
-def figure_html(path: str | Path, caption: str) -> str:
-    """``<figure>`` with the figure embedded as a data URI.
+def _nav(r: ReportInputs) -> str:
+    sub: dict[str, list[tuple[str, str]]] = {
+        "sof": [(f"sof-{c.id}", c.label) for c in r.config.comparisons if not c.members],
+        "results": [(f"res-{c.id}", c.label) for c in r.config.comparisons],
+        "appendix": [("appendix-methods", "A. Methods"),
+                     ("appendix-limitations", "B. Limitations in detail and flags"),
+                     ("appendix-accounting", "C. Comparison accounting"),
+                     ("appendix-reproducibility", "D. Reproducibility")],
+    }  # fmt: skip
+    out = ["<nav><h2 class=\"first\">Contents</h2><ol>"]
+    for ident, name in SECTIONS:
+        out.append(f'<li><a href="#{ident}">{e(name)}</a>')
+        if sub.get(ident):
+            out.append("<ol>" + "".join(f'<li><a href="#{e(i)}">{e(n)}</a></li>'
+                                        for i, n in sub[ident]) + "</ol>")  # fmt: skip
+        out.append("</li>")
+    return "".join(out) + "</ol></nav>"
 
-    The SVG saved next to a PNG is preferred: it is vector (prints crisply) and about half
-    the size of the PNG. Each figure stays its own document inside ``<img>``, so
-    the ids inside different SVGs cannot collide.
-    """
-    path = Path(path)
-    svg = path.with_suffix(".svg")
-    src, mime = (svg, "image/svg+xml") if svg.exists() else (path, "image/png")
-    data = base64.b64encode(src.read_bytes()).decode("ascii")
-    return (f'<figure><img alt="{e(caption)}" src="data:{mime};base64,{data}">'
-            f"<figcaption>{e(caption)}</figcaption></figure>")
+
+def _h2(i: int, ident: str, name: str) -> str:
+    return f'<h2 id="{ident}">{i}. {e(name)}</h2>'
 
 
-def _md_inline(text: str) -> str:
-    return e(unescape_md(text))
+def _search(config: ReviewConfig) -> str:
+    if config.search is None:
+        return ""
+    text = e(config.search.statement)
+    body = text if config.search.systematic else f"<b>{text}</b>"
+    return f'<p class="search">How the trials were found: {body}</p>'
 
 
-def markdown_to_html(md: str) -> str:
-    """Render the subset of Markdown our generated files use (headings shifted
-    down one level, pipe tables, ``- `` lists, paragraphs), escaping all text."""
-    out: list[str] = []
-    lines = md.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("#"):
-            level = min(len(line) - len(line.lstrip("#")) + 2, 6)
-            out.append(f"<h{level}>{_md_inline(line.lstrip('#').strip())}</h{level}>")
-        elif line.startswith("|"):
-            block = []
-            while i < len(lines) and lines[i].startswith("|"):
-                block.append(lines[i])
-                i += 1
-            split = [[unescape_md(c) for c in _split_row(b)] for b in block
-                     if not set(b) <= set("|-: ")]  # fmt: skip
-            if split:
-                out.append(table_html(split[0], split[1:]))
+def _key_findings(r: ReportInputs) -> list[str]:
+    out = [_h2(1, SECTIONS[0][0], SECTIONS[0][1]), '<div class="pico">']
+    out += [f"<p><b>{e(k)}:</b> {e(v)}</p>" for k, v in pico_lines(r.config, r.labels)]
+    out.append("</div><h3>Results by comparison</h3><ul class=\"keyfindings\">")
+    names = {c.id: c.label for c in r.config.comparisons}
+    for t in r.sof:
+        rows = [row for row in t.rows if row.certainty_symbols] or list(t.rows)
+        name = names.get(t.comparison_id, t.header.comparison)
+        if not rows:
+            out.append(f"<li><b>{e(name)}:</b> no trial.</li>")
             continue
-        elif line.startswith("- "):
-            out.append("<ul>")
-            while i < len(lines) and lines[i].startswith("- "):
-                out.append(f"<li>{_md_inline(lines[i][2:])}</li>")
-                i += 1
-            out.append("</ul>")
-            continue
-        elif line.strip():
-            out.append(f"<p>{_md_inline(line)}</p>")
-        i += 1
-    return "\n".join(out)
+        row = rows[0]
+        plain = row.comments.split(" Minimal important difference")[0]
+        out.append(f'<li><b>{e(name)}.</b> {e(prose(finding_text(row)))} '
+                   f"{e(plain)} <a class=\"more\" href=\"#sof-{e(t.comparison_id)}\">"
+                   f"(all {len(t.rows)} outcomes)</a></li>")  # fmt: skip
+    out.append("</ul><h3>The largest limitations</h3><ol>")
+    out += [f"<li>{e(prose(s))}</li>" for s in r.top_limitations]
+    return [*out, "</ol>"]
 
 
-def _split_row(line: str) -> list[str]:
-    body = line.strip().strip("|")
-    cells, cur, j = [], "", 0
-    while j < len(body):
-        if body[j] == "\\" and j + 1 < len(body):  # an escaped character (escape_md)
-            cur += body[j : j + 2]
-            j += 2
-            continue
-        if body[j] == "|":
-            cells.append(cur.strip())
-            cur = ""
-        else:
-            cur += body[j]
-        j += 1
-    cells.append(cur.strip())
-    return cells
+def _included(r: ReportInputs, numbers: _Numbers) -> list[str]:
+    out = [_h2(3, SECTIONS[2][0], SECTIONS[2][1])]
+    flow = r.flow
+    for path in r.figures.get("prisma", []):
+        n = numbers.next()
+        out.append(figure_html(path, f"Figure {n}. Flow of trials (PRISMA 2020, trial level)",
+                               alt=f"Flow diagram: {len(flow.trials)} trials in the sheets, "
+                                   f"{len(flow.included())} in at least one analysis, "
+                                   f"{len(flow.not_pooled())} in none.",
+                               anchor="fig-prisma"))  # fmt: skip
+    rows: list[list[object]] = [
+        ["Trials in the extraction sheets", len(flow.trials), participants(flow.trials), ""],
+        ["In at least one analysis", len(flow.included()), participants(flow.included()), ""]]
+    for reason, trials in flow.reasons().items():
+        rows.append([f"Not pooled: {r.humanise(reason)}", len(trials), participants(trials),
+                     ", ".join(t.label for t in trials)])  # fmt: skip
+    out.append("<h3>Flow of trials</h3>")
+    out.append(table_html(["Step", "Trials", "Participants", "Trials not pooled"], rows))
+    included = {t.study_id: t.in_analysis for t in flow.trials}
+    out.append('<section class="landscape"><h3>Characteristics of included studies</h3>')
+    out.append(table_html(STUDY_HEAD, characteristics_rows(r.studies, r.results, r.labels,
+                                                           included), nd=-1))  # fmt: skip
+    return [*out, "</section>"]
 
 
-def _sensitivity_html(blocks: Sequence[Block]) -> list[str]:
-    out = []
-    for b in blocks:
-        if b.kind == "heading":
-            out.append(f"<h4>{e(b.text)}</h4>")
-        elif b.kind == "paragraph":
-            out.append(f"<p>{e(b.text)}</p>")
-        else:
-            out.append(table_html(b.head, b.rows))
+def _rob(r: ReportInputs, numbers: _Numbers) -> list[str]:
+    out = [_h2(4, SECTIONS[3][0], SECTIONS[3][1])]
+    names = {"traffic_light_domains": "risk of bias by domain, per trial (traffic light)",
+             "summary_domains": "risk of bias by domain, share of trials",
+             "traffic_light_overall": "overall risk of bias per trial",
+             "summary_overall": "overall risk of bias, share of trials"}  # fmt: skip
+    for path in r.figures.get("risk_of_bias", []):
+        stem = Path(path).stem
+        n = numbers.next()
+        out.append(figure_html(path, f"Figure {n}. Risk of bias: {names.get(stem, stem)}"))
+    if len(out) == 1:
+        out.append("<p>No risk-of-bias assessment is in the data.</p>")
     return out
 
 
-def _external_html(externals: Sequence[ExternalResult], level: float) -> list[str]:
-    if not externals:
+def _block_html(b: Block, human: Callable[[str], str]) -> str:
+    if b.kind == "heading":
+        return ""
+    if b.kind == "paragraph":
+        return f"<p>{e(prose(human(b.text)))}</p>"
+    rows = [[human(c) if isinstance(c, str) else c for c in row] for row in b.rows]
+    return table_html([human(h) for h in b.head], rows)
+
+
+def _kind(path: str | Path) -> str:
+    return Path(path).stem.split("__")[0]
+
+
+def _analysis(r: ReportInputs, a: AnalysisResult, numbers: _Numbers) -> list[str]:
+    cfg, human = r.config, r.humanise
+    out = [f"<h4>{e(r.labels.outcome(a.analysis.outcome_id))}</h4>"]
+    k = a.analysis.k
+    for path in r.figures.get(a.analysis_id, []):
+        kind = _kind(path)
+        if kind != "forest" and (k < 5 or kind in ("gosh", "baujat")):
+            continue  # influence diagnostics only where k >= 5 (issue 9); GOSH in the CSV
+        n = numbers.next()
+        out.append(figure_html(path, caption(n, kind, a, r.labels),
+                               anchor=figure_anchor(a.analysis_id) if kind == "forest" else "",
+                               wide=kind == "forest"))  # fmt: skip
+    if a.analysis.pooled is not None:
+        out.append(f"<p>{e(prose(human(outcome_text(a, cfg.measure))))}</p>")
+    else:
+        out.append(f"<p>{e(trials_text(len({x.study_id for x in a.effects})))}, "
+                   f"{count_text(a.analysis.n_participants)} participants: not pooled "
+                   f"({e(human(a.analysis.status))}).</p>")  # fmt: skip
+    blocks = sensitivity_blocks(a, cfg.measure, cfg.model.level)
+    out += [_block_html(b, human) for b in blocks if b.kind != "heading"]
+    return out
+
+
+def _results(r: ReportInputs, numbers: _Numbers) -> list[str]:
+    out = [_h2(5, SECTIONS[4][0], SECTIONS[4][1])]
+    for c in r.config.comparisons:
+        out.append(f'<h3 id="res-{e(c.id)}">{e(c.label)}</h3>')
+        shown = 0
+        for res in r.results:
+            for a in res.analyses:
+                if a.analysis.comparison == c.id and a.effects:
+                    out += _analysis(r, a, numbers)
+                    shown += 1
+        if not shown:
+            out.append("<p>No trial reported an outcome for this comparison.</p>")
+    return out + _external(r)
+
+
+def _external(r: ReportInputs) -> list[str]:
+    xs = r.config.external_results
+    if not xs:
         return []
-    return ["<p>External published result (not pooled with ours; shown for comparison "
-            "only):</p>", table_html(
-                ["EXTERNAL source", "Measure", "Estimate", f"{level_percent(level)} CI", "k",
-                 "Participants", "Link"],
-                [[x.label, x.measure, x.estimate, f"{x.ci_lb} to {x.ci_ub}", x.k,
-                  x.n_participants, x.source] for x in externals], cls="external")]
+    ci = f"{level_percent(r.config.model.level)} CI"
+    rows = [[r.labels.outcome(x.outcome_id), x.label, x.measure, num(x.estimate, 2),
+             f"{num(x.ci_lb, 2)} to {num(x.ci_ub, 2)}", "–" if x.k is None else x.k,
+             "–" if x.n_participants is None else x.n_participants, x.source] for x in xs]
+    return ['<h3 id="res-external">Published pooled results (not pooled with ours)</h3>',
+            table_html(["Outcome", "External source", "Measure", "Estimate", ci, "k",
+                        "Participants", "Source"], rows, cls="external")]  # fmt: skip
 
 
-def render_report(
-    config: ReviewConfig,
-    results: Sequence[OutcomeResult],
-    sof_rows: Sequence[Mapping[str, object]],
-    effect_rows: Sequence[Mapping[str, object]],
-    accounting: Sequence[Mapping[str, object]],
-    limitations_md: str,
-    provenance: Mapping[str, object],
-    figures: Mapping[str, Sequence[str | Path]],
-    studies: Sequence[Mapping[str, object]] = (),
-) -> str:
-    """The whole report as one HTML string.
-
-    ``sof_rows`` are the rows of ``results/summary_of_findings.csv``; ``figures`` maps an
-    analysis id (or ``"risk_of_bias"``) to PNG paths, in the order they are shown;
-    ``studies`` are the rows of the studies sheet.
-    """
-    title = config.title
-    level = config.model.level
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{e(title)}</h1>"]  # fmt: skip
-    names = ["Question and methods", "Flow of comparisons", "Summary of Findings",
-             "Results by outcome", "Sensitivity and subgroup analyses", "Limitations",
-             "Reproducibility"]  # fmt: skip
-    parts.append("<nav><ol>" + "".join(f'<li><a href="#s{i}">{e(n)}</a></li>'
-                                       for i, n in enumerate(names, 1)) + "</ol></nav>")
-    parts.append(f'<h2 id="s1" class="first">1. {e(names[0])}</h2>')
-    parts += [f"<p>{e(p)}</p>" for p in methods_paragraphs(config)]
-    pk = provenance.get("packages", {})
-    parts.append(table_html(["Software", "Version"], sorted(dict(pk).items())))  # type: ignore[call-overload]
-    parts.append(f'<h2 id="s2">2. {e(names[1])}</h2>')
-    head, rows = flow_rows(results, accounting)
-    parts.append(table_html(head, rows))
-    if accounting:
-        cols = [c for c in ACCOUNTING_COLUMNS if c in accounting[0]]
-        parts.append("<details><summary>Accounting from the data build: every extracted "
-                     "comparison and what happened to it (also in "
-                     "results/comparisons_accounting.csv)</summary>")
-        parts.append(table_html(cols, [[r.get(c, "") for c in cols] for r in accounting], nd=-1))
-        parts.append("</details>")
-    if studies:
-        cols = [c for c in STUDY_COLUMNS if c in studies[0]]
-        parts.append("<h3>Trials in the extraction sheets (studies sheet)</h3>")
-        parts.append(table_html(cols, [[r.get(c, "") for c in cols] for r in studies], nd=-1))
-    parts.append(f'<h2 id="s3">3. {e(names[2])}</h2>')
-    head = ["Outcome", "Comparison", "№ of participants (studies)",
-            f"Effect ({level_percent(level)} CI)", "Certainty", "Rated down for", "What happens"]
-    body = [[r["outcome"], r["comparison"], r["participants_studies"], r["effect"],
-             f"{r['certainty_symbols']} {r['certainty']}".strip(), r["rated_down_for"],
-             r["plain_language"]] for r in sof_rows]  # fmt: skip
-    if any(r.get("relative_effect") for r in sof_rows):  # binary: effects per 1000
-        head.insert(3, "Anticipated absolute effects (per 1000)")
-        for row, r in zip(body, sof_rows, strict=True):
-            row.insert(3, absolute_cell(r))
-    parts.append(table_html(head, body))
-    parts.append(f'<h2 id="s4">4. {e(names[3])}</h2>')
-    for res in results:
-        parts.append(f"<h3>{e(res.outcome.label)}</h3>")
-        for a in res.analyses:
-            parts.append(f"<h4>{e(a.comparison_label)}</h4>")
-            parts.append(f"<p>{e(outcome_text(a, res.outcome.measure or config.measure))}</p>")
-            for path in figures.get(a.analysis_id, []):
-                parts.append(figure_html(path, f"{a.analysis_id}: {Path(path).stem}"))
-        parts += _external_html([x for x in config.external_results
-                                 if x.outcome_id == res.outcome.id], level)
-    parts.append(f'<h2 id="s5">5. {e(names[4])}</h2>')
-    for res in results:
-        for a in res.analyses:
-            measure = res.outcome.measure or config.measure
-            parts += _sensitivity_html(sensitivity_blocks(a, measure, level))
-    for path in figures.get("risk_of_bias", []):
-        parts.append(figure_html(path, f"Risk of bias: {Path(path).stem}"))
-    parts.append(f'<h2 id="s6">6. {e(names[5])}</h2>')
-    parts.append(markdown_to_html(limitations_md))
-    parts += _reproducibility(names[6], provenance)
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+def _limitations(r: ReportInputs) -> list[str]:
+    out = [_h2(6, SECTIONS[5][0], SECTIONS[5][1]), "<ul>"]
+    out += [f"<li>{e(prose(s))}</li>" for s in r.summary]
+    out.append("</ul><p class=\"note\">Every judgement and flag, analysis by analysis, is in "
+               "<a href=\"#appendix-limitations\">Appendix B</a>.</p>")
+    return out
 
 
-def _reproducibility(name: str, provenance: Mapping[str, object]) -> list[str]:
+def _appendices(r: ReportInputs) -> list[str]:
+    cfg = r.config
+    pk = dict(r.provenance.get("packages", {}) or {})  # type: ignore[call-overload]
+    out = [_h2(7, SECTIONS[6][0], SECTIONS[6][1]),
+           '<section id="appendix-methods"><h3>A. Methods</h3>']
+    out += [f"<p>{e(prose(p))}</p>" for p in methods_paragraphs(cfg)]
+    out.append(table_html(["Software", "Version"], sorted(pk.items())))
+    out.append('</section><section id="appendix-limitations">'
+               "<h3>B. Limitations in detail and flags</h3>")
+    out.append(markdown_to_html(r.limitations_md))
+    out.append('</section><section id="appendix-accounting"><h3>C. Comparison accounting</h3>'
+               "<p>Every extracted comparison and what happened to it is in "
+               "<code>results/comparisons_accounting.csv</code>; per trial, in "
+               '<a href="#included">section 3</a>.</p></section>')
+    return out + _reproducibility(r.provenance)
+
+
+def _reproducibility(provenance: Mapping[str, object]) -> list[str]:
     git = dict(provenance.get("git") or {})  # type: ignore[call-overload]
     files = [*provenance.get("inputs", []), *provenance.get("config_files", [])]  # type: ignore[misc]
     return [
-        f'<h2 id="s7">7. {e(name)}</h2>',
+        '<section id="appendix-reproducibility"><h3>D. Reproducibility</h3>',
         f"<p>Git commit: <code>{e(git.get('commit'))}</code> (uncommitted changes: "
-        f"{e(git.get('dirty'))}).</p>",
+        f"{e('yes' if git.get('dirty') else 'no')}).</p>",
         f"<p>Rerun: <code>{e(provenance.get('rerun'))}</code></p>",
         table_html(["Input file", "SHA-256"], [[f["path"], f["sha256"]] for f in files]),
         _results_note(provenance),
-        "<p>Configuration used:</p><pre>"
-        + e(json.dumps(provenance.get("config", {}), indent=2, sort_keys=True,
-                       ensure_ascii=False)) + "</pre>",
+        '<p>Every setting, package version and input digest: '
+        '<a href="provenance.json">provenance.json</a>.</p></section>',
     ]
 
 
@@ -288,3 +306,23 @@ def _results_note(provenance: Mapping[str, object]) -> str:
             "files this report was built from (tables, intermediate results, figures); each "
             "step checked the intermediates it read against the checksums their steps "
             "wrote.</p>") if n else ""
+
+
+def render_report(r: ReportInputs) -> str:
+    """The whole report as one HTML string."""
+    numbers = _Numbers()
+    title = r.config.title
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>{e(title)}</h1>", _search(r.config), _nav(r)]  # fmt: skip
+    parts += _key_findings(r)
+    parts.append(_h2(2, SECTIONS[1][0], SECTIONS[1][1]))
+    parts += sof_tables_html(r.sof)
+    parts += _included(r, numbers)
+    parts += _rob(r, numbers)
+    parts += _results(r, numbers)
+    parts += _limitations(r)
+    parts += _appendices(r)
+    parts.append("</body></html>\n")
+    return "\n".join(p for p in parts if p)

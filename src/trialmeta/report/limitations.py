@@ -15,9 +15,12 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 
 from trialmeta.flags import describe
+from trialmeta.report.humanise import humaniser
+from trialmeta.report.labels import LabelMap
+from trialmeta.report.limitations_summary import summary_markdown
 from trialmeta.report.method_notes import method_notes_section
 from trialmeta.report.sentences import coverage_check_sentence, gosh_sentence, tsa_sentence
-from trialmeta.report.text import fixed, md_table, plain_text, value_text
+from trialmeta.report.text import fixed, md_table, plain_text, prose, value_text
 from trialmeta.report.text import md_cell as md
 from trialmeta.review.codec import NotRun
 from trialmeta.review.results import (
@@ -232,11 +235,17 @@ def limitations_markdown(
     warnings: Sequence[Mapping[str, object]],
     ois_alpha: float,
     ois_power: float,
+    summary: Sequence[str] = (),
+    human: LabelMap | None = None,
 ) -> str:
     """The whole limitations summary as Markdown (deterministic, no timestamps);
-    ``ois_alpha``/``ois_power`` are the GRADE rules' (``grade:`` in the config)."""
+    ``ois_alpha``/``ois_power`` are the GRADE rules' (``grade:`` in the config).
+
+    ``summary`` (:func:`trialmeta.report.limitations_summary.executive_summary`) opens the
+    file; with a label map ``human``, codes in the detail read as their labels."""
     lines = ["# Limitations of the evidence", "",
              "Generated from the results of this run; not hand-written.", ""]
+    lines += summary_markdown([md(s) for s in summary]) if summary else []
     lines += _size_section(results, ois_alpha, ois_power)
     analysed = [r.record() for a in _main(results) for r in a.effects]
     lines += _protocol_section([*effect_rows, *analysed])
@@ -248,4 +257,5 @@ def limitations_markdown(
     lines += _change_section(results)
     lines += _grade_section(results)
     lines += method_notes_section(results)
-    return "\n".join(lines).rstrip() + "\n"
+    text = "\n".join(lines).rstrip() + "\n"
+    return prose(humaniser(human)(text)) if human is not None else text

@@ -12,6 +12,7 @@ from :mod:`trialmeta.effects.harmonise`. Data placed in Markdown goes through
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,14 +28,19 @@ __all__ = [
     "as_float",
     "capitalised",
     "compact",
+    "count_text",
     "effect_scale",
     "fixed",
     "level_percent",
     "md_cell",
     "md_table",
+    "num",
+    "p_text",
     "p_value",
     "plain_text",
+    "prose",
     "scale_text",
+    "trials_text",
     "value_text",
 ]
 
@@ -130,3 +136,53 @@ def md_table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
     return out + [""]
+
+
+MINUS = "\u2212"
+_HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\d)")
+
+
+def prose(text: str) -> str:
+    """Text from lower layers with a true minus sign before numbers (``-6.4`` → ``−6.4``;
+    ``0-100`` stays a range).
+
+    >>> prose("CI -6.4 to 3.1 on 0-100")
+    'CI −6.4 to 3.1 on 0-100'
+    """
+    return _HYPHEN_MINUS.sub(MINUS, text)
+
+
+def num(x: object, nd: int = 1) -> str:
+    """A number for prose and tables: ``nd`` decimals, a true minus sign (U+2212), a comma
+    between thousands (one rule everywhere), "–" when missing or not finite (never "NA").
+
+    >>> num(-1.25), num(12345.6, 0), num(None)
+    ('−1.2', '12,346', '–')
+    """
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        return "\u2013"
+    text = f"{x:,.{nd}f}"
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def count_text(n: object) -> str:
+    """A count with the thousands separator (``1128`` → ``"1,128"``); "–" when missing."""
+    return num(n, 0)
+
+
+def trials_text(n: int, noun: str = "trial") -> str:
+    """``"1 trial"``, ``"2 trials"`` (``noun`` = "RCT": ``"1 RCT"``, ``"3 RCTs"``)."""
+    return f"{count_text(n)} {noun}{'' if n == 1 else 's'}"
+
+
+def p_text(x: object) -> str:
+    """A P value in prose: ``"P < 0.001"`` or ``"P = 0.046"``; ``"P not estimable"`` when
+    missing (never ``"P = < 0.001"`` or ``"p = 0.000"``).
+
+    >>> p_text(0.0001), p_text(0.04567), p_text(None)
+    ('P < 0.001', 'P = 0.046', 'P not estimable')
+    """
+    text = p_value(x)
+    if text == "NA":
+        return "P not estimable"
+    return f"P {text}" if text.startswith("<") else f"P = {text}"

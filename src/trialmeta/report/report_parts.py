@@ -1,0 +1,113 @@
+"""Plain-text pieces of the report's opening sections: the PICO lines, the key-findings line
+of each comparison, the characteristics of included studies, and figure captions.
+
+Strings only (no HTML): :mod:`trialmeta.report.html` escapes and places them. Every value
+comes from the typed results, the config, the label map or the sheets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from trialmeta.report.labels import LabelMap
+from trialmeta.report.sof_model import SofRow, SofTable
+from trialmeta.report.text import count_text, trials_text, value_text
+from trialmeta.review.config import ReviewConfig
+from trialmeta.review.results import AnalysisResult, OutcomeResult
+
+__all__ = ["FIGURE_TITLES", "STUDY_HEAD", "caption", "characteristics_rows", "key_finding",
+           "pico_lines"]  # fmt: skip
+
+FIGURE_TITLES = {
+    "forest": "forest plot", "funnel": "contour-enhanced funnel plot",
+    "loo": "leave-one-out analysis", "baujat": "Baujat plot",
+    "tsa": "trial sequential analysis", "gosh": "GOSH plot (subsets of trials)",
+}  # fmt: skip
+STUDY_HEAD = ("Trial", "Population", "Country", "Randomised", "Acupuncture", "Sessions",
+              "Weeks of treatment", "Control", "Weeks analysed", "Score", "Source",
+              "In an analysis")  # fmt: skip
+
+
+def pico_lines(config: ReviewConfig, labels: LabelMap) -> list[tuple[str, str]]:
+    """(name, text) of the question as PICO, with outcomes, instruments, MCIDs and windows."""
+    outcomes = "; ".join(f"{o.label} (minimal important difference {o.mcid_value:g} points)"
+                         for o in config.outcomes)  # fmt: skip
+    comps = "; ".join(c.label for c in config.comparisons if not c.members)
+    return [("Question", config.question),
+            ("Population", labels.code(config.target_population)),
+            ("Intervention", config.intervention_label),
+            ("Comparisons", comps), ("Outcomes", outcomes)]  # fmt: skip
+
+
+def key_finding(table: SofTable) -> tuple[str, SofRow | None, int]:
+    """(comparison, its first row with an effect, the number of other rows) of one table."""
+    rows = list(table.rows)
+    return table.header.comparison, (rows[0] if rows else None), max(len(rows) - 1, 0)
+
+
+def finding_text(row: SofRow) -> str:
+    """``"Pain (0-100), end of treatment: MD 1.6 lower (...); 359 (4 RCTs); ⨁◯◯◯ Very low."``"""
+    outcome = row.outcome.split(". ")[0]
+    grade = f"{row.certainty_symbols} {row.certainty_word}".strip()
+    return f"{outcome}: {row.risk_intervention}; {row.participants} participants; {grade}."
+
+
+def caption(number: int, kind: str, a: AnalysisResult, labels: LabelMap) -> str:
+    """``"Figure 3. Pain (0-100), end of treatment, acupuncture vs sham: forest plot"``."""
+    comp = labels.comparison(a.analysis.comparison)
+    outcome = labels.outcome(a.analysis.outcome_id)
+    return (f"Figure {number}. {outcome}, {comp[:1].lower() + comp[1:]}: "
+            f"{FIGURE_TITLES.get(kind, kind)}")
+
+
+def _study_facts(results: Sequence[OutcomeResult]) -> dict[str, dict[str, set[str]]]:
+    facts: dict[str, dict[str, set[str]]] = {}
+    for res in results:
+        for a in res.analyses:
+            for r in a.effects:
+                f = facts.setdefault(r.study_id, {})
+                for key, value in (("acupuncture", r.get("acupuncture_type")),
+                                   ("sessions", r.get("n_sessions")),
+                                   ("weeks", r.get("treatment_weeks")),
+                                   ("control", r.control_intervention or r.get("control_type")),
+                                   ("analysed", r.get("timepoint_weeks")),
+                                   ("score", r.get("measure"))):  # fmt: skip
+                    if value not in (None, ""):
+                        f.setdefault(key, set()).add(value_text(value))
+    return facts
+
+
+def _join(values: set[str], labels: LabelMap) -> str:
+    def key(v: str) -> tuple[int, float | str]:
+        try:
+            return 0, float(v)
+        except ValueError:
+            return 1, v
+
+    return ", ".join(labels.code(v) for v in sorted(values, key=key)) or "–"
+
+
+def characteristics_rows(studies: Sequence[Mapping[str, object]],
+                         results: Sequence[OutcomeResult], labels: LabelMap,
+                         in_analysis: Mapping[str, bool]) -> list[list[object]]:  # fmt: skip
+    """Characteristics of included studies: one row per trial of the studies sheet."""
+    facts = _study_facts(results)
+    rows: list[list[object]] = []
+    for s in studies:
+        sid = str(s.get("study_id"))
+        f = facts.get(sid, {})
+        n = value_text(s.get("n_randomised"))
+        rows.append([labels.study(sid), labels.code(value_text(s.get("population"))),
+                     value_text(s.get("country")) or "–", count_text(float(n)) if n else "–",
+                     _join(f.get("acupuncture", set()), labels),
+                     _join(f.get("sessions", set()), labels), _join(f.get("weeks", set()), labels),
+                     _join(f.get("control", set()), labels),
+                     _join(f.get("analysed", set()), labels), _join(f.get("score", set()), labels),
+                     labels.code(value_text(s.get("verification"))) or "–",
+                     "yes" if in_analysis.get(sid) else "no"])  # fmt: skip
+    return rows
+
+
+def trials_sentence(n: int) -> str:
+    """``"1 trial"`` / ``"2 trials"``."""
+    return trials_text(n)

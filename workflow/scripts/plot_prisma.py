@@ -1,0 +1,30 @@
+"""Snakemake adapter: the trial-level PRISMA 2020 flow → results/figures/prisma/."""
+
+from trialmeta.io.rule_log import log_errors
+
+smk = snakemake  # noqa: F821  (injected by Snakemake)
+log_errors(smk)
+
+from pathlib import Path  # noqa: E402
+
+from trialmeta.data.sheets import sheet_source  # noqa: E402
+from trialmeta.io.digests import seal, verified  # noqa: E402
+from trialmeta.io.jsonio import read_record_dicts  # noqa: E402
+from trialmeta.plots import save_figure  # noqa: E402
+from trialmeta.plots.prisma import prisma_plot, write_prisma_csv  # noqa: E402
+from trialmeta.report.assemble import review_text  # noqa: E402
+from trialmeta.report.sheet_labels import sheet_labels  # noqa: E402
+from trialmeta.review.codec import from_data  # noqa: E402
+from trialmeta.review.config import FiguresConfig, ReviewConfig  # noqa: E402
+
+config = from_data(ReviewConfig, smk.params.review)
+labels, _ = sheet_labels(smk.params.labels, smk.input)
+flow = review_text(config, [], labels,
+                   read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
+                   read_record_dicts(verified(smk.input.accounting), blank="")).flow
+out = Path(smk.output[0])
+fig = prisma_plot(flow)
+files = from_data(FiguresConfig, smk.params.files)
+save_figure(fig, out / "prisma", files.formats, files.png_dpi)
+write_prisma_csv(flow, out / "prisma.csv")
+seal(smk.output)

@@ -1,0 +1,32 @@
+"""Snakemake adapter: the Summary of Findings (GRADEpro layout) as CSV, Markdown and Word."""
+
+from trialmeta.io.rule_log import log_errors
+
+smk = snakemake  # noqa: F821  (injected by Snakemake)
+log_errors(smk)
+
+from trialmeta.data.sheets import sheet_source  # noqa: E402
+from trialmeta.io.digests import seal, verified  # noqa: E402
+from trialmeta.io.jsonio import read_record_dicts, write_text  # noqa: E402
+from trialmeta.io.safe_csv import write_csv  # noqa: E402
+from trialmeta.report.assemble import (  # noqa: E402
+    SOF_CSV_COLUMNS,
+    review_text,
+    sof_csv_rows,
+    sof_markdown,
+)
+from trialmeta.report.docx import write_sof_docx  # noqa: E402
+from trialmeta.report.sheet_labels import sheet_labels  # noqa: E402
+from trialmeta.review.codec import from_data  # noqa: E402
+from trialmeta.review.config import ReviewConfig  # noqa: E402
+from trialmeta.review.results import read_result  # noqa: E402
+
+config = from_data(ReviewConfig, smk.params.review)
+labels, _ = sheet_labels(smk.params.labels, smk.input)
+text = review_text(config, [read_result(verified(p)) for p in smk.input.analyses], labels,
+                   read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
+                   read_record_dicts(verified(smk.input.accounting), blank=""))
+write_csv(smk.output.csv, sof_csv_rows(text.sof), SOF_CSV_COLUMNS)
+write_text(smk.output.md, sof_markdown(text.sof, f"Summary of findings: {config.title}"))
+write_sof_docx(text.sof, smk.output.docx, title=f"Summary of findings: {config.title}")
+seal(smk.output)
