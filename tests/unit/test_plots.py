@@ -227,11 +227,15 @@ def test_subgroup_differences_line() -> None:
     assert plots.subgroup_test_text(diff) == (
         "Test for subgroup differences: Chi² = 8.00, df = 1 (P = 0.005), I² = 87.5%"
     )
+    # one estimable subgroup: RevMan prints "Not applicable", never "Chi² = nan"
+    one = subgroup_difference([-10.0], [2.0])
+    assert plots.subgroup_test_text(one) == "Test for subgroup differences: Not applicable"
 
 
 def test_estimate_ci_text() -> None:
-    assert plots.format_estimate_ci(-12.3, -20.104, -4.5) == "-12.30 [-20.10, -4.50]"
-    assert plots.format_estimate_ci(-0.001, -1.0, 1.0) == "0.00 [-1.00, 1.00]"
+    # a true minus sign (U+2212), as RevMan prints it
+    assert plots.format_estimate_ci(-12.3, -20.104, -4.5) == "\u221212.30 [\u221220.10, \u22124.50]"
+    assert plots.format_estimate_ci(-0.001, -1.0, 1.0) == "0.00 [\u22121.00, 1.00]"
     assert plots.format_estimate_ci(1.0, float("nan"), 2.0) == "Not estimable"
 
 

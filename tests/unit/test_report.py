@@ -56,6 +56,7 @@ def test_sections_in_the_guideline_panel_order_and_print_css(html_text):
     positions = [html_text.index(f'<h2 id="{i}">') for i in ids]
     assert positions == sorted(positions)
     assert "@media print" in html_text and "@page{size:A4;margin:15mm}" in html_text
+    assert "@page landscape{size:A4 landscape}" in html_text  # SoF and forest pages
     assert '<a href="provenance.json">' in html_text and "Configuration used" not in html_text
 
 

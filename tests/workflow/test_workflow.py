@@ -24,7 +24,7 @@ import trialmeta
 CONTRACT_COLUMNS = ["analysis_id", "outcome", "comparison", "subgroup", "k", "n_participants",
                     "method", "test", "estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
                     "tau2", "i2_percent", "q", "q_pval", "certainty"]  # fmt: skip
-DETERMINISTIC_SUFFIXES = {".csv", ".json", ".md", ".html", ".svg"}
+DETERMINISTIC_SUFFIXES = {".csv", ".json", ".md", ".html", ".svg", ".docx", ".pdf"}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -35,7 +35,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def test_output_contract(runs):
     res = runs[0] / "results"
     for name in ("pooled.csv", "comparisons.csv", "summary_of_findings.csv",
-                 "summary_of_findings.md", "limitations.md", "report.html", "provenance.json"):
+                 "summary_of_findings.md", "summary_of_findings.docx", "limitations.md",
+                 "report.html", "report.pdf", "provenance.json", "figures/prisma/prisma.svg"):
         assert (res / name).is_file(), name
     rows = _rows(res / "pooled.csv")
     assert list(rows[0])[: len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
@@ -124,12 +125,12 @@ def test_report_escapes_data_and_is_self_contained(runs):
     assert "Synthetic &lt;script&gt;alert(1)&lt;/script&gt; Author" in html
     assert "<script" not in html.lower()
     assert 'src="http' not in html and "<link" not in html
-    assert html.count("data:image/svg+xml;base64,") >= 4
-    for section in ("1. Question and methods", "2. Flow of comparisons", "3. Summary of Findings",
-                    "4. Results by outcome", "5. Sensitivity and subgroup analyses",
-                    "6. Limitations", "7. Reproducibility"):
+    assert "data:image/svg+xml;base64," not in html and html.count("<svg") >= 4  # inline SVG
+    for section in ("1. Key findings", "2. Summary of findings", "3. Included studies",
+                    "4. Risk of bias in included studies", "5. Results per comparison",
+                    "6. Limitations", "7. Appendices", "D. Reproducibility"):
         assert section in html
-    assert "IntHout" in html and "EXTERNAL source" in html
+    assert "IntHout" in html and "External source" in html
     assert "SYNTHETIC override to exercise the printed-reason path" in html
 
 

@@ -152,7 +152,8 @@ def leave_one_out_plot(
 
 
 def _opt(x: float, fmt: str) -> str:
-    return fmt.format(x) if math.isfinite(x) else "NA"
+    """A number as printed on the plot: a true minus sign; "–" when not estimable."""
+    return fmt.format(x).replace("-", "\u2212") if math.isfinite(x) else "\u2013"
 
 
 @styled

@@ -35,7 +35,8 @@ class SubgroupTest(Protocol):
 
 def _num(x: float, digits: int) -> str:
     s = f"{x:.{digits}f}"
-    return "0." + "0" * digits if s == "-0." + "0" * digits else s  # no "-0.00"
+    s = "0." + "0" * digits if s == "-0." + "0" * digits else s  # no "-0.00"
+    return s.replace("-", "\u2212")  # a true minus sign
 
 
 def format_p(p: float) -> str:
@@ -50,7 +51,7 @@ def format_p(p: float) -> str:
 
 
 def format_estimate_ci(estimate: float, lb: float, ub: float, digits: int = 2) -> str:
-    """``-12.30 [-20.10, -4.50]``; ``Not estimable`` when the estimate or a bound is missing."""
+    """``−12.30 [−20.10, −4.50]``; ``Not estimable`` when the estimate or a bound is missing."""
     if not all(math.isfinite(v) for v in (estimate, lb, ub)):
         return "Not estimable"
     return f"{_num(estimate, digits)} [{_num(lb, digits)}, {_num(ub, digits)}]"
@@ -84,7 +85,10 @@ def overall_effect_text(result: PooledResult) -> str:
 
 
 def subgroup_test_text(test: SubgroupTest) -> str:
-    """``Test for subgroup differences: Chi² = 1.23, df = 2 (P = 0.54), I² = 0%``."""
+    """``Test for subgroup differences: Chi² = 1.23, df = 2 (P = 0.54), I² = 0%``; "Not
+    applicable" with fewer than two estimable subgroups (RevMan's wording)."""
+    if test.df < 1 or not math.isfinite(test.q):
+        return "Test for subgroup differences: Not applicable"
     i2 = max(0.0, (test.q - test.df) / test.q) * 100.0 if test.q > 0 else 0.0
     return (
         f"Test for subgroup differences: Chi² = {test.q:.2f}, df = {test.df} "

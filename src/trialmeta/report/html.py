@@ -29,10 +29,12 @@ from trialmeta.report.html_blocks import e, figure_html, markdown_to_html, prose
 from trialmeta.report.html_sof import sof_tables_html
 from trialmeta.report.labels import LabelMap
 from trialmeta.report.report_parts import (
+    GLANCE_HEAD,
     STUDY_HEAD,
     caption,
     characteristics_rows,
     finding_text,
+    glance_rows,
     pico_lines,
 )
 from trialmeta.report.sections import Block, methods_paragraphs, outcome_text, sensitivity_blocks
@@ -61,7 +63,8 @@ figure svg,figure img{max-width:100%;height:auto}figcaption{font-size:.9rem;colo
 .more{font-size:.8rem}.keyfindings li{margin-bottom:.3rem}
 nav ol{padding-left:1.2rem}nav>ol>li{margin:.15rem 0}nav ol ol{font-size:.9rem}
 code,pre{font-family:"DejaVu Sans Mono",monospace;font-size:.8rem}
-@media print{@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:9.5pt}
+@page{size:A4;margin:15mm}@page landscape{size:A4 landscape}.landscape{page:landscape}
+@media print{body{max-width:none;margin:0;font-size:9.5pt}
 h2{page-break-before:always}h2.first{page-break-before:avoid}tr,figure{page-break-inside:avoid}
 thead{display:table-header-group}.scroll{overflow:visible}a{color:inherit;text-decoration:none}}
 """
@@ -261,7 +264,9 @@ def _external(r: ReportInputs) -> list[str]:
 def _limitations(r: ReportInputs) -> list[str]:
     out = [_h2(6, SECTIONS[5][0], SECTIONS[5][1]), "<ul>"]
     out += [f"<li>{e(prose(s))}</li>" for s in r.summary]
-    out.append("</ul><p class=\"note\">Every judgement and flag, analysis by analysis, is in "
+    out.append("</ul><h3>Analyses at a glance</h3>")
+    out.append(table_html(GLANCE_HEAD, glance_rows(r.config, r.results, r.labels)))
+    out.append("<p class=\"note\">Every judgement and flag, analysis by analysis, is in "
                "<a href=\"#appendix-limitations\">Appendix B</a>.</p>")
     return out
 

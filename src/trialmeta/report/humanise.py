@@ -17,6 +17,7 @@ __all__ = ["humaniser"]
 
 _NA_RANGE = re.compile(r"\bNA to NA\b")
 _NA = re.compile(r"\bNA\b%?")
+_ONE = re.compile(r"\b(?<![.,\d])1 (trial|RCT|comparison|study|participant)s\b")
 
 
 def _label(labels: LabelMap, ident: str) -> str:
@@ -42,7 +43,7 @@ def humaniser(labels: LabelMap) -> Callable[[str], str]:
     def humanise(text: str) -> str:
         if pattern is not None:
             text = pattern.sub(lambda m: table[m.group(1)], text)
-        text = _NA_RANGE.sub("not estimable", text)
+        text = _ONE.sub(r"1 \1", _NA_RANGE.sub("not estimable", text))
         return _NA.sub("not estimable", text)
 
     return humanise

@@ -20,6 +20,7 @@ from trialmeta.report.labels import LabelMap
 from trialmeta.report.limitations_summary import summary_markdown
 from trialmeta.report.method_notes import method_notes_section
 from trialmeta.report.sentences import coverage_check_sentence, gosh_sentence, tsa_sentence
+from trialmeta.report.sof_build import certainty_glyphs
 from trialmeta.report.text import fixed, md_table, plain_text, prose, value_text
 from trialmeta.report.text import md_cell as md
 from trialmeta.review.codec import NotRun
@@ -218,7 +219,8 @@ def _grade_section(results: Sequence[OutcomeResult]) -> list[str]:
     lines = ["## 9. Certainty of the evidence (GRADE) and why", ""]
     for a in _main(results):
         g = a.grade
-        lines.append(f"### {md(a.analysis_id)}: {g.symbols} {md(g.certainty)}".rstrip())
+        glyphs = certainty_glyphs(g.level)
+        lines.append(f"### {md(a.analysis_id)}: {glyphs} {md(g.certainty)}".rstrip())
         lines.append("")
         for d in g.domains:
             extra = f" Override: {md(d.override_reason)}" if d.overridden else ""

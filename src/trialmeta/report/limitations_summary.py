@@ -96,7 +96,21 @@ def _flagged(analyses: Sequence[AnalysisResult], labels: LabelMap) -> Limitation
     if worst[1]:
         text += (f"; the largest flagged share of one analysis is {num(worst[0])}% "
                  f"({labels.study(worst[1])}, {worst[2][:1].lower() + worst[2][1:]})")
+        text += _without_flagged(analyses, worst[2], labels)
     return Limitation(text + ".", worst[0])
+
+
+def _without_flagged(analyses: Sequence[AnalysisResult], where: str, labels: LabelMap) -> str:
+    """What the "excluding flagged data" sensitivity analysis gives there, when it was run."""
+    for a in analyses:
+        if labels.analysis(a.analysis_id) != where or a.analysis.pooled is None:
+            continue
+        for fit in a.sensitivity:
+            if "flag" in fit.label.lower() and fit.k > 0:
+                p = a.analysis.pooled
+                return (f"; without flagged data the MD there is {num(fit.estimate)} "
+                        f"({num(fit.ci_lb)} to {num(fit.ci_ub)}) instead of {num(p.estimate)}")
+    return ""
 
 
 def _indirect(config: ReviewConfig, analyses: Sequence[AnalysisResult],

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from trialmeta.report.labels import LabelMap
-from trialmeta.report.sof_model import SofRow, SofTable
+from trialmeta.report.sof_model import SofRow
 from trialmeta.report.text import count_text, trials_text, value_text
 from trialmeta.review.config import ReviewConfig
 from trialmeta.review.results import AnalysisResult, OutcomeResult
 
-__all__ = ["FIGURE_TITLES", "STUDY_HEAD", "caption", "characteristics_rows", "key_finding",
-           "pico_lines"]  # fmt: skip
+__all__ = ["FIGURE_TITLES", "GLANCE_HEAD", "STUDY_HEAD", "caption", "characteristics_rows",
+           "finding_text", "glance_rows", "pico_lines"]  # fmt: skip
 
 FIGURE_TITLES = {
     "forest": "forest plot", "funnel": "contour-enhanced funnel plot",
@@ -37,12 +37,6 @@ def pico_lines(config: ReviewConfig, labels: LabelMap) -> list[tuple[str, str]]:
             ("Population", labels.code(config.target_population)),
             ("Intervention", config.intervention_label),
             ("Comparisons", comps), ("Outcomes", outcomes)]  # fmt: skip
-
-
-def key_finding(table: SofTable) -> tuple[str, SofRow | None, int]:
-    """(comparison, its first row with an effect, the number of other rows) of one table."""
-    rows = list(table.rows)
-    return table.header.comparison, (rows[0] if rows else None), max(len(rows) - 1, 0)
 
 
 def finding_text(row: SofRow) -> str:
@@ -108,6 +102,26 @@ def characteristics_rows(studies: Sequence[Mapping[str, object]],
     return rows
 
 
-def trials_sentence(n: int) -> str:
-    """``"1 trial"`` / ``"2 trials"``."""
-    return trials_text(n)
+GLANCE_HEAD = ("Analysis", "Trials", "Participants", "I² (%)", "Certainty", "Rated down for")
+
+
+def glance_rows(config: ReviewConfig, results: Sequence[OutcomeResult],
+                labels: LabelMap) -> list[list[object]]:  # fmt: skip
+    """One row per analysis with data: size, heterogeneity, certainty and the domains rated
+    down (the limitations, grouped by analysis)."""
+    shown = {c.id for c in config.comparisons if c.members}
+    rows: list[list[object]] = []
+    for res in results:
+        for a in res.analyses:
+            if a.analysis.comparison in shown or not a.effects:
+                continue
+            p, g = a.analysis.pooled, a.grade
+            down = "; ".join(f"{d.domain.replace('_', ' ')} ({d.judgement})"
+                             for d in g.domains if d.downgrade > 0)  # fmt: skip
+            rows.append([labels.analysis(a.analysis_id),
+                         trials_text(len({r.study_id for r in a.effects})),
+                         count_text(a.analysis.n_participants),
+                         "–" if p is None or a.analysis.k < 2 else p.i2_percent,
+                         g.certainty if g.level > 0 else "Not rated (single trial)",
+                         down or "–"])  # fmt: skip
+    return rows

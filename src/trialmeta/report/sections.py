@@ -11,14 +11,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from trialmeta.report.sentences import coverage_check_sentence, gosh_sentence, tsa_sentence
+from trialmeta.report.sof_build import certainty_glyphs
 from trialmeta.report.text import (
     MEASURE_LABELS,
     TEST_LABELS,
     effect_scale,
-    fixed,
     level_percent,
-    p_value,
+    num,
+    p_text,
     scale_text,
+    trials_text,
 )
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import ReviewConfig
@@ -154,20 +156,20 @@ def outcome_text(a: AnalysisResult, measure: str) -> str:
         return f"{c.analysis_id}: {c.status}; no pooled estimate."
     m = MEASURE_LABELS[measure]
     nd = 2 if m.ratio else 1
-    pi = (f"prediction interval {fixed(m.shown(p.pi_lb), nd)} to {fixed(m.shown(p.pi_ub), nd)}"
+    pi = (f"prediction interval {num(m.shown(p.pi_lb), nd)} to {num(m.shown(p.pi_ub), nd)}"
           if c.k >= 3 else "no prediction interval (k < 3)")
     mh = c.binary.mh if c.binary is not None else None
-    beside = (f"; Mantel-Haenszel (fixed) {m.abbrev} {fixed(m.shown(mh.estimate), 2)} "
-              f"({fixed(m.shown(mh.ci_lb), 2)} to {fixed(m.shown(mh.ci_ub), 2)})"
+    beside = (f"; Mantel-Haenszel (fixed) {m.abbrev} {num(m.shown(mh.estimate), 2)} "
+              f"({num(m.shown(mh.ci_lb), 2)} to {num(m.shown(mh.ci_ub), 2)})"
               if mh is not None and not isinstance(mh, NotRun) else "")
     return (
-        f"{m.abbrev} {fixed(m.shown(p.estimate), nd)} ({level_percent(p.level)} CI "
-        f"{fixed(m.shown(p.ci_lb), nd)} to {fixed(m.shown(p.ci_ub), nd)}; {p.method} + "
+        f"{m.abbrev} {num(m.shown(p.estimate), nd)} ({level_percent(p.level)} CI "
+        f"{num(m.shown(p.ci_lb), nd)} to {num(m.shown(p.ci_ub), nd)}; {p.method} + "
         f"{p.test}{beside}), {c.k} trials, "
-        f"{c.n_participants} participants; Heterogeneity: Tau² = {fixed(p.tau2, 2)}; Chi² = "
-        f"{fixed(p.q, 2)}, df = {p.q_df} (P = {p_value(p.q_pval)}); I² = "
-        f"{fixed(p.i2_percent, 0)}%; {pi}. Test for overall effect: P = {p_value(p.pval)}. "
-        f"Certainty: {g.symbols} {g.certainty}."
+        f"{c.n_participants} participants; Heterogeneity: Tau² = {num(p.tau2, 2)}; Chi² = "
+        f"{num(p.q, 2)}, df = {p.q_df} ({p_text(p.q_pval)}); I² = "
+        f"{num(p.i2_percent, 0)}%; {pi}. Test for overall effect: {p_text(p.pval)}. "
+        f"Certainty: {certainty_glyphs(g.level)} {g.certainty}."
     )
 
 
@@ -175,10 +177,10 @@ def _small_study_text(ss: SmallStudy) -> str:
     eg, bg, tf = ss.egger, ss.begg, ss.trimfill
     egger_p = eg.pval if isinstance(eg, EggerResult) else math.nan
     begg_p = bg.pval if isinstance(bg, BeggResult) else math.nan
-    k0 = str(tf.k0) if isinstance(tf, TrimFillResult) else "NA"
+    added = trials_text(tf.k0) if isinstance(tf, TrimFillResult) else "no trial"
     est = tf.estimate if isinstance(tf, TrimFillResult) else math.nan
-    return (f"Egger's test p = {p_value(egger_p)}; Begg's test p = {p_value(begg_p)}; "
-            f"trim-and-fill adds {k0} trials, MD {fixed(est)}.")
+    return (f"Egger's test {p_text(egger_p)}; Begg's test {p_text(begg_p)}; "
+            f"trim-and-fill adds {added}, MD {num(est)}.")
 
 
 def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Block]:
@@ -192,7 +194,7 @@ def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Bl
     else:
         out.append(_table(["Analysis", "k", md, ci, "tau²", "I² (%)", "Same conclusion"],
                           [[s.label, s.k, _blank(v(s.estimate)),
-                            f"{fixed(v(s.ci_lb))} to {fixed(v(s.ci_ub))}", _blank(s.tau2),
+                            f"{num(v(s.ci_lb))} to {num(v(s.ci_ub))}", _blank(s.tau2),
                             _blank(s.i2_percent),
                             "" if s.robust is None else ("yes" if s.robust else "no")]
                            for s in a.sensitivity]))  # fmt: skip
@@ -200,22 +202,22 @@ def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Bl
         loo = a.loo.result
         out.append(_table(["Leave out", md, ci, "I² (%)"],
                           [[sid, _blank(v(float(loo.estimate[i]))),
-                            f"{fixed(v(float(loo.ci_lb[i])))} to "
-                            f"{fixed(v(float(loo.ci_ub[i])))}",
+                            f"{num(v(float(loo.ci_lb[i])))} to "
+                            f"{num(v(float(loo.ci_ub[i])))}",
                             _blank(float(loo.i2_percent[i]))]
                            for i, sid in enumerate(a.loo.omitted)]))  # fmt: skip
     for sg in a.subgroups:
         d = sg.difference
         rows = [[f.analysis.subgroup, f.analysis.k,
                  _blank(v(f.analysis.pooled.estimate)) if f.analysis.pooled else math.nan,
-                 f"{fixed(v(f.analysis.pooled.ci_lb) if f.analysis.pooled else None)} to "
-                 f"{fixed(v(f.analysis.pooled.ci_ub) if f.analysis.pooled else None)}",
+                 f"{num(v(f.analysis.pooled.ci_lb) if f.analysis.pooled else None)} to "
+                 f"{num(v(f.analysis.pooled.ci_ub) if f.analysis.pooled else None)}",
                  _blank(f.analysis.pooled.i2_percent) if f.analysis.pooled else math.nan]
                 for f in sg.fits]  # fmt: skip
         out.append(_table(["Subgroup", "k", md, ci, "I² (%)"], rows))
         out.append(Block("paragraph", f"Test for subgroup differences ({sg.variable}): Chi² = "
-                                      f"{fixed(d.q, 2)}, df = {d.df} (P = {p_value(d.pval)}), "
-                                      f"I² = {fixed(d.i2_percent)}%. "
+                                      f"{num(d.q, 2)}, df = {d.df} ({p_text(d.pval)}), "
+                                      f"I² = {num(d.i2_percent)}%. "
                                       + _subgroup_perm_text(sg.permutation)))  # fmt: skip
     if isinstance(a.small_study, SmallStudy):
         out.append(Block("paragraph", _small_study_text(a.small_study)))
@@ -230,9 +232,9 @@ def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Bl
         if isinstance(mr, MetaRegression):
             r = mr.result
             out.append(Block("paragraph", (
-                f"Meta-regression on {mod}: slope {fixed(r.coef[1], 3)} per unit "
-                f"({level_percent(r.level)} CI {fixed(r.ci_lb[1], 3)} to {fixed(r.ci_ub[1], 3)}, "
-                f"p = {p_value(r.pval[1])}), k = {r.k}, R² = {fixed(r.r2_percent)}%; "
+                f"Meta-regression on {mod}: slope {num(r.coef[1], 3)} per unit "
+                f"({level_percent(r.level)} CI {num(r.ci_lb[1], 3)} to {num(r.ci_ub[1], 3)}, "
+                f"{p_text(r.pval[1])}), k = {r.k}, R² = {num(r.r2_percent)}%; "
                 + _perm_p_text(mr.permutation) + ".")))  # fmt: skip
         else:
             out.append(Block("paragraph", f"Meta-regression on {mod}: not run ({mr.reason})."))
@@ -245,7 +247,7 @@ def _perm_p_text(perm: PermutationCheck | NotRun) -> str:
         return "no permutation test" + (f" ({perm.reason})" if perm.reason else "")
     n = f"{perm.n_permutations:,}"
     how = f"exact: all {n} permutations" if perm.exact else f"{n} random permutations"
-    return f"permutation p = {p_value(perm.qm_pval)} ({how}; metafor permutest)"
+    return f"permutation {p_text(perm.qm_pval)} ({how}; metafor permutest)"
 
 
 def _subgroup_perm_text(perm: PermutationCheck | NotRun) -> str:
@@ -254,8 +256,8 @@ def _subgroup_perm_text(perm: PermutationCheck | NotRun) -> str:
         return _perm_p_text(perm).capitalize() + "."
     stat = "F" if perm.test == "knha" else "QM"
     return (f"Meta-regression on subgroup dummies ({perm.method} + {perm.test}, one common "
-            f"tau²): {stat} = {fixed(perm.qm, 2)}, parametric p = "
-            f"{p_value(perm.qm_pval_parametric)}, {_perm_p_text(perm)}.")
+            f"tau²): {stat} = {num(perm.qm, 2)}, parametric "
+            f"{p_text(perm.qm_pval_parametric)}, {_perm_p_text(perm)}.")
 
 
 COVERAGE_HEAD = ["tau² at", "tau²", "Test", "CI coverage (%)", "MCSE (%)", "PI coverage (%)",
@@ -270,9 +272,9 @@ def coverage_table(cov: CoverageCheck) -> tuple[list[str], list[list[object]]]:
         for j, test in enumerate(r.tests):
             pct = [float(getattr(r, f)[i][j]) for f in ("ci_coverage", "ci_mcse", "pi_coverage")]
             rows.append([point.replace("ci_", "CI ").replace("lb", "lower bound")
-                         .replace("ub", "upper bound"), fixed(float(r.tau2_values[i]), 2), test,
-                         *[fixed(100 * x) for x in pct],
-                         fixed(float(r.ci_width_mean[i][j]), 2)])  # fmt: skip
+                         .replace("ub", "upper bound"), num(float(r.tau2_values[i]), 2), test,
+                         *[num(100 * x) for x in pct],
+                         num(float(r.ci_width_mean[i][j]), 2)])  # fmt: skip
     return COVERAGE_HEAD, rows
 
 
