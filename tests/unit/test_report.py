@@ -53,7 +53,7 @@ def test_no_raw_markup_from_data(html_text):
 def test_sections_in_the_guideline_panel_order_and_print_css(html_text):
     # issue 9: key findings, SoF, included studies, RoB, results, limitations, appendices
     ids = ["key-findings", "sof", "included", "rob", "results", "limitations", "appendix"]
-    positions = [html_text.index(f'<h2 id="{i}">') for i in ids]
+    positions = [html_text.index(f'<h2 id="{i}"') for i in ids]
     assert positions == sorted(positions)
     assert "@media print" in html_text and "@page{size:A4;margin:15mm}" in html_text
     assert "@page landscape{size:A4 landscape}" in html_text  # SoF and forest pages

@@ -31,6 +31,7 @@ from trialmeta.report.labels import LabelMap
 from trialmeta.report.report_parts import (
     GLANCE_HEAD,
     STUDY_HEAD,
+    alt_text,
     caption,
     characteristics_rows,
     finding_text,
@@ -114,7 +115,7 @@ def _nav(r: ReportInputs) -> str:
                      ("appendix-accounting", "C. Comparison accounting"),
                      ("appendix-reproducibility", "D. Reproducibility")],
     }  # fmt: skip
-    out = ["<nav><h2 class=\"first\">Contents</h2><ol>"]
+    out = ["<nav><h2>Contents</h2><ol>"]
     for ident, name in SECTIONS:
         out.append(f'<li><a href="#{ident}">{e(name)}</a>')
         if sub.get(ident):
@@ -125,7 +126,8 @@ def _nav(r: ReportInputs) -> str:
 
 
 def _h2(i: int, ident: str, name: str) -> str:
-    return f'<h2 id="{ident}">{i}. {e(name)}</h2>'
+    first = ' class="first"' if i == 1 else ""
+    return f'<h2 id="{ident}"{first}>{i}. {e(name)}</h2>'
 
 
 def _search(config: ReviewConfig) -> str:
@@ -137,7 +139,7 @@ def _search(config: ReviewConfig) -> str:
 
 
 def _key_findings(r: ReportInputs) -> list[str]:
-    out = [_h2(1, SECTIONS[0][0], SECTIONS[0][1]), '<div class="pico">']
+    out = [_h2(1, SECTIONS[0][0], SECTIONS[0][1]), _search(r.config), '<div class="pico">']
     out += [f"<p><b>{e(k)}:</b> {e(v)}</p>" for k, v in pico_lines(r.config, r.labels)]
     out.append("</div><h3>Results by comparison</h3><ul class=\"keyfindings\">")
     names = {c.id: c.label for c in r.config.comparisons}
@@ -212,16 +214,16 @@ def _kind(path: str | Path) -> str:
 
 def _analysis(r: ReportInputs, a: AnalysisResult, numbers: _Numbers) -> list[str]:
     cfg, human = r.config, r.humanise
-    out = [f"<h4>{e(r.labels.outcome(a.analysis.outcome_id))}</h4>"]
+    out = ['<section class="analysis">',
+           f"<h4>{e(r.labels.outcome(a.analysis.outcome_id))}</h4>"]
     k = a.analysis.k
     for path in r.figures.get(a.analysis_id, []):
         kind = _kind(path)
         if kind != "forest" and (k < 5 or kind in ("gosh", "baujat")):
             continue  # influence diagnostics only where k >= 5 (issue 9); GOSH in the CSV
         n = numbers.next()
-        out.append(figure_html(path, caption(n, kind, a, r.labels),
-                               anchor=figure_anchor(a.analysis_id) if kind == "forest" else "",
-                               wide=kind == "forest"))  # fmt: skip
+        out.append(figure_html(path, caption(n, kind, a, r.labels), alt=alt_text(kind, a),
+                               anchor=figure_anchor(a.analysis_id) if kind == "forest" else ""))
     if a.analysis.pooled is not None:
         out.append(f"<p>{e(prose(human(outcome_text(a, cfg.measure))))}</p>")
     else:
@@ -230,11 +232,11 @@ def _analysis(r: ReportInputs, a: AnalysisResult, numbers: _Numbers) -> list[str
                    f"({e(human(a.analysis.status))}).</p>")  # fmt: skip
     blocks = sensitivity_blocks(a, cfg.measure, cfg.model.level)
     out += [_block_html(b, human) for b in blocks if b.kind != "heading"]
-    return out
+    return [*out, "</section>"]
 
 
 def _results(r: ReportInputs, numbers: _Numbers) -> list[str]:
-    out = [_h2(5, SECTIONS[4][0], SECTIONS[4][1])]
+    out = ['<section class="landscape">', _h2(5, SECTIONS[4][0], SECTIONS[4][1])]
     for c in r.config.comparisons:
         out.append(f'<h3 id="res-{e(c.id)}">{e(c.label)}</h3>')
         shown = 0
@@ -245,7 +247,7 @@ def _results(r: ReportInputs, numbers: _Numbers) -> list[str]:
                     shown += 1
         if not shown:
             out.append("<p>No trial reported an outcome for this comparison.</p>")
-    return out + _external(r)
+    return [*out, *_external(r), "</section>"]
 
 
 def _external(r: ReportInputs) -> list[str]:
@@ -320,10 +322,11 @@ def render_report(r: ReportInputs) -> str:
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{e(title)}</h1>", _search(r.config), _nav(r)]  # fmt: skip
+             f"<h1>{e(title)}</h1>"]  # fmt: skip
     parts += _key_findings(r)
-    parts.append(_h2(2, SECTIONS[1][0], SECTIONS[1][1]))
-    parts += sof_tables_html(r.sof)
+    parts.append(_nav(r))
+    parts += ['<section class="landscape">', _h2(2, SECTIONS[1][0], SECTIONS[1][1]),
+              *sof_tables_html(r.sof), "</section>"]
     parts += _included(r, numbers)
     parts += _rob(r, numbers)
     parts += _results(r, numbers)

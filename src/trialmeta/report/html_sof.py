@@ -40,7 +40,7 @@ def sof_table_html(table: SofTable, number: int, heading_level: int = 3) -> str:
     """One comparison's table with its header lines, footnotes and legend."""
     h = table.header
     hl = f"h{heading_level}"
-    out = [f'<section class="sof landscape" id="sof-{e(table.comparison_id)}">',
+    out = [f'<section class="sof" id="sof-{e(table.comparison_id)}">',
            f"<{hl}>Summary of findings {number}. {e(h.title)}</{hl}>", '<p class="pico">']
     out += [f"<b>{e(k)}:</b> {e(v)}<br>" for k, v in (
         ("Patient or population", h.population), ("Setting", h.setting),

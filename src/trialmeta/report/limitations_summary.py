@@ -129,7 +129,7 @@ def _indirect(config: ReviewConfig, analyses: Sequence[AnalysisResult],
              for n in (r.number("n1") + r.number("n2"),) if n == n]  # fmt: skip
     median = f"; the median comparison has {count_text(statistics.median(sizes))} " \
              "participants" if sizes else ""
-    return Limitation(f"Only {target} of the {trials_text(len(pop))} analysed enrolled "
+    return Limitation(f"Only {target} of the {trials_text(len(pop))} analysed enrolled people with "
                       f"{labels.code(config.target_population).lower()}, the population of "
                       f"the question{median}.", share)
 

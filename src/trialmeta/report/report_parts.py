@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 
 from trialmeta.report.labels import LabelMap
 from trialmeta.report.sof_model import SofRow
-from trialmeta.report.text import count_text, trials_text, value_text
+from trialmeta.report.text import count_text, num, trials_text, value_text
 from trialmeta.review.config import ReviewConfig
 from trialmeta.review.results import AnalysisResult, OutcomeResult
 
-__all__ = ["FIGURE_TITLES", "GLANCE_HEAD", "STUDY_HEAD", "caption", "characteristics_rows",
-           "finding_text", "glance_rows", "pico_lines"]  # fmt: skip
+__all__ = ["FIGURE_TITLES", "GLANCE_HEAD", "STUDY_HEAD", "alt_text", "caption",
+           "characteristics_rows", "finding_text", "glance_rows", "pico_lines"]  # fmt: skip
 
 FIGURE_TITLES = {
     "forest": "forest plot", "funnel": "contour-enhanced funnel plot",
@@ -30,8 +30,11 @@ STUDY_HEAD = ("Trial", "Population", "Country", "Randomised", "Acupuncture", "Se
 
 def pico_lines(config: ReviewConfig, labels: LabelMap) -> list[tuple[str, str]]:
     """(name, text) of the question as PICO, with outcomes, instruments, MCIDs and windows."""
-    outcomes = "; ".join(f"{o.label} (minimal important difference {o.mcid_value:g} points)"
-                         for o in config.outcomes)  # fmt: skip
+    mcids: dict[str, float] = {}
+    for o in config.outcomes:
+        mcids.setdefault(config.outcome_noun(o.codes[0]), o.mcid_value)
+    outcomes = ("; ".join(o.label for o in config.outcomes) + ". Minimal important "
+                "differences: " + "; ".join(f"{k} {v:g} points" for k, v in mcids.items()) + ".")
     comps = "; ".join(c.label for c in config.comparisons if not c.members)
     return [("Question", config.question),
             ("Population", labels.code(config.target_population)),
@@ -43,7 +46,8 @@ def finding_text(row: SofRow) -> str:
     """``"Pain (0-100), end of treatment: MD 1.6 lower (...); 359 (4 RCTs); ⨁◯◯◯ Very low."``"""
     outcome = row.outcome.split(". ")[0]
     grade = f"{row.certainty_symbols} {row.certainty_word}".strip()
-    return f"{outcome}: {row.risk_intervention}; {row.participants} participants; {grade}."
+    people = row.participants.replace(" (", " participants (", 1)
+    return f"{outcome}: {row.risk_intervention}; {people}; {grade}."
 
 
 def caption(number: int, kind: str, a: AnalysisResult, labels: LabelMap) -> str:
@@ -52,6 +56,17 @@ def caption(number: int, kind: str, a: AnalysisResult, labels: LabelMap) -> str:
     outcome = labels.outcome(a.analysis.outcome_id)
     return (f"Figure {number}. {outcome}, {comp[:1].lower() + comp[1:]}: "
             f"{FIGURE_TITLES.get(kind, kind)}")
+
+
+def alt_text(kind: str, a: AnalysisResult) -> str:
+    """What a figure shows, for screen readers: a forest plot's trials and pooled result."""
+    trials = trials_text(len({r.study_id for r in a.effects}))
+    what = FIGURE_TITLES.get(kind, kind).capitalize()
+    p = a.analysis.pooled
+    if kind != "forest" or p is None:
+        return f"{what} of {trials}."
+    return (f"{what} of {trials}: pooled mean difference {num(p.estimate)} (95% CI "
+            f"{num(p.ci_lb)} to {num(p.ci_ub)}), I² {num(p.i2_percent, 0)}%.")
 
 
 def _study_facts(results: Sequence[OutcomeResult]) -> dict[str, dict[str, set[str]]]:

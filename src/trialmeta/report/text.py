@@ -144,12 +144,12 @@ _HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\d)")
 
 def prose(text: str) -> str:
     """Text from lower layers with a true minus sign before numbers (``-6.4`` → ``−6.4``;
-    ``0-100`` stays a range).
+    ``0-100`` stays a range) and ≥/≤ for ``>=``/``<=``.
 
     >>> prose("CI -6.4 to 3.1 on 0-100")
     'CI −6.4 to 3.1 on 0-100'
     """
-    return _HYPHEN_MINUS.sub(MINUS, text)
+    return _HYPHEN_MINUS.sub(MINUS, text).replace(" >= ", " \u2265 ").replace(" <= ", " \u2264 ")
 
 
 def num(x: object, nd: int = 1) -> str:
