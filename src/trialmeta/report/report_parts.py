@@ -23,7 +23,7 @@ FIGURE_TITLES = {
     "loo": "leave-one-out analysis", "baujat": "Baujat plot",
     "tsa": "trial sequential analysis", "gosh": "GOSH plot (subsets of trials)",
 }  # fmt: skip
-STUDY_HEAD = ("Trial", "Population", "Country", "Randomised", "Acupuncture", "Sessions",
+STUDY_HEAD = ("Trial", "Population", "Country", "Randomised", "Technique", "Sessions",
               "Weeks of treatment", "Control", "Weeks analysed", "Score", "Source",
               "In an analysis")  # fmt: skip
 
@@ -75,7 +75,7 @@ def _study_facts(results: Sequence[OutcomeResult]) -> dict[str, dict[str, set[st
         for a in res.analyses:
             for r in a.effects:
                 f = facts.setdefault(r.study_id, {})
-                for key, value in (("acupuncture", r.get("acupuncture_type")),
+                for key, value in (("acupuncture", r.get("technique")),
                                    ("sessions", r.get("n_sessions")),
                                    ("weeks", r.get("treatment_weeks")),
                                    ("control", r.control_intervention or r.get("control_type")),
