@@ -16,6 +16,7 @@ All runs use the tiny SYNTHETIC review of tests/workflow/ (see _review_copy.py).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -72,10 +73,21 @@ def test_kill_9_mid_run_then_the_plain_rerun_finishes_it(good_run, tmp_path):
     assert lock_files(d) == []
 
 
+def _new_title(workdir: Path) -> None:
+    """A config edit that reruns only the report rules (the title is printed, not computed)."""
+    cfg = workdir / "config" / "config.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(re.sub(r"(?m)^title: .*$", 'title: "SYNTHETIC retitled review"', text, count=1),
+                   encoding="utf-8")  # fmt: skip
+
+
 def test_a_failed_rerun_leaves_no_result_of_the_earlier_run(good_run, tmp_path):
     d = copy_run(good_run, tmp_path / "review")
-    _new_data(d)
-    failed = run(d, file_size_limit=1_500_000)  # report.html is ~3 MB, every other file < 1 MB
+    _new_title(d)
+    html = (good_run / "results" / "report.html").stat().st_size
+    rerun = ("report.pdf", "summary_of_findings.docx", "summary_of_findings.md", "limitations.md")
+    assert all((good_run / "results" / f).stat().st_size < html - 4000 for f in rerun)
+    failed = run(d, file_size_limit=html - 2000)  # only report.html is above the limit
     assert failed.returncode != 0
     assert _errors(failed.stdout) == [EFBIG_LINE]
     assert "Traceback" not in failed.stdout and "Traceback" not in logs_text(d)
