@@ -41,10 +41,7 @@ TEMPORARY_ALLOWED_UPWARD: frozenset[tuple[str, str]] = frozenset()
 #: Third-party packages each layer may import (None = any runtime dependency).
 THIRD_PARTY_ALLOWED = {"stats": {"numpy", "scipy"}, "resampling": {"numpy", "scipy"}}
 #: Modules outside plots that may import matplotlib, each with the reason (never to draw).
-MATPLOTLIB_OUTSIDE_PLOTS = {
-    "trialmeta.report.pdf": "the DejaVu Sans files matplotlib ships (the figures' font), "
-                            "embedded in the printed report",
-}
+MATPLOTLIB_OUTSIDE_PLOTS: dict[str, str] = {}
 #: Import name -> distribution name, where they differ.
 DIST_NAME = {"yaml": "pyyaml", "docx": "python-docx"}
 #: Optional packages (an extra, not the core): the extra that declares each and the only

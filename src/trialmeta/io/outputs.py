@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 
-__all__ = ["matching_paths", "naming", "remove_outputs", "result_roots", "unwritable"]
+__all__ = ["matching_paths", "naming", "remove_outputs", "replace_bytes", "result_roots",
+           "unwritable"]
 
 
 def _relative_inside(path: str) -> bool:
@@ -141,3 +143,22 @@ def naming(path: str | Path) -> Iterator[None]:
         if err.filename is not None or err.errno is None:
             raise
         raise OSError(err.errno, err.strerror, str(path)) from err
+
+
+def replace_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: into a temporary file in the same directory,
+    flushed to disk, then renamed over ``path`` (``os.replace``). A job killed mid-write
+    leaves the old file or none, never a truncated one that a rerun would take as done."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with naming(target), os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

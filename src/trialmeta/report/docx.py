@@ -31,6 +31,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 
+from trialmeta.io.outputs import replace_bytes
 from trialmeta.report.sof_model import (
     GRADE_LEGEND,
     SOF_HEAD,
@@ -151,10 +152,7 @@ def write_sof_docx(tables: Sequence[SofTable], path: str | Path,
     """Write every table into one A4-landscape Word document; return its path."""
     buffer = io.BytesIO()
     _document(tables, title).save(buffer)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_fixed_zip(buffer.getvalue()))
-    return target
+    return replace_bytes(path, _fixed_zip(buffer.getvalue()))  # atomic: a kill leaves no half file
 
 
 def read_docx_tables(path: str | Path) -> list[list[list[str]]]:

@@ -10,16 +10,18 @@ was the alternative: it needs a browser package that a new machine does not
 have, and it writes the current time into ``/CreationDate`` and ``/ModDate``
 (two prints of one page differ), so reruns would need post-processing.
 
-Fonts are the DejaVu Sans files that matplotlib ships (the figures' font too),
-loaded by ``@font-face``, so every machine embeds the same subset fonts,
-including ⨁ (U+2A01) and ◯ (U+25EF) at the same size for GRADE certainty.
+Fonts are the DejaVu Sans files that matplotlib ships (the figures' font too), found
+without importing matplotlib and loaded by ``@font-face``, so every machine embeds the
+same subset fonts, including ⨁ (U+2A01) and ◯ (U+25EF) at the same size for GRADE certainty.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 from pathlib import Path
 
-import matplotlib
+from trialmeta.io.outputs import replace_bytes
 
 __all__ = ["LANDSCAPE_WIDTH_MM", "PRINT_CSS", "font_face_css", "print_css", "write_pdf"]
 
@@ -48,9 +50,17 @@ a {{ color: inherit; }}
 """
 
 
+def _mpl_data() -> Path:
+    """matplotlib's data folder (``mpl-data`` beside its package), located, not imported."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("matplotlib is not installed (its DejaVu Sans fonts print the PDF)")
+    return Path(spec.origin).parent / "mpl-data"
+
+
 def font_face_css() -> str:
     """``@font-face`` rules for "Report Sans": matplotlib's bundled DejaVu Sans files."""
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    folder = _mpl_data() / "fonts" / "ttf"
     return "\n".join(
         f'@font-face {{ font-family: "Report Sans"; src: url("{(folder / name).as_uri()}"); '
         f"font-weight: {weight}; font-style: {style}; }}"
@@ -72,8 +82,10 @@ def write_pdf(html: str, path: str | Path, base_url: str | Path | None = None) -
     """
     from weasyprint import CSS, HTML  # imported here: only the print route needs it
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    doc = HTML(string=html, base_url=str(base_url) if base_url is not None else None)
-    doc.write_pdf(target, stylesheets=[CSS(string=print_css())])
-    return target
+    document = HTML(string=html, base_url=str(base_url) if base_url is not None else None
+                    ).render(stylesheets=[CSS(string=print_css())])  # fmt: skip
+    meta = document.metadata  # fixed metadata: no dates, a content-derived file identifier
+    meta.created = meta.modified = None
+    meta.generator = "trialmeta"
+    pdf = document.write_pdf(pdf_identifier=hashlib.sha256(html.encode("utf-8")).digest()[:16])
+    return replace_bytes(path, pdf)  # atomic: a job killed mid-write leaves no half PDF
