@@ -59,7 +59,11 @@ def test_summary_of_findings_gives_effects_per_1000(workdir):
     assert row["relative_effect"] == f"RR {rr[0]:.2f} ({rr[1]:.2f} to {rr[2]:.2f})"
     assert row["control_risk_source"] == "median control-group risk of the 16 included trials"
     md = (workdir / RESULTS / "summary_of_findings.md").read_text(encoding="utf-8")
-    assert "Risk with control (per 1000)" in md and "fewer per 1000" in md
+    # GRADEpro's dichotomous layout: risk with the comparator and with the intervention per
+    # 1000, the difference per 1000 beside it
+    assert "| 422 per 1000 |" in md and "fewer per 1000" in md
+    assert row["risk_control"] == "422 per 1000"
+    assert row["risk_intervention"].startswith(f"{risks[0]} per 1000 ({risks[1]} to {risks[2]})")
 
 
 def test_imprecision_is_judged_on_the_absolute_scale(workdir):

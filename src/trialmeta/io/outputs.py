@@ -145,6 +145,13 @@ def naming(path: str | Path) -> Iterator[None]:
         raise OSError(err.errno, err.strerror, str(path)) from err
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def replace_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: into a temporary file in the same directory,
     flushed to disk, then renamed over ``path`` (``os.replace``). A job killed mid-write
@@ -157,6 +164,7 @@ def replace_bytes(path: str | Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600: give the usual mode
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

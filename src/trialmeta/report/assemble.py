@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from trialmeta.report.absolute_effects import ABSOLUTE_COLUMNS
 from trialmeta.report.labels import LabelMap
 from trialmeta.report.limitations_summary import executive_summary, limitations
 from trialmeta.report.sof_build import sof_tables
@@ -22,9 +23,11 @@ from trialmeta.review.results import OutcomeResult
 
 __all__ = ["SOF_CSV_COLUMNS", "ReviewText", "review_text", "sof_csv_rows", "sof_markdown"]
 
+#: A binary row's per-1000 columns for machine readers (blank on continuous rows).
+ABSOLUTE_CSV = tuple(c for c in ABSOLUTE_COLUMNS if c != "relative_effect")
 SOF_CSV_COLUMNS = ("comparison_id", "comparison", "analysis_id", "outcome", "risk_control",
                    "risk_intervention", "relative_effect", "participants", "certainty",
-                   "comments", "footnotes")  # fmt: skip
+                   "comments", "footnotes", *ABSOLUTE_CSV)  # fmt: skip
 TOP_LIMITATIONS = 3
 
 
@@ -70,7 +73,8 @@ def sof_csv_rows(tables: Sequence[SofTable]) -> list[dict[str, object]]:
                         "risk_control": r.risk_control, "risk_intervention": r.risk_intervention,
                         "relative_effect": r.relative_effect, "participants": r.participants,
                         "certainty": certainty_cell(r), "comments": r.comments,
-                        "footnotes": " ".join(f"{m}. {notes[m]}" for m in marks)})  # fmt: skip
+                        "footnotes": " ".join(f"{m}. {notes[m]}" for m in marks),
+                        **{k: dict(r.absolute).get(k, "") for k in ABSOLUTE_CSV}})  # fmt: skip
     return out
 
 

@@ -60,7 +60,8 @@ th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure svg,figure img{max-width:100%;height:auto}figcaption{font-size:.9rem;color:#222}
 .note{font-size:.82rem;color:#333}.search{border:2px solid #333;padding:.5rem .8rem}
 .grade{font-family:"DejaVu Sans",sans-serif;letter-spacing:.05em}
-.pico{font-size:.9rem}ol.footnotes{list-style:none;padding-left:0;font-size:.82rem}
+.pico{font-size:.9rem}.sof-table{width:100%;table-layout:fixed}
+.sof-table th{overflow-wrap:normal;word-break:normal;hyphens:manual}ol.footnotes{list-style:none;padding-left:0;font-size:.82rem}
 .more{font-size:.8rem}.keyfindings li{margin-bottom:.3rem}
 nav ol{padding-left:1.2rem}nav>ol>li{margin:.15rem 0}nav ol ol{font-size:.9rem}
 code,pre{font-family:"DejaVu Sans Mono",monospace;font-size:.8rem}
@@ -214,6 +215,7 @@ def _kind(path: str | Path) -> str:
 
 def _analysis(r: ReportInputs, a: AnalysisResult, numbers: _Numbers) -> list[str]:
     cfg, human = r.config, r.humanise
+    measure = cfg.outcome_measure(a.analysis.outcome_id)
     out = ['<section class="analysis">',
            f"<h4>{e(r.labels.outcome(a.analysis.outcome_id))}</h4>"]
     k = a.analysis.k
@@ -225,12 +227,12 @@ def _analysis(r: ReportInputs, a: AnalysisResult, numbers: _Numbers) -> list[str
         out.append(figure_html(path, caption(n, kind, a, r.labels), alt=alt_text(kind, a),
                                anchor=figure_anchor(a.analysis_id) if kind == "forest" else ""))
     if a.analysis.pooled is not None:
-        out.append(f"<p>{e(prose(human(outcome_text(a, cfg.measure))))}</p>")
+        out.append(f"<p>{e(prose(human(outcome_text(a, measure))))}</p>")
     else:
         out.append(f"<p>{e(trials_text(len({x.study_id for x in a.effects})))}, "
                    f"{count_text(a.analysis.n_participants)} participants: not pooled "
                    f"({e(human(a.analysis.status))}).</p>")  # fmt: skip
-    blocks = sensitivity_blocks(a, cfg.measure, cfg.model.level)
+    blocks = sensitivity_blocks(a, measure, cfg.model.level)
     out += [_block_html(b, human) for b in blocks if b.kind != "heading"]
     return [*out, "</section>"]
 

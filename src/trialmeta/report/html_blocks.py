@@ -56,6 +56,23 @@ def table_html(head: Sequence[str], rows: Sequence[Sequence[object]], nd: int = 
     return "".join(out)
 
 
+_GEOMETRY = re.compile(r'\b(d|transform|x|y|width|height|points)="([^"]*)"')
+
+
+def _compact(svg: str) -> str:
+    """``svg`` without what a reader never sees: ids nothing references (matplotlib names
+    every group), coordinates past two decimals (0.01 pt) and the line breaks inside path
+    data. Text content is untouched: only geometry attributes are rounded."""
+    refs = set(re.findall(r"url\(#([^)]+)\)", svg)) | set(re.findall(r'href="#([^"]+)"', svg))
+    svg = re.sub(r' id="([^"]+)"', lambda m: m.group(0) if m.group(1) in refs else "", svg)
+
+    def geometry(m: re.Match[str]) -> str:
+        value = re.sub(r"(\d+\.\d\d)\d+", r"\1", m.group(2))
+        return f'{m.group(1)}="{" ".join(value.split())}"'
+
+    return _GEOMETRY.sub(geometry, svg)
+
+
 def _prefixed(svg: str, prefix: str) -> str:
     """``svg`` with every id (and reference to one) prefixed, so figures inlined in one page
     never share an id."""
@@ -65,11 +82,13 @@ def _prefixed(svg: str, prefix: str) -> str:
 
 
 def inline_svg(path: str | Path, title: str, prefix: str) -> str:
-    """An SVG file as inline markup: without its XML prolog and doctype, ids prefixed,
+    """An SVG file as inline markup: without its XML prolog and doctype, compacted
+    (:func:`_compact`), ids prefixed,
     ``role="img"`` and a ``<title>`` (read by screen readers and shown on hover)."""
     svg = Path(path).read_text(encoding="utf-8")
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<!--.*?-->|<metadata>.*?</metadata>", "", _prefixed(svg, prefix), flags=re.S)
+    svg = re.sub(r"<!--.*?-->|<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = _prefixed(_compact(svg), prefix)
     svg = re.sub(r">\s+<", "><", svg)  # indentation only: no text node is whitespace
     head_end = svg.index(">") + 1
     return (svg[: head_end - 1] + f' role="img" aria-label="{e(title)}">'

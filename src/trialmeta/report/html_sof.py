@@ -25,6 +25,13 @@ def _marks(table: SofTable, row: SofRow) -> str:
     return " <sup>" + ",".join(links) + "</sup>"
 
 
+#: Column widths (percent of the table): wide enough that no header word breaks on an A4
+#: landscape page (Outcomes, risk with comparator, risk with intervention, relative effect,
+#: participants, certainty, comments).
+_WIDTHS = (22, 12, 15, 10, 10, 10, 21)
+_COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in _WIDTHS) + "</colgroup>"
+
+
 def _row_html(table: SofTable, r: SofRow) -> str:
     outcome = e(prose(r.outcome))
     if r.anchor:
@@ -47,7 +54,7 @@ def sof_table_html(table: SofTable, number: int, heading_level: int = 3) -> str:
         ("Intervention", h.intervention), ("Comparison", h.comparison))]  # fmt: skip
     out.append("</p>")
     comparator, intervention = h.risk_with, h.intervention
-    out += ['<div class="scroll"><table class="sof-table"><thead>',
+    out += ['<div class="scroll"><table class="sof-table">', _COLUMNS, "<thead>",
             f'<tr><th rowspan="2">{e(SOF_HEAD[0])}</th><th colspan="2">{e(SOF_HEAD[1])}</th>'
             + "".join(f'<th rowspan="2">{e(x)}</th>' for x in SOF_HEAD[3:]) + "</tr>",
             f"<tr><th>Risk with {e(comparator[:1].lower() + comparator[1:])}</th>"

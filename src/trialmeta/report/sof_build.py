@@ -12,6 +12,10 @@ Handbook v6.5, section 14.1.4, one table per comparison). Per outcome window:
 * Risk with the intervention: the pooled MD and CI in GRADEpro wording; a single trial's
   own MD and CI (metafor ``escalc`` + Wald CI) when only one trial reports the outcome;
 * Relative effect "–" (continuous outcome); № of participants (studies);
+* a binary outcome (RR, OR, RD) instead gives the assumed risk with the comparator per 1000
+  (median control-group risk, or the configured one), the corresponding risk with the
+  intervention per 1000 with its CI and the difference per 1000, and the relative effect
+  (Cochrane Handbook v6.5, sections 14.1.5.1 and 15.4.4; GRADE guidelines 12);
 * Certainty as ⨁⨁◯◯ + word (GRADE Handbook 2013, section 5.1) with one footnote per
   domain rated down, giving its reason and numbers;
 * Comments: the MCID (with its source) and the plain-language statement (GRADE guidelines
@@ -26,11 +30,18 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 
 from trialmeta.effects.harmonise import HARMONISED_RANGE
+from trialmeta.report.absolute_effects import (
+    absolute_columns,
+    difference_text,
+    per_1000,
+    relative_text,
+)
 from trialmeta.report.humanise import humaniser
 from trialmeta.report.labels import LabelMap
-from trialmeta.report.sof_model import SofHeader, SofRow, SofTable
+from trialmeta.report.sof_model import EXPLANATION, SofHeader, SofRow, SofTable
 from trialmeta.report.summary_of_findings import md_text, plain_language
-from trialmeta.report.text import capitalised, count_text, num, prose, trials_text
+from trialmeta.report.text import MEASURE_LABELS, capitalised, count_text, num, prose, trials_text
+from trialmeta.review.absolute_effects import AbsoluteEffect
 from trialmeta.review.config import ComparisonConfig, ReviewConfig
 from trialmeta.review.results import AnalysisResult, EffectRow, OutcomeResult
 from trialmeta.stats._tables import z_inference
@@ -96,9 +107,15 @@ def _weeks(effects: Sequence[EffectRow]) -> str:
     return f"week {lo}" if weeks[0] == weeks[-1] else f"weeks {lo} to {hi}"
 
 
-def _outcome_cell(res: OutcomeResult, a: AnalysisResult, labels: LabelMap) -> str:
+def _outcome_cell(res: OutcomeResult, a: AnalysisResult, labels: LabelMap,
+                  binary: bool) -> str:  # fmt: skip
     inst = sorted({labels.code(r.get("instrument")) for r in a.effects if r.get("instrument")})
     what = ", ".join(inst) if inst else "instrument not reported"
+    if binary:  # participants with the event, over each trial's own period
+        weeks = _weeks(a.effects)
+        when = ("over each trial's own study period (no week reported)"
+                if weeks == "timepoint not reported" else f"at {weeks} after randomisation")
+        return f"{res.outcome.label}. {what}; assessed {when}"
     return (f"{res.outcome.label}. {what}, rescaled to {HARMONISED_RANGE[0]:g}–"
             f"{HARMONISED_RANGE[1]:g}; lower is better. Assessed at {_weeks(a.effects)} "
             "after randomisation")
@@ -150,28 +167,75 @@ def labels_domain(domain: str) -> str:
     return domain.replace("_", " ")
 
 
+def outcome_noun(config: ReviewConfig, res: OutcomeResult) -> str:
+    """The outcome's plain-language noun: each pooled code's (``outcome_nouns``), distinct
+    ones joined by "or" (ODI and RMDQ: "disability")."""
+    return " or ".join(dict.fromkeys(config.outcome_noun(c) for c in res.outcome.codes))
+
+
+def _binary_row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, ab: AbsoluteEffect,
+                labels: LabelMap, notes: list[tuple[str, str]],
+                human: Callable[[str], str]) -> SofRow:  # fmt: skip
+    """A binary outcome's row: risks per 1000 and the relative effect (GRADEpro's
+    dichotomous layout; Cochrane Handbook v6.5, section 14.1.5.1)."""
+    cell, g = a.analysis, a.grade
+    noun = outcome_noun(config, res)
+    comparator = next(c.comparator for c in config.comparisons if c.id == cell.comparison)
+    mcid = res.outcome.mcid_value
+    cols = absolute_columns(ab)
+    comments: list[str] = []
+    if cell.pooled is None:
+        study = labels.study(a.effects[0].study_id)
+        comments.append(f"One trial ({study}): not pooled.")
+    if g.level > 0:
+        comments.append(plain_language(g.level, ab.difference_per_1000,
+                                       ab.difference_per_1000_lb, ab.difference_per_1000_ub,
+                                       mcid, noun, comparator, config.intervention))
+    comments.append(f"Assumed risk with the comparator: {ab.control_risk_source}.")
+    cite = res.outcome.mcid.citation.split(".")[0] if res.outcome.mcid.citation else ""
+    comments.append(f"Minimal important difference: {num(mcid, 0)} per 1000"
+                    + (f" ({cite})." if cite else "."))
+    own = _footnotes(a, len(notes), human)
+    notes += own
+    return SofRow(
+        outcome=_outcome_cell(res, a, labels, binary=True),
+        risk_control=f"{cols['control_risk_per_1000']} per 1000",
+        risk_intervention=f"{per_1000(ab.risk)} per 1000 ({per_1000(ab.risk_lb)} to "
+                          f"{per_1000(ab.risk_ub)}): {difference_text(ab)}",
+        relative_effect=relative_text(ab) if MEASURE_LABELS[ab.measure].ratio else "–",
+        participants=_participants(a), certainty_symbols=certainty_glyphs(g.level),
+        certainty_word=g.certainty if g.level > 0 else "Not rated",
+        footnote_marks=",".join(letter for letter, _ in own), comments=" ".join(comments),
+        anchor=figure_anchor(cell.analysis_id), analysis_id=cell.analysis_id,
+        absolute=tuple((k, str(v)) for k, v in cols.items()),
+    )  # fmt: skip
+
+
 def _row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, labels: LabelMap,
          notes: list[tuple[str, str]], human: Callable[[str], str]) -> SofRow:  # fmt: skip
+    if a.absolute is not None:
+        return _binary_row(config, res, a, a.absolute, labels, notes, human)
     cell, g, level = a.analysis, a.grade, config.model.level
-    noun = config.outcome_noun(res.outcome.codes[0])
+    measure = res.outcome.measure or config.measure
+    noun = outcome_noun(config, res)
     comparator = next(c.comparator for c in config.comparisons if c.id == cell.comparison)
     mcid = res.outcome.mcid_value
     comments = []
     if cell.pooled is not None:
         est, lb, ub = cell.pooled.estimate, cell.pooled.ci_lb, cell.pooled.ci_ub
-        effect = md_text(est, lb, ub, config.measure)
+        effect = md_text(est, lb, ub, measure)
         comments.append(plain_language(g.level, est, lb, ub, mcid, noun, comparator,
                                        config.intervention))  # fmt: skip
     else:
         est, lb, ub = single_trial_ci(a.effects[0], level)
-        effect = md_text(est, lb, ub, config.measure)
+        effect = md_text(est, lb, ub, measure)
         study = labels.study(a.effects[0].study_id)
         comments.append(f"One trial ({study}): not pooled." + (
             "" if g.level > 0 else " Certainty not rated for a single trial by these rules."))
         if g.level > 0:
             comments.append(plain_language(g.level, est, lb, ub, mcid, noun, comparator,
                                            config.intervention))  # fmt: skip
-    if _beyond_scale(lb, ub):
+    if measure == "MD" and _beyond_scale(lb, ub):
         comments.append(f"The CI runs past the ends of the {HARMONISED_RANGE[0]:g}–"
                         f"{HARMONISED_RANGE[1]:g} scale (no difference can exceed "
                         f"{HARMONISED_RANGE[1] - HARMONISED_RANGE[0]:g} points): it carries "
@@ -182,7 +246,8 @@ def _row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, labels: La
     own = _footnotes(a, len(notes), human)
     notes += own
     return SofRow(
-        outcome=_outcome_cell(res, a, labels), risk_control=_control_risk(a, noun),
+        outcome=_outcome_cell(res, a, labels, binary=False),
+        risk_control=_control_risk(a, noun),
         risk_intervention=effect, relative_effect="–", participants=_participants(a),
         certainty_symbols=certainty_glyphs(g.level),
         certainty_word=g.certainty if g.level > 0 else "Not rated",
@@ -217,8 +282,14 @@ def _table(config: ReviewConfig, comp: ComparisonConfig, results: Sequence[Outco
         intervention=config.intervention_label,
         comparison=comparator + (f" (in these trials: {shown})" if shown else ""),
         comparator=comparator)  # fmt: skip
-    return SofTable(header, tuple(rows), tuple(notes), not_reported=tuple(missing),
-                    comparison_id=comp.id)
+    measures = sorted({res.outcome.measure or config.measure for res in results
+                       if any(a.analysis.comparison == comp.id and a.effects
+                              for a in res.analyses)})  # fmt: skip
+    abbrevs = "; ".join(f"{MEASURE_LABELS[m].abbrev}: {MEASURE_LABELS[m].name}"
+                        for m in measures)  # fmt: skip
+    explanation = EXPLANATION.replace("MD: mean difference", abbrevs) if abbrevs else EXPLANATION
+    return SofTable(header, tuple(rows), tuple(notes), explanation=explanation,
+                    not_reported=tuple(missing), comparison_id=comp.id)
 
 
 def sof_tables(config: ReviewConfig, results: Sequence[OutcomeResult], labels: LabelMap,

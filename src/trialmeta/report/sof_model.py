@@ -74,6 +74,7 @@ class SofRow:
     comments: str
     anchor: str = ""
     analysis_id: str = ""
+    absolute: tuple[tuple[str, str], ...] = ()  # a binary row's per-1000 columns (CSV)
 
 
 @dataclass(frozen=True)

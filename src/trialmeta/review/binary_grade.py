@@ -39,6 +39,8 @@ def control_risk(fits: AnalysisFits, outcome: OutcomeConfig) -> tuple[float, str
         return float(cfg.value), cfg.citation
     k = len(b.control_risks) if b is not None else 0
     median = b.median_control_risk if b is not None else math.nan
+    if k == 1:
+        return median, "control-group risk of the one included trial"
     return median, f"median control-group risk of the {k} included trials"
 
 
