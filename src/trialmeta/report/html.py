@@ -61,7 +61,8 @@ figure svg,figure img{max-width:100%;height:auto}figcaption{font-size:.9rem;colo
 .note{font-size:.82rem;color:#333}.search{border:2px solid #333;padding:.5rem .8rem}
 .grade{font-family:"DejaVu Sans",sans-serif;letter-spacing:.05em}
 .pico{font-size:.9rem}.sof-table{width:100%;table-layout:fixed}
-.sof-table th{overflow-wrap:normal;word-break:normal;hyphens:manual}ol.footnotes{list-style:none;padding-left:0;font-size:.82rem}
+.sof-table th{overflow-wrap:normal;word-break:normal;hyphens:manual}
+ol.footnotes{list-style:none;padding-left:0;font-size:.82rem}
 .more{font-size:.8rem}.keyfindings li{margin-bottom:.3rem}
 nav ol{padding-left:1.2rem}nav>ol>li{margin:.15rem 0}nav ol ol{font-size:.9rem}
 code,pre{font-family:"DejaVu Sans Mono",monospace;font-size:.8rem}
