@@ -64,7 +64,10 @@ def test_sensitivity_grid_flags_reach_the_summary(parts):
     flagged = [(s.label, f) for s in sham.sensitivity for f in s.flags]
     assert flagged
     label, flag = flagged[0]
-    assert f"| pain_eot__sham sensitivity: {label} | {flag} | {Flag(flag).sentence} |" in md
+    sec6 = md.split("## 6.")[1].split("## 7.")[0]
+    (line,) = [x for x in sec6.splitlines() if f"(`{flag}`;" in x]  # each flag stated once
+    assert line.startswith(f"- {Flag(flag).sentence} (`{flag}`;")
+    assert f"pain_eot__sham sensitivity: {label}" in line  # with every place it was raised
 
 
 def test_trial_sequential_analysis_sentence(parts):
@@ -78,7 +81,14 @@ def test_robustness_and_grade_reasons(parts):
     _, md = parts
     assert "pain_eot__sham: the conclusion (whether the CI excludes no effect, and on which " \
            "side) holds in" in md
-    assert "- imprecision:" in md and "optimal information size" in md
+    sec9 = md.split("## 9.")[1]
+    assert "| Analysis | Certainty | risk of bias | inconsistency | indirectness | imprecision" \
+           " | publication bias |" in sec9
+    imprecision = [x for x in sec9.splitlines() if x.startswith("- imprecision, ")]
+    assert imprecision and all("MCID" in x for x in imprecision)
+    assert "optimal information size" in md
+    reasons = [x.split(") — ", 1)[1] for x in sec9.splitlines() if ") — " in x]
+    assert len(reasons) == len(set(reasons))  # no reason repeated per analysis
 
 
 def test_deterministic(parts):

@@ -88,6 +88,24 @@ def test_reruns_are_byte_identical(tmp_path: Path) -> None:
     assert b"/CreationDate" not in a and b"/ModDate" not in a
 
 
+def test_the_pdf_holds_no_path_of_the_folder_it_was_written_in(tmp_path: Path) -> None:
+    # the workflow writes it without a base URL: a link to a file beside the report stays
+    # relative, so a run in another folder (a cluster, CI) gives the same bytes
+    html = synthetic_html(rows=2).replace("</body>", '<a href="provenance.json">p</a></body>')
+    a = write_pdf(html, tmp_path / "one" / "report.pdf").read_bytes()
+    b = write_pdf(html, tmp_path / "two" / "report.pdf").read_bytes()
+    assert a == b
+    uris = [annot.get_object()["/A"]["/URI"] for page in pypdf.PdfReader(io.BytesIO(a)).pages
+            for annot in page.get("/Annots", []) if "/URI" in annot.get_object().get("/A", {})]
+    assert uris == ["provenance.json"]
+    # an absolute base URL, as the adapter passed before, writes this machine's path
+    c = write_pdf(html, tmp_path / "c.pdf", base_url=tmp_path).read_bytes()
+    absolute = [annot.get_object()["/A"]["/URI"]
+                for page in pypdf.PdfReader(io.BytesIO(c)).pages
+                for annot in page.get("/Annots", []) if "/URI" in annot.get_object().get("/A", {})]
+    assert absolute and absolute[0].startswith("file://")
+
+
 def test_a_forest_plot_prints_at_its_own_size_on_a_landscape_page() -> None:
     # forest text is >= 7 pt at natural size, so it must not be scaled down in print
     assert MAX_WIDTH_IN * 25.4 <= LANDSCAPE_WIDTH_MM

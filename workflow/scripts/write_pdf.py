@@ -11,4 +11,6 @@ from trialmeta.io.digests import verified  # noqa: E402
 from trialmeta.report.pdf import write_pdf  # noqa: E402
 
 html_path = Path(verified(smk.input[0]))
-write_pdf(html_path.read_text(encoding="utf-8"), smk.output[0], base_url=html_path.parent)
+# no base URL: the report's links to provenance.json and the CSVs stay relative (they sit
+# beside the PDF), so the PDF holds no absolute path and is the same in any folder
+write_pdf(html_path.read_text(encoding="utf-8"), smk.output[0])

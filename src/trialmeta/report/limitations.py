@@ -170,12 +170,23 @@ def _quality_section(warnings: Sequence[Mapping[str, object]],
 
 
 def _flags_section(results: Sequence[OutcomeResult]) -> list[str]:
+    """Section 6: each distinct flag once, with its meaning and every place it was raised
+    (one sentence per problem, the analyses grouped under it)."""
     lines = ["## 6. Flags raised by the analysis core", ""]
     pairs = collect_flags(results)
     if not pairs:
         return lines + ["No flags were raised.", ""]
-    return lines + md_table(["Where", "Flag", "Meaning"],
-                            ([w, c, describe(c)] for w, c in pairs))  # fmt: skip
+    where: dict[str, list[str]] = {}
+    for w, code in pairs:
+        where.setdefault(code, []).append(w)
+    for code, places in sorted(where.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"- {md(describe(code))} (`{md(code)}`; {_places(places)}): "
+                     f"{md('; '.join(places))}.")
+    return lines + [""]
+
+
+def _places(items: Sequence[str]) -> str:
+    return "1 place" if len(items) == 1 else f"{len(items)} places"
 
 
 def _robustness_section(results: Sequence[OutcomeResult]) -> list[str]:
@@ -215,19 +226,42 @@ def _change_section(results: Sequence[OutcomeResult]) -> list[str]:
     return lines + [""]
 
 
+_DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision",
+            "publication_bias")  # fmt: skip
+
+
 def _grade_section(results: Sequence[OutcomeResult]) -> list[str]:
+    """Section 9: the certainty and the levels rated down per domain as one table, then each
+    distinct reason once, with the analyses it applies to (GRADE Handbook 2013, section 5:
+    a reason per domain; no template repeated per analysis)."""
     lines = ["## 9. Certainty of the evidence (GRADE) and why", ""]
-    for a in _main(results):
+    analyses = list(_main(results))
+    rows = []
+    for a in analyses:
         g = a.grade
-        glyphs = certainty_glyphs(g.level)
-        lines.append(f"### {md(a.analysis_id)}: {glyphs} {md(g.certainty)}".rstrip())
-        lines.append("")
-        for d in g.domains:
-            extra = f" Override: {md(d.override_reason)}" if d.overridden else ""
-            lines.append(f"- {md(d.domain)}: {md(d.judgement)} (-{d.downgrade}). "
-                         f"{md(d.reason)}{extra}")
-        lines.append("")
-    return lines
+        levels = {d.domain: d.downgrade for d in g.domains}
+        rows.append([a.analysis_id, f"{certainty_glyphs(g.level)} {g.certainty}".strip(),
+                     *[_levels(levels.get(d)) for d in _DOMAINS]])
+    lines += md_table(["Analysis", "Certainty", *[d.replace("_", " ") for d in _DOMAINS]], rows)
+    lines += ["Levels rated down per domain (0: not rated down; –: not judged).", "",
+              "Reasons, each stated once, with the analyses it applies to:", ""]
+    groups: dict[tuple[str, int, str, str], list[str]] = {}
+    for a in analyses:
+        for d in a.grade.domains:
+            extra = f" Override: {d.override_reason}" if d.overridden else ""
+            key = (d.domain, d.downgrade, d.judgement, d.reason + extra)
+            groups.setdefault(key, []).append(a.analysis_id)
+    order = {d: i for i, d in enumerate(_DOMAINS)}
+    for (domain, down, judgement, reason), ids in sorted(
+            groups.items(), key=lambda kv: (order.get(kv[0][0], 99), -kv[0][1], kv[0][3])):
+        who = ids[0] if len(ids) == 1 else f"{len(ids)} analyses: {', '.join(ids)}"
+        lines.append(f"- {md(domain.replace('_', ' '))}, {md(judgement)} "
+                     f"({_levels(down)}) — {md(who)}. {md(reason)}")
+    return lines + [""]
+
+
+def _levels(down: int | None) -> str:
+    return "–" if down is None else "0" if down == 0 else f"−{down}"
 
 
 def limitations_markdown(

@@ -78,7 +78,9 @@ def write_pdf(html: str, path: str | Path, base_url: str | Path | None = None) -
 
     Elements with class ``landscape`` (forest plots) go on landscape pages; table
     headers repeat on every page; fonts are embedded subsets of DejaVu Sans.
-    ``base_url`` resolves relative links and images.
+    ``base_url`` resolves relative links and images; leave it ``None`` to keep links
+    relative (an absolute base writes ``file://`` paths into the PDF, which then differs from
+    folder to folder).
     """
     from weasyprint import CSS, HTML  # imported here: only the print route needs it
 
