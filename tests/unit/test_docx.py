@@ -72,3 +72,17 @@ def test_reruns_are_byte_identical_with_fixed_metadata(tmp_path: Path) -> None:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     props = Document(str(tmp_path / "a.docx")).core_properties
     assert props.created == props.modified == FIXED_DATE
+
+
+def test_control_characters_in_the_data_are_shown_not_fatal(tmp_path: Path) -> None:
+    # a sheet cell may hold a NUL or a bell (the hostile-text workflow test writes them);
+    # Word cannot store them, so each is shown as U+FFFD and the rest of the text is kept
+    bad = "Syn\x00thetic\x07 <b>&"
+    header = SofHeader(f"Acupuncture compared with {bad}", bad, bad, "Acupuncture", bad)
+    row = SofRow(bad, bad, "MD 1.0 lower", "\u2013", "10 (1 RCT)", "\u2a01\u25ef\u25ef\u25ef",
+                 "Very low", "a", bad)
+    path = write_sof_docx([SofTable(header, (row,), (("a", bad),))], tmp_path / "sof.docx",
+                          title=bad)  # fmt: skip
+    (table,) = read_docx_tables(path)
+    assert table[2][0] == "Syn\ufffdthetic\ufffd <b>&"
+    assert "Syn\ufffdthetic\ufffd <b>&" in [p.text for p in Document(str(path)).paragraphs][0]

@@ -79,7 +79,7 @@ def test_a_truncated_analysis_json_stops_the_run_and_leaves_no_old_report(good_r
 def _result_files(res: Path) -> dict[str, str]:
     """Every result file under ``res`` (not logs, benchmarks, checksums, Snakemake's
     markers, nor provenance.json and the report written from it) → its SHA-256."""
-    skipped = {"provenance.json", "report.html"}
+    skipped = {"provenance.json", "report.html", "report.pdf"}
     return {f"results/{p.relative_to(res).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(res.rglob("*")) if p.is_file()
             and p.relative_to(res).parts[0] not in ("logs", "benchmarks")

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from _snakemake import TIMEOUT, planned_jobs, snakemake_command
 
-REPORT_ONLY = {"provenance": 1, "report_html": 1, "all": 1}
+# the report: provenance, the HTML and its printed PDF
+REPORT_ONLY = {"provenance": 1, "report_html": 1, "report_pdf": 1, "all": 1}
 
 
 @pytest.fixture
@@ -43,12 +44,14 @@ def test_title_edit_reruns_only_the_report_rules(done):
 
 def test_one_mcid_edit_reruns_that_outcomes_certainty_figures_tables_and_report(done):
     # pain_eot's MCID (15 -> 12): its GRADE/TSA (rule certainty), its figures (the forest
-    # plot draws the MCID line, the TSA plot the RIS from it), the tables, the limitations
-    # and the report; no fit, simulation or other outcome reruns
+    # plot draws the MCID line, the TSA plot the RIS from it), the tables, the Summary of
+    # Findings (its comments state the MCID), the limitations and the report; no fit,
+    # simulation, PRISMA figure or other outcome reruns
     _edit(done, 'mcid: {value: 15, citation: "synthetic threshold for tests"}',
           'mcid: {value: 12, citation: "synthetic threshold for tests"}')
     assert planned_jobs(done) == {
-        "certainty": 1, "outcome_figures": 1, "tables": 1, "limitations": 1, **REPORT_ONLY}
+        "certainty": 1, "outcome_figures": 1, "tables": 1, "summary_of_findings": 1,
+        "limitations": 1, **REPORT_ONLY}
     run = subprocess.run(snakemake_command("-n", "--cores", "2", "--quiet", "reason"),
                          cwd=done, capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
     outputs = [path for line in re.findall(r"output: (.+)", run.stdout + run.stderr)

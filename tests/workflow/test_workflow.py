@@ -79,7 +79,7 @@ def test_coverage_gosh_and_permutation_outputs(runs):
     assert "Coverage simulation: With 3 trials of this size, a nominal 95% CI" in md
     assert "GOSH (DL, all 7 subsets of 3 trials)" in md
     html = (res / "report.html").read_text(encoding="utf-8")
-    assert "CI coverage (%)" in html and "permutation p = " in html
+    assert "CI coverage (%)" in html and "permutation P = " in html
 
 
 def test_pooled_numbers_equal_core(runs):
@@ -128,7 +128,8 @@ def test_report_escapes_data_and_is_self_contained(runs):
     assert "data:image/svg+xml;base64," not in html and html.count("<svg") >= 4  # inline SVG
     for section in ("1. Key findings", "2. Summary of findings", "3. Included studies",
                     "4. Risk of bias in included studies", "5. Results per comparison",
-                    "6. Limitations", "7. Appendices", "D. Reproducibility"):
+                    "6. Limitations", "7. Appendices", "D. References to the trials",
+                    "E. Reproducibility"):
         assert section in html
     assert "IntHout" in html and "External source" in html
     assert "SYNTHETIC override to exercise the printed-reason path" in html
@@ -209,7 +210,8 @@ def test_workbook_as_data_dir_gives_the_same_review(runs, tmp_path):
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     a, b = runs[0] / "results", d / "results"
-    naming_inputs = {"validation.json", "provenance.json", "report.html"}
+    # these name the input files and their digests (the PDF prints the report)
+    naming_inputs = {"validation.json", "provenance.json", "report.html", "report.pdf"}
     files = sorted(p.relative_to(a) for p in a.rglob("*")
                    if p.is_file() and p.suffix in DETERMINISTIC_SUFFIXES
                    and p.relative_to(a).parts[0] not in ("logs", "benchmarks")
@@ -258,7 +260,7 @@ def test_report_renders_in_headless_chromium(runs, tmp_path):
     dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
                           "--dump-dom", report.as_uri()], capture_output=True, text=True,
                          timeout=300, check=True).stdout  # fmt: skip
-    assert "3. Summary of Findings" in dom
+    assert "2. Summary of findings" in dom
     assert "<script" not in dom.lower()
 
 

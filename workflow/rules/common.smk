@@ -1,5 +1,6 @@
 # Helpers shared by every rules file - the typed config (parsed once), per-rule config slices,
 # code digests. Only named functions here, no rules and no lambdas.
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -179,6 +180,20 @@ def figure_files_settings(wildcards=None):
 def review_settings(wildcards=None):
     """The whole typed config, for the report (which prints most of it)."""
     return to_data(REVIEW)
+
+
+def prisma_settings(wildcards=None):
+    """What the PRISMA flow reads from the config: each outcome code's noun and the search
+    statement (so only those edits redraw it)."""
+    codes = sorted({c for o in REVIEW.outcomes for c in o.codes})
+    return {"outcome_labels": {c: REVIEW.outcome_noun(c).capitalize() for c in codes},
+            "how_found": REVIEW.search.statement if REVIEW.search is not None else ""}
+
+
+def review_body_settings(wildcards=None):
+    """The typed config without its title, for the rules whose outputs never print it
+    (Summary of Findings, limitations): a title edit reruns only the report."""
+    return to_data(dataclasses.replace(REVIEW, title=""))
 
 
 # Rules whose outputs provenance.json records with their SHA-256 (every rule before it).

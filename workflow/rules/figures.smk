@@ -82,7 +82,7 @@ rule prisma_figure:
         ),
         "<results>/figures/prisma.sha256",
     params:
-        review=review_settings,
+        flow=prisma_settings,
         labels=label_settings,
         files=figure_files_settings,
         code=code("plot_prisma.py"),

@@ -58,7 +58,7 @@ rule summary_of_findings:
         ),
         csv_sha256="<results>/summary_of_findings.csv.sha256",
     params:
-        review=review_settings,
+        review=review_body_settings,
         labels=label_settings,
         code=code("write_sof.py"),
     log:
@@ -88,7 +88,7 @@ rule limitations:
         ),
         "<results>/limitations.md.sha256",
     params:
-        review=review_settings,
+        review=review_body_settings,
         labels=label_settings,
         code=code("write_limitations.py"),
     log:

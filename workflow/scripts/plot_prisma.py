@@ -12,16 +12,16 @@ from trialmeta.io.digests import seal, verified  # noqa: E402
 from trialmeta.io.jsonio import read_record_dicts  # noqa: E402
 from trialmeta.plots import save_figure  # noqa: E402
 from trialmeta.plots.prisma import prisma_plot, write_prisma_csv  # noqa: E402
-from trialmeta.report.assemble import review_text  # noqa: E402
 from trialmeta.report.sheet_labels import sheet_labels  # noqa: E402
+from trialmeta.report.trial_flow import prisma_from_accounting  # noqa: E402
 from trialmeta.review.codec import from_data  # noqa: E402
-from trialmeta.review.config import FiguresConfig, ReviewConfig  # noqa: E402
+from trialmeta.review.config import FiguresConfig  # noqa: E402
 
-config = from_data(ReviewConfig, smk.params.review)
 labels, _ = sheet_labels(smk.params.labels, smk.input)
-flow = review_text(config, [], labels,
-                   read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
-                   read_record_dicts(verified(smk.input.accounting), blank="")).flow
+flow = prisma_from_accounting(
+    read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
+    read_record_dicts(verified(smk.input.accounting), blank=""), dict(labels.studies),
+    dict(smk.params.flow["outcome_labels"]), smk.params.flow["how_found"])
 out = Path(smk.output[0])
 fig = prisma_plot(flow)
 files = from_data(FiguresConfig, smk.params.files)

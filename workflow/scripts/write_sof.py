@@ -27,6 +27,8 @@ text = review_text(config, [read_result(verified(p)) for p in smk.input.analyses
                    read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
                    read_record_dicts(verified(smk.input.accounting), blank=""))
 write_csv(smk.output.csv, sof_csv_rows(text.sof), SOF_CSV_COLUMNS)
-write_text(smk.output.md, sof_markdown(text.sof, f"Summary of findings: {config.title}"))
-write_sof_docx(text.sof, smk.output.docx, title=f"Summary of findings: {config.title}")
+# titled "Summary of findings" (each table carries its own GRADEpro title), not by the
+# review's title: a title edit then reruns only the report (issue 10, section 4)
+write_text(smk.output.md, sof_markdown(text.sof, "Summary of findings"))
+write_sof_docx(text.sof, smk.output.docx, title="Summary of findings")
 seal(smk.output)

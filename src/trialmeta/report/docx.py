@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,16 @@ SYMBOL_FONT = "Cambria Math"  # has ⨁ (U+2A01) and ◯ (U+25EF) at the same si
 _WIDTHS_MM = (52, 42, 48, 22, 28, 34, 41)  # 267 mm: A4 landscape less two 15 mm margins
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids (C0 controls other than tab, newline
+    and carriage return; lone surrogates; U+FFFE, U+FFFF) shown as U+FFFD, since a Word
+    file cannot hold them (the HTML escapes them; the CSV keeps the data as it is)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _set_repeat_header(row_element: object) -> None:
     tr_pr = row_element.get_or_add_trPr()  # type: ignore[attr-defined]
     el = OxmlElement("w:tblHeader")
@@ -69,6 +80,7 @@ def _set_repeat_header(row_element: object) -> None:
 
 def _write_cell(cell: _Cell, text: str, bold: bool = False, size: float = 8.0) -> None:
     cell.text = ""
+    text = xml_safe(text)
     para = cell.paragraphs[0]
     symbols = {"\u2a01", "\u25ef"}
     run_text, in_symbols = "", False
@@ -104,7 +116,7 @@ def _table(doc: DocxDocument, sof: SofTable) -> Table:
 
 
 def _paragraph(doc: DocxDocument, text: str, bold: bool = False, size: float = 8.0) -> None:
-    run = doc.add_paragraph().add_run(text)
+    run = doc.add_paragraph().add_run(xml_safe(text))
     run.bold, run.font.size, run.font.name = bold, Pt(size), FONT
 
 
@@ -116,7 +128,7 @@ def _document(tables: Sequence[SofTable], title: str) -> DocxDocument:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(15))
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by = title, "trialmeta", "trialmeta"
+    props.title, props.author, props.last_modified_by = xml_safe(title), "trialmeta", "trialmeta"
     props.created = props.modified = props.last_printed = FIXED_DATE.replace(tzinfo=None)
     props.revision = 1
     _paragraph(doc, title, bold=True, size=12)

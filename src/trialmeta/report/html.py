@@ -115,7 +115,8 @@ def _nav(r: ReportInputs) -> str:
         "appendix": [("appendix-methods", "A. Methods"),
                      ("appendix-limitations", "B. Limitations in detail and flags"),
                      ("appendix-accounting", "C. Comparison accounting"),
-                     ("appendix-reproducibility", "D. Reproducibility")],
+                     ("appendix-references", "D. References to the trials"),
+                     ("appendix-reproducibility", "E. Reproducibility")],
     }  # fmt: skip
     out = ["<nav><h2>Contents</h2><ol>"]
     for ident, name in SECTIONS:
@@ -290,14 +291,35 @@ def _appendices(r: ReportInputs) -> list[str]:
                "<p>Every extracted comparison and what happened to it is in "
                "<code>results/comparisons_accounting.csv</code>; per trial, in "
                '<a href="#included">section 3</a>.</p></section>')
-    return out + _reproducibility(r.provenance)
+    return out + _references(r) + _reproducibility(r.provenance)
+
+
+_REFERENCE_FIELDS = ("authors", "title", "journal", "year", "citation")
+
+
+def _references(r: ReportInputs) -> list[str]:
+    """Appendix D: every trial of the studies sheet as a reference (authors, title, journal,
+    year, volume, DOI, source; RevMan's "References to studies"), with its verification
+    level, so each number can be traced to its paper."""
+    out = ['<section id="appendix-references"><h3>D. References to the trials</h3><ol>']
+    for s in sorted(r.studies, key=lambda x: r.labels.study(str(x.get("study_id", "")))):
+        sid = str(s.get("study_id", ""))
+        parts = [str(s[k]).strip() for k in _REFERENCE_FIELDS if str(s.get(k) or "").strip()]
+        doi = str(s.get("doi") or "").strip()
+        source = str(s.get("source") or "").strip()
+        text = ". ".join(parts) + (f". doi:{doi}" if doi else "")
+        where = f" Source: {source}." if source else ""
+        level = str(s.get("verification") or "").strip()
+        out.append(f"<li><b>{e(r.labels.study(sid))}</b>. {e(text)}.{e(where)}"
+                   + (f" Verification: {e(r.labels.code(level))}." if level else "") + "</li>")
+    return [*out, "</ol></section>"]
 
 
 def _reproducibility(provenance: Mapping[str, object]) -> list[str]:
     git = dict(provenance.get("git") or {})  # type: ignore[call-overload]
     files = [*provenance.get("inputs", []), *provenance.get("config_files", [])]  # type: ignore[misc]
     return [
-        '<section id="appendix-reproducibility"><h3>D. Reproducibility</h3>',
+        '<section id="appendix-reproducibility"><h3>E. Reproducibility</h3>',
         f"<p>Git commit: <code>{e(git.get('commit'))}</code> (uncommitted changes: "
         f"{e('yes' if git.get('dirty') else 'no')}).</p>",
         f"<p>Rerun: <code>{e(provenance.get('rerun'))}</code></p>",
