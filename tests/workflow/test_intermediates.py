@@ -97,8 +97,10 @@ def test_provenance_records_the_hash_of_every_result_and_every_checksum_holds(ru
             "results/figures/pain_eot/forest__pain_eot__sham.csv",
             "results/summary_of_findings.csv", "results/limitations.md"} <= set(recorded)
     sidecars = sorted(res.rglob(f"*{SUFFIX}"))
-    assert len(sidecars) == 20  # validation, 3 data tables, 5 JSON x 2 outcomes, 3 figure
-    for side in sidecars:       # folders, SoF CSV, limitations, provenance
+    # validation, 3 data tables, 5 JSON x 2 outcomes, 4 figure folders (2 outcomes, risk of
+    # bias, PRISMA), SoF CSV, limitations, provenance, report.html
+    assert len(sidecars) == 22
+    for side in sidecars:
         verified(str(side)[: -len(SUFFIX)])
 
 
