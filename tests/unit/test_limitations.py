@@ -84,11 +84,15 @@ def test_robustness_and_grade_reasons(parts):
     sec9 = md.split("## 9.")[1]
     assert "| Analysis | Certainty | risk of bias | inconsistency | indirectness | imprecision" \
            " | publication bias |" in sec9
-    imprecision = [x for x in sec9.splitlines() if x.startswith("- imprecision, ")]
+    imprecision = [x for x in sec9.split("### Imprecision")[1].split("### ")[0].splitlines()
+                   if x.startswith("- ")]
     assert imprecision and all("MCID" in x for x in imprecision)
     assert "optimal information size" in md
-    reasons = [x.split(") — ", 1)[1] for x in sec9.splitlines() if ") — " in x]
-    assert len(reasons) == len(set(reasons))  # no reason repeated per analysis
+    for block in sec9.split("### ")[1:]:  # per domain: its rule once, no reason repeated
+        assert block.count("Rule: ") <= 1 and "(rate down" not in block
+        reasons = [x.split(") — ", 1)[1].split(". ", 1)[1] for x in block.splitlines()
+                   if ") — " in x]
+        assert len(reasons) == len(set(reasons))
 
 
 def test_deterministic(parts):

@@ -27,6 +27,7 @@ text = limitations_markdown(results,
                             read_record_dicts(verified(smk.input.accounting), blank=float("nan")),
                             read_record_dicts(verified(smk.input.warnings), blank=float("nan")),
                             config.grade.ois_alpha, config.grade.ois_power, summary=summary,
-                            human=labels)
+                            human=labels,
+                            search=config.search.statement if config.search is not None else "")
 write_text(smk.output[0], text)
 seal(smk.output)

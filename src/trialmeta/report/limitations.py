@@ -10,6 +10,7 @@ reaches section 6 (:func:`collect_flags` walks the whole result with
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
@@ -230,10 +231,20 @@ _DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision",
             "publication_bias")  # fmt: skip
 
 
-def _grade_section(results: Sequence[OutcomeResult]) -> list[str]:
-    """Section 9: the certainty and the levels rated down per domain as one table, then each
-    distinct reason once, with the analyses it applies to (GRADE Handbook 2013, section 5:
-    a reason per domain; no template repeated per analysis)."""
+_RULE = re.compile(r" \((rate down [^()]*)\)")
+
+
+def _split_rule(reason: str) -> tuple[str, str]:
+    """``(reason without its rule, the rule)``: the parenthetical "(rate down once at ...)"
+    the certainty rules append is the same for every analysis, so it is stated once."""
+    m = _RULE.search(reason)
+    return (reason, "") if m is None else (reason[: m.start()] + reason[m.end():], m.group(1))
+
+
+def _grade_section(results: Sequence[OutcomeResult], search: str = "") -> list[str]:
+    """Section 9: the certainty and the levels rated down per domain as one table, then per
+    domain its rule once and each distinct reason once, with the analyses it applies to
+    (GRADE Handbook 2013, section 5: a reason per domain; no template repeated)."""
     lines = ["## 9. Certainty of the evidence (GRADE) and why", ""]
     analyses = list(_main(results))
     rows = []
@@ -243,20 +254,38 @@ def _grade_section(results: Sequence[OutcomeResult]) -> list[str]:
         rows.append([a.analysis_id, f"{certainty_glyphs(g.level)} {g.certainty}".strip(),
                      *[_levels(levels.get(d)) for d in _DOMAINS]])
     lines += md_table(["Analysis", "Certainty", *[d.replace("_", " ") for d in _DOMAINS]], rows)
-    lines += ["Levels rated down per domain (0: not rated down; –: not judged).", "",
-              "Reasons, each stated once, with the analyses it applies to:", ""]
-    groups: dict[tuple[str, int, str, str], list[str]] = {}
+    lines += ["Levels rated down per domain (0: not rated down; –: not judged).", ""]
+    if search:
+        lines += [f"How the trials were found (every publication-bias judgement reads it): "
+                  f"{md(search)}", ""]
+    domains = sorted({d.domain for a in analyses for d in a.grade.domains},
+                     key=lambda x: (_DOMAINS.index(x) if x in _DOMAINS else 99, x))
+    for domain in domains:
+        lines += _domain_reasons(analyses, domain, search)
+    return lines
+
+
+def _domain_reasons(analyses: Sequence[AnalysisResult], domain: str, search: str) -> list[str]:
+    groups: dict[tuple[int, str, str], list[str]] = {}
+    rules: set[str] = set()
     for a in analyses:
         for d in a.grade.domains:
+            if d.domain != domain:
+                continue
+            reason, rule = _split_rule(d.reason)
+            if search:
+                reason = reason.replace(f" ({search})", "")
+            if rule:
+                rules.add(rule)
             extra = f" Override: {d.override_reason}" if d.overridden else ""
-            key = (d.domain, d.downgrade, d.judgement, d.reason + extra)
-            groups.setdefault(key, []).append(a.analysis_id)
-    order = {d: i for i, d in enumerate(_DOMAINS)}
-    for (domain, down, judgement, reason), ids in sorted(
-            groups.items(), key=lambda kv: (order.get(kv[0][0], 99), -kv[0][1], kv[0][3])):
+            groups.setdefault((d.downgrade, d.judgement, reason + extra), []).append(
+                a.analysis_id)
+    lines = [f"### {md(domain.replace('_', ' ').capitalize())}", ""]
+    lines += [f"Rule: {md(r)}." for r in sorted(rules)] + ([""] if rules else [])
+    for (down, judgement, reason), ids in sorted(groups.items(),
+                                                 key=lambda kv: (-kv[0][0], kv[0][2])):
         who = ids[0] if len(ids) == 1 else f"{len(ids)} analyses: {', '.join(ids)}"
-        lines.append(f"- {md(domain.replace('_', ' '))}, {md(judgement)} "
-                     f"({_levels(down)}) — {md(who)}. {md(reason)}")
+        lines.append(f"- {md(judgement)} ({_levels(down)}) — {md(who)}. {md(reason)}")
     return lines + [""]
 
 
@@ -273,9 +302,11 @@ def limitations_markdown(
     ois_power: float,
     summary: Sequence[str] = (),
     human: LabelMap | None = None,
+    search: str = "",
 ) -> str:
     """The whole limitations summary as Markdown (deterministic, no timestamps);
-    ``ois_alpha``/``ois_power`` are the GRADE rules' (``grade:`` in the config).
+    ``ois_alpha``/``ois_power`` are the GRADE rules' (``grade:`` in the config), ``search``
+    the config's search statement (stated once, not in every publication-bias reason).
 
     ``summary`` (:func:`trialmeta.report.limitations_summary.executive_summary`) opens the
     file; with a label map ``human``, codes in the detail read as their labels."""
@@ -291,7 +322,7 @@ def limitations_markdown(
     lines += _flags_section(results)
     lines += _robustness_section(results)
     lines += _change_section(results)
-    lines += _grade_section(results)
+    lines += _grade_section(results, search)
     lines += method_notes_section(results)
     text = "\n".join(lines).rstrip() + "\n"
     return prose(humaniser(human)(text)) if human is not None else text
