@@ -85,3 +85,12 @@ def test_imprecision_rules_of_guidance_34():
     assert _imprecision(-80, 70).downgrade == 2            # crosses both thresholds
     j = _imprecision(-80, -20)
     assert "crosses -50 per 1000" in j.reason and "optimal information size of 1000" in j.reason
+
+
+def test_missing_absolute_numbers_never_read_na():
+    # issue 9: "NA" never in prose; a missing risk is a dash, a missing CI says so
+    from trialmeta.report.absolute_effects import per_1000
+
+    assert per_1000(math.nan) == "\u2013" and per_1000(0.4218) == "422"
+    a = absolute_effect("RR", math.log(2.0), math.nan, math.nan, 0.2, "s")
+    assert difference_text(a) == "200 more per 1000 (CI not estimable)"

@@ -25,8 +25,9 @@ ABSOLUTE_COLUMNS: tuple[str, ...] = (
 
 
 def per_1000(risk: float) -> str:
-    """A risk as whole participants per 1000 (``0.4218`` → ``"422"``), ``NA`` if missing."""
-    return f"{round(1000 * risk):d}" if math.isfinite(risk) else "NA"
+    """A risk as whole participants per 1000 (``0.4218`` → ``"422"``), "–" if missing (never
+    "NA" in the report's text)."""
+    return f"{round(1000 * risk):d}" if math.isfinite(risk) else "\u2013"
 
 
 def relative_text(a: AbsoluteEffect) -> str:
@@ -51,7 +52,8 @@ def difference_text(a: AbsoluteEffect) -> str:
     lo, hi = a.difference_per_1000_lb, a.difference_per_1000_ub
     if not math.isfinite(a.difference_per_1000):
         return "not estimable"
-    ci = f"{_side(lo)} to {_side(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "NA"
+    ci = (f"{_side(lo)} to {_side(hi)}" if math.isfinite(lo) and math.isfinite(hi)
+          else "CI not estimable")
     return f"{_side(a.difference_per_1000)} per 1000 ({ci})"
 
 
