@@ -109,3 +109,13 @@ def test_not_a_file_and_too_large(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_text("title: " + "x" * 1_000_001, encoding="utf-8")
     assert "file too large" in read_config_file(big)[1][0]
+
+
+def test_key_findings_state_each_mcid_in_its_unit():
+    # pain and disability on 0-100 points; the binary responders outcome as a risk
+    # difference per 1000 (its MCID in config/config.yaml: 100 more responders per 1000)
+    from trialmeta.report.labels import LabelMap
+    from trialmeta.report.report_parts import pico_lines
+
+    outcomes = dict(pico_lines(load_config([SHIPPED], SCHEMA), LabelMap()))["Outcomes"]
+    assert "pain 15 points" in outcomes and "responders 100 per 1000" in outcomes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from trialmeta.effects.binary import BINARY_MEASURES
 from trialmeta.report.labels import LabelMap
 from trialmeta.report.sof_model import SofRow
 from trialmeta.report.text import count_text, num, trials_text, value_text
@@ -30,11 +31,12 @@ STUDY_HEAD = ("Trial", "Population", "Country", "Randomised", "Technique", "Sess
 
 def pico_lines(config: ReviewConfig, labels: LabelMap) -> list[tuple[str, str]]:
     """(name, text) of the question as PICO, with outcomes, instruments, MCIDs and windows."""
-    mcids: dict[str, float] = {}
-    for o in config.outcomes:
-        mcids.setdefault(config.outcome_noun(o.codes[0]), o.mcid_value)
+    mcids: dict[str, str] = {}
+    for o in config.outcomes:  # a binary outcome's MCID is a risk difference per 1000
+        unit = "per 1000" if (o.measure or config.measure) in BINARY_MEASURES else "points"
+        mcids.setdefault(config.outcome_noun(o.codes[0]), f"{o.mcid_value:g} {unit}")
     outcomes = ("; ".join(o.label for o in config.outcomes) + ". Minimal important "
-                "differences: " + "; ".join(f"{k} {v:g} points" for k, v in mcids.items()) + ".")
+                "differences: " + "; ".join(f"{k} {v}" for k, v in mcids.items()) + ".")
     comps = "; ".join(c.label for c in config.comparisons if not c.members)
     return [("Question", config.question),
             ("Population", labels.code(config.target_population)),
