@@ -15,6 +15,7 @@ from trialmeta.report.sof_build import certainty_glyphs
 from trialmeta.report.text import (
     MEASURE_LABELS,
     TEST_LABELS,
+    MeasureLabel,
     effect_scale,
     level_percent,
     num,
@@ -173,14 +174,14 @@ def outcome_text(a: AnalysisResult, measure: str) -> str:
     )
 
 
-def _small_study_text(ss: SmallStudy) -> str:
+def _small_study_text(ss: SmallStudy, m: MeasureLabel) -> str:
     eg, bg, tf = ss.egger, ss.begg, ss.trimfill
     egger_p = eg.pval if isinstance(eg, EggerResult) else math.nan
     begg_p = bg.pval if isinstance(bg, BeggResult) else math.nan
     added = trials_text(tf.k0) if isinstance(tf, TrimFillResult) else "no trial"
     est = tf.estimate if isinstance(tf, TrimFillResult) else math.nan
     return (f"Egger's test {p_text(egger_p)}; Begg's test {p_text(begg_p)}; "
-            f"trim-and-fill adds {added}, MD {num(est)}.")
+            f"trim-and-fill adds {added}, {m.abbrev} {num(m.shown(est), 2 if m.ratio else 1)}.")
 
 
 def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Block]:
@@ -220,7 +221,7 @@ def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Bl
                                       f"I² = {num(d.i2_percent)}%. "
                                       + _subgroup_perm_text(sg.permutation)))  # fmt: skip
     if isinstance(a.small_study, SmallStudy):
-        out.append(Block("paragraph", _small_study_text(a.small_study)))
+        out.append(Block("paragraph", _small_study_text(a.small_study, m)))
     elif a.analysis.pooled is not None:
         out.append(Block("paragraph",
                          f"Funnel plot and small-study tests: {a.small_study.reason}."))
