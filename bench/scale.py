@@ -101,6 +101,8 @@ def _data(directory: Path, n_weeks: int, seed: int = 0) -> None:
     _write_csv(directory / "studies.csv", studies)
     _write_csv(directory / "arms.csv", arms)
     _write_csv(directory / "risk_of_bias.csv", rob)
+    # the review's codes (populations, controls, outcomes) sit beside the sheets
+    shutil.copy(ROOT / "tests/workflow/synthetic_data/vocabulary.yaml", directory)
 
 
 def _snakemake(workdir: Path, *args: str) -> float:
