@@ -102,7 +102,7 @@ def dl_rows(y, v, crit, tests, tau2_ci, shared, per_test):  # type: ignore[no-un
             blk[5, b], blk[6, b], blk[7, b], blk[8, b], blk[9, b] = q0[b], W0[b], S20[b], 0, 1
             if tau2_ci:
                 rs = row_stats(y[i], v[i])
-                blk[10, b] = q_root(y[i], v[i], crit[3], q0[b], a0[b], rs, work[0])[0]
-                blk[11, b] = q_root(y[i], v[i], crit[4], q0[b], a0[b], rs, work[0])[0]
+                blk[10, b] = q_root(y[i], v[i], crit[3], q0[b], a0[b], rs, work[0], True)[0]
+                blk[11, b] = q_root(y[i], v[i], crit[4], q0[b], a0[b], rs, work[0], True)[0]
         end = start + m  # each field of the block is one contiguous run of the outputs
         nt.tail(m, k, crit, tests, tau2_ci, blk, shared[:, start:end], per_test[:, :, start:end])

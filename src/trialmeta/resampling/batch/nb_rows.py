@@ -5,7 +5,8 @@ The algorithm of each row is that of the numpy engine
 (:func:`~trialmeta.resampling.batch.tau2.estimate_tau2_batch`,
 :func:`~trialmeta.resampling.batch.likelihood.solve_likelihood`,
 :func:`~trialmeta.resampling.batch.roots.solve_q_equation`): same start, same
-bracket, same safeguarded-Newton steps and stopping rule, same bounds that
+bracket, same safeguarded-Newton steps and stopping rule (Halley's steps for the
+Q-profile CI limits, :func:`~.nb_score.rtsafe`), same bounds that
 rule out a second root, same ll0check. Where those bounds cannot rule one out,
 the same grid search runs (:mod:`~.nb_scan`); where the numpy engine re-solves
 a row with ``pool()``'s scalar solver (a positive score at the HE start and a
@@ -149,15 +150,16 @@ def _ll_zero_is_higher(w0, t, q, W, q0, W0, reml, prod):  # type: ignore[no-unty
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def q_root(y, v, target, q0, a0, rs, wt):  # type: ignore[no-untyped-def]
+def q_root(y, v, target, q0, a0, rs, wt, halley=False):  # type: ignore[no-untyped-def]
     """``roots.solve_q_equation`` for one row: root of ``Q(τ²) = target``, 0 where
-    ``Q(0) ≤ target``: (τ², iterations, converged); ``rs`` = :func:`row_stats`."""
+    ``Q(0) ≤ target``: (τ², iterations, converged); ``rs`` = :func:`row_stats`;
+    ``halley``: Halley's steps (:func:`~.nb_score.rtsafe` kind 3)."""
     if not q0 > target:
         return 0.0, 0, True
     S, vmin, _, vbar, _ = rs
     hi = sc.fmax(S / target - vmin, 0.0) * (1.0 + 1e-12) + 1e-300
     t0 = q0 * (q0 - target) / (target * a0)
-    return sc.rtsafe(y, v, 2, target, 0.0, hi, t0, vbar, wt)
+    return sc.rtsafe(y, v, 3 if halley else 2, target, 0.0, hi, t0, vbar, wt)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -223,7 +225,7 @@ def fit_rows(y, v, code, crit, tests, tau2_ci, shared, per_test):  # type: ignor
             blk[5, b], blk[6, b], blk[7, b], blk[8, b] = q0, W0, S20, it
             blk[9, b] = (nt.CONVERGED if cv else 0) + (nt.REDO if redo else 0)
             if tau2_ci:
-                blk[10, b] = q_root(yi, vi, crit[3], q0, a0, rs, buf[2])[0]
-                blk[11, b] = q_root(yi, vi, crit[4], q0, a0, rs, buf[2])[0]
+                blk[10, b] = q_root(yi, vi, crit[3], q0, a0, rs, buf[2], True)[0]
+                blk[11, b] = q_root(yi, vi, crit[4], q0, a0, rs, buf[2], True)[0]
         end = start + m  # each field of the block is one contiguous run of the outputs
         nt.tail(m, k, crit, tests, tau2_ci, blk, shared[:, start:end], per_test[:, :, start:end])
