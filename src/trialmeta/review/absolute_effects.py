@@ -30,8 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
+from trialmeta import _dist
 from trialmeta._format import fixed, level_percent
 from trialmeta.review.config import CitedValue
 from trialmeta.review.grade import DomainJudgement
@@ -122,7 +121,7 @@ def binary_ois(control_risk: float, rrr: float, alpha: float, power: float) -> f
     p1 = p0 * (1.0 - rrr)
     if not (0 < p0 < 1 and 0 < rrr < 1):
         return math.nan
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = float(_dist.norm_ppf(1 - alpha / 2)) + float(_dist.norm_ppf(power))
     return float(2 * z**2 * (p0 * (1 - p0) + p1 * (1 - p1)) / (p0 - p1) ** 2)
 
 

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from trialmeta.effects.binary_rows import ADD, TO, drops_double_zero
 from trialmeta.errors import TrialmetaError
 from trialmeta.review.codec import NotRun
 from trialmeta.stats.mantel_haenszel import MantelHaenszelResult, pool_mh
 from trialmeta.stats.peto import PetoResult, pool_peto
+
+if TYPE_CHECKING:  # pandas loads only where a cell is built (not in the simulation jobs)
+    import pandas as pd
 
 __all__ = ["RARE_EVENT_RISK", "BinaryCell", "binary_cell", "mh_weights_percent",
            "zero_cell_statement"]
@@ -112,6 +115,8 @@ def _peto(measure: str, counts: dict[str, np.ndarray], level: float) -> PetoResu
 def binary_cell(rows: pd.DataFrame, measure: str, level: float) -> BinaryCell:
     """The :class:`BinaryCell` of a cell's selected rows (``events1``, ``n1``, ``events2``,
     ``n2`` columns of :func:`trialmeta.effects.comparisons.build_comparisons`)."""
+    import pandas as pd
+
     counts = {name: pd.to_numeric(rows[col], errors="coerce").to_numpy(float)
               for name, col in (("ai", "events1"), ("n1i", "n1"), ("ci", "events2"),
                                 ("n2i", "n2"))}

@@ -22,8 +22,8 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from trialmeta import _dist
 from trialmeta.data.risk_of_bias import worst
 from trialmeta.effects.data_quality import information_sd
 from trialmeta.errors import TrialmetaError
@@ -133,7 +133,7 @@ def _truthy(v: object) -> bool:
 
 
 def _evidence(fits: AnalysisFits, u: TrialUnits, level: float) -> dict[str, TrialEvidence]:
-    z = float(stats.norm.isf((1 - level) / 2))
+    z = float(_dist.norm_isf((1 - level) / 2))
     out = {}
     for i, sid in enumerate(u.labels):
         rows = [fits.effects[j] for j in u.rows[i]]

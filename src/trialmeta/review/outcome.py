@@ -20,10 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from scipy import stats
-
+from trialmeta import _dist
 from trialmeta.data.risk_of_bias import PEDRO_NOT_SCORED, rob_lookup
 from trialmeta.review import robustness
 from trialmeta.review.annotate import RobLookup, annotate
@@ -73,6 +72,9 @@ from trialmeta.review.sensitivity import (
 )
 from trialmeta.review.small_study import small_study_tests
 from trialmeta.review.subgroups import member_subgroups, subgroup_results
+
+if TYPE_CHECKING:  # the certainty job never builds a frame
+    import pandas as pd
 
 __all__ = [
     "PEDRO_NOT_SCORED",
@@ -172,7 +174,7 @@ def two_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig, main:
     fe = run_analysis(rows, spec, replace(model, min_k=2), None, "FE", "z").pooled
     if fe is None:
         return NotRun("the common-effect model could not be fitted")
-    z = float(stats.norm.isf((1 - model.level) / 2))
+    z = float(_dist.norm_isf((1 - model.level) / 2))
     widths = tuple(2 * z * math.sqrt(r.vi) for r in effects)
     wider = p.ci_ub - p.ci_lb > max(widths)
     note = (f"With 2 trials the {p.test} interval ({_num(p.ci_lb)} to {_num(p.ci_ub)}) "
