@@ -16,8 +16,11 @@ wall time and memory, summed by component. Prints min / median over the rounds a
 ``--before DIR`` runs the same rounds on another checkout (its review and its
 ``src/`` on PYTHONPATH), alternately with this one, so that both see the same load.
 
-The comparison with R metafor doing the same work is in bench/README.md (the R side was
-timed per component and extrapolated, see there); this script times trialmeta only.
+    python bench/pipeline.py --versus-r      # trialmeta vs R metafor doing the same work
+
+``--versus-r`` runs ``versus_r.py`` instead (2 rounds): cold runs with each job's CPU,
+and ``same_work.R`` (R metafor doing the same analyses and plots, timed per component,
+the simulations on 5 % of their units and extrapolated), in one table.
 """
 
 from __future__ import annotations
@@ -168,7 +171,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before", type=Path, help="another checkout, run in turn with this one")
+    ap.add_argument("--versus-r", action="store_true",
+                    help="trialmeta vs R metafor by component (versus_r.py)")
     args = ap.parse_args()
+    if args.versus_r:
+        import versus_r  # type: ignore[import-not-found]
+
+        versus_r.main(["--rounds", str(args.rounds if args.rounds != 3 else 2)])
+        return
     trees = {"this tree": ROOT}
     if args.before is not None:
         trees = {"before": args.before.resolve(), **trees}
