@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -105,15 +107,21 @@ def _data(directory: Path, n_weeks: int, seed: int = 0) -> None:
     shutil.copy(ROOT / "tests/workflow/synthetic_data/vocabulary.yaml", directory)
 
 
-def _snakemake(workdir: Path, *args: str) -> float:
+def _snakemake(workdir: Path, *args: str) -> tuple[float, float, float]:
+    """Wall s and CPU s (user + system of Snakemake and every job it started) of one run,
+    and the largest resident set (MB) of any process this script has waited for so far
+    (``RUSAGE_CHILDREN`` keeps the maximum)."""
     exe = shutil.which("snakemake")
     cmd = [*([exe] if exe else [sys.executable, "-m", "snakemake"]), "-s", str(ROOT / "Snakefile")]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([*cmd, *args], cwd=workdir, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"snakemake failed in {workdir}:\n{proc.stderr[-3000:]}")
-    return elapsed
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return elapsed, cpu, after.ru_maxrss / 1024
 
 
 def run(target: int, cores: int, keep: bool) -> dict[str, float]:
@@ -123,15 +131,17 @@ def run(target: int, cores: int, keep: bool) -> dict[str, float]:
     cfg = _config(n_windows)
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     _data(workdir / "data", n_weeks=math.ceil(n_windows / 2))
-    cold = _snakemake(workdir, "--cores", str(cores))
-    noop = _snakemake(workdir, "--cores", str(cores))
+    load = os.getloadavg()[0]
+    cold, cold_cpu, peak = _snakemake(workdir, "--cores", str(cores))
+    noop, noop_cpu, _ = _snakemake(workdir, "--cores", str(cores))
     with (workdir / "results" / "pooled.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     analyses = sum(1 for r in rows if r.get("subgroup") in ("all", "", None))
     if not keep:
         shutil.rmtree(workdir)
     return {"analyses": analyses, "rows": len(rows), "windows": n_windows, "cold": cold,
-            "noop": noop}  # fmt: skip
+            "cold_cpu": cold_cpu, "noop": noop, "noop_cpu": noop_cpu, "peak_mb": peak,
+            "load": load}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,20 +152,24 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     print(f"SYNTHETIC scale benchmark of `snakemake --cores {args.cores}` "
           f"({N_TRIALS} synthetic trials, 4 comparisons per outcome window)")
-    print(f"{'analyses':>9} {'rows':>6} {'windows':>8} {'cold s':>8} {'s/analysis':>11} "
-          f"{'no-op s':>8}")  # fmt: skip
+    print(f"{'analyses':>9} {'rows':>6} {'windows':>8} {'cold s':>8} {'CPU s':>8} "
+          f"{'s/analysis':>11} {'CPU s/an.':>10} {'no-op s':>8} {'no-op CPU':>10} "
+          f"{'peak MB':>8} {'load':>5}")  # fmt: skip
     results = []
     for size in args.sizes:
         r = run(size, args.cores, args.keep)
         results.append(r)
         print(f"{r['analyses']:>9} {r['rows']:>6} {r['windows']:>8} {r['cold']:>8.1f} "
-              f"{r['cold'] / r['analyses']:>11.3f} {r['noop']:>8.2f}", flush=True)  # fmt: skip
+              f"{r['cold_cpu']:>8.1f} {r['cold'] / r['analyses']:>11.3f} "
+              f"{r['cold_cpu'] / r['analyses']:>10.3f} {r['noop']:>8.2f} {r['noop_cpu']:>10.2f} "
+              f"{r['peak_mb']:>8.0f} {r['load']:>5.1f}", flush=True)  # fmt: skip
     if len(results) >= 2:
         a, b = results[0], results[-1]
-        slope = (b["cold"] - a["cold"]) / (b["analyses"] - a["analyses"])
-        fixed = a["cold"] - slope * a["analyses"]
-        print(f"marginal cost {slope:.3f} s/analysis between {a['analyses']} and "
-              f"{b['analyses']} analyses; fixed cost about {fixed:.1f} s")
+        for key, unit in (("cold", "s wall"), ("cold_cpu", "s CPU")):
+            slope = (b[key] - a[key]) / (b["analyses"] - a["analyses"])
+            fixed = a[key] - slope * a["analyses"]
+            print(f"marginal cost {slope:.3f} {unit} per analysis between {a['analyses']} and "
+                  f"{b['analyses']} analyses; fixed cost about {fixed:.1f} {unit}")
     return 0
 
 
