@@ -29,6 +29,24 @@ STATEMENTS = {
     "pool_batch + gosh + coverage + permutation": (
         "from trialmeta import pool_batch, gosh, simulate_coverage, permutation_test"
     ),
+    # what each workflow job's adapter (workflow/scripts/) imports before it runs
+    "job: simulate.py (coverage, GOSH, permutation)": (
+        "from trialmeta.io.digests import seal, verified; from trialmeta.review import "
+        "robustness; from trialmeta.review.codec import from_data; "
+        "from trialmeta.review.results import OutcomeFits, read_result, write_result"
+    ),
+    "job: fit_outcome.py": (
+        "import pandas; from trialmeta.data.sheets import sheet_source; "
+        "from trialmeta.data.validate import read_vocabulary; "
+        "from trialmeta.io.jsonio import read_records; "
+        "from trialmeta.review.annotate import control_lookup, result_rob_lookup; "
+        "from trialmeta.review.outcome import FitSettings, fit_outcome"
+    ),
+    "job: complete_outcome.py (GRADE, TSA)": (
+        "from trialmeta.review.outcome import CertaintySettings, complete_outcome; "
+        "from trialmeta.review.results import OutcomeFits, read_result, write_result; "
+        "from trialmeta.review.robustness import CoverageChecks"
+    ),
 }
 CHECK = (
     "import sys; from trialmeta import pool, pool_batch, gosh, simulate_coverage, "
