@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # Which component each rule belongs to (a rule not listed is its own component).
 COMPONENTS = {
+    "prepare_data": "data (validate, comparisons)",
     "validate_data": "data (validate, comparisons)",
     "comparisons": "data (validate, comparisons)",
     "fit_outcome": "fits",

@@ -224,7 +224,7 @@ def test_job_over_its_memory_is_reported_with_rule_and_resource(
 ) -> None:
     (faults / "results/validation.json").unlink()
     args = ["results/validation.json", *PROFILE, *FAST,
-            "--set-resources", "validate_data:mem_mb=100"]  # fmt: skip
+            "--set-resources", "prepare_data:mem_mb=100"]  # fmt: skip
     run = run_snakemake(faults, args, TIMEOUT)
     _check(run, "a job over its memory must fail the run", ok=False)
     subs = submissions(run.output)
@@ -234,12 +234,12 @@ def test_job_over_its_memory_is_reported_with_rule_and_resource(
     evidence = sorted({ln.strip() for s in subs if Path(s.log).exists()
                        for ln in Path(s.log).read_text().splitlines()
                        if "memory limit" in ln})  # fmt: skip
-    _show(capsys, "fault: validate_data given mem_mb=100 (retries: 1 resubmits once)",
+    _show(capsys, "fault: prepare_data given mem_mb=100 (retries: 1 resubmits once)",
           f"{body}\nSLURM log: {evidence[:2]}\nwhat the user reads: {hint}\n"
           f"exit {run.returncode} after {run.seconds:.1f} s")
     assert len(subs) == 2, "the profile's retries: 1 resubmits the job once"
     assert all(s.split()[0] in ("FAILED", "OUT_OF_MEMORY") for s in states.values())
-    assert "Error in rule validate_data:" in run.output
-    assert hint.startswith(f"rule validate_data: SLURM job {subs[-1].slurm_id} ran out of "
-                           "memory (mem_mb=100). Raise mem_mb for validate_data")  # fmt: skip
-    assert "--set-resources validate_data:mem_mb=200" in hint
+    assert "Error in rule prepare_data:" in run.output
+    assert hint.startswith(f"rule prepare_data: SLURM job {subs[-1].slurm_id} ran out of "
+                           "memory (mem_mb=100). Raise mem_mb for prepare_data")  # fmt: skip
+    assert "--set-resources prepare_data:mem_mb=200" in hint

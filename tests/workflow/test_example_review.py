@@ -53,7 +53,7 @@ def test_results_go_to_the_configured_results_dir(workdir):
     for name in ("validation.json", "pooled.csv", "summary_of_findings.md", "limitations.md",
                  "report.html", "provenance.json"):
         assert (res / name).is_file(), name
-    assert (res / "logs" / "validate_data.log").is_file()
+    assert (res / "logs" / "prepare_data.log").is_file()
     assert not (workdir / "results").exists()
 
 

@@ -66,7 +66,7 @@ def test_simulation_setting_reruns_only_its_own_rule(done):
     _edit(done, "permutations: 500", "permutations: 400")
     jobs = planned_jobs(done)
     assert jobs["permutation"] == 2 and "coverage" not in jobs and "gosh" not in jobs
-    assert "fit_outcome" not in jobs and "comparisons" not in jobs
+    assert "fit_outcome" not in jobs and "prepare_data" not in jobs
 
 
 def test_package_code_change_reruns_the_rules_that_run_it(done, monkeypatch, tmp_path):
@@ -82,4 +82,4 @@ def test_package_code_change_reruns_the_rules_that_run_it(done, monkeypatch, tmp
     monkeypatch.setenv("PYTHONPATH", str(src))
     jobs = planned_jobs(done)
     assert "limitations" in jobs and "report_html" in jobs
-    assert not {"fit_outcome", "coverage", "gosh", "permutation", "comparisons"} & set(jobs)
+    assert not {"fit_outcome", "coverage", "gosh", "permutation", "prepare_data"} & set(jobs)

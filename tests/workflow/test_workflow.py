@@ -56,7 +56,7 @@ def test_output_contract(runs):
         assert png.with_suffix(".svg").is_file() and png.with_suffix(".pdf").is_file()
     assert (res / "figures" / "pain_eot" / "forest__pain_eot__sham.png").is_file()
     assert (res / "figures" / "pain_eot" / "tsa__pain_eot__sham.png").is_file()
-    for rule_log in ("validate_data", "comparisons", "tables", "report_html"):
+    for rule_log in ("prepare_data", "tables", "report_html"):
         assert (res / "logs" / f"{rule_log}.log").is_file()
         assert (res / "benchmarks" / f"{rule_log}.tsv").is_file()
 
@@ -178,7 +178,7 @@ def test_invalid_data_writes_nothing_and_removes_stale_results(runs, tmp_path):
     res = d / "results"
     left = sorted(p.name for p in res.iterdir())
     assert left == ["benchmarks", "logs"]
-    log = (res / "logs" / "validate_data.log").read_text(encoding="utf-8")
+    log = (res / "logs" / "prepare_data.log").read_text(encoding="utf-8")
     assert "spreadsheet formula" in log and "removed stale results" in log
 
 
@@ -231,7 +231,7 @@ def test_missing_vocabulary_stops_the_review(tmp_path):
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode != 0
     assert sorted(p.name for p in (d / "results").iterdir()) == ["benchmarks", "logs"]
-    log = (d / "results" / "logs" / "validate_data.log").read_text(encoding="utf-8")
+    log = (d / "results" / "logs" / "prepare_data.log").read_text(encoding="utf-8")
     assert "data/vocabulary.yaml: missing (got no such file, expected the review's codes" in log
 
 
@@ -246,7 +246,7 @@ def test_config_code_missing_from_the_vocabulary_stops_the_review(tmp_path):
     run = subprocess.run(snakemake_command("--cores", "2"), cwd=d, capture_output=True, text=True,
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode != 0
-    log = (d / "results" / "logs" / "validate_data.log").read_text(encoding="utf-8")
+    log = (d / "results" / "logs" / "prepare_data.log").read_text(encoding="utf-8")
     assert "config:target_population: not one of the vocabulary.yaml populations (got 'SJI'" in log
 
 

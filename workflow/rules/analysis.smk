@@ -6,10 +6,7 @@
 
 rule fit_outcome:
     input:
-        effects="<results>/comparisons.csv",
-        arms=arms_sheet(),
-        vocabulary=vocabulary_file(),
-        rob=rob_sheet(),
+        inputs=outcome_data,
     output:
         "<results>/fits/{outcome}.json",
         "<results>/fits/{outcome}.json.sha256",
@@ -28,7 +25,7 @@ rule fit_outcome:
 
 rule certainty:
     input:
-        fits="<results>/fits/{outcome}.json",
+        fits=outcome_fits,
         coverage="<results>/simulation/coverage/{outcome}.json",
         gosh="<results>/simulation/gosh/{outcome}.json",
         permutation="<results>/simulation/permutation/{outcome}.json",

@@ -88,6 +88,32 @@ def vocabulary_file():
     return [str(VOCABULARY)] if VOCABULARY.exists() else []
 
 
+def _prepared(name, wildcards):
+    """One outcome's file among the outputs ``name`` of checkpoint prepare_data. Asking the
+    checkpoint makes Snakemake decide whether this outcome's job reruns only after the data
+    were prepared (workflow/rules/data.smk)."""
+    outputs = getattr(checkpoints.prepare_data.get().output, name)
+    return outputs[OUTCOMES.index(wildcards.outcome)]
+
+
+def outcome_data(wildcards):
+    """What the fits of one outcome read: its effect rows, controls and risk of bias."""
+    return _prepared("outcome_data", wildcards)
+
+
+def outcome_labels(wildcards):
+    """What the figures of one outcome read from the sheets: its trials' labels, RoB rows."""
+    return _prepared("outcome_labels", wildcards)
+
+
+def outcome_fits(wildcards):
+    """The fits of one outcome, for the rules after fit_outcome. Through the checkpoint too:
+    Snakemake re-decides after prepare_data only the jobs that ask it (their planned reason
+    to rerun is made anew), so every per-outcome rule asks it (workflow/rules/data.smk)."""
+    checkpoints.prepare_data.get()
+    return expand("<results>/fits/{outcome}.json", outcome=wildcards.outcome)[0]
+
+
 def analysis_jsons(wildcards=None):
     """One analysis result per outcome, in config order (the order of every table)."""
     return expand("<results>/analyses/{outcome}.json", outcome=OUTCOMES)
@@ -197,7 +223,7 @@ def review_body_settings(wildcards=None):
 
 
 # Rules whose outputs provenance.json records with their SHA-256 (every rule before it).
-RECORDED_RULES = ("validate_data", "comparisons", "fit_outcome", "coverage", "gosh",
+RECORDED_RULES = ("prepare_data", "fit_outcome", "coverage", "gosh",
                   "permutation", "certainty", "outcome_figures", "risk_of_bias_figures",
                   "prisma_figure", "tables", "summary_of_findings", "limitations")
 

@@ -7,9 +7,7 @@
 rule outcome_figures:
     input:
         analysis="<results>/analyses/{outcome}.json",
-        studies=studies_sheet(),
-        arms=arms_sheet(),
-        rob=rob_sheet(),
+        labels=outcome_labels,
         vocabulary=vocabulary_file(),
     output:
         report(

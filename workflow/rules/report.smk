@@ -5,6 +5,7 @@
 rule tables:
     input:
         analyses=analysis_jsons,
+        effects="<results>/comparisons.csv",
     output:
         pooled=report(
             "<results>/pooled.csv",

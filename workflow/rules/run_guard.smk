@@ -41,16 +41,31 @@ def clear_stale_locks():
             print(line, file=sys.stderr)
 
 
+def _after_checkpoints(jobs):
+    """The jobs after a checkpoint that will run (prepare_data): whether they rerun is
+    decided again once it has run, and a job whose per-outcome input kept its bytes does
+    not rerun, so its outputs stay."""
+    dag = workflow.dag
+    checkpoints_ = [job for job in jobs if job.is_checkpoint]
+    return set(dag.bfs(dag.depending, *checkpoints_)) - set(checkpoints_) if checkpoints_ else set()
+
+
 def start_run():
     """onstart: refuse unwritable result directories; remove what this run will rebuild.
 
     Removing every output of the jobs that will run, before any of them starts, means that
     at every moment (also after kill -9) results/ holds only files that match the current
-    inputs: the up-to-date ones and those this run has written.
+    inputs: the up-to-date ones and those this run has written. The exception is the jobs
+    after checkpoint prepare_data when it runs: Snakemake decides after it which of them
+    rerun, and removes a job's old outputs when it starts the job. Until then their old
+    outputs are older than the new per-outcome files, so a run killed in between reruns
+    them.
     """
     if not _is_main_snakemake() or workflow.touch:
         return
-    jobs = list(workflow.dag.needrun_jobs())
+    needrun = list(workflow.dag.needrun_jobs())
+    pending = _after_checkpoints(needrun)
+    jobs = [job for job in needrun if job not in pending]
     kept = _logs_and_benchmarks(jobs)
     problems = outputs.unwritable([*_job_outputs(jobs), *sorted(kept)])
     if problems:

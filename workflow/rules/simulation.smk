@@ -4,7 +4,7 @@
 
 rule coverage:
     input:
-        fits="<results>/fits/{outcome}.json",
+        fits=outcome_fits,
     output:
         "<results>/simulation/coverage/{outcome}.json",
         "<results>/simulation/coverage/{outcome}.json.sha256",
@@ -23,7 +23,7 @@ rule coverage:
 
 rule gosh:
     input:
-        fits="<results>/fits/{outcome}.json",
+        fits=outcome_fits,
     output:
         "<results>/simulation/gosh/{outcome}.json",
         "<results>/simulation/gosh/{outcome}.json.sha256",
@@ -42,7 +42,7 @@ rule gosh:
 
 rule permutation:
     input:
-        fits="<results>/fits/{outcome}.json",
+        fits=outcome_fits,
     output:
         "<results>/simulation/permutation/{outcome}.json",
         "<results>/simulation/permutation/{outcome}.json.sha256",

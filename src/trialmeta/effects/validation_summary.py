@@ -2,7 +2,7 @@
 
 :func:`trialmeta.data.validate.validate_path` only reads and checks sheets (the data layer
 never builds effects). Its callers, the ``trialmeta validate`` command and the workflow's
-``validate_data`` rule, add what :func:`~trialmeta.effects.comparisons.build_comparisons`
+``prepare_data`` rule, add what :func:`~trialmeta.effects.comparisons.build_comparisons`
 finds: the data-quality warnings and the counts of identified, poolable and excluded
 comparisons, so both report the same numbers.
 """
