@@ -24,7 +24,8 @@ NOT_COMPARED = ("logs", "benchmarks")  # per-run timings and messages
 _SUBMITTED = re.compile(
     r"^Job (?P<job>\S+) has been submitted with SLURM jobid (?P<slurm>\d+) \(log: (?P<log>.+)\)\.$"
 )
-_RULE = re.compile(r"^(?P<indent>\s*)(?P<local>local)?rule (?P<rule>\w+):$")
+# a job header: "rule x:", "localrule x:", or "checkpoint x:" for a checkpoint (prepare_data)
+_RULE = re.compile(r"^(?P<indent>\s*)(?P<local>local)?(?:rule|checkpoint) (?P<rule>\w+):$")
 _GROUP = re.compile(r"Group job (?P<group>\w+) \(jobs in lexicogr\. order\):$")
 _JOBID = re.compile(r"^\s+jobid: (?P<job>\S+)$")
 

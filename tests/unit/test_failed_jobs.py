@@ -73,6 +73,16 @@ def test_resources_come_from_the_block_with_the_same_jobid() -> None:
     assert (job.rule, job.resources["mem_mb"]) == ("comparisons", "2000")
 
 
+def test_a_checkpoints_job_header_gives_its_resources_too() -> None:
+    # Snakemake prints "checkpoint <name>:" instead of "rule <name>:" for a checkpoint's job
+    # (the review's prepare_data); its error block still says "Error in rule <name>:"
+    text = _attempt(rule="prepare_data", mem="100").replace("\nrule prepare_data:",
+                                                            "\ncheckpoint prepare_data:")
+    assert "checkpoint prepare_data:" in text
+    (job,) = parse_failed_jobs(text)
+    assert (job.rule, job.resources["mem_mb"]) == ("prepare_data", "100")
+
+
 def test_memory_killed_by_sampling_is_found_in_the_slurm_log() -> None:
     (job,) = parse_failed_jobs(_attempt())
     assert diagnose(job, _reader({"/w/.snakemake/slurm_logs/18.log": OVER_MEMORY_KILL})) \

@@ -21,7 +21,8 @@ from pathlib import Path
 
 __all__ = ["Cause", "FailedJob", "diagnose", "failure_hints", "parse_failed_jobs"]
 
-_RULE = re.compile(r"^(?:local)?rule (?P<rule>[A-Za-z_][\w]*):\s*$")
+# a job header: "rule x:" ("localrule x:"), or "checkpoint x:" for a checkpoint's job
+_RULE = re.compile(r"^(?:local)?(?:rule|checkpoint) (?P<rule>[A-Za-z_][\w]*):\s*$")
 _ERROR = re.compile(r"^Error in rule (?P<rule>[A-Za-z_][\w]*):\s*$")
 _FIELD = re.compile(r"^\s+(?P<key>[a-z_]+): (?P<value>.*)$")
 _STATE = re.compile(r"SLURM status is: '(?P<state>[A-Z_]+)'")
