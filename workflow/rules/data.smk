@@ -40,9 +40,6 @@ checkpoint prepare_data:
         outcomes=comparison_windows,
         comparisons=comparison_groups,
         options=data_build_options,
-        arms=arms_sheet(),
-        rob=rob_sheet(),
-        vocabulary=vocabulary_file(),
         code=code("prepare_data.py"),
     log:
         "<results>/logs/prepare_data.log",

@@ -21,7 +21,7 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from trialmeta.data.sheets import data_source, sheet_source  # noqa: E402
+from trialmeta.data.sheets import data_source, sheet_in  # noqa: E402
 from trialmeta.data.validate import read_vocabulary, validate_path  # noqa: E402
 from trialmeta.effects.comparisons import build_comparisons  # noqa: E402
 from trialmeta.effects.validation_summary import with_comparison_counts  # noqa: E402
@@ -64,10 +64,11 @@ write_csv(smk.output.warnings, *records_and_columns(cset.warnings_table))
 # per outcome: the fits' inputs (the effect rows as the fits read the whole table) and the
 # figures' labels; the files of outcomes an edit does not reach keep their bytes
 effects = read_records(smk.output.effects)
-arms = pd.read_csv(sheet_source(smk.params.arms, "arms"), dtype=str)
-rob_source = sheet_source(smk.params.rob[0], "risk_of_bias") if smk.params.rob else None
+source = data_source(sheets)
+arms = pd.read_csv(sheet_in(source, "arms"), dtype=str)  # required: validated
+rob_source = sheet_in(source, "risk_of_bias")  # optional
 rob = pd.read_csv(rob_source, dtype=str) if rob_source is not None else None
-vocabulary = read_vocabulary(Path(smk.params.vocabulary[0]))  # beside the sheets
+vocabulary = read_vocabulary(source)  # vocabulary.yaml beside the sheets
 labels, rob_rows = sheet_labels({"data_dir": str(data_dir)})
 ids = [o["id"] for o in smk.params.outcomes]
 for oid, fits_path, labels_path in zip(ids, smk.output.outcome_data, smk.output.outcome_labels,

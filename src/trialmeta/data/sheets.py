@@ -25,7 +25,7 @@ from trialmeta.io.safe_read import UnreadableFile, csv_records, read_regular_fil
 
 __all__ = ["MAX_COLUMNS", "MAX_ROWS", "REQUIRED_SHEETS", "SHEET_NAMES", "WORKBOOK_SUFFIXES",
            "RawSheet", "data_source", "is_sheet_source", "load_raw_sheets",
-           "sheet_source"]  # fmt: skip
+           "sheet_in", "sheet_source"]  # fmt: skip
 
 #: Sheets of an extraction, in the order they are checked.
 SHEET_NAMES = ("studies", "arms", "contrasts", "risk_of_bias")
@@ -161,6 +161,15 @@ def data_source(files: Iterable[str | Path]) -> Path:
     paths = [Path(f) for f in files]
     book = next((p for p in paths if p.suffix.lower() in WORKBOOK_SUFFIXES), None)
     return book if book is not None else paths[0].parent
+
+
+def sheet_in(source: str | Path, name: str) -> Path | io.StringIO | None:
+    """Where ``pandas.read_csv`` reads sheet ``name`` of a data directory or workbook
+    ``source`` (:func:`sheet_source`); None when the directory has no ``<name>.csv``."""
+    p = Path(source)
+    if p.suffix.lower() in WORKBOOK_SUFFIXES:
+        return sheet_source(p, name)
+    return p / f"{name}.csv" if (p / f"{name}.csv").is_file() else None
 
 
 def is_sheet_source(path: str | Path) -> bool:
