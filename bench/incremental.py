@@ -121,7 +121,9 @@ def main() -> None:
                 since = time.time() - 1  # file times have 1 s resolution on some systems
                 runs[name].append(snakemake(work, src=src))
                 ran[name] = jobs_run(work, since)
-                print(f"round {i + 1} {name}: {runs[name][-1].wall_s:.2f} s", file=sys.stderr)
+                jobs = sum(ran[name].values())
+                print(f"round {i + 1} {name}: {runs[name][-1].wall_s:.2f} s wall, "
+                      f"{runs[name][-1].cpu_s:.2f} s CPU, {jobs} jobs", file=sys.stderr)
     print("| edit | jobs run (rule x jobs) | dry run plans | wall s min / median "
           "| CPU s min / median | load |")
     print("| --- | --- | ---: | --- | --- | --- |")
