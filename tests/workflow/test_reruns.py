@@ -96,8 +96,8 @@ def test_package_code_change_reruns_the_rules_that_run_it(done, monkeypatch, tmp
 
 PER_OUTCOME = ("fit_outcome", "coverage", "gosh", "permutation", "certainty", "outcome_figures")
 #: What reads the sheets or comparisons.csv whole: reruns on any data edit.
-DATA_SIDE = {"prepare_data": 1, "risk_of_bias_figures": 1, "tables": 1, "limitations": 1,
-             **REPORT_ONLY}
+DATA_SIDE = {"prepare_data": 1, "risk_of_bias_figures": 1, "prisma_figure": 1, "tables": 1,
+             "summary_of_findings": 1, "limitations": 1, **REPORT_ONLY}
 _JOB = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 
 
