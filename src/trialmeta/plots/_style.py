@@ -12,6 +12,7 @@ never mathtext (:func:`plain_text`).
 from __future__ import annotations
 
 import functools
+import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -158,9 +159,12 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS,
         extra: dict[str, Any] = {}
         if fmt == "png":
             extra["pil_kwargs"] = {"compress_level": PNG_COMPRESS_LEVEL}
-        with naming(path), matplotlib.rc_context(cast(Any, _RC)):
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white",
-                        **extra)
+        buf = io.BytesIO()  # rendered in memory, then written in one call: a full disk
+        with matplotlib.rc_context(cast(Any, _RC)):  # is then one OSError naming the file,
+            fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt],  # never an error
+                        facecolor="white", **extra)  # inside a backend's half-written file
+        with naming(path):
+            path.write_bytes(buf.getvalue())
         written.append(path)
     return written
 
