@@ -35,8 +35,12 @@ def _seconds(elapsed: str) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--init-seconds", type=int, default=2,
-                    help="--slurm-init-seconds-before-status-checks (plugin default 40)")
+    ap.add_argument(
+        "--init-seconds",
+        type=int,
+        default=2,
+        help="--slurm-init-seconds-before-status-checks (plugin default 40)",
+    )
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     args = ap.parse_args()
     missing = [v for v in ("SLURM_CONF", "SBATCH_PARTITION", "SBATCH_ACCOUNT")
@@ -62,8 +66,10 @@ def main() -> int:
     print(f"load average (1 min) before/after: {load0:.1f} / {load1:.1f} on {os.cpu_count()} "
           "CPUs")  # fmt: skip
     print(f"local   snakemake --cores 2             {local.seconds:7.1f} s wall")
-    print(f"cluster --profile workflow/profiles/slurm {cluster.seconds:7.1f} s wall, "
-          f"{len(subs)} SLURM jobs, {busy} s of job run time (sacct Elapsed)")
+    print(
+        f"cluster --profile workflow/profiles/slurm {cluster.seconds:7.1f} s wall, "
+        f"{len(subs)} SLURM jobs, {busy} s of job run time (sacct Elapsed)"
+    )
     print(f"ratio cluster / local                   {cluster.seconds / local.seconds:7.1f}")
     return 0
 

@@ -112,9 +112,7 @@ def _case(
 Rates = dict[str, list[tuple[float, float]]]
 
 
-def run_rounds(
-    y: np.ndarray, v: np.ndarray, loop: int, rounds: int
-) -> tuple[Rates, list[float]]:
+def run_rounds(y: np.ndarray, v: np.ndarray, loop: int, rounds: int) -> tuple[Rates, list[float]]:
     """Every case once per round, in turn; returns fits/s (wall, CPU) per case and round,
     and the 1-minute load average at the start of each round."""
     todo = cases(y, v)

@@ -81,8 +81,11 @@ def edit_trial_number(d: Path) -> None:
 
 
 EDITS: dict[str, Callable[[Path], None]] = {
-    "title": edit_title, "mcid": edit_mcid, "trial notes": edit_trial_notes,
-    "trial number": edit_trial_number, "no-op": lambda d: None,
+    "title": edit_title,
+    "mcid": edit_mcid,
+    "trial notes": edit_trial_notes,
+    "trial number": edit_trial_number,
+    "no-op": lambda d: None,
 }
 
 
@@ -99,8 +102,12 @@ def jobs_run(workdir: Path, since: float) -> dict[str, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--root", type=Path, default=None,
-                    help="the checkout whose review (and src/) to run (default: this one)")
+    ap.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="the checkout whose review (and src/) to run (default: this one)",
+    )
     args = ap.parse_args()
     runs: dict[str, list[Run]] = {k: [] for k in EDITS}
     plans: dict[str, dict[str, int]] = {}
@@ -122,19 +129,26 @@ def main() -> None:
                 runs[name].append(snakemake(work, src=src))
                 ran[name] = jobs_run(work, since)
                 jobs = sum(ran[name].values())
-                print(f"round {i + 1} {name}: {runs[name][-1].wall_s:.2f} s wall, "
-                      f"{runs[name][-1].cpu_s:.2f} s CPU, {jobs} jobs", file=sys.stderr)
-    print("| edit | jobs run (rule x jobs) | dry run plans | wall s min / median "
-          "| CPU s min / median | load |")
+                print(
+                    f"round {i + 1} {name}: {runs[name][-1].wall_s:.2f} s wall, "
+                    f"{runs[name][-1].cpu_s:.2f} s CPU, {jobs} jobs",
+                    file=sys.stderr,
+                )
+    print(
+        "| edit | jobs run (rule x jobs) | dry run plans | wall s min / median "
+        "| CPU s min / median | load |"
+    )
     print("| --- | --- | ---: | --- | --- | --- |")
     for name, rs in runs.items():
         jobs = ", ".join(f"{r} x{n}" for r, n in sorted(ran[name].items()))
         planned = sum(n for r, n in plans[name].items() if r != "all")
         walls, cpus = [r.wall_s for r in rs], [r.cpu_s for r in rs]
-        print(f"| {name} | {jobs or 'none'} | {planned} "
-              f"| {min(walls):.2f} / {statistics.median(walls):.2f}"
-              f" | {min(cpus):.2f} / {statistics.median(cpus):.2f} | "
-              f"{min(r.load for r in rs):.1f}-{max(r.load for r in rs):.1f} |")
+        print(
+            f"| {name} | {jobs or 'none'} | {planned} "
+            f"| {min(walls):.2f} / {statistics.median(walls):.2f}"
+            f" | {min(cpus):.2f} / {statistics.median(cpus):.2f} | "
+            f"{min(r.load for r in rs):.1f}-{max(r.load for r in rs):.1f} |"
+        )
 
 
 if __name__ == "__main__":

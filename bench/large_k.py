@@ -71,8 +71,10 @@ def main() -> None:
     data = {k: (rng.normal(0, 1, k), rng.uniform(0.01, 1, k)) for k in args.sizes}
     # The CLI runs come first: a child forked after big arrays counts their pages.
     cli = {k: _cli(*data[k]) for k in args.sizes}
-    print(f"{'k':>8} {'S ours':>9} {'S scipy':>9} {'S pairs':>9} {'begg':>8} {'egger':>8} "
-          f"{'trimfill':>9} {'pool':>8} {'analyze':>9} {'peak MB':>8}   (seconds)")
+    print(
+        f"{'k':>8} {'S ours':>9} {'S scipy':>9} {'S pairs':>9} {'begg':>8} {'egger':>8} "
+        f"{'trimfill':>9} {'pool':>8} {'analyze':>9} {'peak MB':>8}   (seconds)"
+    )
     for k in args.sizes:
         y, v = data[k]
         wall, peak = cli[k]
@@ -84,8 +86,10 @@ def main() -> None:
         egger = _best(lambda: egger_test(y, v), 1)  # noqa: B023
         tf = _best(lambda: trim_and_fill(y, v, method="REML"), 1)  # noqa: B023
         pooled = _best(lambda: trialmeta.pool(y, v), 1)  # noqa: B023
-        print(f"{k:>8} {ours:>9.3f} {peer:>9.3f} {pairs:>9.3f} {begg:>8.3f} {egger:>8.3f} "
-              f"{tf:>9.3f} {pooled:>8.3f} {wall:>9.2f} {peak:>8.0f}")
+        print(
+            f"{k:>8} {ours:>9.3f} {peer:>9.3f} {pairs:>9.3f} {begg:>8.3f} {egger:>8.3f} "
+            f"{tf:>9.3f} {pooled:>8.3f} {wall:>9.2f} {peak:>8.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -85,8 +85,13 @@ def snakemake(workdir: Path, *args: str, src: Path | None = None) -> Run:
         env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*cmd, "--cores", "2", "--quiet", *args], cwd=workdir, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*cmd, "--cores", "2", "--quiet", *args],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     out = proc.stdout.read() if proc.stdout else b""
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -98,8 +103,9 @@ def snakemake(workdir: Path, *args: str, src: Path | None = None) -> Run:
 def planned_jobs(workdir: Path) -> dict[str, int]:
     """rule -> jobs a dry run would run (Snakemake's "Job stats" table)."""
     exe = shutil.which("snakemake") or "snakemake"
-    run = subprocess.run([exe, "-n", "--cores", "2"], cwd=workdir, capture_output=True,
-                         text=True, check=True)
+    run = subprocess.run(
+        [exe, "-n", "--cores", "2"], cwd=workdir, capture_output=True, text=True, check=True
+    )
     text = run.stdout + run.stderr
     if "Job stats:" not in text:
         return {}
@@ -130,7 +136,8 @@ def _mm(xs: list[float], fmt: str = "{:.1f}") -> str:
 def _rounds(trees: dict[str, Path], rounds: int) -> dict[str, dict[str, object]]:
     """Cold run + no-op rerun of each tree's review, the trees in turn within a round."""
     found: dict[str, dict[str, object]] = {
-        name: {"cold": [], "noop": [], "parts": defaultdict(list)} for name in trees}
+        name: {"cold": [], "noop": [], "parts": defaultdict(list)} for name in trees
+    }
     with tempfile.TemporaryDirectory(prefix="trialmeta-bench-") as tmp:
         works = {name: copy_review(Path(tmp) / name, root) for name, root in trees.items()}
         for i in range(rounds):
@@ -144,8 +151,11 @@ def _rounds(trees: dict[str, Path], rounds: int) -> dict[str, dict[str, object]]
                 acc["noop"].append(noop)  # type: ignore[attr-defined]
                 for comp, v in rule_times(work / "results").items():
                     acc["parts"][comp].append(v)  # type: ignore[index]
-                print(f"round {i + 1} {name}: cold {cold.wall_s:.1f} s wall, {cold.cpu_s:.1f} "
-                      f"s CPU (load {cold.load:.1f}); no-op {noop.wall_s:.2f} s", file=sys.stderr)
+                print(
+                    f"round {i + 1} {name}: cold {cold.wall_s:.1f} s wall, {cold.cpu_s:.1f} "
+                    f"s CPU (load {cold.load:.1f}); no-op {noop.wall_s:.2f} s",
+                    file=sys.stderr,
+                )
     return found
 
 
@@ -157,23 +167,27 @@ def _print(name: str, acc: dict[str, object]) -> None:
     print("| run | wall s min / median | CPU s min / median | peak RSS MB | load |")
     print("| --- | --- | --- | --- | --- |")
     for label, runs in (("cold", cold), ("no-op rerun", noop)):
-        print(f"| {label} | {_mm([r.wall_s for r in runs])} | {_mm([r.cpu_s for r in runs])} |"
-              f" {max(r.max_rss_mb for r in runs):.0f} | "
-              f"{min(r.load for r in runs):.1f}-{max(r.load for r in runs):.1f} |")
+        print(
+            f"| {label} | {_mm([r.wall_s for r in runs])} | {_mm([r.cpu_s for r in runs])} |"
+            f" {max(r.max_rss_mb for r in runs):.0f} | "
+            f"{min(r.load for r in runs):.1f}-{max(r.load for r in runs):.1f} |"
+        )
     print("\n| component (cold run) | jobs | summed job wall s min / median | largest job RSS MB |")
     print("| --- | ---: | --- | ---: |")
-    for comp, vals in sorted(parts.items(), key=lambda kv: -statistics.median(
-            v[0] for v in kv[1])):
-        print(f"| {comp} | {vals[0][2]} | {_mm([v[0] for v in vals])} | "
-              f"{max(v[1] for v in vals):.0f} |")
+    for comp, vals in sorted(parts.items(), key=lambda kv: -statistics.median(v[0] for v in kv[1])):
+        print(
+            f"| {comp} | {vals[0][2]} | {_mm([v[0] for v in vals])} | "
+            f"{max(v[1] for v in vals):.0f} |"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before", type=Path, help="another checkout, run in turn with this one")
-    ap.add_argument("--versus-r", action="store_true",
-                    help="trialmeta vs R metafor by component (versus_r.py)")
+    ap.add_argument(
+        "--versus-r", action="store_true", help="trialmeta vs R metafor by component (versus_r.py)"
+    )
     args = ap.parse_args()
     if args.versus_r:
         import versus_r  # type: ignore[import-not-found]

@@ -150,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the temporary review folders")
     args = ap.parse_args(argv)
-    print(f"SYNTHETIC scale benchmark of `snakemake --cores {args.cores}` "
-          f"({N_TRIALS} synthetic trials, 4 comparisons per outcome window)")
+    print(
+        f"SYNTHETIC scale benchmark of `snakemake --cores {args.cores}` "
+        f"({N_TRIALS} synthetic trials, 4 comparisons per outcome window)"
+    )
     print(f"{'analyses':>9} {'rows':>6} {'windows':>8} {'cold s':>8} {'CPU s':>8} "
           f"{'s/analysis':>11} {'CPU s/an.':>10} {'no-op s':>8} {'no-op CPU':>10} "
           f"{'peak MB':>8} {'load':>5}")  # fmt: skip
@@ -168,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         for key, unit in (("cold", "s wall"), ("cold_cpu", "s CPU")):
             slope = (b[key] - a[key]) / (b["analyses"] - a["analyses"])
             fixed = a[key] - slope * a["analyses"]
-            print(f"marginal cost {slope:.3f} {unit} per analysis between {a['analyses']} and "
-                  f"{b['analyses']} analyses; fixed cost about {fixed:.1f} {unit}")
+            print(
+                f"marginal cost {slope:.3f} {unit} per analysis between {a['analyses']} and "
+                f"{b['analyses']} analyses; fixed cost about {fixed:.1f} {unit}"
+            )
     return 0
 
 

@@ -76,8 +76,9 @@ def _arm_data(a: AnalysisFits) -> list[list[float]]:
     return [[x if math.isfinite(x := r.number(c)) else None for c in cols] for r in a.effects]
 
 
-def _pooled(a: AnalysisFits, figures: set[str], outcome: str,
-            sims: dict[str, dict[str, object]]) -> dict[str, object]:
+def _pooled(
+    a: AnalysisFits, figures: set[str], outcome: str, sims: dict[str, dict[str, object]]
+) -> dict[str, object]:
     p = a.analysis.pooled
     aid = a.analysis.analysis_id
     assert p is not None
@@ -98,8 +99,9 @@ def _pooled(a: AnalysisFits, figures: set[str], outcome: str,
     }  # fmt: skip
 
 
-def _subgrouped(a: AnalysisFits, figures: set[str], outcome: str,
-                perms: dict[str, object]) -> dict[str, object]:
+def _subgrouped(
+    a: AnalysisFits, figures: set[str], outcome: str, perms: dict[str, object]
+) -> dict[str, object]:
     """A subtotals-only cell: its effect rows (as the permutation test and the forest use
     them), one fit per subgroup level, their difference test, the permutation test of
     factor(level) and a forest with subtotals."""
@@ -143,8 +145,7 @@ def _cold_run(work: Path, hook: Path, log: Path) -> tuple[float, float, dict[str
     log.unlink(missing_ok=True)
     saved = dict(os.environ)
     os.environ["TRIALMETA_BENCH_CPU_LOG"] = str(log)
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook),
-                                                             saved.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), saved.get("PYTHONPATH")]))
     try:
         run = snakemake(work, src=ROOT / "src")
     finally:
@@ -174,50 +175,75 @@ def _r_run(work_json: Path, fraction: float, out_dir: Path) -> dict[str, dict[st
 
 def _table(rounds: list[dict[str, object]]) -> None:
     """Print the per-component table (min / median over the rounds)."""
+
     def mm(xs: list[float], fmt: str = "{:.2f}") -> str:
         return f"{fmt.format(min(xs))} / {fmt.format(statistics.median(xs))}"
 
     comps = list(dict.fromkeys(SHARED.values()))
-    print("\n| component | trialmeta jobs | trialmeta CPU s min / median | "
-          "R units measured / total | R CPU s measured | R CPU s extrapolated | "
-          "R / trialmeta (median) |")
+    print(
+        "\n| component | trialmeta jobs | trialmeta CPU s min / median | "
+        "R units measured / total | R CPU s measured | R CPU s extrapolated | "
+        "R / trialmeta (median) |"
+    )
     print("| --- | ---: | --- | --- | --- | --- | ---: |")
     tm_sum, r_sum = [0.0] * len(rounds), [0.0] * len(rounds)
     for comp in comps:
         jobs: dict[str, float] = rounds[0]["jobs"]  # type: ignore[assignment]
         n_jobs = sum(int(jobs.get(f"{rule} jobs", 0)) for rule, c in SHARED.items() if c == comp)
-        tm = [sum(c for rule, c in r["jobs"].items() if SHARED.get(rule) == comp)  # type: ignore[attr-defined]
-              for r in rounds]
+        tm = [
+            sum(c for rule, c in r["jobs"].items() if SHARED.get(rule) == comp)  # type: ignore[attr-defined]
+            for r in rounds
+        ]
         rr = [r["r"][comp] for r in rounds]  # type: ignore[index]
         ext = [x["extrapolated_cpu_s"] for x in rr]
         for i in range(len(rounds)):
             tm_sum[i] += tm[i]
             r_sum[i] += ext[i]
         ratio = statistics.median(e / t if t else math.inf for e, t in zip(ext, tm, strict=True))
-        print(f"| {comp} | {n_jobs} | {mm(tm)} | {rr[0]['units_measured']:.0f} / "
-              f"{rr[0]['units']:.0f} | {mm([x['measured_cpu_s'] for x in rr])} | {mm(ext)} |"
-              f" {ratio:.3g}x |")
-    other = [sum(c for rule, c in r["jobs"].items()  # type: ignore[attr-defined]
-                 if rule not in SHARED and not rule.endswith(" jobs")) for r in rounds]
+        print(
+            f"| {comp} | {n_jobs} | {mm(tm)} | {rr[0]['units_measured']:.0f} / "
+            f"{rr[0]['units']:.0f} | {mm([x['measured_cpu_s'] for x in rr])} | {mm(ext)} |"
+            f" {ratio:.3g}x |"
+        )
+    other = [
+        sum(
+            c
+            for rule, c in r["jobs"].items()  # type: ignore[attr-defined]
+            if rule not in SHARED and not rule.endswith(" jobs")
+        )
+        for r in rounds
+    ]
     tree = [float(r["tree_cpu"]) for r in rounds]  # type: ignore[arg-type]
     start = [r["r"]["R start-up, metafor, work list"]["measured_cpu_s"] for r in rounds]  # type: ignore[index]
-    print(f"| shared components | | {mm(tm_sum)} | | | {mm(r_sum)} | "
-          f"{statistics.median(r / t for r, t in zip(r_sum, tm_sum, strict=True)):.1f}x |")
-    print(f"| trialmeta only: Snakemake, data, GRADE + TSA, tables, report, provenance | | "
-          f"{mm(other)} | | | (no R counterpart; TSA is not in metafor) | |")
-    print(f"| R start-up, library(metafor), reading the work list | | | | {mm(start)} | "
-          f"{mm(start)} | |")
+    print(
+        f"| shared components | | {mm(tm_sum)} | | | {mm(r_sum)} | "
+        f"{statistics.median(r / t for r, t in zip(r_sum, tm_sum, strict=True)):.1f}x |"
+    )
+    print(
+        f"| trialmeta only: Snakemake, data, GRADE + TSA, tables, report, provenance | | "
+        f"{mm(other)} | | | (no R counterpart; TSA is not in metafor) | |"
+    )
+    print(
+        f"| R start-up, library(metafor), reading the work list | | | | {mm(start)} | "
+        f"{mm(start)} | |"
+    )
     whole = [r + s for r, s in zip(r_sum, start, strict=True)]
-    print(f"| **whole cold run (trialmeta: every process, wait4) vs whole R script** | | "
-          f"{mm(tree)} | | | {mm(whole)} | "
-          f"**{statistics.median(w / t for w, t in zip(whole, tree, strict=True)):.1f}x** |")
+    print(
+        f"| **whole cold run (trialmeta: every process, wait4) vs whole R script** | | "
+        f"{mm(tree)} | | | {mm(whole)} | "
+        f"**{statistics.median(w / t for w, t in zip(whole, tree, strict=True)):.1f}x** |"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--fraction", type=float, default=0.05,
-                    help="share of R's simulation units timed (extrapolated linearly)")
+    ap.add_argument(
+        "--fraction",
+        type=float,
+        default=0.05,
+        help="share of R's simulation units timed (extrapolated linearly)",
+    )
     ap.add_argument("--keep", type=Path, help="keep the work list and R's figures here")
     args = ap.parse_args(argv)
     rounds: list[dict[str, object]] = []
@@ -232,16 +258,19 @@ def main(argv: list[str] | None = None) -> None:
             load = os.getloadavg()[0]
             tree, wall, jobs = _cold_run(work, hook, Path(tmp) / "cpu.jsonl")
             work_json = out / "work.json"
-            work_json.write_text(json.dumps(work_list(work / "results",
-                                                      work / "config" / "config.yaml")))
+            work_json.write_text(
+                json.dumps(work_list(work / "results", work / "config" / "config.yaml"))
+            )
             r = _r_run(work_json, args.fraction, out)
             rounds.append({"tree_cpu": tree, "jobs": jobs, "r": r})
             print(f"round {i + 1} (load {load:.1f} -> {os.getloadavg()[0]:.1f}): trialmeta "
                   f"cold {tree:.1f} s CPU, {wall:.1f} s wall; R "
                   f"{sum(x['extrapolated_cpu_s'] for x in r.values()):.1f} s CPU "
                   "extrapolated", file=sys.stderr, flush=True)  # fmt: skip
-    print(f"trialmeta vs R metafor, same work, {args.rounds} rounds in turn; R times "
-          f"{args.fraction:.0%} of each simulation's units and extrapolates linearly")
+    print(
+        f"trialmeta vs R metafor, same work, {args.rounds} rounds in turn; R times "
+        f"{args.fraction:.0%} of each simulation's units and extrapolates linearly"
+    )
     _table(rounds)
 
 

@@ -46,9 +46,11 @@ MATPLOTLIB_OUTSIDE_PLOTS: dict[str, str] = {}
 DIST_NAME = {"yaml": "pyyaml", "docx": "python-docx"}
 #: Optional packages (an extra, not the core): the extra that declares each and the only
 #: modules that may import it, which the core loads only when it is installed.
-OPTIONAL_IMPORTS = {"numba": ("fast", "trialmeta.resampling.batch.nb_"),
-                    "docx": ("report", "trialmeta.report.docx"),
-                    "weasyprint": ("report", "trialmeta.report.pdf")}
+OPTIONAL_IMPORTS = {
+    "numba": ("fast", "trialmeta.resampling.batch.nb_"),
+    "docx": ("report", "trialmeta.report.docx"),
+    "weasyprint": ("report", "trialmeta.report.pdf"),
+}
 
 
 def _module_name(path: Path) -> str:
@@ -100,8 +102,10 @@ def type_only_lines(module: str) -> set[int]:
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     lines: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING",
-                                                                   "typing.TYPE_CHECKING"):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in (
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        ):
             lines |= {n.lineno for stmt in node.body for n in ast.walk(stmt)
                       if isinstance(n, (ast.Import, ast.ImportFrom))}  # fmt: skip
     return lines
@@ -123,10 +127,11 @@ def test_no_upward_import():
     rank = {name: i for i, name in enumerate(LAYERS)}
     upward = []
     for mod, line, target in _internal_edges():
-        if rank[layer(target)] > rank[layer(mod)] and (mod, target) not in \
-                TEMPORARY_ALLOWED_UPWARD:
-            upward.append(f"{MODULES[mod].relative_to(ROOT)}:{line}: {mod} ({layer(mod)}) "
-                          f"imports {target} ({layer(target)})")
+        if rank[layer(target)] > rank[layer(mod)] and (mod, target) not in TEMPORARY_ALLOWED_UPWARD:
+            upward.append(
+                f"{MODULES[mod].relative_to(ROOT)}:{line}: {mod} ({layer(mod)}) "
+                f"imports {target} ({layer(target)})"
+            )
     assert upward == []
 
 
@@ -150,7 +155,7 @@ def _cycle(runtime_only: bool = True) -> list[str]:
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         state[node] = 2
@@ -198,11 +203,14 @@ def _extra_dependencies(extra: str) -> set[str]:
 def test_type_checking_imports_are_not_runtime_edges(monkeypatch, tmp_path):
     # an import under `if TYPE_CHECKING:` is an edge, but not a runtime one
     src = tmp_path / "fake.py"
-    src.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                   "    from trialmeta.stats.model import RmaFit\n", encoding="utf-8")
+    src.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from trialmeta.stats.model import RmaFit\n",
+        encoding="utf-8",
+    )
     monkeypatch.setitem(MODULES, "trialmeta.stats.fake", src)
     mod = "trialmeta.stats.fake"
-    assert ("trialmeta.stats.model" in {t for m, _, t in _internal_edges() if m == mod})
+    assert "trialmeta.stats.model" in {t for m, _, t in _internal_edges() if m == mod}
     assert ("trialmeta.stats.model" not in {t for m, _, t in _internal_edges(runtime_only=True)
                                             if m == mod})  # fmt: skip
 
@@ -221,12 +229,20 @@ def test_third_party_imports_are_runtime_dependencies():
             if top in OPTIONAL_IMPORTS:
                 extra, prefix = OPTIONAL_IMPORTS[top]
                 if not mod.startswith(prefix) or dist not in _extra_dependencies(extra):
-                    wrong.append(f"{MODULES[mod].relative_to(ROOT)}:{line}: {mod} imports "
-                                 f"{top} (optional: [{extra}], only in {prefix}*)")
+                    wrong.append(
+                        f"{MODULES[mod].relative_to(ROOT)}:{line}: {mod} imports "
+                        f"{top} (optional: [{extra}], only in {prefix}*)"
+                    )
                 continue
-            if dist not in runtime or (allowed is not None and top not in allowed) or (
-                    top == "matplotlib" and layer(mod) != "plots"
-                    and mod not in MATPLOTLIB_OUTSIDE_PLOTS):
+            if (
+                dist not in runtime
+                or (allowed is not None and top not in allowed)
+                or (
+                    top == "matplotlib"
+                    and layer(mod) != "plots"
+                    and mod not in MATPLOTLIB_OUTSIDE_PLOTS
+                )
+            ):
                 wrong.append(f"{MODULES[mod].relative_to(ROOT)}:{line}: {mod} imports {top}")
     assert wrong == []
 

@@ -50,8 +50,12 @@ def test_every_result_class_is_exported():
 
     modules = (results, influence_module, cumulative_module, subgroups, tsa, engine, coverage,
                gosh_module, permutation)  # fmt: skip
-    found = {name for m in modules for name, obj in vars(m).items()
-             if inspect.isclass(obj) and name.endswith("Result") and obj.__module__ == m.__name__}
+    found = {
+        name
+        for m in modules
+        for name, obj in vars(m).items()
+        if inspect.isclass(obj) and name.endswith("Result") and obj.__module__ == m.__name__
+    }
     assert found <= set(trialmeta.__all__)
 
 
@@ -70,7 +74,14 @@ def test_review_helpers_live_in_their_subpackages():
     from trialmeta.data.validate import validate_path
     from trialmeta.effects.comparisons import build_comparisons
 
-    for name in ("validate_path", "read_sheets", "build_comparisons", "reason_code",
-                 "plausibility_warnings", "coverage_sentence", "tsa_sentence"):
+    for name in (
+        "validate_path",
+        "read_sheets",
+        "build_comparisons",
+        "reason_code",
+        "plausibility_warnings",
+        "coverage_sentence",
+        "tsa_sentence",
+    ):
         assert not hasattr(trialmeta, name), name
     assert callable(validate_path) and callable(build_comparisons)

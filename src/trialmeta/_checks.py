@@ -119,13 +119,17 @@ def check_range(y: np.ndarray, v: np.ndarray) -> None:
             f"{float(y[j]):.3g} against a smallest sampling variance of {float(v[i]):.3g}), "
             f"beyond the 1e{limit / 2:.0f} that double precision can pool: check that effect "
             "and the standard errors",
-            argument="yi", row=j, flag=fl.NOT_COMPUTABLE_RANGE,
+            argument="yi",
+            row=j,
+            flag=fl.NOT_COMPUTABLE_RANGE,
         )
     raise NotComputableError(
         f"the sampling variances span 1e{span:.0f} (max(vi) / min(vi)), beyond the "
         f"1e{limit:.0f} that double precision can pool; the smallest is {float(v[i]):.3g}: "
         "check the SD or SE behind it",
-        argument="vi", row=i, flag=fl.NOT_COMPUTABLE_RANGE,
+        argument="vi",
+        row=i,
+        flag=fl.NOT_COMPUTABLE_RANGE,
     )
 
 
@@ -137,7 +141,9 @@ def check_magnitude(y: np.ndarray, v: np.ndarray) -> None:
         raise NotComputableError(
             f"the effect sizes or standard errors are of order 1e{top:.0f}, outside "
             f"1e-{math.log10(MAX_MAGNITUDE):.0f} to 1e{math.log10(MAX_MAGNITUDE):.0f}: "
-            "express them in other units", argument="yi", flag=fl.NOT_COMPUTABLE_RANGE,
+            "express them in other units",
+            argument="yi",
+            flag=fl.NOT_COMPUTABLE_RANGE,
         )
 
 
@@ -180,8 +186,10 @@ def parse_number(text: str) -> float | None:
 def number_hint(text: str) -> str:
     """What a text that :func:`parse_number` rejects should look like, for the message."""
     if "_" in text and parse_number(text.replace("_", "")) is not None:
-        return (f"digits without '_' ({text.replace('_', '')!r} if '_' groups digits, "
-                f"{text.replace('_', '.', 1)!r} if it is a decimal mark)")
+        return (
+            f"digits without '_' ({text.replace('_', '')!r} if '_' groups digits, "
+            f"{text.replace('_', '.', 1)!r} if it is a decimal mark)"
+        )
     ascii_digits = "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c
                            for c in text)  # fmt: skip
     if ascii_digits != text and parse_number(ascii_digits) is not None:

@@ -94,11 +94,13 @@ def _analyze(table: StudyTable, args: argparse.Namespace) -> dict[str, object]:
     if k < 2:
         out["leave_one_out"] = "not run: needs at least 2 studies"
     elif k > LOO_MAX_K:
-        out["leave_one_out"] = (f"not run: k = {k} > {LOO_MAX_K} (leave-one-out refits the "
-                                "model once per study)")
+        out["leave_one_out"] = (
+            f"not run: k = {k} > {LOO_MAX_K} (leave-one-out refits the model once per study)"
+        )
     else:
-        out["leave_one_out"] = _guarded(lambda: leave_one_out(
-            y, v, method=args.method, test=args.test, level=args.level))
+        out["leave_one_out"] = _guarded(
+            lambda: leave_one_out(y, v, method=args.method, test=args.test, level=args.level)
+        )
     return out
 
 
@@ -157,10 +159,14 @@ def _validation_lines(report: ValidationReport) -> list[str]:
     s = report.summary
     outcomes = s["outcomes"] if isinstance(s["outcomes"], list) else []
     lines = [f"warning: {w}" for w in report.warnings]
-    lines.append(f"OK: {s['studies']} studies, {s['arms']} arms ({s['arm_rows']} arm rows), "
-                 f"outcomes {', '.join(map(str, outcomes))}, {s['contrasts']} contrasts.")
-    lines.append(f"Comparisons: {s['identified']} identified, {s['poolable']} poolable, "
-                 f"{s['excluded']} excluded (measure {s['measure']}, multi-arm {s['multiarm']}).")
+    lines.append(
+        f"OK: {s['studies']} studies, {s['arms']} arms ({s['arm_rows']} arm rows), "
+        f"outcomes {', '.join(map(str, outcomes))}, {s['contrasts']} contrasts."
+    )
+    lines.append(
+        f"Comparisons: {s['identified']} identified, {s['poolable']} poolable, "
+        f"{s['excluded']} excluded (measure {s['measure']}, multi-arm {s['multiarm']})."
+    )
     lines += [f"  poolable {key}: {k}" for key, k in _items(s.get("poolable_by"))]
     lines += [f"  excluded, {why}: {k}" for why, k in _items(s.get("excluded_by_reason"))]
     return lines
@@ -172,8 +178,16 @@ def _run_validate(args: argparse.Namespace) -> int:
     except DataValidationError as exc:  # validate_path collects; a deeper step may raise
         report = ValidationReport(problems=list(exc.problems))
     if args.json:
-        _print_json(to_jsonable({"ok": report.ok, "problems": report.problems,
-                                 "warnings": report.warnings, "summary": report.summary}))
+        _print_json(
+            to_jsonable(
+                {
+                    "ok": report.ok,
+                    "problems": report.problems,
+                    "warnings": report.warnings,
+                    "summary": report.summary,
+                }
+            )
+        )
     else:
         print(terminal_safe("\n".join(_validation_lines(report))))
     return 0 if report.ok else 2
@@ -203,8 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
         where = getattr(args, "file", None) or getattr(args, "path", "")
-        _error(f"{where}: internal error (got {type(exc).__name__}: {str(exc)[:200]}, expected "
-               "none; please report this input)")
+        _error(
+            f"{where}: internal error (got {type(exc).__name__}: {str(exc)[:200]}, expected "
+            "none; please report this input)"
+        )
         return 3
 
 

@@ -69,8 +69,13 @@ class NotComputableError(TrialmetaError):
     file line; ``flag`` is the result flag (:mod:`trialmeta.flags`) that records it.
     """
 
-    def __init__(self, reason: str, argument: str | None = None, row: int | None = None,
-                 flag: str | None = None):
+    def __init__(
+        self,
+        reason: str,
+        argument: str | None = None,
+        row: int | None = None,
+        flag: str | None = None,
+    ):
         self.reason = reason
         self.argument = argument
         self.row = row

@@ -215,9 +215,7 @@ FLAG_TEXT: dict[Flag, str] = {
         "likelihood-ratio test of REML fits whose moderators differ: REML likelihoods of "
         "different fixed effects are not comparable (refit with ML)"
     ),
-    PI_DF_TOO_SMALL: (
-        "too few studies for the t-based prediction interval (it needs k > p + 1)"
-    ),
+    PI_DF_TOO_SMALL: ("too few studies for the t-based prediction interval (it needs k > p + 1)"),
     TRIMFILL_R0_ONE_SIDED: (
         "every study lies on one side of the estimate, so the R0 estimator trims all but one"
     ),

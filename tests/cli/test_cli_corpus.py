@@ -28,30 +28,46 @@ CASES: dict[str, tuple[int, list[str]]] = {
     # not computable (analyze only; checked below)
     "equal_variances.csv": (0, ["Random-Effects Model (k = 5"]),
     # F14: effects 1e100..1e308 SEs from zero, variances 1e-200 and subnormal
-    "yi_1e100.csv": (2, ["yi_1e100.csv:2:yi: not computable (the effect sizes are 1e100 "
-                         "standard errors from zero"]),
+    "yi_1e100.csv": (
+        2,
+        ["yi_1e100.csv:2:yi: not computable (the effect sizes are 1e100 standard errors from zero"],
+    ),
     "yi_1e200.csv": (2, ["yi_1e200.csv:2:yi: not computable"]),
     "yi_1e308.csv": (2, ["yi_1e308.csv:2:yi: not computable"]),
-    "vi_1e-200.csv": (2, ["vi_1e-200.csv:2:vi: not computable (the sampling variances span "
-                          "1e201", "the smallest is 1e-200"]),
+    "vi_1e-200.csv": (
+        2,
+        [
+            "vi_1e-200.csv:2:vi: not computable (the sampling variances span 1e201",
+            "the smallest is 1e-200",
+        ],
+    ),
     "vi_subnormal.csv": (2, ["vi_subnormal.csv:2:vi: not computable", "4.94e-324"]),
     # F6 through the CLI: sd = 1e-100 in arm-level input
     "tiny_sd_arms.csv": (2, ["tiny_sd_arms.csv:2:sd1i: not computable"]),
     # any magnitude pools when the data agree with each other (exact rescaling)
     "uniform_scale_1e150.csv": (0, ["Random-Effects Model (k = 4"]),
     # F27: derived values located at the user's column
-    "sei_1e-200.csv": (2, ["sei_1e-200.csv:2:sei: derived sampling variance underflows to 0 "
-                           "(got sei='1e-200'"]),
+    "sei_1e-200.csv": (
+        2,
+        ["sei_1e-200.csv:2:sei: derived sampling variance underflows to 0 (got sei='1e-200'"],
+    ),
     "sei_1e200.csv": (2, ["sei_1e200.csv:2:sei: derived sampling variance overflows"]),
-    "sd1i_1e200.csv": (2, ["sd1i_1e200.csv:2:sd1i: derived sampling variance overflows "
-                           "(got sd1i='1e200'"]),
+    "sd1i_1e200.csv": (
+        2,
+        ["sd1i_1e200.csv:2:sd1i: derived sampling variance overflows (got sd1i='1e200'"],
+    ),
     "means_overflow.csv": (2, ["means_overflow.csv:2:m1i: derived effect size overflows"]),
     # F28: escapes in labels never reach the terminal
     "ansi_label.csv": (0, ["Random-Effects Model (k = 3"]),
     # F17: digit grouping is not a number; nan/inf text is not finite
     "underscore_digits.csv": (2, ["underscore_digits.csv:2:yi: not a number (got '2_5'"]),
-    "nan_text.csv": (2, ["nan_text.csv:2:yi: not a finite number (got 'nan')",
-                         "nan_text.csv:3:vi: not a finite number (got 'inf')"]),
+    "nan_text.csv": (
+        2,
+        [
+            "nan_text.csv:2:yi: not a finite number (got 'nan')",
+            "nan_text.csv:3:vi: not a finite number (got 'inf')",
+        ],
+    ),
     # F2: an unbalanced quote swallows rows
     "unbalanced_quote.csv": (2, ["unbalanced_quote.csv:2:study: quoted cell spans lines 2-5"]),
     # line numbers are the file's, blank lines counted
@@ -162,8 +178,10 @@ def test_unexpected_failure_is_one_line_exit_3(monkeypatch, capsys):
     case = CASES_DIR / "equal_variances.csv"
     assert main(["pool", str(case)]) == 3
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"trialmeta: error: {case}: internal error (got RuntimeError: synthetic "
-                   "failure, expected none; please report this input)"]
+    assert err == [
+        f"trialmeta: error: {case}: internal error (got RuntimeError: synthetic "
+        "failure, expected none; please report this input)"
+    ]
 
 
 def test_console_script_prints_no_traceback_on_extreme_input():

@@ -128,9 +128,14 @@ def test_results_are_byte_identical_to_the_local_run(runs: Runs, capsys: Capsys)
     assert names_a == names_b, "the two runs wrote different sets of files"
     differ = [n for n in names_a if (a / n).read_bytes() != (b / n).read_bytes()]
     counts = Counter(Path(n).suffix for n in names_a)
-    _show(capsys, "byte-for-byte comparison, local vs cluster", (
-        f"{len(names_a)} files ({', '.join(f'{c} {s}' for s, c in sorted(counts.items()))}): "
-        + ("all identical" if not differ else f"{len(differ)} differ: {differ}")))
+    _show(
+        capsys,
+        "byte-for-byte comparison, local vs cluster",
+        (
+            f"{len(names_a)} files ({', '.join(f'{c} {s}' for s, c in sorted(counts.items()))}): "
+            + ("all identical" if not differ else f"{len(differ)} differ: {differ}")
+        ),
+    )
     assert len(names_a) > 0 and "provenance.json" in names_a
     assert not differ
 
@@ -179,8 +184,11 @@ def test_cancelled_job_is_retried(faults: Path, runs: Runs, capsys: Capsys) -> N
         run = finish(proc, faults, t0, TIMEOUT)
     subs = submissions(run.output)
     body, states = _jobs_table(subs)
-    _show(capsys, f"fault: scancel {victim} (fit_outcome, running)",
-          f"{body}\nexit {run.returncode} after {run.seconds:.1f} s")
+    _show(
+        capsys,
+        f"fault: scancel {victim} (fit_outcome, running)",
+        f"{body}\nexit {run.returncode} after {run.seconds:.1f} s",
+    )
     _check(run, "the run with a cancelled job")
     assert states[victim].startswith("CANCELLED")
     assert f"SLURM-job '{victim}' failed, SLURM status is: 'CANCELLED'" in run.output
@@ -210,9 +218,12 @@ def test_grouped_jobs_are_one_slurm_job(faults: Path, runs: Runs, capsys: Capsys
     subs = submissions(run.output)
     body, states = _jobs_table(subs)
     members = run.output.count("    rule fit_outcome:")
-    _show(capsys, "groups: --groups fit_outcome=analyses --group-components analyses=2",
-          f"{body}\n{members} fit_outcome jobs in one group, submitted as SLURM job "
-          f"{subs[0].slurm_id if subs else '(none)'} ({run.seconds:.1f} s)")
+    _show(
+        capsys,
+        "groups: --groups fit_outcome=analyses --group-components analyses=2",
+        f"{body}\n{members} fit_outcome jobs in one group, submitted as SLURM job "
+        f"{subs[0].slurm_id if subs else '(none)'} ({run.seconds:.1f} s)",
+    )
     assert planned_units(run.output) == Counter({"group_analyses": 1})
     assert len(subs) == 1 and subs[0].unit.startswith("group_analyses_")
     assert members == 2 and set(states.values()) == {"COMPLETED"}
@@ -234,9 +245,12 @@ def test_job_over_its_memory_is_reported_with_rule_and_resource(
     evidence = sorted({ln.strip() for s in subs if Path(s.log).exists()
                        for ln in Path(s.log).read_text().splitlines()
                        if "memory limit" in ln})  # fmt: skip
-    _show(capsys, "fault: prepare_data given mem_mb=100 (retries: 1 resubmits once)",
-          f"{body}\nSLURM log: {evidence[:2]}\nwhat the user reads: {hint}\n"
-          f"exit {run.returncode} after {run.seconds:.1f} s")
+    _show(
+        capsys,
+        "fault: prepare_data given mem_mb=100 (retries: 1 resubmits once)",
+        f"{body}\nSLURM log: {evidence[:2]}\nwhat the user reads: {hint}\n"
+        f"exit {run.returncode} after {run.seconds:.1f} s",
+    )
     assert len(subs) == 2, "the profile's retries: 1 resubmits the job once"
     assert all(s.split()[0] in ("FAILED", "OUT_OF_MEMORY") for s in states.values())
     assert "Error in rule prepare_data:" in run.output

@@ -97,14 +97,23 @@ def install(work: Path, wheel: Path, *, fresh: bool) -> Installed:
 def check(env: Installed, work: Path, *, fresh: bool) -> list[str]:
     """Run the installed CLI from ``work`` (outside the repository); failed checks, if any."""
     failures: list[str] = []
-    where = _checked([env.python, "-c", "import trialmeta, trialmeta.data.validate as v; "
-                      "print(trialmeta.__file__); print(v.DEFAULT_SCHEMA_DIR)"], work).split()
+    where = _checked(
+        [
+            env.python,
+            "-c",
+            "import trialmeta, trialmeta.data.validate as v; "
+            "print(trialmeta.__file__); print(v.DEFAULT_SCHEMA_DIR)",
+        ],
+        work,
+    ).split()
     if not all(Path(p).resolve().is_relative_to(env.root.resolve()) for p in where):
         failures.append(f"trialmeta or its schemas not loaded from the venv (got {where})")
     val = _run([env.trialmeta, "validate", ROOT / "data", "--json"], work)
     if val.returncode != 0 or not json.loads(val.stdout or "{}").get("ok"):
-        failures.append(f"trialmeta validate data/ failed (exit {val.returncode}): "
-                        f"{(val.stdout + val.stderr)[-1500:]}")
+        failures.append(
+            f"trialmeta validate data/ failed (exit {val.returncode}): "
+            f"{(val.stdout + val.stderr)[-1500:]}"
+        )
     ana = _run([env.trialmeta, "analyze", ROOT / "tests" / "data" / "normand1999.csv", "--json"],
                work)  # fmt: skip
     if ana.returncode != 0:
@@ -130,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in failures:
             print(f"wheel check: {line}", file=sys.stderr)
         if not failures:
-            print(f"wheel check: OK ({env.wheel.name}, {'fresh' if args.fresh else 'no-deps'} "
-                  "venv outside the repository)")
+            print(
+                f"wheel check: OK ({env.wheel.name}, {'fresh' if args.fresh else 'no-deps'} "
+                "venv outside the repository)"
+            )
     return 1 if failures else 0
 
 

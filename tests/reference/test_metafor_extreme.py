@@ -117,8 +117,11 @@ def test_units_do_not_matter_at_any_magnitude(scale, method):
     # metafor 3.8-1 values of ratio_1e8 (unit scale), times the scale: yi -> c yi, vi -> c² vi
     # multiplies estimate, SE and CI by c and tau² by c², and leaves p, I² and Q unchanged.
     y, v = _vec("ratio_1e8", "yi"), _vec("ratio_1e8", "vi")
-    case = next(c for c in REF["ratio_grid"]
-                if c["set"] == "ratio_1e8" and c["method"] == method and c["test"] == "z")
+    case = next(
+        c
+        for c in REF["ratio_grid"]
+        if c["set"] == "ratio_1e8" and c["method"] == method and c["test"] == "z"
+    )
     r = trialmeta.pool(y * scale, v * scale**2, method=method)
     powers = {"estimate": 1, "se": 1, "ci_lb": 1, "ci_ub": 1, "tau2": 2, "pval": 0,
               "i2_percent": 0, "q": 0}  # fmt: skip

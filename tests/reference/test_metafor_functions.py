@@ -134,8 +134,10 @@ def anova_pairs(case: dict) -> list[Pair]:
     assert a.df == case["df"]
     reml_warning = any("REML comparisons" in w for w in case["warnings"])
     assert ("lrt_reml_models_differ_in_fixed_effects" in a.flags) == reml_warning
-    pairs = [(f, getattr(a, f), case[f]) for f in
-             ("lrt", "pval", "r2_percent", "qe_full", "qe_reduced", "tau2_full", "tau2_reduced")]
+    pairs = [
+        (f, getattr(a, f), case[f])
+        for f in ("lrt", "pval", "r2_percent", "qe_full", "qe_reduced", "tau2_full", "tau2_reduced")
+    ]
     return pairs + _stats(a.full, case["fit_full"], "full") + _stats(
         a.reduced, case["fit_reduced"], "reduced")  # fmt: skip
 
@@ -146,8 +148,12 @@ def regtest_pairs(case: dict) -> list[Pair]:
     model = {"dataset": case["dataset"], "mods": case["mods"], "method": case["method"],
              "test": case["test"], "tau2": None, "weights": None}  # fmt: skip
     r = trialmeta.regtest(fit_of(model), model=case["model"], predictor=case["predictor"])
-    pairs = [("stat", r.stat, case["stat"]), ("pval", r.pval, case["pval"]),
-             ("coef", r.coef, case["b"][-1]), ("coef_se", r.coef_se, case["se"][-1])]
+    pairs = [
+        ("stat", r.stat, case["stat"]),
+        ("pval", r.pval, case["pval"]),
+        ("coef", r.coef, case["b"][-1]),
+        ("coef_se", r.coef_se, case["se"][-1]),
+    ]
     if case["df"] is not None:
         pairs.append(("df", r.df, case["df"]))
     for f in ("limit_estimate", "limit_ci_lb", "limit_ci_ub"):
@@ -168,8 +174,10 @@ def trimfill_pairs(case: dict) -> list[Pair]:
         assert np.isfinite(t.estimate)
         return []
     assert (t.k0, t.side) == (case["k0"], case["side"])
-    pairs = [(f, getattr(t, f), case[f]) for f in
-             ("se_k0", "p_k0", "estimate", "se", "ci_lb", "ci_ub", "pval", "tau2")]
+    pairs = [
+        (f, getattr(t, f), case[f])
+        for f in ("se_k0", "p_k0", "estimate", "se", "ci_lb", "ci_ub", "pval", "tau2")
+    ]
     return pairs + flat(t.filled_yi, case["filled_yi"], "filled_yi") + flat(
         t.filled_vi, case["filled_vi"], "filled_vi")  # fmt: skip
 

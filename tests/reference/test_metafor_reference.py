@@ -161,8 +161,19 @@ def test_leave_one_out_matches_leave1out(case):
     # metafor 3.8-1: leave1out(rma(yi, vi, method=M, test=T))
     y, v = _arrays(case["dataset"])
     o = trialmeta.leave_one_out(y, v, method=case["method"], test=case["test"])
-    for f in ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2_percent", "q", "stat",
-              "q_pval", "h2"):
+    for f in (
+        "estimate",
+        "se",
+        "ci_lb",
+        "ci_ub",
+        "pval",
+        "tau2",
+        "i2_percent",
+        "q",
+        "stat",
+        "q_pval",
+        "h2",
+    ):
         want = case[f]
         if case["method"] == "FE" and f == "tau2":
             # metafor reports tau2 = NA for common-effect fits; ours is the fixed 0.

@@ -36,8 +36,19 @@ EGGER_FIELDS = ("dataset", "k", "stat", "pval", "df", "limit_estimate", "limit_c
 BEGG_FIELDS = ("dataset", "k", "tau", "pval", "ties")
 TRIMFILL_FIELDS = ("dataset", "k", "method", "k0", "se_k0", "side", "estimate", "se", "ci_lb",
                    "ci_ub", "pval", "tau2", "filled_yi", "filled_vi")  # fmt: skip
-LEAVE1OUT_ARRAYS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2_percent", "q",
-                    "stat", "q_pval", "h2")
+LEAVE1OUT_ARRAYS = (
+    "estimate",
+    "se",
+    "ci_lb",
+    "ci_ub",
+    "pval",
+    "tau2",
+    "i2_percent",
+    "q",
+    "stat",
+    "q_pval",
+    "h2",
+)
 METAREG_FIELDS = (
     "dataset", "moderators", "method", "test", "coef", "se", "stat", "pval", "ci_lb", "ci_ub",
     "tau2", "i2_percent", "h2", "r2_percent", "qe", "qe_pval", "qm", "qm_pval", "qm_df", "df",
@@ -191,8 +202,11 @@ def test_binary_header_and_tables_cover_the_space():
             "nielweise2007"} <= set(tables)  # fmt: skip
     ks = {t["k"] for t in tables.values()}
     assert {1, 2} <= ks and max(ks) >= 100
-    double_zero = [n for n, t in tables.items()
-                   if any(a == c == 0 for a, c in zip(t["ai"], t["ci"], strict=True))]
+    double_zero = [
+        n
+        for n, t in tables.items()
+        if any(a == c == 0 for a, c in zip(t["ai"], t["ci"], strict=True))
+    ]
     assert len(double_zero) >= 3
     for t in tables.values():
         assert len(t["ai"]) == len(t["bi"]) == len(t["ci"]) == len(t["di"]) == t["k"]
@@ -213,8 +227,13 @@ def test_binary_escalc_grid_is_complete():
 def test_continuous_escalc_grid_is_complete():
     got = {(r["dataset"], r["measure"], r["vtype"], r["correct"])
            for r in BINARY["escalc_continuous"]}  # fmt: skip
-    want = {(a, m, v, c) for a in BINARY["arms"] for m, vs in ARM_VTYPES.items() for v in vs
-            for c in (("exact", "approx", "none") if m in ("SMD", "SMDH") else ("exact",))}
+    want = {
+        (a, m, v, c)
+        for a in BINARY["arms"]
+        for m, vs in ARM_VTYPES.items()
+        for v in vs
+        for c in (("exact", "approx", "none") if m in ("SMD", "SMDH") else ("exact",))
+    }
     assert got == want
 
 
@@ -227,7 +246,8 @@ def test_mh_peto_and_rma_grids_are_complete():
     for r in BINARY["mh"]:
         assert not _missing(r, MH_FIELDS), (r["dataset"], r["measure"])
     assert {(r["dataset"], r["rule"]) for r in BINARY["peto"]} == {
-        (t, rule) for t in BINARY["tables"] for rule in rules}
+        (t, rule) for t in BINARY["tables"] for rule in rules
+    }
     assert any(r["error"] for r in BINARY["peto"])  # metafor's stop is a case too
     combos: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for r in BINARY["rma"]:

@@ -78,11 +78,11 @@ def _imprecision(lb: float, ub: float, n: int = 5000, ois: float = 1000.0):
 
 def test_imprecision_rules_of_guidance_34():
     # GRADE guidance 34 (Zeng 2022), minimally contextualised, threshold 50 per 1000
-    assert _imprecision(-120, -60).downgrade == 0          # beyond the threshold, OIS met
-    assert _imprecision(-120, -60, n=500).downgrade == 1   # ... but below the OIS
-    assert _imprecision(-80, -20).downgrade == 1           # crosses -50
-    assert _imprecision(-30, 10).downgrade == 1            # crosses no effect
-    assert _imprecision(-80, 70).downgrade == 2            # crosses both thresholds
+    assert _imprecision(-120, -60).downgrade == 0  # beyond the threshold, OIS met
+    assert _imprecision(-120, -60, n=500).downgrade == 1  # ... but below the OIS
+    assert _imprecision(-80, -20).downgrade == 1  # crosses -50
+    assert _imprecision(-30, 10).downgrade == 1  # crosses no effect
+    assert _imprecision(-80, 70).downgrade == 2  # crosses both thresholds
     j = _imprecision(-80, -20)
     assert "crosses -50 per 1000" in j.reason and "optimal information size of 1000" in j.reason
 

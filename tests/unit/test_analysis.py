@@ -11,8 +11,16 @@ from trialmeta.review.cell import AnalysisSpec, run_analysis, select_effects, st
 
 
 def spec(**kw):
-    base = dict(analysis_id="pain_eot__sham", outcome_id="pain_eot", outcome="pain",
-                comparison="sham", control_types=("sham",), tp_min=0, tp_max=12, tp_target=8)
+    base = dict(
+        analysis_id="pain_eot__sham",
+        outcome_id="pain_eot",
+        outcome="pain",
+        comparison="sham",
+        control_types=("sham",),
+        tp_min=0,
+        tp_max=12,
+        tp_target=8,
+    )
     base.update(kw)
     return AnalysisSpec(**base)
 

@@ -21,18 +21,31 @@ TOLBUTAMIDE = {"ai": [8, 22], "bi": [98, 76], "ci": [5, 16], "di": [115, 69]}
 def test_mantel_haenszel_reproduces_rothman_2008_table_15_1():
     rd = trialmeta.pool_mh("RD", **TOLBUTAMIDE, level=0.90)
     assert [round(x, 4) for x in (rd.estimate, rd.ci_lb, rd.ci_ub, rd.q)] == [
-        0.0349, -0.0176, 0.0874, 0.0017]
+        0.0349,
+        -0.0176,
+        0.0874,
+        0.0017,
+    ]
     rr = trialmeta.pool_mh("RR", **TOLBUTAMIDE, level=0.90)
     assert [round(float(np.exp(x)), 4) for x in (rr.estimate, rr.ci_lb, rr.ci_ub)] == [
-        1.3256, 0.8658, 2.0296]
+        1.3256,
+        0.8658,
+        2.0296,
+    ]
     assert round(rr.q, 4) == 0.4472 and round(rr.q_pval, 4) == 0.5037
     odds = trialmeta.pool_mh("OR", **TOLBUTAMIDE, correct=False, level=0.90)
     assert [round(float(np.exp(x)), 4) for x in (odds.estimate, odds.ci_lb, odds.ci_ub)] == [
-        1.4031, 0.8411, 2.3409]
+        1.4031,
+        0.8411,
+        2.3409,
+    ]
     assert [round(x, 4) for x in (odds.cochran, odds.cmh, odds.tarone)] == [1.1976, 1.1914,
                                                                             0.3489]  # fmt: skip
     assert [round(x, 4) for x in (odds.cochran_pval, odds.cmh_pval, odds.tarone_pval)] == [
-        0.2738, 0.2750, 0.5547]
+        0.2738,
+        0.2750,
+        0.5547,
+    ]
 
 
 def test_peto_reproduces_yusuf_1985_page_107():

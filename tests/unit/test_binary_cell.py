@@ -29,23 +29,43 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "examples" / "lee2004" / "data"
 REF = json.loads((ROOT / "tests" / "reference" / "metafor_binary.json").read_text("utf-8"))
 MODEL = ModelConfig(method="REML", test="knha", level=0.95, min_k=2)
-OUTCOME = {"id": "nausea", "outcome": "nausea",
-           "timepoint_weeks": {"min": 0, "max": 520, "target": 0, "include_untimed": True}}
+OUTCOME = {
+    "id": "nausea",
+    "outcome": "nausea",
+    "timepoint_weeks": {"min": 0, "max": 520, "target": 0, "include_untimed": True},
+}
 REL = 1e-6
 
 
 def _cell(measure: str) -> CellResult:
-    rows = build_comparisons(DATA, outcomes=[{**OUTCOME, "measure": measure}],
-                             comparisons=[{"id": "p6_vs_sham", "control_types": ["sham"]}],
-                             measure="MD").effects
-    spec = AnalysisSpec("nausea__p6_vs_sham", "nausea", "nausea", "p6_vs_sham", ("sham",),
-                        0, 520, 0, measure=measure)
+    rows = build_comparisons(
+        DATA,
+        outcomes=[{**OUTCOME, "measure": measure}],
+        comparisons=[{"id": "p6_vs_sham", "control_types": ["sham"]}],
+        measure="MD",
+    ).effects
+    spec = AnalysisSpec(
+        "nausea__p6_vs_sham",
+        "nausea",
+        "nausea",
+        "p6_vs_sham",
+        ("sham",),
+        0,
+        520,
+        0,
+        measure=measure,
+    )
     return run_analysis(rows, spec, MODEL)
 
 
 def _case(section: str, measure: str, **match: object) -> dict:
-    return next(c for c in REF[section] if c["dataset"] == "lee2004"
-                and c["measure"] == measure and all(c.get(k) == v for k, v in match.items()))
+    return next(
+        c
+        for c in REF[section]
+        if c["dataset"] == "lee2004"
+        and c["measure"] == measure
+        and all(c.get(k) == v for k, v in match.items())
+    )
 
 
 def _close(got: float, want: float) -> None:
@@ -128,20 +148,32 @@ def test_double_zero_trial_is_left_out_of_a_ratio_and_kept_for_rd(tmp_path):
 
 def test_measure_must_fit_the_outcome_type():
     with pytest.raises(InputError, match=r"outcomes\[0\]\.measure.*RR, OR or RD"):
-        build_comparisons(DATA, outcomes=[OUTCOME], measure="MD",
-                          comparisons=[{"id": "c", "control_types": ["sham"]}])
+        build_comparisons(
+            DATA,
+            outcomes=[OUTCOME],
+            measure="MD",
+            comparisons=[{"id": "c", "control_types": ["sham"]}],
+        )
 
 
 def test_a_single_trial_has_its_counts_but_no_pooled_fit():
     # GRADEpro rates and reports a single trial's own result, so its 2x2 counts stay (the
     # Summary of Findings' per-1000 effects come from them); nothing is pooled
-    rows = build_comparisons(DATA, outcomes=[{**OUTCOME, "measure": "RR"}], measure="MD",
-                             comparisons=[{"id": "c", "control_types": ["sham"]}]).effects
+    rows = build_comparisons(
+        DATA,
+        outcomes=[{**OUTCOME, "measure": "RR"}],
+        measure="MD",
+        comparisons=[{"id": "c", "control_types": ["sham"]}],
+    ).effects
     spec = AnalysisSpec("a", "nausea", "nausea", "c", ("sham",), 0, 520, 0, measure="RR")
     one = run_analysis(rows, spec, MODEL, study_subset=["Ho1996"])
     assert one.pooled is None and one.k == 1 and one.binary is not None
-    assert (one.binary.events_intervention, one.binary.n_intervention,
-            one.binary.events_control, one.binary.n_control) == (1.0, 30.0, 13.0, 30.0)
+    assert (
+        one.binary.events_intervention,
+        one.binary.n_intervention,
+        one.binary.events_control,
+        one.binary.n_control,
+    ) == (1.0, 30.0, 13.0, 30.0)
 
 
 def test_mantel_haenszel_is_a_sensitivity_row_and_peto_only_when_events_are_rare():

@@ -10,18 +10,30 @@ from trialmeta.data.validate import read_vocabulary, validate_path
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "tests" / "data" / "malformed" / "events_above_n"
-HEADER = ("study_id,arm_id,arm_type,intervention,technique,cointervention,n_sessions,"
-          "treatment_weeks,outcome,instrument,scale_min,scale_max,higher_is_worse,"
-          "timepoint_weeks,measure,change_sign,n,events,mean,sd,se,ci_lb,ci_ub,median,q1,q3,"
-          "min,max,source,source_location,notes")
+HEADER = (
+    "study_id,arm_id,arm_type,intervention,technique,cointervention,n_sessions,"
+    "treatment_weeks,outcome,instrument,scale_min,scale_max,higher_is_worse,"
+    "timepoint_weeks,measure,change_sign,n,events,mean,sd,se,ci_lb,ci_ub,median,q1,q3,"
+    "min,max,source,source_location,notes"
+)
 
 
-def _row(arm: str, kind: str, outcome: str, instrument: str, n: str, events: str,
-         mean: str = "", sd: str = "") -> str:
+def _row(
+    arm: str,
+    kind: str,
+    outcome: str,
+    instrument: str,
+    n: str,
+    events: str,
+    mean: str = "",
+    sd: str = "",
+) -> str:
     acu = "manual" if kind == "acupuncture" else ""
     scale = "0,100" if outcome == "pain" else ","
-    return (f"Synth2020,{arm},{kind},x,{acu},,10,5,{outcome},{instrument},{scale},true,8,final,,"
-            f"{n},{events},{mean},{sd},,,,,,,,,synthetic,synthetic table,SYNTHETIC")
+    return (
+        f"Synth2020,{arm},{kind},x,{acu},,10,5,{outcome},{instrument},{scale},true,8,final,,"
+        f"{n},{events},{mean},{sd},,,,,,,,,synthetic,synthetic table,SYNTHETIC"
+    )
 
 
 def _sheet(tmp_path: Path, rows: list[str]) -> Path:
@@ -34,14 +46,17 @@ def _sheet(tmp_path: Path, rows: list[str]) -> Path:
 
 
 def test_every_binary_problem_at_once(tmp_path):
-    d = _sheet(tmp_path, [
-        _row("ACU", "acupuncture", "responders", "responder", "20", "25"),
-        _row("SHAM", "sham", "responders", "responder", "20", "-1"),
-        _row("ACU", "acupuncture", "adverse_events", "participants_with_event", "20", "2.5"),
-        _row("SHAM", "sham", "adverse_events", "participants_with_event", "20", "3", "4.0"),
-        _row("ACU", "acupuncture", "pain", "VAS", "20", "7", "40", "15"),
-        _row("SHAM", "sham", "pain", "VAS", "20", "", "50", "16"),
-    ])
+    d = _sheet(
+        tmp_path,
+        [
+            _row("ACU", "acupuncture", "responders", "responder", "20", "25"),
+            _row("SHAM", "sham", "responders", "responder", "20", "-1"),
+            _row("ACU", "acupuncture", "adverse_events", "participants_with_event", "20", "2.5"),
+            _row("SHAM", "sham", "adverse_events", "participants_with_event", "20", "3", "4.0"),
+            _row("ACU", "acupuncture", "pain", "VAS", "20", "7", "40", "15"),
+            _row("SHAM", "sham", "pain", "VAS", "20", "", "50", "16"),
+        ],
+    )
     problems = validate_path(d).problems
     assert problems == [
         "arms.csv:3:events: out of range (got '-1', expected a value >= 0)",
@@ -56,10 +71,13 @@ def test_every_binary_problem_at_once(tmp_path):
 
 
 def test_valid_binary_rows_pass_and_keep_their_counts(tmp_path):
-    d = _sheet(tmp_path, [
-        _row("ACU", "acupuncture", "responders", "responder", "20", "12"),
-        _row("SHAM", "sham", "responders", "responder", "20", "0"),
-    ])
+    d = _sheet(
+        tmp_path,
+        [
+            _row("ACU", "acupuncture", "responders", "responder", "20", "12"),
+            _row("SHAM", "sham", "responders", "responder", "20", "0"),
+        ],
+    )
     report = validate_path(d)
     assert report.problems == []
     arms = report.tables["arms"]

@@ -102,19 +102,33 @@ def test_estimates_across_the_threshold_with_non_overlapping_cis_rate_down():
     yi, lb, ub = [-39.0, -5.0, -12.0], [-40.0, -12.0, -20.0], [-38.0, 2.0, -4.0]
     j = inconsistency(yi, lb, ub, 88.0, -75.0, 22.0, 15)
     assert j.downgrade == 1 and "both sides" in j.sentence
-    harm = inconsistency([-30.0, 25.0], [-35.0, 20.0], [-25.0, 30.0], 97.0, math.nan,
-                         math.nan, 15)
+    harm = inconsistency([-30.0, 25.0], [-35.0, 20.0], [-25.0, 30.0], 97.0, math.nan, math.nan, 15)
     assert harm.downgrade == 2  # important benefit and important harm, CIs apart
 
 
 def test_a_credible_subgroup_effect_explains_inconsistency_only_when_credible():
     # ICEMAN (Schandelmaier 2020, CMAJ 192:E901): between-trial comparison, p = 0.04 -> low
-    between = dict.fromkeys(["a_priori_direction", "few_effect_modifiers_tested",
-                             "chance_unlikely", "no_arbitrary_cut_points"], True)
+    between = dict.fromkeys(
+        [
+            "a_priori_direction",
+            "few_effect_modifiers_tested",
+            "chance_unlikely",
+            "no_arbitrary_cut_points",
+        ],
+        True,
+    )
     assert iceman_credibility(between, 0.04) == "low"
-    within = dict.fromkeys(["within_trial_comparison", "similar_across_trials",
-                            "a_priori_direction", "few_effect_modifiers_tested",
-                            "chance_unlikely", "no_arbitrary_cut_points"], True)
+    within = dict.fromkeys(
+        [
+            "within_trial_comparison",
+            "similar_across_trials",
+            "a_priori_direction",
+            "few_effect_modifiers_tested",
+            "chance_unlikely",
+            "no_arbitrary_cut_points",
+        ],
+        True,
+    )
     assert iceman_credibility(within, 0.001) == "high"
     assert iceman_credibility(within, 0.2) == "low"
     yi, lb, ub = [-39.0, -5.0, -12.0], [-40.0, -12.0, -20.0], [-38.0, 2.0, -4.0]
@@ -147,8 +161,12 @@ def test_convenience_set_or_secondary_extractions_rate_down_publication_bias():
     # GRADE guidelines 5 (Guyatt 2011, J Clin Epidemiol 64:1277): strongly suspected when
     # the search was not comprehensive; small-study tests only at k >= 10 (Handbook 13.3.5.4)
     w = {"A": 50.0, "B": 30.0, "C": 20.0}
-    conv = publication_bias(w, {}, systematic_search=False,
-                            search_statement="a convenience set, not a systematic search")
+    conv = publication_bias(
+        w,
+        {},
+        systematic_search=False,
+        search_statement="a convenience set, not a systematic search",
+    )
     assert conv.downgrade == 1 and "convenience set" in conv.sentence
     sec = publication_bias(w, {"A": True, "B": True}, systematic_search=True)
     assert sec.downgrade == 1 and sec.numbers["secondary_percent"] == pytest.approx(80.0)
@@ -159,12 +177,13 @@ def test_convenience_set_or_secondary_extractions_rate_down_publication_bias():
 # ------------------------------------------------------------------ overall and statement
 def test_overall_certainty_and_statement():
     # GRADE guidelines 3 (Balshem 2011): RCTs start high; Santesso 2020 (GRADE 26) wording
-    j = [risk_of_bias({"A": 1.0}, {"A": "high"}), imprecision(-3.8, -12.4, 4.9, 15, 210,
-                                                              OIS_PAIN)]
+    j = [risk_of_bias({"A": 1.0}, {"A": "high"}), imprecision(-3.8, -12.4, 4.9, 15, 210, OIS_PAIN)]
     c = certainty(j)
     assert c.level == 2 and c.words == "Low" and c.symbols == "\u2a01\u2a01\u25ef\u25ef"
-    assert statement(2, "Acupuncture", "pain", "little_or_no_difference") == \
-        "Acupuncture may result in little or no difference in pain."
+    assert (
+        statement(2, "Acupuncture", "pain", "little_or_no_difference")
+        == "Acupuncture may result in little or no difference in pain."
+    )
     assert statement(3, "Acupuncture", "pain", "reduces") == "Acupuncture probably reduces pain."
     assert statement(1, "Acupuncture", "pain", "reduces").startswith("The evidence is very")
     assert certainty_symbols(0) == "" and certainty(j * 3).level == 1

@@ -147,5 +147,7 @@ def test_unexpected_exception_is_one_line_not_a_traceback(monkeypatch, capsys):
     monkeypatch.setattr(cli, "validate_path", boom)
     assert main(["validate", "somewhere"]) == 3  # internal error: exit 3, as for pool
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["trialmeta: error: somewhere: internal error (got RuntimeError: synthetic "
-                   "failure, expected none; please report this input)"]
+    assert err == [
+        "trialmeta: error: somewhere: internal error (got RuntimeError: synthetic "
+        "failure, expected none; please report this input)"
+    ]

@@ -64,6 +64,7 @@ def test_whole_outcome_result_round_trips_through_a_file(tmp_path: Path):
     assert isinstance(back.analyses[0].coverage, CoverageCheck)
     assert back.outcome == res.outcome and back.model == res.model
     assert [a.grade for a in back.analyses] == [a.grade for a in res.analyses]
-    pending = [sg.permutation for a in back.analyses for sg in a.subgroups
-               if sg.permutation == PENDING]
+    pending = [
+        sg.permutation for a in back.analyses for sg in a.subgroups if sg.permutation == PENDING
+    ]
     assert pending == []  # every permutation test was filled in by its step

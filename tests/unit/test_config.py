@@ -38,8 +38,15 @@ def _problems(*paths: Path) -> list[str]:
 def test_shipped_and_test_configs_parse():
     cfg = load_config([SHIPPED], SCHEMA)
     assert cfg.model == ModelConfig("REML", "knha", 0.95, 2)
-    assert [o.id for o in cfg.outcomes] == ["pain_eot", "pain_fu_short", "pain_fu", "function_eot",
-                                           "function_fu_short", "function_fu", "responders"]
+    assert [o.id for o in cfg.outcomes] == [
+        "pain_eot",
+        "pain_fu_short",
+        "pain_fu",
+        "function_eot",
+        "function_fu_short",
+        "function_fu",
+        "responders",
+    ]
     assert cfg.outcome_measure("responders") == "RR" and cfg.outcome_measure("pain_eot") == "MD"
     assert cfg.outcome("function_eot").mcid_value == 10
     assert cfg.analysis_ids[:2] == ("pain_eot__sham", "pain_eot__usual_care")
@@ -61,14 +68,18 @@ def test_defaults_come_from_the_schema_only():
         del raw[key]
     bare = parse_config(raw, read_schema(SCHEMA))
     assert (bare.intervention, bare.intervention_label, bare.results_dir) == (
-        "the intervention", "Intervention", "results")
+        "the intervention",
+        "Intervention",
+        "results",
+    )
     assert bare.outcome_noun("odi") == "odi"
     del raw["model"]["min_k"]
     assert parse_config(raw, read_schema(SCHEMA)).model.min_k == 2  # schema default: 2
     del raw["simulation"]["seed"]  # required: no default anywhere
     assert config_problems(raw, read_schema(SCHEMA)) == [
         "config: simulation: required key missing (got no 'seed', expected it; see the "
-        "comments in config/config.yaml)"]
+        "comments in config/config.yaml)"
+    ]
 
 
 def test_config_round_trips_through_its_json_form():
@@ -99,8 +110,9 @@ def test_every_problem_at_once_and_located_in_its_overlay():
 
 def test_aliases_are_refused_before_expansion():
     # the event scan finds the alias without building the 10^9-node document
-    data, problems = read_config_file(ROOT / "tests" / "data" / "bad_config" /
-                                      "billion_laughs.yaml")
+    data, problems = read_config_file(
+        ROOT / "tests" / "data" / "bad_config" / "billion_laughs.yaml"
+    )
     assert data == {} and len(problems) > 50
 
 

@@ -42,8 +42,9 @@ def test_every_unknown_code_is_located():
 def test_the_first_review_codes_are_unknown_to_another_review():
     # the acupuncture config against the Normand 1999 vocabulary: nothing matches
     problems = config_code_problems(_config(), read_vocabulary(ROOT / "examples/normand1999/data"))
-    assert problems[0].startswith("config:target_population: not one of the vocabulary.yaml "
-                                  "populations")
+    assert problems[0].startswith(
+        "config:target_population: not one of the vocabulary.yaml populations"
+    )
     assert all("expected one of" in p for p in problems) and len(problems) > 5
 
 

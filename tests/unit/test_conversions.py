@@ -78,8 +78,12 @@ def test_se_from_p_normal():
 def test_mean_sd_from_quantiles_matches_r(case):
     # metafor conv.fivenum defaults (Luo 2018 / Wan 2014 / Shi 2020), via make_reference.R
     est = mean_sd_from_quantiles(
-        case["n"], case["median"], q1=case["q1"], q3=case["q3"],
-        minimum=case["minimum"], maximum=case["maximum"],
+        case["n"],
+        case["median"],
+        q1=case["q1"],
+        q3=case["q3"],
+        minimum=case["minimum"],
+        maximum=case["maximum"],
     )
     assert est.scenario == case["scenario"]
     assert est.mean == pytest.approx(case["mean"], rel=TOL, abs=TOL)

@@ -22,8 +22,9 @@ from trialmeta.io.digests import (
 )
 from trialmeta.io.provenance import collect_provenance, result_hashes
 
-SYNTHETIC_CSV = ("analysis_id,study_id,yi,vi\nsynthetic__a,SynA,-1.5,0.25\n"
-                 "synthetic__a,SynB,-0.5,0.5\n")
+SYNTHETIC_CSV = (
+    "analysis_id,study_id,yi,vi\nsynthetic__a,SynA,-1.5,0.25\nsynthetic__a,SynB,-0.5,0.5\n"
+)
 
 
 def _sha(text: str) -> str:
@@ -85,8 +86,13 @@ def test_a_truncated_file_is_one_located_line(sealed_csv):
     assert "\n" not in line
     assert re.fullmatch(
         rf"{re.escape(str(sealed_csv))}: changed after the rule that wrote it finished \(got "
-        r"sha256 [0-9a-f]{12}…, expected " + _sha(SYNTHETIC_CSV)[:12] + r"… as recorded in "
-        + re.escape(str(digest_path(sealed_csv))) + r"\); a rerun rebuilds it", line), line
+        r"sha256 [0-9a-f]{12}…, expected "
+        + _sha(SYNTHETIC_CSV)[:12]
+        + r"… as recorded in "
+        + re.escape(str(digest_path(sealed_csv)))
+        + r"\); a rerun rebuilds it",
+        line,
+    ), line
 
 
 def test_an_edited_cell_is_caught(sealed_csv):
@@ -160,8 +166,11 @@ def test_the_error_is_a_trialmeta_error_so_the_rule_log_prints_one_line(sealed_c
 def test_provenance_records_the_hash_of_every_result_file(sealed_csv, sealed_dir, tmp_path):
     rows = result_hashes([sealed_dir, sealed_csv], workdir=tmp_path)
     assert [r["path"] for r in rows] == [
-        "results/comparisons.csv", "results/figures/pain_eot/forest__a.csv",
-        "results/figures/pain_eot/forest__a.png", "results/figures/pain_eot/sub/deep.svg"]
+        "results/comparisons.csv",
+        "results/figures/pain_eot/forest__a.csv",
+        "results/figures/pain_eot/forest__a.png",
+        "results/figures/pain_eot/sub/deep.svg",
+    ]
     assert rows[0]["sha256"] == _sha(SYNTHETIC_CSV)
     prov = collect_provenance([], [], {}, repo_dir=tmp_path, workdir=tmp_path,
                               results=[sealed_csv, sealed_dir])  # fmt: skip

@@ -23,8 +23,13 @@ from trialmeta.report.docx import (
 
 
 def synthetic_table(comparison: str = "Sham acupuncture") -> SofTable:
-    header = SofHeader(f"Acupuncture compared with {comparison.lower()} for synthetic pain",
-                       "Adults with synthetic pain", "Outpatients", "Acupuncture", comparison)
+    header = SofHeader(
+        f"Acupuncture compared with {comparison.lower()} for synthetic pain",
+        "Adults with synthetic pain",
+        "Outpatients",
+        "Acupuncture",
+        comparison,
+    )
     rows = (
         SofRow("Pain (VAS 0\u2013100; lower is better) follow-up: 5 to 10 weeks",
                "The mean pain was 51 points", "MD 1.7 lower (9.1 lower to 5.8 higher)",
@@ -34,8 +39,11 @@ def synthetic_table(comparison: str = "Sham acupuncture") -> SofTable:
                "MD 4.9 lower (13.1 lower to 3.3 higher)", "\u2013", "91 (1 RCT)",
                "\u2a01\u25ef\u25ef\u25ef", "Very low", "c", "Single trial."),
     )  # fmt: skip
-    notes = (("a", "Synthetic: rated down once for risk of bias (54% of the weight at high risk)."),
-             ("b", "Synthetic: rated down once for indirectness."), ("c", "Synthetic: one trial."))
+    notes = (
+        ("a", "Synthetic: rated down once for risk of bias (54% of the weight at high risk)."),
+        ("b", "Synthetic: rated down once for indirectness."),
+        ("c", "Synthetic: one trial."),
+    )
     return SofTable(header, rows, notes)
 
 
@@ -49,9 +57,14 @@ def test_docx_opens_and_holds_the_same_cells(tmp_path: Path) -> None:
     assert read[0][2][5] == "\u2a01\u2a01\u25ef\u25ef Low a,b"
     doc = Document(str(path))
     text = "\n".join(p.text for p in doc.paragraphs)
-    for line in ("Patient or population: Adults with synthetic pain", "Setting: Outpatients",
-                 "Intervention: Acupuncture", "Comparison: Usual care",
-                 "a. Synthetic: rated down once for risk of bias", "GRADE Working Group grades"):
+    for line in (
+        "Patient or population: Adults with synthetic pain",
+        "Setting: Outpatients",
+        "Intervention: Acupuncture",
+        "Comparison: Usual care",
+        "a. Synthetic: rated down once for risk of bias",
+        "GRADE Working Group grades",
+    ):
         assert line in text
     section = doc.sections[0]
     assert section.page_width > section.page_height  # landscape A4
@@ -79,8 +92,17 @@ def test_control_characters_in_the_data_are_shown_not_fatal(tmp_path: Path) -> N
     # Word cannot store them, so each is shown as U+FFFD and the rest of the text is kept
     bad = "Syn\x00thetic\x07 <b>&"
     header = SofHeader(f"Acupuncture compared with {bad}", bad, bad, "Acupuncture", bad)
-    row = SofRow(bad, bad, "MD 1.0 lower", "\u2013", "10 (1 RCT)", "\u2a01\u25ef\u25ef\u25ef",
-                 "Very low", "a", bad)
+    row = SofRow(
+        bad,
+        bad,
+        "MD 1.0 lower",
+        "\u2013",
+        "10 (1 RCT)",
+        "\u2a01\u25ef\u25ef\u25ef",
+        "Very low",
+        "a",
+        bad,
+    )
     path = write_sof_docx([SofTable(header, (row,), (("a", bad),))], tmp_path / "sof.docx",
                           title=bad)  # fmt: skip
     (table,) = read_docx_tables(path)

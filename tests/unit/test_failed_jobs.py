@@ -48,8 +48,14 @@ Error in rule validate_data:
 """
 
 
-def _attempt(rule: str = "validate_data", jobid: str = "0", slurm: str = "18",
-             state: str = "FAILED", mem: str = "200", rt: str = "30") -> str:
+def _attempt(
+    rule: str = "validate_data",
+    jobid: str = "0",
+    slurm: str = "18",
+    state: str = "FAILED",
+    mem: str = "200",
+    rt: str = "30",
+) -> str:
     fields = dict(rule=rule, jobid=jobid, slurm=slurm, state=state, mem=mem, rt=rt)
     return RULE_BLOCK.format(**fields) + ERROR_BLOCK.format(**fields)
 
@@ -61,7 +67,9 @@ def _reader(files: dict[str, str]) -> Callable[[str], str]:
 def test_parse_reads_rule_state_logs_and_resources_of_the_failed_attempt() -> None:
     jobs = parse_failed_jobs(_attempt(mem="200") + _attempt(slurm="19", mem="400"))
     assert [(j.rule, j.jobid, j.slurm_jobid, j.state) for j in jobs] == [
-        ("validate_data", "0", "18", "FAILED"), ("validate_data", "0", "19", "FAILED")]
+        ("validate_data", "0", "18", "FAILED"),
+        ("validate_data", "0", "19", "FAILED"),
+    ]
     assert [j.resources["mem_mb"] for j in jobs] == ["200", "400"]
     assert jobs[1].logs == ("results/logs/validate_data.log", "/w/.snakemake/slurm_logs/19.log")
 
@@ -76,8 +84,9 @@ def test_resources_come_from_the_block_with_the_same_jobid() -> None:
 def test_a_checkpoints_job_header_gives_its_resources_too() -> None:
     # Snakemake prints "checkpoint <name>:" instead of "rule <name>:" for a checkpoint's job
     # (the review's prepare_data); its error block still says "Error in rule <name>:"
-    text = _attempt(rule="prepare_data", mem="100").replace("\nrule prepare_data:",
-                                                            "\ncheckpoint prepare_data:")
+    text = _attempt(rule="prepare_data", mem="100").replace(
+        "\nrule prepare_data:", "\ncheckpoint prepare_data:"
+    )
     assert "checkpoint prepare_data:" in text
     (job,) = parse_failed_jobs(text)
     assert (job.rule, job.resources["mem_mb"]) == ("prepare_data", "100")
@@ -85,8 +94,10 @@ def test_a_checkpoints_job_header_gives_its_resources_too() -> None:
 
 def test_memory_killed_by_sampling_is_found_in_the_slurm_log() -> None:
     (job,) = parse_failed_jobs(_attempt())
-    assert diagnose(job, _reader({"/w/.snakemake/slurm_logs/18.log": OVER_MEMORY_KILL})) \
+    assert (
+        diagnose(job, _reader({"/w/.snakemake/slurm_logs/18.log": OVER_MEMORY_KILL}))
         is Cause.MEMORY
+    )
 
 
 def test_out_of_memory_state_alone_is_memory() -> None:
@@ -101,7 +112,8 @@ def test_memory_hint_names_rule_job_resource_and_a_value_to_try() -> None:
     assert failure_hints(["run.log"], read=_reader(files)) == [
         "rule validate_data: SLURM job 19 ran out of memory (mem_mb=200). Raise mem_mb for "
         "validate_data: under set-resources in workflow/profiles/slurm/config.yaml, or for "
-        "one run add --set-resources validate_data:mem_mb=400"]
+        "one run add --set-resources validate_data:mem_mb=400"
+    ]
 
 
 def test_timeout_hint_names_runtime() -> None:

@@ -31,6 +31,8 @@ def test_svg_with_control_characters_in_labels_is_well_formed(tmp_path):
 
 
 def test_drawable_text_keeps_line_breaks_and_printable_text():
-    assert drawable_text("line 1\nline 2 <b>&amp;</b> $x$ \u202e") == \
-        "line 1\nline 2 <b>&amp;</b> $x$ \u202e"
+    assert (
+        drawable_text("line 1\nline 2 <b>&amp;</b> $x$ \u202e")
+        == "line 1\nline 2 <b>&amp;</b> $x$ \u202e"
+    )
     assert drawable_text("\x01\x02") == ""

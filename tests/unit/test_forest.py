@@ -77,7 +77,7 @@ def test_column_group_headers_never_collide(k: int) -> None:
     assert {t.get_text() for t in heads} >= {"Acupuncture", CONTROL, "Risk of Bias"}
     boxes = [t.get_window_extent(renderer) for t in heads]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0
     rules = [ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 2
              and ln.get_ydata()[0] == ln.get_ydata()[1] and ln.get_linewidth() == 0.5]  # fmt: skip
@@ -219,6 +219,7 @@ def test_pages_repeat_heads_and_end_with_the_footer() -> None:
     assert any(t.startswith("Heterogeneity: Tau²") for t in last)
     first = [t.get_text() for t in pages[0].axes[0].texts]
     assert "(continued on the next page)" in first
+
     def n_labels(fig) -> int:
         return sum(t.get_gid() == "study-label" for t in fig.axes[0].texts)
 

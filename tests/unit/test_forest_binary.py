@@ -24,10 +24,16 @@ def _data():
     vi = 1 / a - 1 / n1 + 1 / c - 1 / n2
     fit = pool(yi, vi, method="REML", test="knha")
     return plots.forest_data(
-        ["A 2001", "B 2002", "C 2003"], yi, vi, overall=fit, measure="RR",
-        intervention="P6 stimulation", control="Sham",
+        ["A 2001", "B 2002", "C 2003"],
+        yi,
+        vi,
+        overall=fit,
+        measure="RR",
+        intervention="P6 stimulation",
+        control="Sham",
         arms={"events1": AI, "n1": N1, "events2": CI, "n2": N2},
-        model_note="Mantel-Haenszel (fixed) Risk Ratio 0.70 [0.52, 0.93].")
+        model_note="Mantel-Haenszel (fixed) Risk Ratio 0.70 [0.52, 0.93].",
+    )
 
 
 def test_binary_forest_has_events_and_totals_and_ratios():
@@ -36,14 +42,25 @@ def test_binary_forest_has_events_and_totals_and_ratios():
     assert d.measure_label == "Risk Ratio"
     lines = forest_lines(d)
     first = cells(d, next(ln for ln in lines if ln.kind == "study"))
-    assert (first["events1"], first["n1"], first["events2"], first["n2"]) == ("12", "50", "20",
-                                                                              "50")
-    rr, lo, hi = 0.6, math.exp(math.log(0.6) - 1.959964 * math.sqrt(1/12 - 1/50 + 1/20 - 1/50)), \
-        math.exp(math.log(0.6) + 1.959964 * math.sqrt(1/12 - 1/50 + 1/20 - 1/50))
+    assert (first["events1"], first["n1"], first["events2"], first["n2"]) == (
+        "12",
+        "50",
+        "20",
+        "50",
+    )
+    rr, lo, hi = (
+        0.6,
+        math.exp(math.log(0.6) - 1.959964 * math.sqrt(1 / 12 - 1 / 50 + 1 / 20 - 1 / 50)),
+        math.exp(math.log(0.6) + 1.959964 * math.sqrt(1 / 12 - 1 / 50 + 1 / 20 - 1 / 50)),
+    )
     assert first["effect"] == f"{rr:.2f} [{lo:.2f}, {hi:.2f}]"
     total = cells(d, next(ln for ln in lines if ln.kind == "total"))
-    assert (total["events1"], total["n1"], total["events2"], total["n2"]) == ("47", "190", "70",
-                                                                              "189")
+    assert (total["events1"], total["n1"], total["events2"], total["n2"]) == (
+        "47",
+        "190",
+        "70",
+        "189",
+    )
     assert d.favours_left == "Favours P6 stimulation"
 
 

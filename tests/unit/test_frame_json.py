@@ -17,9 +17,7 @@ from trialmeta.errors import IntermediateError
 from trialmeta.io.frame_json import frame_from_data, frame_to_data
 from trialmeta.io.jsonio import dumps, read_records
 
-WHOLE = ("study_id,arm_id_2,timepoint_weeks,yi,notes\n"
-         "A,1,8,-0.1,\n"
-         "B,CTL,,0.30000000000000004,text\n")
+WHOLE = "study_id,arm_id_2,timepoint_weeks,yi,notes\nA,1,8,-0.1,\nB,CTL,,0.30000000000000004,text\n"
 
 
 def _round_trip(df: pd.DataFrame) -> pd.DataFrame:

@@ -76,8 +76,9 @@ def test_colour_bar_numbers_are_plain_text(tmp_path):
     # the default log formatter: its "$\mathdefault{10^{1}}$" would print raw.
     rng = np.random.default_rng(11)
     y, v = list(rng.normal(0, 1, 10)) + [4.0], list(rng.uniform(0.05, 0.2, 11))
-    d = plots.gosh_data(_stored(y, v, [f"Synthetic{i}" for i in range(11)]), "synthetic",
-                        "Mean difference")
+    d = plots.gosh_data(
+        _stored(y, v, [f"Synthetic{i}" for i in range(11)]), "synthetic", "Mean difference"
+    )
     assert d.estimate.size >= HEXBIN_FROM
     fig = plots.gosh_plot(d)
     plots.save_figure(fig, tmp_path / "gosh", formats=("png",))

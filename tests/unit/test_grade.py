@@ -22,8 +22,9 @@ from trialmeta.review.grade import (
 )
 
 ROOT = Path(__file__).parents[2]
-CFG = load_config([ROOT / "config" / "config.yaml"],
-                  ROOT / "workflow" / "schemas" / "config.schema.yaml")
+CFG = load_config(
+    [ROOT / "config" / "config.yaml"], ROOT / "workflow" / "schemas" / "config.schema.yaml"
+)
 RULES, THRESHOLDS = CFG.grade, CFG.certainty
 
 
@@ -73,8 +74,9 @@ def test_clean_systematic_evidence_stays_high():
 def test_convenience_set_rates_down_publication_bias_with_the_statement():
     # GRADE guidelines 5 (Guyatt 2011, J Clin Epidemiol 64:1277): strongly suspected when
     # the search was not comprehensive
-    res = grade(base(systematic_search=False, search_statement="a convenience set"), RULES,
-                THRESHOLDS)
+    res = grade(
+        base(systematic_search=False, search_statement="a convenience set"), RULES, THRESHOLDS
+    )
     d = domain(res, "publication_bias")
     assert d.downgrade == 1 and "a convenience set" in d.reason
     assert d.facts["systematic_search"] == "no" and res.level == 3
@@ -101,30 +103,46 @@ def test_ci_within_mcid_is_little_or_no_difference():
 
 def test_single_trial_is_rated_not_not_estimable():
     # GRADEpro rates a single study's result like any body of evidence
-    res = grade(base(basis="single trial", trials={"S1": trial(-20.0, w=100.0)},
-                     i2_percent=math.nan, pi_lb=math.nan, pi_ub=math.nan, n_participants=900),
-                RULES, THRESHOLDS)
+    res = grade(
+        base(
+            basis="single trial",
+            trials={"S1": trial(-20.0, w=100.0)},
+            i2_percent=math.nan,
+            pi_lb=math.nan,
+            pi_ub=math.nan,
+            n_participants=900,
+        ),
+        RULES,
+        THRESHOLDS,
+    )
     assert res.basis == "single trial" and res.level >= 1 and res.certainty != "not rated"
     assert domain(res, "inconsistency").downgrade == 0
 
 
 def test_floor_is_very_low():
     trials = {s: trial(-20, "high", "CLBP") for s in ("S1", "S2", "S3", "S4")}
-    res = grade(base(trials=trials, ci_lb=-60.0, ci_ub=30.0, systematic_search=False), RULES,
-                THRESHOLDS)
+    res = grade(
+        base(trials=trials, ci_lb=-60.0, ci_ub=30.0, systematic_search=False), RULES, THRESHOLDS
+    )
     assert res.level == 1 and res.certainty == "Very low"
 
 
 def test_override_replaces_one_domain_and_keeps_its_reason():
-    ov = GradeOverride("pain_eot__sham", "publication_bias", 0,
-                       "The trial registry search found no unpublished trials.")
+    ov = GradeOverride(
+        "pain_eot__sham",
+        "publication_bias",
+        0,
+        "The trial registry search found no unpublished trials.",
+    )
     res = grade(base(systematic_search=False), replace(RULES, overrides=(ov,)), THRESHOLDS)
     d = domain(res, "publication_bias")
     assert d.overridden and d.downgrade == 0 and d.override_reason == ov.reason
     assert res.level == 4
-    other = grade(base(systematic_search=False),
-                  replace(RULES, overrides=(replace(ov, analysis_id="odi_eot__sham"),)),
-                  THRESHOLDS)
+    other = grade(
+        base(systematic_search=False),
+        replace(RULES, overrides=(replace(ov, analysis_id="odi_eot__sham"),)),
+        THRESHOLDS,
+    )
     assert not domain(other, "publication_bias").overridden
 
 

@@ -71,8 +71,9 @@ def test_there_are_text_columns_to_attack():
     assert len(TEXT_COLUMNS) >= 15
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(column=st.sampled_from(TEXT_COLUMNS), text=HOSTILE, row=st.integers(1, 6))
 def test_hostile_text_is_rejected_with_a_location_or_kept_inert(tmp_path_factory, column, text,
                                                                 row):  # fmt: skip

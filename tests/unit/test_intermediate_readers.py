@@ -41,11 +41,13 @@ def stages() -> dict[str, tuple[object, Any]]:
     sim = config.simulation
     fits = fit_outcome(synthetic_rows(), {"Synthetic01": "high"}, {},
                        FitSettings.of(config, OUTCOME))  # fmt: skip
-    coverage = robustness.coverage_checks(fits, robustness.CoverageSettings(
-        config.model.test, 200, sim.seed))
+    coverage = robustness.coverage_checks(
+        fits, robustness.CoverageSettings(config.model.test, 200, sim.seed)
+    )
     gosh = robustness.gosh_checks(fits, robustness.GoshSettings("DL", 1000, sim.seed))
-    perms = robustness.permutation_checks(fits, robustness.PermutationSettings(
-        config.model.method, config.model.test, 100, sim.seed))
+    perms = robustness.permutation_checks(
+        fits, robustness.PermutationSettings(config.model.method, config.model.test, 100, sim.seed)
+    )
     result = complete_outcome(fits, coverage, gosh, perms, CertaintySettings.of(config, OUTCOME))
     return {"fits": (fits, OutcomeFits), "coverage": (coverage, CoverageChecks),
             "gosh": (gosh, GoshChecks), "permutation": (perms, PermutationChecks),
@@ -147,13 +149,17 @@ def test_a_wrong_enum_value_names_the_allowed_values(tmp_path, stages):
     write_json(path, data)
     with pytest.raises(IntermediateError) as err:
         read_result(path, OutcomeResult)
-    assert (f"{path}: $.analyses[0].analysis.flags[0]: wrong value (got 'no_such_flag', "
-            "expected one of ") in str(err.value)
+    assert (
+        f"{path}: $.analyses[0].analysis.flags[0]: wrong value (got 'no_such_flag', "
+        "expected one of "
+    ) in str(err.value)
 
 
-CSV_ROWS = [{"analysis_id": "pain_eot__sham", "study_id": "Synthetic01", "yi": -1.5, "vi": 0.25},
-            {"analysis_id": "pain_eot__sham", "study_id": "Synthetic02", "yi": -0.5, "vi": 0.5},
-            {"analysis_id": "pain_eot__sham", "study_id": "Synthetic03", "yi": 2.0, "vi": 0.4}]
+CSV_ROWS = [
+    {"analysis_id": "pain_eot__sham", "study_id": "Synthetic01", "yi": -1.5, "vi": 0.25},
+    {"analysis_id": "pain_eot__sham", "study_id": "Synthetic02", "yi": -0.5, "vi": 0.5},
+    {"analysis_id": "pain_eot__sham", "study_id": "Synthetic03", "yi": 2.0, "vi": 0.4},
+]
 
 
 @pytest.mark.parametrize("name, reader", [
@@ -214,5 +220,6 @@ def test_strict_reading_does_not_change_what_is_read(stages):
 
     for value, tp in stages.values():
         data = json.loads(json.dumps(to_data(value, tp)))
-        assert to_data(from_data(tp, copy.deepcopy(data), strict=True), tp) == \
-            to_data(from_data(tp, data), tp)
+        assert to_data(from_data(tp, copy.deepcopy(data), strict=True), tp) == to_data(
+            from_data(tp, data), tp
+        )

@@ -75,12 +75,15 @@ def test_labels_named_in_the_issue(shipped: LabelMap) -> None:
     assert shipped.study("SvahnEkdahl2021") == "Svahn Ekdahl 2021"
     assert shipped.study("Nicolian2019") == "Nicolian 2019"
     assert shipped.comparison_row("Sokunbi_NJMR", "ACT", "CG") == (
-        "Sokunbi (n.d.) (acupuncture vs education and advice)")
+        "Sokunbi (n.d.) (acupuncture vs education and advice)"
+    )
     assert shipped.comparison_row("Sokunbi_NJMR", "ACPT", "CPT") == (
-        "Sokunbi (n.d.) (acupuncture + conventional physiotherapy vs conventional physiotherapy)")
+        "Sokunbi (n.d.) (acupuncture + conventional physiotherapy vs conventional physiotherapy)"
+    )
     assert shipped.control("usual_care") == "Usual care or no treatment"
     assert shipped.analysis("pain_eot__sham") == (
-        "Pain (0-100), end of treatment: acupuncture vs sham")
+        "Pain (0-100), end of treatment: acupuncture vs sham"
+    )
 
 
 def test_two_arms_of_a_trial_never_share_a_label(shipped: LabelMap) -> None:
@@ -134,8 +137,13 @@ def test_shipped_forest_svg_has_no_raw_identifiers(shipped: LabelMap, tmp_path: 
     labels, rob = sheet_labels(config)
     from trialmeta.plots.outcome import FigureWording, draw_outcome_figures
 
-    draw_outcome_figures(_synthetic_result(), tmp_path, FigureWording("MD", "acupuncture"),
-                         labels=labels, rob_rows=rob)
+    draw_outcome_figures(
+        _synthetic_result(),
+        tmp_path,
+        FigureWording("MD", "acupuncture"),
+        labels=labels,
+        rob_rows=rob,
+    )
     svg = (tmp_path / "forest__pain_eot__usual_care.svg").read_text(encoding="utf-8")
     text = svg_text(svg)
     assert "Sokunbi (n.d.) (acupuncture vs education" in text  # the label wraps here
@@ -156,14 +164,50 @@ def _synthetic_result() -> OutcomeResult:
             "(inferred)", "verification": "primary_verbatim", "control_type": "usual_care"},
             analysis_id="pain_eot__usual_care", weight_percent=100 / 3))  # fmt: skip
     aid, not_run = "pain_eot__usual_care", NotRun("synthetic: not pooled")
-    cell = CellResult(aid, "pain_eot", "pain", "usual_care", "all", 3, 120, "pooled",
-                      tuple(r.row_id for r in rows), (100 / 3,) * 3, None, (), 3)
-    analysis = AnalysisResult(cell, tuple(rows), (), (), not_run, not_run, not_run, {}, (), (),
-                              not_run, False, "Acupuncture vs usual care or no treatment",
-                              not_run, not_run, not_run, math.nan, "computed",
-                              GradeResult(aid, 0, "not estimable", ""))
-    outcome = OutcomeConfig("pain_eot", "pain", "Pain", TimepointWindow(0, 12, 8, False),
-                            CitedValue(15, "Synthetic 2000; x"), CitedValue(None, "computed"))
+    cell = CellResult(
+        aid,
+        "pain_eot",
+        "pain",
+        "usual_care",
+        "all",
+        3,
+        120,
+        "pooled",
+        tuple(r.row_id for r in rows),
+        (100 / 3,) * 3,
+        None,
+        (),
+        3,
+    )
+    analysis = AnalysisResult(
+        cell,
+        tuple(rows),
+        (),
+        (),
+        not_run,
+        not_run,
+        not_run,
+        {},
+        (),
+        (),
+        not_run,
+        False,
+        "Acupuncture vs usual care or no treatment",
+        not_run,
+        not_run,
+        not_run,
+        math.nan,
+        "computed",
+        GradeResult(aid, 0, "not estimable", ""),
+    )
+    outcome = OutcomeConfig(
+        "pain_eot",
+        "pain",
+        "Pain",
+        TimepointWindow(0, 12, 8, False),
+        CitedValue(15, "Synthetic 2000; x"),
+        CitedValue(None, "computed"),
+    )
     return OutcomeResult(outcome, ModelConfig("REML", "knha", 0.95, 2), (analysis,), "combine")
 
 

@@ -26,13 +26,17 @@ def parts():
 
 def test_all_sections_present(parts):
     _, md = parts
-    for head in ("## 1. Number and size of trials", "## 2. Spread of protocols",
-                 "## 3. Heterogeneity and prediction intervals",
-                 "## 4. What could not be pooled and why", "## 5. Data-quality warnings",
-                 "## 6. Flags raised by the analysis core",
-                 "## 7. Robustness across the sensitivity grid",
-                 "## 8. What would change the conclusion (trial sequential analysis)",
-                 "## 9. Certainty of the evidence (GRADE) and why"):
+    for head in (
+        "## 1. Number and size of trials",
+        "## 2. Spread of protocols",
+        "## 3. Heterogeneity and prediction intervals",
+        "## 4. What could not be pooled and why",
+        "## 5. Data-quality warnings",
+        "## 6. Flags raised by the analysis core",
+        "## 7. Robustness across the sensitivity grid",
+        "## 8. What would change the conclusion (trial sequential analysis)",
+        "## 9. Certainty of the evidence (GRADE) and why",
+    ):
         assert head in md
 
 
@@ -79,24 +83,33 @@ def test_trial_sequential_analysis_sentence(parts):
 
 def test_robustness_and_grade_reasons(parts):
     _, md = parts
-    assert "pain_eot__sham: the conclusion (whether the CI excludes no effect, and on which " \
-           "side) holds in" in md
+    assert (
+        "pain_eot__sham: the conclusion (whether the CI excludes no effect, and on which "
+        "side) holds in" in md
+    )
     sec9 = md.split("## 9.")[1]
-    assert "| Analysis | Certainty | risk of bias | inconsistency | indirectness | imprecision" \
-           " | publication bias |" in sec9
-    imprecision = [x for x in sec9.split("### Imprecision")[1].split("### ")[0].splitlines()
-                   if x.startswith("- ")]
+    assert (
+        "| Analysis | Certainty | risk of bias | inconsistency | indirectness | imprecision"
+        " | publication bias |" in sec9
+    )
+    imprecision = [
+        x
+        for x in sec9.split("### Imprecision")[1].split("### ")[0].splitlines()
+        if x.startswith("- ")
+    ]
     assert imprecision and all("MCID" in x for x in imprecision)
     assert "optimal information size" in md
     for block in sec9.split("### ")[1:]:  # per domain: its rule once, no reason repeated
         assert block.count("Rule: ") <= 1 and "(rate down" not in block
-        reasons = [x.split(") — ", 1)[1].split(". ", 1)[1] for x in block.splitlines()
-                   if ") — " in x]
+        reasons = [
+            x.split(") — ", 1)[1].split(". ", 1)[1] for x in block.splitlines() if ") — " in x
+        ]
         assert len(reasons) == len(set(reasons))
 
 
 def test_deterministic(parts):
     res, md = parts
-    again = limitations_markdown([res], synthetic_rows().to_dict("records"), ACCOUNTING,
-                                 WARNINGS, 0.05, 0.80)
+    again = limitations_markdown(
+        [res], synthetic_rows().to_dict("records"), ACCOUNTING, WARNINGS, 0.05, 0.80
+    )
     assert again == md

@@ -62,16 +62,28 @@ def hostile_outputs():
     rows["technique"] = PAYLOADS[1]
     raw = synthetic_config()
     raw["comparisons"][0]["label"] = "Acupuncture vs sham " + PAYLOADS[1]
-    raw["grade"]["overrides"] = [{"analysis_id": "pain_eot__sham", "domain": "imprecision",
-                                  "downgrade": 1, "reason": "reason " + PAYLOADS[7] + SCRIPT}]
+    raw["grade"]["overrides"] = [
+        {
+            "analysis_id": "pain_eot__sham",
+            "domain": "imprecision",
+            "downgrade": 1,
+            "reason": "reason " + PAYLOADS[7] + SCRIPT,
+        }
+    ]
     cfg = review_config(raw)
     res = run_outcome(rows, {}, cfg, "pain_eot")
     assert res.analyses[0].comparison_label == raw["comparisons"][0]["label"]
     accounting = [{"study_id": "Synthetic09", "timepoint_weeks": 17,
                    "reason": f"another timepoint ('4 months' {SCRIPT})"}]  # fmt: skip
     warnings = [{"warning": "Synthetic02: " + PAYLOADS[2]}]
-    lim = limitations_markdown([res], rows.to_dict("records"), accounting, warnings,
-                               cfg.grade.ois_alpha, cfg.grade.ois_power)
+    lim = limitations_markdown(
+        [res],
+        rows.to_dict("records"),
+        accounting,
+        warnings,
+        cfg.grade.ois_alpha,
+        cfg.grade.ois_power,
+    )
     studies = [{"study_id": f"Synthetic{i:02d}", "authors": "Synthetic A", "year": 2000 + i}
                for i in range(1, 7)]  # fmt: skip
     text = review_text(cfg, [res], label_map(to_data(cfg), studies), studies, [])

@@ -41,8 +41,13 @@ DATA = ROOT / "data"
 def shipped(tmp_path_factory):
     raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
     config = parse_config(raw, read_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
-    cs = build_comparisons(DATA, outcomes=raw["outcomes"], comparisons=raw["comparisons"],
-                           data_quality=raw["data_quality"], multiarm=raw["multi_arm"]["method"])
+    cs = build_comparisons(
+        DATA,
+        outcomes=raw["outcomes"],
+        comparisons=raw["comparisons"],
+        data_quality=raw["data_quality"],
+        multiarm=raw["multi_arm"]["method"],
+    )
     path = tmp_path_factory.mktemp("results") / "comparisons.csv"
     write_csv(path, *records_and_columns(cs.effects))
     effects = read_records(path)  # as comparisons.csv is read back
@@ -60,8 +65,7 @@ def _no_notes(obj):
 
 
 @pytest.mark.parametrize("outcome_id", ["pain_eot", "function_fu"])
-def test_the_fits_from_one_outcomes_file_equal_the_fits_from_the_whole_sheets(shipped,
-                                                                            outcome_id):
+def test_the_fits_from_one_outcomes_file_equal_the_fits_from_the_whole_sheets(shipped, outcome_id):
     config, effects, arms, rob, vocab = shipped
     settings = FitSettings.of(config, outcome_id)
     whole = fit_outcome(effects, result_rob_lookup(rob, vocab), control_lookup(arms, vocab),
@@ -99,5 +103,6 @@ def test_the_notes_are_joined_back_into_the_effect_records(shipped):
 
 def test_a_file_that_is_not_fit_inputs_is_a_located_error():
     with pytest.raises(IntermediateError, match="outcome_data/x.json: not the fit inputs"):
-        read_fit_inputs({"effects": {"columns": [], "dtypes": [], "rows": []}},
-                        "outcome_data/x.json")
+        read_fit_inputs(
+            {"effects": {"columns": [], "dtypes": [], "rows": []}}, "outcome_data/x.json"
+        )

@@ -19,11 +19,16 @@ from trialmeta.report.outcome_labels import figure_labels, read_figure_labels
 
 ROOT = Path(__file__).parents[2]
 
-STUDIES = [{"study_id": "SynA", "authors": "Synthetic A", "year": "2010"},
-           {"study_id": "SynB", "authors": "Synthetic A", "year": "2010"},
-           {"study_id": "SynC", "authors": "Other B", "year": "2012"}]
-ARMS = [{"study_id": s, "arm_id": a, "arm_type": t, "intervention": f"synthetic {t}"}
-        for s in ("SynA", "SynB", "SynC") for a, t in (("ACU", "acupuncture"), ("CTL", "sham"))]
+STUDIES = [
+    {"study_id": "SynA", "authors": "Synthetic A", "year": "2010"},
+    {"study_id": "SynB", "authors": "Synthetic A", "year": "2010"},
+    {"study_id": "SynC", "authors": "Other B", "year": "2012"},
+]
+ARMS = [
+    {"study_id": s, "arm_id": a, "arm_type": t, "intervention": f"synthetic {t}"}
+    for s in ("SynA", "SynB", "SynC")
+    for a, t in (("ACU", "acupuncture"), ("CTL", "sham"))
+]
 ROB = [{"study_id": "SynC", "tool": "RoB1", "domain": "random_sequence", "judgement": "low"}]
 
 

@@ -21,8 +21,14 @@ from trialmeta.io.outputs import matching_paths, naming, remove_outputs, result_
 @pytest.fixture()
 def results(tmp_path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    for f in ("results/pooled.csv", "results/analyses/pain.json", "results/figures/pain/a.png",
-              "results/logs/tables.log", "results/benchmarks/tables.tsv", "data/arms.csv"):
+    for f in (
+        "results/pooled.csv",
+        "results/analyses/pain.json",
+        "results/figures/pain/a.png",
+        "results/logs/tables.log",
+        "results/benchmarks/tables.tsv",
+        "data/arms.csv",
+    ):
         Path(f).parent.mkdir(parents=True, exist_ok=True)
         Path(f).write_text("x", encoding="utf-8")
     return tmp_path
@@ -52,8 +58,9 @@ def test_remove_outputs_removes_a_symlink_not_its_target(results):
 
 
 def test_result_roots_and_matching_paths(results):
-    assert result_roots(["results/pooled.csv", "results/x/y", "top.csv", "/abs/x", "../up/x"]) \
-        == ["results"]
+    assert result_roots(["results/pooled.csv", "results/x/y", "top.csv", "/abs/x", "../up/x"]) == [
+        "results"
+    ]
     pattern = re.compile(r"results/(pooled\.csv|analyses/.+\.json|figures/[^/]+)$")
     found = matching_paths(["results"], lambda p: bool(pattern.match(p)),
                            keep={"results/logs/tables.log"})  # fmt: skip
@@ -74,8 +81,10 @@ def _make_read_only(path: Path) -> bool:
     """chattr +i as root (permission bits do not bind root), chmod a-w otherwise."""
     if os.geteuid() == 0:
         chattr = shutil.which("chattr")
-        return chattr is not None and subprocess.run([chattr, "+i", str(path)],
-                                                     capture_output=True).returncode == 0
+        return (
+            chattr is not None
+            and subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode == 0
+        )
     path.chmod(0o555)
     return True
 

@@ -31,8 +31,14 @@ def _extra(name: str) -> set[str]:
 
 
 def test_extras_are_the_documented_ones():
-    assert set(PROJECT["optional-dependencies"]) == {"workflow", "report", "bench", "test",
-                                                     "cluster", "fast"}
+    assert set(PROJECT["optional-dependencies"]) == {
+        "workflow",
+        "report",
+        "bench",
+        "test",
+        "cluster",
+        "fast",
+    }
 
 
 def test_core_is_light_and_extras_hold_the_rest():

@@ -16,7 +16,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = sorted((ROOT / "src" / "trialmeta" / "data" / "schemas").glob("*.schema.yaml")) + [
-    ROOT / "workflow" / "schemas" / "config.schema.yaml"]
+    ROOT / "workflow" / "schemas" / "config.schema.yaml"
+]
 EXAMPLES = {"[a-z0-9_]": "pain_eot", "[A-Za-z][A-Za-z0-9_]": "Synth2020", "[A-Za-z0-9_]": "ACU",
             "10\\.": "10.1234/abc", "__": "pain_eot__sham", "[^<>{}": "results",
             "\\S": "laser"}  # fmt: skip

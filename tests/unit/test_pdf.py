@@ -31,7 +31,7 @@ def _forest_svg(k: int) -> str:
     fig.savefig(buf, format="svg")
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def synthetic_html(rows: int = 80) -> str:
@@ -74,8 +74,9 @@ def test_fonts_are_embedded_dejavu_subsets(pdf_path: Path) -> None:
             fonts[str(font["/BaseFont"])] = font
     assert fonts and all("DejaVu" in name and "Sans" in name for name in fonts)
     for font in fonts.values():
-        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font \
-            else font
+        descendant = (
+            font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        )
         descriptor = descendant["/FontDescriptor"].get_object()
         assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
@@ -95,14 +96,21 @@ def test_the_pdf_holds_no_path_of_the_folder_it_was_written_in(tmp_path: Path) -
     a = write_pdf(html, tmp_path / "one" / "report.pdf").read_bytes()
     b = write_pdf(html, tmp_path / "two" / "report.pdf").read_bytes()
     assert a == b
-    uris = [annot.get_object()["/A"]["/URI"] for page in pypdf.PdfReader(io.BytesIO(a)).pages
-            for annot in page.get("/Annots", []) if "/URI" in annot.get_object().get("/A", {})]
+    uris = [
+        annot.get_object()["/A"]["/URI"]
+        for page in pypdf.PdfReader(io.BytesIO(a)).pages
+        for annot in page.get("/Annots", [])
+        if "/URI" in annot.get_object().get("/A", {})
+    ]
     assert uris == ["provenance.json"]
     # an absolute base URL, as the adapter passed before, writes this machine's path
     c = write_pdf(html, tmp_path / "c.pdf", base_url=tmp_path).read_bytes()
-    absolute = [annot.get_object()["/A"]["/URI"]
-                for page in pypdf.PdfReader(io.BytesIO(c)).pages
-                for annot in page.get("/Annots", []) if "/URI" in annot.get_object().get("/A", {})]
+    absolute = [
+        annot.get_object()["/A"]["/URI"]
+        for page in pypdf.PdfReader(io.BytesIO(c)).pages
+        for annot in page.get("/Annots", [])
+        if "/URI" in annot.get_object().get("/A", {})
+    ]
     assert absolute and absolute[0].startswith("file://")
 
 

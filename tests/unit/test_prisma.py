@@ -37,7 +37,8 @@ def test_counts_and_participants_per_box() -> None:
     data = prisma_data(synthetic_flow())
     assert len(data.included()) == 3 and len(data.not_pooled()) == 3
     assert participants(data.included()) == (
-        "at least 80 participants randomised (not reported for 1 trial)")
+        "at least 80 participants randomised (not reported for 1 trial)"
+    )
     assert participants(data.not_pooled()) == "120 participants randomised"
     assert list(data.reasons()) == ["n not reported", "synthetic outcome not analysed"]
 
@@ -79,8 +80,12 @@ def test_shipped_sheets_through_an_accounting_table() -> None:
     with open(ROOT / "data" / "studies.csv", encoding="utf-8") as f:
         studies = list(csv.DictReader(f))
     accounting = [  # synthetic accounting rows for two shipped trial ids
-        {"study_id": "Cherkin2009", "status": "excluded", "outcome": "rmdq",
-         "reason_code": "outcome not analysed"},
+        {
+            "study_id": "Cherkin2009",
+            "status": "excluded",
+            "outcome": "rmdq",
+            "reason_code": "outcome not analysed",
+        },
         {"study_id": "Bishop2016", "status": "poolable"},
         {"study_id": "Bishop2016", "status": "excluded", "reason_code": "another timepoint used"},
     ]

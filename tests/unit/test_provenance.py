@@ -14,8 +14,9 @@ def test_sha256_and_relative_sorted_paths(tmp_path):
     cfg = tmp_path / "config.yaml"
     cfg.write_text("synthetic: true\n")
     assert sha256_file(a) == hashlib.sha256(b"synthetic a\n").hexdigest()
-    prov = collect_provenance([b, a], [cfg], {"synthetic": True}, repo_dir=tmp_path,
-                              workdir=tmp_path)
+    prov = collect_provenance(
+        [b, a], [cfg], {"synthetic": True}, repo_dir=tmp_path, workdir=tmp_path
+    )
     assert [f["path"] for f in prov["inputs"]] == ["data/a.csv", "data/b.csv"]
     assert prov["rerun"] == "snakemake --cores 2 --configfile config.yaml"
     assert prov["git"]["commit"] == "unknown" or len(prov["git"]["commit"]) == 40

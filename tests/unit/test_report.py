@@ -19,23 +19,50 @@ def _render() -> str:
     rows.loc[rows["study_id"] == "Synthetic02", "study_id"] = XSS
     cfg = synthetic_config()
     cfg["title"] = f"Synthetic {XSS} title"
-    cfg["external_results"] = [{"outcome_id": "pain_eot", "label": XSS, "measure": "MD",
-                                "estimate": -1.0, "ci_lb": -2.0, "ci_ub": 0.0,
-                                "source": "javascript:alert(1)"}]
+    cfg["external_results"] = [
+        {
+            "outcome_id": "pain_eot",
+            "label": XSS,
+            "measure": "MD",
+            "estimate": -1.0,
+            "ci_lb": -2.0,
+            "ci_ub": 0.0,
+            "source": "javascript:alert(1)",
+        }
+    ]
     typed = review_config(cfg)
     result = from_data(OutcomeResult, to_data(run_outcome(rows, {}, typed, "pain_eot")))
-    prov = {"packages": {"trialmeta": "0"}, "git": {"commit": "abc", "dirty": False},
-            "rerun": "snakemake --cores 2", "inputs": [{"path": XSS, "sha256": "0" * 64}],
-            "config_files": [], "config": cfg}
-    studies = [{"study_id": "Synthetic01", "authors": XSS, "year": 2001.0, "country": XSS},
-               {"study_id": XSS, "authors": "Synthetic B", "year": 2002.0}]
+    prov = {
+        "packages": {"trialmeta": "0"},
+        "git": {"commit": "abc", "dirty": False},
+        "rerun": "snakemake --cores 2",
+        "inputs": [{"path": XSS, "sha256": "0" * 64}],
+        "config_files": [],
+        "config": cfg,
+    }
+    studies = [
+        {"study_id": "Synthetic01", "authors": XSS, "year": 2001.0, "country": XSS},
+        {"study_id": XSS, "authors": "Synthetic B", "year": 2002.0},
+    ]
     labels = label_map(to_data(typed), studies)
     accounting = [{"study_id": XSS, "status": "excluded", "reason_code": XSS}]
     text = review_text(typed, [result], labels, studies, accounting)
-    return render_report(ReportInputs(
-        typed, [result], text.sof, text.flow, text.summary, text.top_limitations,
-        f"# Lim\n\n- {XSS}\n\n| a | b |\n|---|---|\n| {XSS} | x \\| y |\n", prov, {},
-        studies, labels, humaniser(labels)))
+    return render_report(
+        ReportInputs(
+            typed,
+            [result],
+            text.sof,
+            text.flow,
+            text.summary,
+            text.top_limitations,
+            f"# Lim\n\n- {XSS}\n\n| a | b |\n|---|---|\n| {XSS} | x \\| y |\n",
+            prov,
+            {},
+            studies,
+            labels,
+            humaniser(labels),
+        )
+    )
 
 
 @pytest.fixture(scope="module")

@@ -50,8 +50,9 @@ def test_rob_lookup_tools():
 
 
 def _row(**values):
-    return EffectRow(values={"row_id": "S", "study_id": "S", **values}, analysis_id="a",
-                     weight_percent=math.nan)
+    return EffectRow(
+        values={"row_id": "S", "study_id": "S", **values}, analysis_id="a", weight_percent=math.nan
+    )
 
 
 def test_is_secondary():
@@ -68,11 +69,18 @@ def test_result_structure_and_json_strictness():
     assert [e["analysis"]["analysis_id"] for e in data["analyses"]] == ids
     sham = res.analyses[0]
     labels = [s.label for s in sham.sensitivity]
-    assert labels[:4] == ["excluding flagged data", "excluding high risk of bias",
-                          "excluding secondary-extraction data",
-                          "common effect (FE, z)"]
+    assert labels[:4] == [
+        "excluding flagged data",
+        "excluding high risk of bias",
+        "excluding secondary-extraction data",
+        "common effect (FE, z)",
+    ]
     assert [s.label for s in sham.sensitivity if s.kind == "grid"] == [
-        "DL + z", "DL + knha", "REML + z", "REML + knha"]
+        "DL + z",
+        "DL + knha",
+        "REML + z",
+        "REML + knha",
+    ]
     assert sham.sensitivity[1].k == 4  # Synthetic01 (high RoB) left out
     assert sham.effects[0].risk_of_bias == "high"
     assert not isinstance(sham.loo, NotRun)
@@ -94,9 +102,11 @@ def test_sham_types_and_control_annotation():
 
     def sham_type(text: str) -> str:
         return vocab.sham_kind("sham", text)
+
     assert sham_type("simulated (non-penetrating) acupuncture") == "non-penetrating"
     assert sham_type("minimal acupuncture (superficial needling)") == (
-        "minimal (superficial needling)")
+        "minimal (superficial needling)"
+    )
     assert sham_type("sham laser (0 J/point)") == "sham laser"
     assert sham_type("sham acupuncture") == "sham (unspecified)"
     assert vocab.sham_kind("usual_care", "minimal care") == ""
@@ -109,7 +119,9 @@ def test_sham_types_and_control_annotation():
     out = run_outcome(rows, {}, review_config(), "pain_eot", control_lookup(arms, vocab))
     sham = out.analyses[0]
     assert {r.sham_type for r in sham.effects} == {
-        "non-penetrating", "minimal (superficial needling)"}
+        "non-penetrating",
+        "minimal (superficial needling)",
+    }
     ind = next(d for d in sham.grade.domains if d.domain == "indirectness")
     assert "2 sham types are pooled" in ind.reason
 
@@ -142,7 +154,8 @@ def test_equal_sampling_variances_do_not_stop_the_review():
     data = to_data(res)["analyses"][0]["small_study"]["trimfill"]
     assert data["flags"] == ["trimfill_not_computable_equal_standard_errors"]
     assert ("pain_eot__sham trimfill", "trimfill_not_computable_equal_standard_errors") in {
-        (w, str(f)) for w, f in iter_flags(res)}
+        (w, str(f)) for w, f in iter_flags(res)
+    }
 
 
 def test_a_variance_out_of_range_is_a_cell_status_not_a_crash():
@@ -152,8 +165,7 @@ def test_a_variance_out_of_range_is_a_cell_status_not_a_crash():
     res = run_outcome(rows, {}, review_config(), "pain_eot")
     json.dumps(to_data(res), allow_nan=False)
     sham = res.analyses[0].analysis
-    assert sham.status.startswith("not estimable (not computable: the sampling variances "
-                                  "span 1e")
+    assert sham.status.startswith("not estimable (not computable: the sampling variances span 1e")
     assert sham.status.endswith("; study Synthetic03)")
     assert [str(f) for f in sham.flags] == ["pooling_failed", "not_computable_data_range"]
     assert res.analyses[1].analysis.status == "not estimable (k = 1)"

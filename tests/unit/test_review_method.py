@@ -26,22 +26,28 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.fixture(scope="module")
 def cfg():
-    c = load_config([ROOT / "config" / "config.yaml"],
-                    ROOT / "workflow" / "schemas" / "config.schema.yaml")
-    return replace(c, simulation=replace(c.simulation, coverage_n_sim=100, permutations=100,
-                                         gosh_max_subsets=1000))
+    c = load_config(
+        [ROOT / "config" / "config.yaml"], ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    )
+    return replace(
+        c,
+        simulation=replace(
+            c.simulation, coverage_n_sim=100, permutations=100, gosh_max_subsets=1000
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
 def results(cfg):
     vocabulary = read_vocabulary(ROOT / "data")
     effects = build_comparisons(
-        ROOT / "data", outcomes=[to_data(o) for o in cfg.outcomes],
+        ROOT / "data",
+        outcomes=[to_data(o) for o in cfg.outcomes],
         comparisons=[to_data(c) for c in cfg.comparisons],
-        data_quality=to_data(cfg.data_quality)).effects
+        data_quality=to_data(cfg.data_quality),
+    ).effects
     rows = effects.astype(object).where(effects.notna(), None)
-    rob = result_rob_lookup(pd.read_csv(ROOT / "data" / "risk_of_bias.csv", dtype=str),
-                            vocabulary)
+    rob = result_rob_lookup(pd.read_csv(ROOT / "data" / "risk_of_bias.csv", dtype=str), vocabulary)
     controls = control_lookup(pd.read_csv(ROOT / "data" / "arms.csv", dtype=str), vocabulary)
     return {o.id: run_outcome(rows, rob, cfg, o.id, controls) for o in cfg.outcomes}
 
@@ -86,8 +92,9 @@ def test_each_subgroup_equals_its_standalone_twin(results):
                 continue
             for member, fit in zip(sg.levels, sg.fits, strict=True):
                 twin = _analysis(results, f"{a.analysis.outcome_id}__{member}").analysis
-                assert fit.analysis.k == twin.k and fit.analysis.n_participants == \
-                    twin.n_participants
+                assert (
+                    fit.analysis.k == twin.k and fit.analysis.n_participants == twin.n_participants
+                )
                 assert fit.analysis.study_ids == twin.study_ids
                 if twin.pooled is None:
                     assert fit.analysis.pooled is None
@@ -152,8 +159,9 @@ def test_single_trial_cells_are_rated(results):
 
 def test_function_outcome_includes_rmdq_trials(results):
     studies = {r.study_id for a in results["function_eot"].analyses for r in a.effects}
-    instruments = {str(r.get("instrument")) for a in results["function_eot"].analyses
-                   for r in a.effects}
+    instruments = {
+        str(r.get("instrument")) for a in results["function_eot"].analyses for r in a.effects
+    }
     assert "RMDQ" in instruments and "ODI" in instruments, (studies, instruments)
     assert results["function_eot"].outcome.caveat is not None
 

@@ -40,10 +40,18 @@ def test_worst_domain_rule():
 
 def test_pedro_unblinded_trial_is_never_low_for_self_reported_pain():
     # Zaringhalam 2010 PEDro (shared/data/pedro.csv): items 5-7 (blinding) all "no"
-    items = {"random_allocation": "yes", "concealed_allocation": "yes",
-             "baseline_comparability": "yes", "blind_subjects": "no", "blind_therapists": "no",
-             "blind_assessors": "no", "adequate_followup": "yes", "intention_to_treat": "no",
-             "between_group_comparisons": "yes", "point_estimates_variability": "yes"}
+    items = {
+        "random_allocation": "yes",
+        "concealed_allocation": "yes",
+        "baseline_comparability": "yes",
+        "blind_subjects": "no",
+        "blind_therapists": "no",
+        "blind_assessors": "no",
+        "adequate_followup": "yes",
+        "intention_to_treat": "no",
+        "between_group_comparisons": "yes",
+        "point_estimates_variability": "yes",
+    }
     sheet = _sheet([("SynZ", "PEDro", k, v) for k, v in items.items()])
     d = domain_judgements(sheet)["SynZ"]
     assert d.domains["D1"] == "low" and d.domains["D4"] == "high"
@@ -56,24 +64,35 @@ def test_pedro_unblinded_trial_is_never_low_for_self_reported_pain():
 
 def test_rob1_provider_blinding_is_some_concerns_not_high():
     # Brinkhaus 2006 RoB 1 (Cochrane CD003974): provider high, assessor unclear
-    sheet = _sheet([("SynB", "RoB1", "sequence_generation", "low"),
-                    ("SynB", "RoB1", "allocation_concealment", "low"),
-                    ("SynB", "RoB1", "blinding_treatment_provider", "high"),
-                    ("SynB", "RoB1", "blinding_outcome_assessor", "unclear"),
-                    ("SynB", "RoB1", "incomplete_outcome_data", "low"),
-                    ("SynB", "RoB1", "selective_reporting", "low")])
+    sheet = _sheet(
+        [
+            ("SynB", "RoB1", "sequence_generation", "low"),
+            ("SynB", "RoB1", "allocation_concealment", "low"),
+            ("SynB", "RoB1", "blinding_treatment_provider", "high"),
+            ("SynB", "RoB1", "blinding_outcome_assessor", "unclear"),
+            ("SynB", "RoB1", "incomplete_outcome_data", "low"),
+            ("SynB", "RoB1", "selective_reporting", "low"),
+        ]
+    )
     d = domain_judgements(sheet)["SynB"]
-    assert d.domains == {"D1": "low", "D2": "some_concerns", "D3": "low", "D4": "some_concerns",
-                         "D5": "low"}
+    assert d.domains == {
+        "D1": "low",
+        "D2": "some_concerns",
+        "D3": "low",
+        "D4": "some_concerns",
+        "D5": "low",
+    }
     # vs sham the patients are blinded; vs a waiting list they are not
-    assert result_risk_of_bias(d, self_reported=True, participants_aware=False)[0] == \
-        "some_concerns"
+    assert (
+        result_risk_of_bias(d, self_reported=True, participants_aware=False)[0] == "some_concerns"
+    )
     assert result_risk_of_bias(d, self_reported=True, participants_aware=True)[0] == "high"
 
 
 def test_unassessed_and_missing_domains_count_as_unclear():
-    assert result_risk_of_bias(None, self_reported=True, participants_aware=False)[0] == \
-        "not_assessed"
+    assert (
+        result_risk_of_bias(None, self_reported=True, participants_aware=False)[0] == "not_assessed"
+    )
     d = domain_judgements(_sheet([("S", "RoB2", "D1", "low"), ("S", "RoB2", "D4", "low")]))["S"]
     overall, _, why = result_risk_of_bias(d, self_reported=False, participants_aware=False)
     assert overall == "some_concerns" and "D2, D3, D5 not assessed" in why

@@ -103,8 +103,11 @@ def test_traffic_light_uses_short_heads_a_key_and_no_na_text(rows) -> None:
     fig = plots.traffic_light_plot(data, title)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert all(code in texts for code in data.domains)
-    key = ("A: Random sequence generation (selection bias)" if data.domains[0] == "A" else
-           "D1: Bias arising from the randomisation process")
+    key = (
+        "A: Random sequence generation (selection bias)"
+        if data.domains[0] == "A"
+        else "D1: Bias arising from the randomisation process"
+    )
     assert key in texts
     assert "Synthetic 2001" in texts and "NA" not in texts
     assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 7.0
@@ -132,13 +135,18 @@ def test_workflow_figures_cover_exactly_the_analysed_trials(tmp_path: Path) -> N
     # review B5: trials in no analysis were drawn, analysed ones left out
     rob = tmp_path / "risk_of_bias.csv"
     pd.DataFrame(SHEET + _rows("SynUnused", "PEDro", PEDRO_ROWS)).assign(
-        support="synthetic", source="synthetic").to_csv(rob, index=False)
+        support="synthetic", source="synthetic"
+    ).to_csv(rob, index=False)
     eff = tmp_path / "comparisons.csv"
     pd.DataFrame({"study_id": ["SynRoB1", "SynPEDro", "SynNone"], "n1": [10, 20, 30],
                   "n2": [10, 20, 30]}).to_csv(eff, index=False)  # fmt: skip
     pngs = draw_rob_figures(rob, eff, tmp_path / "out", labels={"SynNone": "Synthetic 2003"})
-    assert {p.name for p in pngs} == {"traffic_light_domains.png", "summary_domains.png",
-                                      "traffic_light_overall.png", "summary_overall.png"}
+    assert {p.name for p in pngs} == {
+        "traffic_light_domains.png",
+        "summary_domains.png",
+        "traffic_light_overall.png",
+        "summary_overall.png",
+    }
     table = pd.read_csv(tmp_path / "out" / "rob_domains.csv")
     assert set(table["study"]) == {"SynRoB1", "SynPEDro", "Synthetic 2003"}
     overall = pd.read_csv(tmp_path / "out" / "rob_overall.csv")

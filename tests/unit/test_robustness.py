@@ -37,13 +37,15 @@ N_SIM, N_PERM, SEED = 300, 200, 5
 
 @pytest.fixture(scope="module")
 def result():
-    return run_outcome(synthetic_rows(k_sham=6), {"Synthetic01": "high"}, review_config(),
-                       "pain_eot")
+    return run_outcome(
+        synthetic_rows(k_sham=6), {"Synthetic01": "high"}, review_config(), "pain_eot"
+    )
 
 
 def test_simulation_settings_come_from_the_config():
-    shipped = load_config([ROOT / "config" / "config.yaml"],
-                          ROOT / "workflow" / "schemas" / "config.schema.yaml").simulation
+    shipped = load_config(
+        [ROOT / "config" / "config.yaml"], ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    ).simulation
     assert shipped == SimulationConfig(10_000, "DL", 2_000_000, 10_000, 20261125)
     assert review_config().simulation == SimulationConfig(400, "DL", 2_000_000, 200, 11)
 
@@ -110,8 +112,7 @@ def test_subgroup_permutation_equals_permutest_on_dummies():
     assert p.names == ("intrcpt", "b", "c")
     fit = meta_regression(Y, V, dummies, method="REML", test="knha")
     assert p.qm_pval_parametric == pytest.approx(fit.qm_pval, rel=1e-10)
-    assert isinstance(subgroup_permutation(Y, V, ["a"] * 6, "REML", "knha", N_PERM, SEED),
-                      NotRun)
+    assert isinstance(subgroup_permutation(Y, V, ["a"] * 6, "REML", "knha", N_PERM, SEED), NotRun)
     few = subgroup_permutation(Y[:2], V[:2], ["a", "b"], "REML", "knha", N_PERM, SEED)
     assert isinstance(few, NotRun) and "2 trials in 2 subgroups" in few.reason
 
@@ -140,8 +141,9 @@ def test_run_outcome_attaches_checks_to_pooled_analyses(result):
     perms = [sg.permutation for sg in anyc.subgroups]
     assert all(isinstance(p, PermutationCheck) for p in perms)
     assert perms[0].names == ("intrcpt", "sham")  # type: ignore[union-attr]
-    again = run_outcome(synthetic_rows(k_sham=6), {"Synthetic01": "high"}, review_config(),
-                        "pain_eot")
+    again = run_outcome(
+        synthetic_rows(k_sham=6), {"Synthetic01": "high"}, review_config(), "pain_eot"
+    )
     assert to_data(again) == to_data(result)
 
 

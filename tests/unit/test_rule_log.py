@@ -45,8 +45,10 @@ def test_a_file_size_limit_is_one_line_naming_the_file(tmp_path):
         from trialmeta.io.jsonio import write_text
         write_text(smk.output[0], "x" * 200_000)
     """, fsize=50_000)  # fmt: skip
-    expected = (f"trialmeta: error: {tmp_path / 'report.html'}: cannot write (got EFBIG, File "
-                "too large, expected a file-size limit (ulimit -f) above the file's size)\n")
+    expected = (
+        f"trialmeta: error: {tmp_path / 'report.html'}: cannot write (got EFBIG, File "
+        "too large, expected a file-size limit (ulimit -f) above the file's size)\n"
+    )
     assert (rc, out, err) == (1, "", expected)
     assert log == expected
 
@@ -57,8 +59,10 @@ def test_a_nameless_write_error_names_the_rule_outputs(tmp_path):
         raise OSError(errno.ENOSPC, "No space left on device")
     """)  # fmt: skip
     assert rc == 1 and err == log
-    assert err == (f"trialmeta: error: {tmp_path / 'report.html'}: cannot write (got ENOSPC, No "
-                   "space left on device, expected free space on its file system)\n")
+    assert err == (
+        f"trialmeta: error: {tmp_path / 'report.html'}: cannot write (got ENOSPC, No "
+        "space left on device, expected free space on its file system)\n"
+    )
 
 
 def test_located_problems_are_printed_one_per_line(tmp_path):
@@ -70,15 +74,18 @@ def test_located_problems_are_printed_one_per_line(tmp_path):
     assert rc == 1 and err == log
     assert err.splitlines() == [
         "trialmeta: error: arms.csv:3:sd: not a number (got 'x', expected a number)",
-        "trialmeta: error: arms.csv:4:n: missing value (got '', expected an integer)"]
+        "trialmeta: error: arms.csv:4:n: missing value (got '', expected an integer)",
+    ]
 
 
 def test_a_bug_keeps_its_traceback_in_the_log_only(tmp_path):
     rc, _, err, log = _run(tmp_path, "1 / 0\n")
     assert rc == 1
-    assert err == ("trialmeta: error: rule report_html: internal error (got ZeroDivisionError: "
-                   f"division by zero; the traceback is in {tmp_path / 'rule.log'}, expected "
-                   "none; please report this input)\n")
+    assert err == (
+        "trialmeta: error: rule report_html: internal error (got ZeroDivisionError: "
+        f"division by zero; the traceback is in {tmp_path / 'rule.log'}, expected "
+        "none; please report this input)\n"
+    )
     assert "Traceback (most recent call last)" in log and log.endswith(err)
 
 
@@ -94,15 +101,21 @@ def test_an_unwritable_log_is_one_line_on_the_console(tmp_path):
     proc = subprocess.run([sys.executable, str(script), str(missing), "out"], text=True,
                           capture_output=True, timeout=120)  # fmt: skip
     assert proc.returncode == 1
-    assert proc.stderr == (f"trialmeta: error: {missing}: cannot be used (got ENOENT, No such "
-                           "file or directory, expected an accessible file)\n")
+    assert proc.stderr == (
+        f"trialmeta: error: {missing}: cannot be used (got ENOENT, No such "
+        "file or directory, expected an accessible file)\n"
+    )
 
 
 def test_describe_each_kind_of_error():
-    assert describe(DataValidationError(["a.csv:2:x: bad (got 1, expected 2)"]), "r") \
-        == (["a.csv:2:x: bad (got 1, expected 2)"], False)
-    assert describe(InputError("vi", -1.0, "a number > 0", row=0), "pool") \
-        == (["rule pool: vi[0]: got -1.0, expected a number > 0"], False)
+    assert describe(DataValidationError(["a.csv:2:x: bad (got 1, expected 2)"]), "r") == (
+        ["a.csv:2:x: bad (got 1, expected 2)"],
+        False,
+    )
+    assert describe(InputError("vi", -1.0, "a number > 0", row=0), "pool") == (
+        ["rule pool: vi[0]: got -1.0, expected a number > 0"],
+        False,
+    )
     lines, bug = describe(PermissionError(errno.EACCES, "Permission denied", "results/x.csv"), "t")
     assert not bug and lines[0].startswith("results/x.csv: no permission (got EACCES,")
     lines, bug = describe(KeyError("x\ny"), "t", log="l.log")

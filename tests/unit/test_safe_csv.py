@@ -10,17 +10,39 @@ import pytest
 from trialmeta.io.safe_csv import format_cell, to_csv_text, write_csv
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-cmd|' /C calc'!A0", "@SUM(1)",
-                                  "\tTAB", "\rCR", "=HYPERLINK(\"http://x\")"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=1+1",
+        "+SUM(A1)",
+        "-cmd|' /C calc'!A0",
+        "@SUM(1)",
+        "\tTAB",
+        "\rCR",
+        '=HYPERLINK("http://x")',
+    ],
+)
 def test_dangerous_text_gets_apostrophe(text):
     assert format_cell(text) == "'" + text
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (-1.5, "-1.5"), ("-1.5", "-1.5"), ("+3", "+3"), (np.float64(-2.25), "-2.25"),
-    (np.int64(-3), "-3"), (7, "7"), (True, "true"), (np.bool_(False), "false"),
-    (None, ""), (math.nan, ""), (-0.0, "0"), ("plain text", "plain text"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (-1.5, "-1.5"),
+        ("-1.5", "-1.5"),
+        ("+3", "+3"),
+        (np.float64(-2.25), "-2.25"),
+        (np.int64(-3), "-3"),
+        (7, "7"),
+        (True, "true"),
+        (np.bool_(False), "false"),
+        (None, ""),
+        (math.nan, ""),
+        (-0.0, "0"),
+        ("plain text", "plain text"),
+    ],
+)
 def test_numbers_and_plain_text_untouched(value, expected):
     assert format_cell(value) == expected
 
@@ -36,13 +58,18 @@ def test_float_format_is_fixed():
 
 
 def test_csv_text_round_trips_and_uses_newline_only(tmp_path):
-    rows = [{"study_id": "Synthetic, one", "yi": -1.0, "note": "=cmd"},
-            {"study_id": "Synthetic \"two\"", "yi": 2.5}]
+    rows = [
+        {"study_id": "Synthetic, one", "yi": -1.0, "note": "=cmd"},
+        {"study_id": 'Synthetic "two"', "yi": 2.5},
+    ]
     text = to_csv_text(rows, ["study_id", "yi", "note"])
     assert "\r" not in text
     parsed = list(csv.reader(io.StringIO(text)))
-    assert parsed == [["study_id", "yi", "note"], ["Synthetic, one", "-1", "'=cmd"],
-                      ["Synthetic \"two\"", "2.5", ""]]
+    assert parsed == [
+        ["study_id", "yi", "note"],
+        ["Synthetic, one", "-1", "'=cmd"],
+        ['Synthetic "two"', "2.5", ""],
+    ]
     path = tmp_path / "sub" / "out.csv"
     write_csv(path, rows, ["study_id", "yi", "note"])
     write_csv(tmp_path / "again.csv", rows, ["study_id", "yi", "note"])
@@ -55,8 +82,20 @@ def test_header_cells_are_guarded_too():
 
 
 # Reliability review F3: a bare CR inside a cell split the rows and let "=..." start a row.
-HOSTILE = ["ok\r=1+1+cmd|' /C calc'!A0", "two\nlines", "crlf\r\nend", 'say "hi", then', "a,b",
-           " =1+1", "\u00a0=1+1", "\uff1dSUM(A1)", "x\u2028y", "\x1b[31mred", "trailing\r", ""]
+HOSTILE = [
+    "ok\r=1+1+cmd|' /C calc'!A0",
+    "two\nlines",
+    "crlf\r\nend",
+    'say "hi", then',
+    "a,b",
+    " =1+1",
+    "\u00a0=1+1",
+    "\uff1dSUM(A1)",
+    "x\u2028y",
+    "\x1b[31mred",
+    "trailing\r",
+    "",
+]
 
 
 def test_every_field_that_needs_quotes_is_quoted():
@@ -80,8 +119,9 @@ def test_round_trip_with_csv_module_and_pandas(cell, tmp_path):
     assert not format_cell(cell).lstrip().startswith(("=", "+", "-", "@"))
 
 
-@pytest.mark.parametrize("text", [" =1+1", "\u3000=1", "\u00a0@SUM(1)", "\uff1dSUM(A1)",
-                                  "\uff0bcmd", "\n-2+3"])
+@pytest.mark.parametrize(
+    "text", [" =1+1", "\u3000=1", "\u00a0@SUM(1)", "\uff1dSUM(A1)", "\uff0bcmd", "\n-2+3"]
+)
 def test_guard_after_normalisation(text):
     # NFKC maps full-width signs to ASCII; leading white space is stripped on import
     assert format_cell(text) == "'" + text

@@ -49,8 +49,10 @@ def test_special_file_as_sheet_is_refused_at_once(tmp_path, kind, got):
     proc = subprocess.run([sys.executable, "-m", "trialmeta.cli", "validate", str(d)],
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert proc.returncode == 2
-    assert (f"arms.csv: not a regular file (got {got}, expected a file saved by a program)"
-            in proc.stdout)
+    assert (
+        f"arms.csv: not a regular file (got {got}, expected a file saved by a program)"
+        in proc.stdout
+    )
 
 
 def test_size_and_row_limits(tmp_path, monkeypatch):
@@ -58,8 +60,9 @@ def test_size_and_row_limits(tmp_path, monkeypatch):
     arms = (d / "arms.csv").read_text(encoding="utf-8")
     (d / "arms.csv").write_text(arms + "\n" * sheets.MAX_ROWS, encoding="utf-8")
     _, problems = load_raw_sheets(d)
-    assert f"arms.csv: too many rows (got more than {sheets.MAX_ROWS}, expected at most" in \
-        problems[0]
+    assert (
+        f"arms.csv: too many rows (got more than {sheets.MAX_ROWS}, expected at most" in problems[0]
+    )
     monkeypatch.setattr(sheets, "_MAX_BYTES", 100)
     _, problems = load_raw_sheets(d)
     assert any(p.startswith("arms.csv: file too large (got ") for p in problems)
@@ -71,8 +74,10 @@ def test_column_limit(tmp_path):
     wide = [lines[0] + "".join(f",x{i}" for i in range(sheets.MAX_COLUMNS)), *lines[1:]]
     (d / "arms.csv").write_text("\n".join(wide) + "\n", encoding="utf-8")
     _, problems = load_raw_sheets(d)
-    assert problems == [f"arms.csv:1: too many columns (got {len(wide[0].split(','))}, "
-                        f"expected at most {sheets.MAX_COLUMNS})"]
+    assert problems == [
+        f"arms.csv:1: too many columns (got {len(wide[0].split(','))}, "
+        f"expected at most {sheets.MAX_COLUMNS})"
+    ]
 
 
 def test_multiline_notes_are_not_mistaken_for_swallowed_rows(tmp_path):
@@ -93,7 +98,7 @@ def _without_dimension(book: Path, out: Path) -> None:
                 text = data.decode("utf-8")
                 start = text.find("<dimension")
                 if start >= 0:
-                    text = text[:start] + text[text.index("/>", start) + 2:]
+                    text = text[:start] + text[text.index("/>", start) + 2 :]
                 data = text.encode("utf-8")
             dst.writestr(info, data)
 
@@ -105,9 +110,11 @@ def test_workbook_without_dimension_is_read_within_bounds(tmp_path, monkeypatch)
     book = tmp_path / "book.xlsx"
     _without_dimension(MALFORMED / "xlsx_far_cell" / "book.xlsx", book)
     _, problems = load_raw_sheets(book)
-    assert problems == ["book.xlsx[risk_of_bias]: sheet too large (got more than 500 rows or "
-                        "100 columns, expected at most that: delete stray cells below and right "
-                        "of the table)"]
+    assert problems == [
+        "book.xlsx[risk_of_bias]: sheet too large (got more than 500 rows or "
+        "100 columns, expected at most that: delete stray cells below and right "
+        "of the table)"
+    ]
 
 
 def test_workbook_unpacked_size_is_bounded(monkeypatch):
@@ -135,8 +142,9 @@ def test_empty_trailing_columns_are_ignored(tmp_path):
         p = d / name
         p.write_text("\n".join(line + ",,," for line in p.read_text("utf-8").splitlines()) + "\n",
                      encoding="utf-8")  # fmt: skip
-    assert validate_path(d).problems == ["arms.csv:2:sd: out of range (got '-15', expected a "
-                                         "value > 0)"]
+    assert validate_path(d).problems == [
+        "arms.csv:2:sd: out of range (got '-15', expected a value > 0)"
+    ]
     p = d / "arms.csv"
     lines = p.read_text("utf-8").splitlines()
     p.write_text("\n".join([lines[0], lines[1] + "x", *lines[2:]]) + "\n", encoding="utf-8")

@@ -45,8 +45,15 @@ def test_plain_language(level, est, lb, ub, expected):
 
 def _tables(result, cfg=None):
     cfg = cfg or review_config()
-    studies = [{"study_id": f"Synthetic{i:02d}", "authors": f"Synthetic{i:02d} A",
-                "year": 2000 + i, "country": "Synthetia"} for i in range(1, 7)]
+    studies = [
+        {
+            "study_id": f"Synthetic{i:02d}",
+            "authors": f"Synthetic{i:02d} A",
+            "year": 2000 + i,
+            "country": "Synthetia",
+        }
+        for i in range(1, 7)
+    ]
     labels = label_map(to_data(cfg), studies)
     return review_text(cfg, [result], labels, studies, []).sof
 

@@ -59,8 +59,9 @@ def test_subgroup_analysis_pools_each_level_and_is_order_free():
     expected = subgroup_difference([f.estimate for f in z], [f.se for f in z])
     assert res.difference.q == pytest.approx(expected.q)
     order = [5, 0, 3, 1, 4, 2]
-    again = subgroup_analysis(np.take(yi, order), np.take(vi, order), np.take(groups, order),
-                              "control_type")
+    again = subgroup_analysis(
+        np.take(yi, order), np.take(vi, order), np.take(groups, order), "control_type"
+    )
     assert again.difference.q == pytest.approx(res.difference.q)
     assert again.fits[1].estimate == pytest.approx(res.fits[1].estimate)
 

@@ -23,15 +23,23 @@ SHORT = TimepointRule("follow_up", 2.0, "short_term", 13, 16, 13)
 INTER = TimepointRule("follow_up", 2.0, "intermediate", 17, 52, 26)
 
 
-@pytest.mark.parametrize("label, after", [
-    ("week 10 (5 weeks post-treatment)", True), ("3-month follow-up (reference point not stated)",
-                                                 True),
-    ("~2 weeks after 6-week treatment", True), ("AHRQ follow-up '4 months'", True),
-    ("follow-up column '>1d but <3mo' (reference point unclear)", True),
-    ("end of 5-week treatment", False), ("immediate post-treatment (<1 day)", False),
-    ("after 6 weeks of treatment", False), ("6 months after randomization", False),
-    ("8 weeks", False), ("after treatment", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "label, after",
+    [
+        ("week 10 (5 weeks post-treatment)", True),
+        ("3-month follow-up (reference point not stated)", True),
+        ("~2 weeks after 6-week treatment", True),
+        ("AHRQ follow-up '4 months'", True),
+        ("follow-up column '>1d but <3mo' (reference point unclear)", True),
+        ("end of 5-week treatment", False),
+        ("immediate post-treatment (<1 day)", False),
+        ("after 6 weeks of treatment", False),
+        ("6 months after randomization", False),
+        ("8 weeks", False),
+        ("after treatment", False),
+        (None, False),
+    ],
+)
 def test_labels_that_place_a_row_after_the_course(label, after):
     assert says_after_course(label) is after
 
@@ -93,15 +101,22 @@ def test_rule_from_config_reads_the_timepoint_block():
 @pytest.fixture(scope="module")
 def shipped():
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    return build_comparisons(ROOT / "data", outcomes=cfg["outcomes"],
-                             comparisons=cfg["comparisons"], data_quality=cfg["data_quality"])
+    return build_comparisons(
+        ROOT / "data",
+        outcomes=cfg["outcomes"],
+        comparisons=cfg["comparisons"],
+        data_quality=cfg["data_quality"],
+    )
 
 
 def test_done_when_zaringhalam_enters_end_of_treatment_at_week_5(shipped):
     # issue 8: pain, end of treatment, vs no treatment: Zaringhalam AC vs C = 47 - 64.3 = -17.3
     e = shipped.effects
-    row = e[(e.study_id == "Zaringhalam2010") & (e.outcome_id == "pain_eot")
-            & (e.comparison == "usual_care")].iloc[0]
+    row = e[
+        (e.study_id == "Zaringhalam2010")
+        & (e.outcome_id == "pain_eot")
+        & (e.comparison == "usual_care")
+    ].iloc[0]
     assert row.yi == pytest.approx(-17.3) and row.timepoint_weeks == 5
     assert row.timepoint_rule.startswith("end of treatment") and row.weeks_after_treatment == 0
     acc = shipped.accounting

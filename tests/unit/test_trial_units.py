@@ -13,19 +13,39 @@ from trialmeta.review.small_study import small_study_tests
 from trialmeta.review.units import trial_units
 
 MODEL = ModelConfig("REML", "knha", 0.95, 2)
-SPEC = AnalysisSpec("pain_eot__usual_care", "pain_eot", "pain", "usual_care", ("usual_care",),
-                    0, 12, 8)
+SPEC = AnalysisSpec(
+    "pain_eot__usual_care", "pain_eot", "pain", "usual_care", ("usual_care",), 0, 12, 8
+)
 
 
 def _rows() -> pd.DataFrame:
-    recs = [("Synth1", "A1", "C", -10.0, 20.0), ("Synth1", "A2", "C", -14.0, 25.0),
-            ("Synth2", "A", "C", -5.0, 10.0), ("Synth3", "A", "C", -8.0, 15.0),
-            ("Synth4", "A", "C", -1.0, 30.0)]
-    return pd.DataFrame([{"study_id": s, "comparison": "usual_care", "outcome": "pain",
-                          "outcome_id": "pain_eot", "arm_id_1": a1, "arm_id_2": a2,
-                          "timepoint_weeks": 8, "yi": y, "vi": v, "n1": 10, "n2": 5,
-                          "year": 2000 + i, "study_position": i + 1}
-                         for i, (s, a1, a2, y, v) in enumerate(recs)])
+    recs = [
+        ("Synth1", "A1", "C", -10.0, 20.0),
+        ("Synth1", "A2", "C", -14.0, 25.0),
+        ("Synth2", "A", "C", -5.0, 10.0),
+        ("Synth3", "A", "C", -8.0, 15.0),
+        ("Synth4", "A", "C", -1.0, 30.0),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "study_id": s,
+                "comparison": "usual_care",
+                "outcome": "pain",
+                "outcome_id": "pain_eot",
+                "arm_id_1": a1,
+                "arm_id_2": a2,
+                "timepoint_weeks": 8,
+                "yi": y,
+                "vi": v,
+                "n1": 10,
+                "n2": 5,
+                "year": 2000 + i,
+                "study_position": i + 1,
+            }
+            for i, (s, a1, a2, y, v) in enumerate(recs)
+        ]
+    )
 
 
 def test_k_counts_trials_and_comparisons_beside_it():

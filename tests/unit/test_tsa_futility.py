@@ -46,13 +46,19 @@ def futility_stop_mvn(t: np.ndarray, a: np.ndarray, b: np.ndarray, k: int) -> fl
         lo.append(-a[k])
         hi.append(a[k])
         total += stats.multivariate_normal.cdf(
-            np.array(hi), mean=mean, cov=cov, lower_limit=np.array(lo), abseps=1e-10,
-            releps=1e-10, maxpts=4_000_000, rng=np.random.default_rng(2017))
+            np.array(hi),
+            mean=mean,
+            cov=cov,
+            lower_limit=np.array(lo),
+            abseps=1e-10,
+            releps=1e-10,
+            maxpts=4_000_000,
+            rng=np.random.default_rng(2017),
+        )
     return float(total)
 
 
-@pytest.mark.parametrize("t", [np.array([0.25, 0.5, 0.75, 1.0]),
-                               np.array([0.15, 0.4, 0.62, 0.9])])
+@pytest.mark.parametrize("t", [np.array([0.25, 0.5, 0.75, 1.0]), np.array([0.15, 0.4, 0.62, 0.9])])
 def test_futility_boundaries_spend_beta_as_designed(t):
     b = lan_demets_boundaries(t)
     a = beta_spending_futility(t, b, ALPHA, BETA)
@@ -81,21 +87,24 @@ N = [40, 36, 60, 30, 80, 50]
 
 def test_missing_year_is_ordered_by_sheet_position_with_a_flag():
     years = [2008, 2011, float("nan"), 2014, 2018, 2020]
-    r = trial_sequential_analysis(YI, VI, N, years, list("ABCDEF"), mcid=10, sd=20,
-                                  method="REML", test="knha")
+    r = trial_sequential_analysis(
+        YI, VI, N, years, list("ABCDEF"), mcid=10, sd=20, method="REML", test="knha"
+    )
     assert r.study == ("A", "B", "C", "D", "E", "F")  # C after B, its sheet predecessor
     assert r.year_imputed == (False, False, True, False, False, False) and r.year[2] is None
     assert "tsa_year_missing_ordered_by_sheet_position" in r.flags
-    first = trial_sequential_analysis(YI[:2], VI[:2], N[:2], [float("nan"), 2010], ["X", "Y"],
-                                      mcid=10, sd=20)
+    first = trial_sequential_analysis(
+        YI[:2], VI[:2], N[:2], [float("nan"), 2010], ["X", "Y"], mcid=10, sd=20
+    )
     assert first.study == ("X", "Y")
 
 
 def test_z_curve_uses_the_primary_model_and_test():
     # metafor 3.8-1 convention: knha t with df = k - 1; z has the same two-sided P
     years = [2008, 2011, 2011, 2014, 2018, 2020]
-    r = trial_sequential_analysis(YI, VI, N, years, list("ABCDEF"), mcid=10, sd=20,
-                                  method="REML", test="knha")
+    r = trial_sequential_analysis(
+        YI, VI, N, years, list("ABCDEF"), mcid=10, sd=20, method="REML", test="knha"
+    )
     full = pool(np.array(YI), np.array(VI), method="REML", test="knha")
     assert r.primary_pval == pytest.approx(full.pval, rel=1e-10)
     assert abs(r.z[-1]) == pytest.approx(stats.norm.isf(full.pval / 2), rel=1e-10)
@@ -106,10 +115,12 @@ def test_z_curve_uses_the_primary_model_and_test():
 def test_tsa_never_contradicts_a_non_significant_primary_result():
     # two trials: Wald z crosses the boundary, Hartung-Knapp (df = 1) does not reach p < 0.05
     y, v, n = [-9.0, -5.0], [4.0, 3.0], [400, 420]
-    wald = trial_sequential_analysis(y, v, n, [2010, 2012], ["A", "B"], mcid=10, sd=20,
-                                     method="REML", test="z")
-    hk = trial_sequential_analysis(y, v, n, [2010, 2012], ["A", "B"], mcid=10, sd=20,
-                                   method="REML", test="knha")
+    wald = trial_sequential_analysis(
+        y, v, n, [2010, 2012], ["A", "B"], mcid=10, sd=20, method="REML", test="z"
+    )
+    hk = trial_sequential_analysis(
+        y, v, n, [2010, 2012], ["A", "B"], mcid=10, sd=20, method="REML", test="knha"
+    )
     prim = pool(np.array(y), np.array(v), method="REML", test="knha")
     assert wald.status == MONITORING
     assert prim.ci_lb < 0 < prim.ci_ub or prim.pval >= 0.05
@@ -120,7 +131,8 @@ def test_tsa_never_contradicts_a_non_significant_primary_result():
 def test_futility_reached_is_stated():
     # a large null result: inside the inner wedge once the information is nearly complete
     y, v, n = [0.5, -0.3, 0.2], [2.0, 2.5, 2.2], [300, 280, 310]
-    r = trial_sequential_analysis(y, v, n, [2001, 2005, 2009], ["A", "B", "C"], mcid=10,
-                                  sd=20, method="REML", test="knha")
+    r = trial_sequential_analysis(
+        y, v, n, [2001, 2005, 2009], ["A", "B", "C"], mcid=10, sd=20, method="REML", test="knha"
+    )
     assert r.crossed_futility and "futility" in tsa_sentence(r)
     assert r.futility_z[-1] > abs(r.z[-1])

@@ -29,8 +29,12 @@ def cfg():
 
 @pytest.fixture(scope="module")
 def shipped(cfg):
-    return build_comparisons(ROOT / "data", outcomes=cfg["outcomes"],
-                             comparisons=cfg["comparisons"], data_quality=cfg["data_quality"])
+    return build_comparisons(
+        ROOT / "data",
+        outcomes=cfg["outcomes"],
+        comparisons=cfg["comparisons"],
+        data_quality=cfg["data_quality"],
+    )
 
 
 def _rows(cs, **kw):
@@ -54,8 +58,9 @@ def test_multi_arm_trial_contributes_one_combined_comparison(shipped):
 
 
 def test_split_is_the_option(cfg):
-    cs = build_comparisons(ROOT / "data", outcomes=cfg["outcomes"],
-                           comparisons=cfg["comparisons"], multiarm="split")
+    cs = build_comparisons(
+        ROOT / "data", outcomes=cfg["outcomes"], comparisons=cfg["comparisons"], multiarm="split"
+    )
     rows = _rows(cs, study_id="Tam2007", comparison="sham", outcome_id="pain_eot")
     assert len(rows) == 2 and (rows.n2 == 6).all() and rows.n2_split.all()
 
@@ -95,16 +100,25 @@ def test_data_quality_flags_are_booleans_per_row(shipped):
     assert jiang.flag_identical_arms
     bishop = _rows(shipped, study_id="Bishop2016", outcome_id="function_eot")
     assert not bishop.flagged.any()  # 14.4-18.8: plausible ODI SDs
-    for col in ("flag_sd_floor", "flag_sd_ratio", "flag_identical_arms",
-                "flag_secondary_extraction", "flagged"):
+    for col in (
+        "flag_sd_floor",
+        "flag_sd_ratio",
+        "flag_identical_arms",
+        "flag_secondary_extraction",
+        "flagged",
+    ):
         assert e[col].map(type).eq(bool).all(), col
 
 
 def test_rules_are_configurable(cfg):
-    dq = {**cfg["data_quality"], "sd_floor": {"enabled": False, "fraction_of_range": 0.05},
-          "sd_ratio": {"enabled": False, "ratio": 3, "min_other_trials": 2}}
-    cs = build_comparisons(ROOT / "data", outcomes=cfg["outcomes"],
-                           comparisons=cfg["comparisons"], data_quality=dq)
+    dq = {
+        **cfg["data_quality"],
+        "sd_floor": {"enabled": False, "fraction_of_range": 0.05},
+        "sd_ratio": {"enabled": False, "ratio": 3, "min_other_trials": 2},
+    }
+    cs = build_comparisons(
+        ROOT / "data", outcomes=cfg["outcomes"], comparisons=cfg["comparisons"], data_quality=dq
+    )
     assert not cs.effects.flag_sd_floor.any() and not cs.effects.flag_sd_ratio.any()
     assert QualityRules().fraction_of_range == 0.05
 
@@ -131,9 +145,15 @@ def test_k_counts_trials_and_m_comparisons():
 def test_disability_across_odi_and_rmdq_as_one_outcome(cfg):
     # issue 8 section 7: an outcome may list several codes; RMDQ 0-24 (or 0-23) is rescaled
     # to 0-100 like every instrument (harmonise.py), DeBar's contrast x 100/24
-    fn = [{"id": "function_eot", "outcome": ["odi", "rmdq"], "label": "Function 0-100",
-           "timepoint": {"anchor": "end_of_treatment", "tolerance_weeks": 2},
-           "timepoint_weeks": {"min": 0, "max": 12, "target": 8}}]
+    fn = [
+        {
+            "id": "function_eot",
+            "outcome": ["odi", "rmdq"],
+            "label": "Function 0-100",
+            "timepoint": {"anchor": "end_of_treatment", "tolerance_weeks": 2},
+            "timepoint_weeks": {"min": 0, "max": 12, "target": 8},
+        }
+    ]
     cs = build_comparisons(ROOT / "data", outcomes=fn, comparisons=cfg["comparisons"])
     e = cs.effects[cs.effects.comparison == "usual_care"]
     assert {"odi", "rmdq"} <= set(e.outcome)

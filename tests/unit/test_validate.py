@@ -24,11 +24,12 @@ CASES = {
     "missing_column": ["arms.csv:1:sd: required column is missing"],
     "duplicated_column": ["arms.csv:1:mean: column appears more than once"],
     "unknown_column": ["arms.csv:1:sdd: unknown column", "did you mean 'sd'?"],
-    "unknown_study_id": ["arms.csv:2:study_id: unknown study (got 'Synth2021'",
-                         "did you mean 'Synth2020'?"],
+    "unknown_study_id": [
+        "arms.csv:2:study_id: unknown study (got 'Synth2021'",
+        "did you mean 'Synth2020'?",
+    ],
     "duplicate_arm": ["arms.csv:4:arm_id: duplicate arm row", "as row 2"],
-    "enum_typo": ["arms.csv:3:arm_type: not an allowed value (got 'shamm'",
-                  "did you mean 'sham'?"],
+    "enum_typo": ["arms.csv:3:arm_type: not an allowed value (got 'shamm'", "did you mean 'sham'?"],
     "non_numeric_text": ["arms.csv:2:mean: not a number (got 'forty', expected a number)"],
     "decimal_comma": ["arms.csv:2:mean: decimal comma (got '40,5', expected '40.5')"],
     "n_zero": ["arms.csv:2:n: out of range (got '0', expected a value >= 1)"],
@@ -37,8 +38,9 @@ CASES = {
     "empty_file": ["arms.csv: file is empty"],
     "header_only": ["arms.csv: no data rows"],
     "non_utf8": ["studies.csv: file is not UTF-8 (got byte 0xfc"],
-    "stray_spaces": ["arms.csv:3:arm_type: stray spaces around the value (got ' sham', "
-                     "expected 'sham')"],
+    "stray_spaces": [
+        "arms.csv:3:arm_type: stray spaces around the value (got ' sham', expected 'sham')"
+    ],
     "stray_spaces_header": ["arms.csv:1:mean: stray spaces in the column name"],
     "formula": ["arms.csv:2:mean: spreadsheet formula (got '=1+1'"],
     "huge_number": ["arms.csv:2:mean: not a finite number (got '1e400'"],
@@ -46,16 +48,18 @@ CASES = {
     "na_string": ["arms.csv:2:sd: missing-value marker (got 'NA'"],
     "nr_string": ["arms.csv:2:sd: missing-value marker (got 'n.r.'"],
     "missing_arms_sheet": ["arms.csv: file not found"],
-    "not_boolean": ["arms.csv:2:higher_is_worse: not a boolean (got 'yes', expected true or "
-                    "false)"],
+    "not_boolean": [
+        "arms.csv:2:higher_is_worse: not a boolean (got 'yes', expected true or false)"
+    ],
     "not_whole_number": ["arms.csv:2:n: not a whole number (got '20.5', expected an integer)"],
     "typographic_minus": ["arms.csv:2:mean: typographic minus sign"],
     "change_without_sign": ["arms.csv:2:change_sign: missing for a change score"],
     "half_interval": ["arms.csv:2:ci_ub: half an interval"],
     "quartiles_out_of_order": ["arms.csv:2:median: bound out of order"],
     "empty_required_cell": ["arms.csv:2:source: missing value (got an empty cell"],
-    "year_out_of_range": ["studies.csv:2:year: out of range (got '20015', expected a value <= "
-                          "2100)"],
+    "year_out_of_range": [
+        "studies.csv:2:year: out of range (got '20015', expected a value <= 2100)"
+    ],
     "ragged_row": ["arms.csv:4: too many cells (got 33, expected 30"],
     "contrast_unknown_arm": ["contrasts.csv:2:arm_id_2: unknown arm (got 'PLACEBO'"],
     "contrast_same_arm": ["contrasts.csv:2:arm_id_2: an arm compared with itself"],
@@ -67,50 +71,72 @@ CASES = {
     "xlsx_formula/book.xlsx": ["book.xlsx[arms]:2:mean: spreadsheet formula (got '=1+1'"],
     "not_a_workbook/book.xlsx": ["book.xlsx: not a readable workbook"],
     # reliability review (issue 12): F2 quoting read strictly
-    "unbalanced_quote": ["arms.csv:2:notes: quoted cell spans lines 2-5 of the file and "
-                         "swallows 3 line(s) that look like rows",
-                         "studies.csv:2:study_id: only one arm"],
+    "unbalanced_quote": [
+        "arms.csv:2:notes: quoted cell spans lines 2-5 of the file and "
+        "swallows 3 line(s) that look like rows",
+        "studies.csv:2:study_id: only one arm",
+    ],
     "unclosed_quote": ["arms.csv:3: quoted cell never closed"],
     "text_after_quote": ["arms.csv:5: broken quoting", "the record that starts on line 2"],
     # F17 digit grouping, and non-ASCII digits, are not numbers
-    "underscore_digits": ["arms.csv:2:sd: not a number (got '2_5', expected digits without '_' "
-                          "('25' if '_' groups digits, '2.5' if it is a decimal mark))"],
-    "fullwidth_digits": ["arms.csv:2:mean: not a number (got '４０', expected ASCII digits "
-                         "('40'))"],
+    "underscore_digits": [
+        "arms.csv:2:sd: not a number (got '2_5', expected digits without '_' "
+        "('25' if '_' groups digits, '2.5' if it is a decimal mark))"
+    ],
+    "fullwidth_digits": [
+        "arms.csv:2:mean: not a number (got '４０', expected ASCII digits ('40'))"
+    ],
     # F18 an estimate outside its own CI (and a mean outside its range)
-    "mean_outside_ci": ["arms.csv:2:mean: outside its own CI (got mean=500.0 with ci_lb=30.0 "
-                        "and ci_ub=50.0"],
-    "mean_outside_range": ["arms.csv:2:mean: outside its own range (got mean=40.0 with "
-                           "min=45.0 and max=90.0"],
-    "estimate_outside_ci": ["contrasts.csv:2:estimate: outside its own CI (got estimate=50.0 "
-                            "with ci_lb=0.8 and ci_ub=9.0"],
+    "mean_outside_ci": [
+        "arms.csv:2:mean: outside its own CI (got mean=500.0 with ci_lb=30.0 and ci_ub=50.0"
+    ],
+    "mean_outside_range": [
+        "arms.csv:2:mean: outside its own range (got mean=40.0 with min=45.0 and max=90.0"
+    ],
+    "estimate_outside_ci": [
+        "contrasts.csv:2:estimate: outside its own CI (got estimate=50.0 "
+        "with ci_lb=0.8 and ci_ub=9.0"
+    ],
     # F30 studies with no arms, one arm, or not the arms n_arms declares
-    "study_without_arms": ["studies.csv:3:study_id: study has no arms (got no row of "
-                           "'Lonely2021' in arms.csv"],
+    "study_without_arms": [
+        "studies.csv:3:study_id: study has no arms (got no row of 'Lonely2021' in arms.csv"
+    ],
     "one_arm_study": ["studies.csv:2:study_id: only one arm (got arm 'ACU' alone"],
-    "n_arms_mismatch": ["studies.csv:2:n_arms: arms do not match (got 2 arm(s) of 'Synth2020' "
-                        "in arms.csv (ACU, SHAM), expected 4 as n_arms says)"],
+    "n_arms_mismatch": [
+        "studies.csv:2:n_arms: arms do not match (got 2 arm(s) of 'Synth2020' "
+        "in arms.csv (ACU, SHAM), expected 4 as n_arms says)"
+    ],
     # H4: the delimiter is named
     "semicolon": ["arms.csv:1: semicolon-separated"],
     # F29 a chart sheet, F20 a stray cell at XFD1048576, H28 tab names listed as they are
     "xlsx_chartsheet/book.xlsx": ["book.xlsx[arms]: not a worksheet (got a chart sheet"],
-    "xlsx_far_cell/book.xlsx": ["book.xlsx[risk_of_bias]: sheet too large (got 1048576 rows x "
-                                "16384 columns"],
-    "xlsx_capitalised_tabs/book.xlsx": ["book.xlsx: sheet not found (got tabs Studies, arms, "
-                                        "expected a tab 'studies'; tab names are case-sensitive"],
+    "xlsx_far_cell/book.xlsx": [
+        "book.xlsx[risk_of_bias]: sheet too large (got 1048576 rows x 16384 columns"
+    ],
+    "xlsx_capitalised_tabs/book.xlsx": [
+        "book.xlsx: sheet not found (got tabs Studies, arms, "
+        "expected a tab 'studies'; tab names are case-sensitive"
+    ],
     # issue 11: binary outcomes (vocabulary type binary) are events of n per arm
-    "events_above_n": ["arms.csv:2:events: more events than participants (got events=25 with "
-                       "n=20, expected events <= n)"],
+    "events_above_n": [
+        "arms.csv:2:events: more events than participants (got events=25 with "
+        "n=20, expected events <= n)"
+    ],
     "negative_events": ["arms.csv:2:events: out of range (got '-3', expected a value >= 0)"],
-    "non_integer_events": ["arms.csv:2:events: not a whole number (got '12.5', expected an "
-                           "integer)"],
-    "events_on_continuous": ["arms.csv:2:events: events on a continuous outcome (got events=12 "
-                             "for outcome pain"],
-    "mean_on_binary": ["arms.csv:3:mean: a mean on a binary outcome (got mean=45 for outcome "
-                       "responders"],
-    "missing_vocabulary": ["missing_vocabulary/vocabulary.yaml: missing (got no such file, "
-                           "expected the review's codes: populations, intervention_types, "
-                           "control_types, outcomes"],
+    "non_integer_events": [
+        "arms.csv:2:events: not a whole number (got '12.5', expected an integer)"
+    ],
+    "events_on_continuous": [
+        "arms.csv:2:events: events on a continuous outcome (got events=12 for outcome pain"
+    ],
+    "mean_on_binary": [
+        "arms.csv:3:mean: a mean on a binary outcome (got mean=45 for outcome responders"
+    ],
+    "missing_vocabulary": [
+        "missing_vocabulary/vocabulary.yaml: missing (got no such file, "
+        "expected the review's codes: populations, intervention_types, "
+        "control_types, outcomes"
+    ],
 }
 #: Cases whose defect is a code, which only the review's vocabulary can tell.
 NEEDS_CODES = {"enum_typo", "technique_on_control", "events_on_continuous", "mean_on_binary"}
@@ -156,8 +182,10 @@ def test_missing_vocabulary_is_reported_beside_every_other_problem(case, capsys)
     rc = main([str(MALFORMED / case)])
     out = capsys.readouterr().out
     assert rc == 2 and "Traceback" not in out
-    assert f"{MALFORMED / case.split('/')[0] / 'vocabulary.yaml'}: missing (got no such " \
-           "file, expected the review's codes" in out
+    assert (
+        f"{MALFORMED / case.split('/')[0] / 'vocabulary.yaml'}: missing (got no such "
+        "file, expected the review's codes" in out
+    )
     for fragment in CASES[case]:
         assert fragment.split(":", 1)[-1] in out
 
@@ -258,7 +286,8 @@ def test_delivery_checked_against_cointervention(tmp_path):
     shutil.copy(DATA / "vocabulary.yaml", tmp_path)
     report = validate_path(tmp_path)
     assert not report.ok
-    assert any(":delivery: standalone but the arm has a cointervention" in p
-               for p in report.problems)
+    assert any(
+        ":delivery: standalone but the arm has a cointervention" in p for p in report.problems
+    )
     assert any(":delivery: set on a no_treatment arm" in p for p in report.problems)
     assert len(src["arms"]) == len(arms)

@@ -39,24 +39,30 @@ def test_the_review_codes_are_the_allowed_values(normand, capsys):
     _replace(normand / "arms.csv", ",routine_care,", ",routine_cars,")
     assert main(["validate", str(normand)]) == 2
     out = capsys.readouterr().out
-    assert ("arms.csv:3:arm_type: not an allowed value (got 'routine_cars', expected one of "
-            "specialist_care, routine_care; did you mean 'routine_care'?)") in out
+    assert (
+        "arms.csv:3:arm_type: not an allowed value (got 'routine_cars', expected one of "
+        "specialist_care, routine_care; did you mean 'routine_care'?)"
+    ) in out
 
 
 def test_outcome_and_instrument_codes_come_from_the_vocabulary(normand, capsys):
     _replace(normand / "arms.csv", ",length_of_stay,days,", ",pain,VAS,")
     assert main(["validate", str(normand)]) == 2
     out = capsys.readouterr().out
-    assert "arms.csv:2:outcome: not an allowed value (got 'pain', expected one of " \
-           "length_of_stay)" in out
+    assert (
+        "arms.csv:2:outcome: not an allowed value (got 'pain', expected one of "
+        "length_of_stay)" in out
+    )
     assert "arms.csv:2:instrument: not an allowed value (got 'VAS', expected one of days)" in out
 
 
 def test_population_codes_come_from_the_vocabulary(normand, capsys):
     _replace(normand / "studies.csv", ",stroke,", ",SIJ,")
     assert main(["validate", str(normand)]) == 2
-    assert "studies.csv:2:population: not an allowed value (got 'SIJ', expected one of " \
-           "stroke)" in capsys.readouterr().out
+    assert (
+        "studies.csv:2:population: not an allowed value (got 'SIJ', expected one of "
+        "stroke)" in capsys.readouterr().out
+    )
 
 
 def test_a_broken_vocabulary_is_reported_with_the_sheets(normand, capsys):
@@ -73,33 +79,46 @@ def test_md_instruments_must_be_instruments_of_the_outcome(normand):
     _replace(normand / "vocabulary.yaml", "md_instruments: [days]", "md_instruments: [hours]")
     vocab, problems = load_vocabulary(normand)
     assert vocab is None
-    assert problems == ["vocabulary.yaml:outcomes/length_of_stay/md_instruments: not an "
-                        "instrument of the outcome (got hours, expected some of days)"]
+    assert problems == [
+        "vocabulary.yaml:outcomes/length_of_stay/md_instruments: not an "
+        "instrument of the outcome (got hours, expected some of days)"
+    ]
 
 
 def test_an_arm_type_is_either_intervention_or_control(normand):
-    _replace(normand / "vocabulary.yaml", "control_types: [routine_care]",
-             "control_types: [routine_care, specialist_care]")
-    assert any("also an intervention type (got specialist_care" in p
-               for p in load_vocabulary(normand)[1])
+    _replace(
+        normand / "vocabulary.yaml",
+        "control_types: [routine_care]",
+        "control_types: [routine_care, specialist_care]",
+    )
+    assert any(
+        "also an intervention type (got specialist_care" in p for p in load_vocabulary(normand)[1]
+    )
 
 
 def test_active_and_sham_controls_are_control_types(normand):
-    _replace(normand / "vocabulary.yaml", "control_types: [routine_care]",
-             "control_types: [routine_care]\nactive_control_types: [specialist_care]\n"
-             "sham_kinds: [{keyword: placebo, kind: placebo ward}]")
+    _replace(
+        normand / "vocabulary.yaml",
+        "control_types: [routine_care]",
+        "control_types: [routine_care]\nactive_control_types: [specialist_care]\n"
+        "sham_kinds: [{keyword: placebo, kind: placebo ward}]",
+    )
     assert load_vocabulary(normand)[1] == [
         "vocabulary.yaml:active_control_types: not a control type (got specialist_care, "
         "expected some of routine_care)",
         "vocabulary.yaml:sham_kinds: kinds of sham without a sham control type (got 1 kinds, "
-        "expected sham_control_types too)"]
+        "expected sham_control_types too)",
+    ]
 
 
 def test_active_design_comes_from_the_vocabulary(normand):
     # add-on vs head-to-head (issue 8) applies to the vocabulary's active_control_types only
     assert set(build_comparisons(normand).effects["active_design"]) == {""}
-    _replace(normand / "vocabulary.yaml", "control_types: [routine_care]",
-             "control_types: [routine_care]\nactive_control_types: [routine_care]")
+    _replace(
+        normand / "vocabulary.yaml",
+        "control_types: [routine_care]",
+        "control_types: [routine_care]\nactive_control_types: [routine_care]",
+    )
     eff = build_comparisons(normand).effects
     assert set(eff["active_design"]) == {"head_to_head"} and len(eff) == 9  # no cointervention
     add_on = [{"id": "add_on", "control_types": ["routine_care"], "active_design": "add_on"}]
@@ -107,9 +126,12 @@ def test_active_design_comes_from_the_vocabulary(normand):
 
 
 def test_sham_kinds_come_from_the_vocabulary(normand):
-    _replace(normand / "vocabulary.yaml", "control_types: [routine_care]",
-             "control_types: [routine_care]\nsham_control_types: [routine_care]\n"
-             "sham_kinds: [{keyword: Non-specialist, kind: general ward}]")
+    _replace(
+        normand / "vocabulary.yaml",
+        "control_types: [routine_care]",
+        "control_types: [routine_care]\nsham_control_types: [routine_care]\n"
+        "sham_kinds: [{keyword: Non-specialist, kind: general ward}]",
+    )
     vocab = load_vocabulary(normand)[0]
     assert vocab is not None
     assert vocab.sham_kind("routine_care", "routine (non-specialist) care") == "general ward"
@@ -142,8 +164,9 @@ def test_md_only_for_the_md_instruments(normand):
     acc = build_comparisons(normand).accounting
     edinburgh = acc[acc["study_id"] == "Edinburgh"].iloc[0]
     assert edinburgh["status"] == "excluded"
-    assert edinburgh["reason"] == ("instrument hours is not an MD instrument of the "
-                                   "length_of_stay scale; poolable only as SMD")
+    assert edinburgh["reason"] == (
+        "instrument hours is not an MD instrument of the length_of_stay scale; poolable only as SMD"
+    )
 
 
 def test_directory_without_vocabulary_is_a_located_error(normand, capsys):
@@ -151,9 +174,11 @@ def test_directory_without_vocabulary_is_a_located_error(normand, capsys):
     (normand / "vocabulary.yaml").unlink()
     assert main(["validate", str(normand)]) == 2
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[0] == (f"{normand / 'vocabulary.yaml'}: missing (got no such file, expected the "
-                      "review's codes: populations, intervention_types, control_types, outcomes, "
-                      "as in trialmeta's data/vocabulary.yaml; see data/README.md)")
+    assert out[0] == (
+        f"{normand / 'vocabulary.yaml'}: missing (got no such file, expected the "
+        "review's codes: populations, intervention_types, control_types, outcomes, "
+        "as in trialmeta's data/vocabulary.yaml; see data/README.md)"
+    )
     # its codes (specialist_care, length_of_stay, stroke) are not judged without one
     assert out[1:] == ["1 problem found; nothing was pooled."]
     with pytest.raises(DataValidationError) as err:

@@ -61,8 +61,11 @@ def _file_size_limit(limit: int | None) -> Callable[[], None] | None:
     return apply
 
 
-def run(workdir: Path, *args: str, file_size_limit: int | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    workdir: Path,
+    *args: str,
+    file_size_limit: int | None = None,
+) -> subprocess.CompletedProcess[str]:
     """``snakemake --cores 2 ARGS`` in ``workdir``; stdout and stderr together."""
     return subprocess.run(snakemake_argv("--cores", "2", *args), cwd=workdir, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT,
@@ -76,14 +79,17 @@ def start(workdir: Path) -> subprocess.Popen[str]:
                             start_new_session=True)  # fmt: skip
 
 
-def wait_for(predicate: Callable[[], bool], proc: subprocess.Popen[str],
-             timeout: float = TIMEOUT) -> None:
+def wait_for(
+    predicate: Callable[[], bool], proc: subprocess.Popen[str], timeout: float = TIMEOUT
+) -> None:
     """Poll until ``predicate()`` holds; fail if ``proc`` ends or time runs out first."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if proc.poll() is not None:
-            raise AssertionError(f"snakemake ended first (rc {proc.returncode}):\n"
-                                 f"{proc.stdout.read() if proc.stdout else ''}")
+            raise AssertionError(
+                f"snakemake ended first (rc {proc.returncode}):\n"
+                f"{proc.stdout.read() if proc.stdout else ''}"
+            )
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(0.1)

@@ -55,8 +55,11 @@ def run_example(workdir: Path, name: str) -> Path:
                                            f"examples/{name}/config.yaml"), cwd=workdir,
                          capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
     if run.returncode != 0:
-        logs = "\n".join(f"== {f}\n{f.read_text()}" for f in sorted(
-            (workdir / "examples" / name / "results" / "logs").rglob("*.log")))
-        pytest.fail(f"example review failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}\n"
-                    f"{logs[-6000:]}")
+        logs = "\n".join(
+            f"== {f}\n{f.read_text()}"
+            for f in sorted((workdir / "examples" / name / "results" / "logs").rglob("*.log"))
+        )
+        pytest.fail(
+            f"example review failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}\n{logs[-6000:]}"
+        )
     return workdir

@@ -67,12 +67,28 @@ def main(results: Path, docs: Path) -> None:
             print(f"wrote {docs / name}")
         name, number = PDF_PAGE
         stem = Path(tmp) / "page"
-        subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", "-f", str(number),
-                        "-l", str(number), str(results / "report.pdf"), str(stem)], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "110",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(number),
+                "-l",
+                str(number),
+                str(results / "report.pdf"),
+                str(stem),
+            ],
+            check=True,
+        )
         shutil.copyfile(stem.with_suffix(".png"), docs / name)
         print(f"wrote {docs / name}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "results"),
-         Path(sys.argv[2] if len(sys.argv) > 2 else "docs"))
+    main(
+        Path(sys.argv[1] if len(sys.argv) > 1 else "results"),
+        Path(sys.argv[2] if len(sys.argv) > 2 else "docs"),
+    )

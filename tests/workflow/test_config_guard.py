@@ -27,7 +27,8 @@ def test_yte_in_the_config_is_refused_and_never_evaluated(tmp_path):
     cfg = d / "config" / "config.yaml"
     text = cfg.read_text(encoding="utf-8").replace(
         'title: "SYNTHETIC test review (not real trials)"',
-        "title: ?__import__('pathlib').Path('PWNED_BY_CONFIG').touch() or 'pwned'")
+        "title: ?__import__('pathlib').Path('PWNED_BY_CONFIG').touch() or 'pwned'",
+    )
     cfg.write_text("__use_yte__: true\n" + text, encoding="utf-8")
     run = _dry_run(d)
     out = run.stdout + run.stderr
@@ -43,7 +44,8 @@ def test_overlay_problem_is_located_and_stops_the_workflow(tmp_path):
         "comparisons:\n"
         '  - {id: sham, label: "Acupuncture vs sham", control_types: [sham]}\n'
         '  - {id: sham, label: "Acupuncture vs usual care", control_types: [usual_care]}\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     run = _dry_run(d, "--configfile", "overlay.yaml")
     out = run.stdout + run.stderr
     assert run.returncode != 0

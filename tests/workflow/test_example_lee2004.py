@@ -37,8 +37,14 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def test_pooled_log_risk_ratio_equals_metafor(workdir):
     # metafor 3.8-1: rma(measure="RR", ai, bi, ci, di, method="REML", test="knha") on
     # dat.lee2004 (tests/reference/make_binary_reference.R)
-    ref = next(c for c in REF["rma"] if c["dataset"] == "lee2004" and c["measure"] == "RR"
-               and c["method"] == "REML" and c["test"] == "knha")
+    ref = next(
+        c
+        for c in REF["rma"]
+        if c["dataset"] == "lee2004"
+        and c["measure"] == "RR"
+        and c["method"] == "REML"
+        and c["test"] == "knha"
+    )
     (row,) = [r for r in _rows(workdir / RESULTS / "pooled.csv") if r["analysis_type"] == "main"]
     assert (row["status"], int(row["k"]), int(row["n_participants"])) == ("pooled", 16, 1826)
     for key in ("estimate", "se", "ci_lb", "ci_ub", "tau2", "i2_percent", "q"):
@@ -48,8 +54,14 @@ def test_pooled_log_risk_ratio_equals_metafor(workdir):
 def test_summary_of_findings_gives_effects_per_1000(workdir):
     # assumed control risk: R median(dat.lee2004$ci / dat.lee2004$n2i) = 0.4217949 -> 422;
     # risk with P6 = 0.4217949 x exp(REML+knha log RR and its CI) (Handbook 14.1.5.1)
-    ref = next(c for c in REF["rma"] if c["dataset"] == "lee2004" and c["measure"] == "RR"
-               and c["method"] == "REML" and c["test"] == "knha")
+    ref = next(
+        c
+        for c in REF["rma"]
+        if c["dataset"] == "lee2004"
+        and c["measure"] == "RR"
+        and c["method"] == "REML"
+        and c["test"] == "knha"
+    )
     (row,) = _rows(workdir / RESULTS / "summary_of_findings.csv")
     acr = 0.4217948718
     risks = [round(1000 * acr * math.exp(ref[k])) for k in ("estimate", "ci_lb", "ci_ub")]
@@ -70,14 +82,16 @@ def test_imprecision_is_judged_on_the_absolute_scale(workdir):
     res = json.loads((workdir / RESULTS / "analyses" / "nausea.json").read_text("utf-8"))
     (a,) = res["analyses"]
     imprecision = next(d for d in a["grade"]["domains"] if d["domain"] == "imprecision")
-    assert "per 1000" in imprecision["reason"] and "optimal information size" in imprecision[
-        "reason"]
+    assert (
+        "per 1000" in imprecision["reason"] and "optimal information size" in imprecision["reason"]
+    )
     assert a["absolute"]["control_risk"] == pytest.approx(0.4217948718, abs=1e-10)
     assert a["analysis"]["binary"]["mh"]["run"] is True
 
 
 def test_forest_plot_is_the_binary_one(workdir):
-    svg = (workdir / RESULTS / "figures" / "nausea" /
-           "forest__nausea__p6_vs_sham.svg").read_text(encoding="utf-8")
+    svg = (workdir / RESULTS / "figures" / "nausea" / "forest__nausea__p6_vs_sham.svg").read_text(
+        encoding="utf-8"
+    )
     for text in ("Risk Ratio", "Events", "Favours P6 stimulation", "Mantel-Haenszel (fixed)"):
         assert text in svg, text

@@ -50,8 +50,14 @@ def _reference(method: str, test: str) -> dict:
 
 def test_results_go_to_the_configured_results_dir(workdir):
     res = workdir / RESULTS
-    for name in ("validation.json", "pooled.csv", "summary_of_findings.md", "limitations.md",
-                 "report.html", "provenance.json"):
+    for name in (
+        "validation.json",
+        "pooled.csv",
+        "summary_of_findings.md",
+        "limitations.md",
+        "report.html",
+        "provenance.json",
+    ):
         assert (res / name).is_file(), name
     assert (res / "logs" / "prepare_data.log").is_file()
     assert not (workdir / "results").exists()
@@ -63,10 +69,27 @@ def test_pooled_result_equals_metafor(workdir):
     ref = _reference("REML", "knha")
     (row,) = [r for r in _rows(workdir / RESULTS / "pooled.csv") if r["analysis_type"] == "main"]
     assert row["analysis_id"] == "length_of_stay__specialist_vs_routine"
-    assert (row["status"], row["method"], row["test"], int(row["k"])) == ("pooled", "REML",
-                                                                          "knha", 9)
-    for key in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2_percent", "q",
-                "tau2_ci_lb", "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub"):
+    assert (row["status"], row["method"], row["test"], int(row["k"])) == (
+        "pooled",
+        "REML",
+        "knha",
+        9,
+    )
+    for key in (
+        "estimate",
+        "se",
+        "ci_lb",
+        "ci_ub",
+        "pi_lb",
+        "pi_ub",
+        "tau2",
+        "i2_percent",
+        "q",
+        "tau2_ci_lb",
+        "tau2_ci_ub",
+        "i2_ci_lb",
+        "i2_ci_ub",
+    ):
         assert float(row[key]) == pytest.approx(ref[key], rel=1e-6), key
     data = json.loads(REFERENCE.read_text(encoding="utf-8"))["datasets"]["normand1999"]
     assert int(row["n_participants"]) == sum(data["n1i"]) + sum(data["n2i"])
@@ -94,7 +117,7 @@ def _occurrences(res: Path) -> set[tuple[str, str]]:
         if path.suffix == ".html":
             text = re.sub(r"data:[^\"']+", "", text)  # embedded figures, base64
         for m in DOMAIN_WORDS.finditer(text):
-            context = text[max(0, m.start() - 30): m.end() + 5]
+            context = text[max(0, m.start() - 30) : m.end() + 5]
             known = next((phrase for name, phrase in KNOWN_DOMAIN_WORDING
                           if name == path.name and phrase in context), None)  # fmt: skip
             found.add((path.name, known or f"UNEXPECTED ...{context}..."))
@@ -108,6 +131,11 @@ def test_no_output_names_the_first_review(workdir):
 
 
 def test_figures_name_the_intervention_from_the_config(workdir):
-    svg = (workdir / RESULTS / "figures" / "length_of_stay" /
-           "forest__length_of_stay__specialist_vs_routine.svg").read_text(encoding="utf-8")
+    svg = (
+        workdir
+        / RESULTS
+        / "figures"
+        / "length_of_stay"
+        / "forest__length_of_stay__specialist_vs_routine.svg"
+    ).read_text(encoding="utf-8")
     assert "Favours specialist care" in svg and "Specialist care" in svg

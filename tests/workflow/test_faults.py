@@ -115,9 +115,14 @@ def test_a_full_disk_is_one_line_per_job_and_leaves_no_partial_report(tmp_path):
         subprocess.run(["umount", str(res)], check=True)
     assert full.returncode != 0
     errors = _errors(full.stdout)
-    assert errors and all(e.startswith(ERROR + "results/") and e.endswith(
-        ": cannot write (got ENOSPC, No space left on device, expected free space on its file "
-        "system)") for e in errors), errors
+    assert errors and all(
+        e.startswith(ERROR + "results/")
+        and e.endswith(
+            ": cannot write (got ENOSPC, No space left on device, expected free space on its file "
+            "system)"
+        )
+        for e in errors
+    ), errors
     assert "Traceback" not in full.stdout and "Traceback" not in logs
     assert left == ["benchmarks", "logs"]
 
@@ -128,8 +133,10 @@ def _make_read_only(path: Path) -> bool:
         path.chmod(0o555)
         return True
     chattr = shutil.which("chattr")
-    return chattr is not None and subprocess.run([chattr, "+i", str(path)],
-                                                 capture_output=True).returncode == 0
+    return (
+        chattr is not None
+        and subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode == 0
+    )
 
 
 def _undo_read_only(path: Path) -> None:

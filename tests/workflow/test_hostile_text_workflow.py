@@ -217,8 +217,9 @@ def _listed(sidecar: bytes) -> list[bytes]:
     return [name for _, name in lines]
 
 
-def _verify(workdir: Path, returncode: int, console: str,
-            clean: dict[str, bytes]) -> dict[str, bytes]:
+def _verify(
+    workdir: Path, returncode: int, console: str, clean: dict[str, bytes]
+) -> dict[str, bytes]:
     """The finished run in ``workdir``: accepted with the clean results, or rejected, located.
 
     Returns the outputs of an accepted run (empty when rejected).
@@ -273,8 +274,12 @@ def hostile_sheets(draw: st.DrawFn) -> tuple[dict[tuple[str, str, int], str], di
     return cells, suffix
 
 
-@settings(max_examples=2, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
-          suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large))
+@settings(
+    max_examples=2,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large),
+)
 # a coded cell: rejected, located, and the escape sequence never reaches the terminal raw
 @example(({("arms.csv", "arm_type", 0): "sham\x1b[0m"}, {}))
 @given(hostile_sheets())

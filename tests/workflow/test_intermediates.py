@@ -46,8 +46,9 @@ def _truncate_rows(path: Path, keep: int) -> None:
     path.write_text("".join(lines[: keep + 1]), encoding="utf-8")
 
 
-def test_a_truncated_comparisons_table_stops_the_run_and_the_next_run_rebuilds_it(good_run,
-                                                                                 tmp_path):
+def test_a_truncated_comparisons_table_stops_the_run_and_the_next_run_rebuilds_it(
+    good_run, tmp_path
+):
     d = copy_run(good_run, tmp_path / "review")
     _truncate_rows(d / "results" / "comparisons.csv", keep=7)  # a valid CSV, fewer rows
     failed = run(d)
@@ -92,10 +93,15 @@ def test_provenance_records_the_hash_of_every_result_and_every_checksum_holds(ru
     prov = json.loads((res / "provenance.json").read_text(encoding="utf-8"))
     recorded = {r["path"]: r["sha256"] for r in prov["results"]}
     assert recorded == _result_files(res)
-    assert {"results/comparisons.csv", "results/analyses/pain_eot.json",
-            "results/fits/odi_eot.json", "results/simulation/gosh/pain_eot.json",
-            "results/figures/pain_eot/forest__pain_eot__sham.csv",
-            "results/summary_of_findings.csv", "results/limitations.md"} <= set(recorded)
+    assert {
+        "results/comparisons.csv",
+        "results/analyses/pain_eot.json",
+        "results/fits/odi_eot.json",
+        "results/simulation/gosh/pain_eot.json",
+        "results/figures/pain_eot/forest__pain_eot__sham.csv",
+        "results/summary_of_findings.csv",
+        "results/limitations.md",
+    } <= set(recorded)
     sidecars = sorted(res.rglob(f"*{SUFFIX}"))
     # validation, 3 data tables, 5 JSON x 2 outcomes, 4 figure folders (2 outcomes, risk of
     # bias, PRISMA), SoF CSV, limitations, provenance, report.html
@@ -118,8 +124,11 @@ def _is_verified(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     whose element passes each item through ``verified``."""
     while node in parents:
         parent = parents[node]
-        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) \
-                and parent.func.id == "verified":
+        if (
+            isinstance(parent, ast.Call)
+            and isinstance(parent.func, ast.Name)
+            and parent.func.id == "verified"
+        ):
             return True
         if isinstance(parent, ast.comprehension) and node is parent.iter:
             comp = parents[parent]
@@ -133,9 +142,13 @@ def _is_verified(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 def _input_uses(tree: ast.AST) -> list[tuple[str, ast.AST]]:
     uses = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) \
-                and node.value.attr == "input" and isinstance(node.value.value, ast.Name) \
-                and node.value.value.id == "smk":
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "input"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "smk"
+        ):
             uses.append((node.attr, node))
     return uses
 
@@ -151,8 +164,12 @@ def test_every_script_checks_each_intermediate_it_reads():
                 unchecked.append(f"{script.name}: smk.input.{name}")
         for node in ast.walk(tree):  # the whole input object goes only to sheet readers
             if isinstance(node, ast.Call) and any(
-                    isinstance(a, ast.Attribute) and a.attr == "input"
-                    and isinstance(a.value, ast.Name) and a.value.id == "smk" for a in node.args):
+                isinstance(a, ast.Attribute)
+                and a.attr == "input"
+                and isinstance(a.value, ast.Name)
+                and a.value.id == "smk"
+                for a in node.args
+            ):
                 name = node.func.id if isinstance(node.func, ast.Name) else ast.dump(node.func)
                 if name not in READS_SHEETS_ONLY:
                     whole.append(f"{script.name}: {name}(smk.input)")

@@ -92,7 +92,7 @@ def test_sof_tables_have_gradepro_columns_footnotes_and_legend(html, dom):
     for head in dom.sof_heads:
         assert [h for h in head if not h.startswith("Risk with")] == SOF_COLUMNS
         assert sum(h.startswith("Risk with") for h in head) == 2
-    sof = html[html.index('<h2 id="sof">'):html.index('<h2 id="included">')]
+    sof = html[html.index('<h2 id="sof">') : html.index('<h2 id="included">')]
     for line in ("Patient or population:", "Setting:", "Intervention:", "Comparison:"):
         assert sof.count(f"<b>{line}</b>") == len(dom.sof_heads)
     assert sof.count("GRADE Working Group grades of evidence") == len(dom.sof_heads)

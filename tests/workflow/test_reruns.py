@@ -46,8 +46,11 @@ def _edit(workdir: Path, old: str, new: str) -> None:
 
 
 def test_title_edit_reruns_only_the_report_rules(done):
-    _edit(done, 'title: "SYNTHETIC test review (not real trials)"',
-          'title: "SYNTHETIC test review, retitled"')
+    _edit(
+        done,
+        'title: "SYNTHETIC test review (not real trials)"',
+        'title: "SYNTHETIC test review, retitled"',
+    )
     assert planned_jobs(done) == REPORT_ONLY
 
 
@@ -56,15 +59,26 @@ def test_one_mcid_edit_reruns_that_outcomes_certainty_figures_tables_and_report(
     # plot draws the MCID line, the TSA plot the RIS from it), the tables, the Summary of
     # Findings (its comments state the MCID), the limitations and the report; no fit,
     # simulation, PRISMA figure or other outcome reruns
-    _edit(done, 'mcid: {value: 15, citation: "synthetic threshold for tests"}',
-          'mcid: {value: 12, citation: "synthetic threshold for tests"}')
+    _edit(
+        done,
+        'mcid: {value: 15, citation: "synthetic threshold for tests"}',
+        'mcid: {value: 12, citation: "synthetic threshold for tests"}',
+    )
     assert planned_jobs(done) == {
-        "certainty": 1, "outcome_figures": 1, "tables": 1, "summary_of_findings": 1,
-        "limitations": 1, **REPORT_ONLY}
+        "certainty": 1,
+        "outcome_figures": 1,
+        "tables": 1,
+        "summary_of_findings": 1,
+        "limitations": 1,
+        **REPORT_ONLY,
+    }
     run = subprocess.run(snakemake_command("-n", "--cores", "2", "--quiet", "reason"),
                          cwd=done, capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
-    outputs = [path for line in re.findall(r"output: (.+)", run.stdout + run.stderr)
-               for path in line.split(", ")]  # a job's outputs, checksums included
+    outputs = [
+        path
+        for line in re.findall(r"output: (.+)", run.stdout + run.stderr)
+        for path in line.split(", ")
+    ]  # a job's outputs, checksums included
     assert "results/analyses/pain_eot.json" in outputs
     assert "results/figures/pain_eot" in outputs
     assert "results/analyses/odi_eot.json" not in outputs
@@ -87,7 +101,9 @@ def test_package_code_change_reruns_the_rules_that_run_it(done, monkeypatch, tmp
     shutil.copytree(Path(cd.__file__).parents[1], src / "trialmeta")
     (src / "trialmeta" / "report" / "limitations.py").write_text(
         (src / "trialmeta" / "report" / "limitations.py").read_text(encoding="utf-8")
-        + "\n# synthetic edit\n", encoding="utf-8")
+        + "\n# synthetic edit\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("PYTHONPATH", str(src))
     jobs = planned_jobs(done)
     assert "limitations" in jobs and "report_html" in jobs
@@ -96,13 +112,21 @@ def test_package_code_change_reruns_the_rules_that_run_it(done, monkeypatch, tmp
 
 PER_OUTCOME = ("fit_outcome", "coverage", "gosh", "permutation", "certainty", "outcome_figures")
 #: What reads the sheets or comparisons.csv whole: reruns on any data edit.
-DATA_SIDE = {"prepare_data": 1, "risk_of_bias_figures": 1, "prisma_figure": 1, "tables": 1,
-             "summary_of_findings": 1, "limitations": 1, **REPORT_ONLY}
+DATA_SIDE = {
+    "prepare_data": 1,
+    "risk_of_bias_figures": 1,
+    "prisma_figure": 1,
+    "tables": 1,
+    "summary_of_findings": 1,
+    "limitations": 1,
+    **REPORT_ONLY,
+}
 _JOB = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 
 
-def _set_arm_cell(workdir: Path, study: str, outcome: str, timepoint: str, column: str,
-                  value: str) -> None:
+def _set_arm_cell(
+    workdir: Path, study: str, outcome: str, timepoint: str, column: str, value: str
+) -> None:
     """Set ``column`` of every arms.csv row of ``study`` × ``outcome`` × ``timepoint``."""
     sheet = workdir / "data" / "arms.csv"
     with sheet.open(encoding="utf-8", newline="") as fh:
@@ -181,8 +205,10 @@ def test_a_notes_edit_reruns_no_analysis_and_reaches_the_effect_tables(done, tmp
     _notes_edit(done)
     jobs = _run_jobs(done)
     assert _by_rule(jobs) == DATA_SIDE, jobs  # no fit, simulation, certainty or figure
-    tables = "".join(p.read_text(encoding="utf-8")
-                     for p in sorted((done / "results" / "effects").glob("pain_eot__*.csv")))
+    tables = "".join(
+        p.read_text(encoding="utf-8")
+        for p in sorted((done / "results" / "effects").glob("pain_eot__*.csv"))
+    )
     assert "SYNTHETIC note, edited" in tables
     _cold_run_matches(done, tmp_path, _notes_edit)
 

@@ -34,16 +34,30 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def test_output_contract(runs):
     res = runs[0] / "results"
-    for name in ("pooled.csv", "comparisons.csv", "summary_of_findings.csv",
-                 "summary_of_findings.md", "summary_of_findings.docx", "limitations.md",
-                 "report.html", "report.pdf", "provenance.json", "figures/prisma/prisma.svg"):
+    for name in (
+        "pooled.csv",
+        "comparisons.csv",
+        "summary_of_findings.csv",
+        "summary_of_findings.md",
+        "summary_of_findings.docx",
+        "limitations.md",
+        "report.html",
+        "report.pdf",
+        "provenance.json",
+        "figures/prisma/prisma.svg",
+    ):
         assert (res / name).is_file(), name
     rows = _rows(res / "pooled.csv")
     assert list(rows[0])[: len(CONTRACT_COLUMNS)] == CONTRACT_COLUMNS
     ids = [r["analysis_id"] for r in rows]
     assert len(ids) == len(set(ids))
-    assert {"pain_eot__sham", "pain_eot__usual_care", "pain_eot__active", "pain_eot__any",
-            "odi_eot__sham"} <= set(ids)
+    assert {
+        "pain_eot__sham",
+        "pain_eot__usual_care",
+        "pain_eot__active",
+        "pain_eot__any",
+        "odi_eot__sham",
+    } <= set(ids)
     for aid in ids:
         eff = res / "effects" / f"{aid}.csv"
         assert eff.is_file(), aid
@@ -88,8 +102,12 @@ def test_pooled_numbers_equal_core(runs):
         if row["analysis_type"] != "main" or row["status"] != "pooled":
             continue
         eff = _rows(res / "effects" / f"{row['analysis_id']}.csv")
-        fit = trialmeta.pool([float(r["yi"]) for r in eff], [float(r["vi"]) for r in eff],
-                             method=row["method"], test=row["test"])
+        fit = trialmeta.pool(
+            [float(r["yi"]) for r in eff],
+            [float(r["vi"]) for r in eff],
+            method=row["method"],
+            test=row["test"],
+        )
         assert float(row["estimate"]) == pytest.approx(fit.estimate, rel=1e-8, abs=1e-9)
         assert float(row["ci_lb"]) == pytest.approx(fit.ci_lb, rel=1e-8, abs=1e-9)
         assert float(row["tau2"]) == pytest.approx(fit.tau2, rel=1e-8, abs=1e-9)
@@ -116,8 +134,12 @@ def test_outputs_are_byte_identical_across_runs(runs):
     assert len(files) > 20
     differing = [str(f) for f in files if (a / f).read_bytes() != (b / f).read_bytes()]
     assert differing == []
-    assert {p.relative_to(b) for p in b.rglob("*") if p.suffix in DETERMINISTIC_SUFFIXES
-            and p.relative_to(b).parts[0] not in ("logs", "benchmarks")} == set(files)
+    assert {
+        p.relative_to(b)
+        for p in b.rglob("*")
+        if p.suffix in DETERMINISTIC_SUFFIXES
+        and p.relative_to(b).parts[0] not in ("logs", "benchmarks")
+    } == set(files)
 
 
 def test_report_escapes_data_and_is_self_contained(runs):
@@ -126,10 +148,17 @@ def test_report_escapes_data_and_is_self_contained(runs):
     assert "<script" not in html.lower()
     assert 'src="http' not in html and "<link" not in html
     assert "data:image/svg+xml;base64," not in html and html.count("<svg") >= 4  # inline SVG
-    for section in ("1. Key findings", "2. Summary of findings", "3. Included studies",
-                    "4. Risk of bias in included studies", "5. Results per comparison",
-                    "6. Limitations", "7. Appendices", "D. References to the trials",
-                    "E. Reproducibility"):
+    for section in (
+        "1. Key findings",
+        "2. Summary of findings",
+        "3. Included studies",
+        "4. Risk of bias in included studies",
+        "5. Results per comparison",
+        "6. Limitations",
+        "7. Appendices",
+        "D. References to the trials",
+        "E. Reproducibility",
+    ):
         assert section in html
     assert "IntHout" in html and "External source" in html
     assert "SYNTHETIC override to exercise the printed-reason path" in html
@@ -241,8 +270,9 @@ def test_config_code_missing_from_the_vocabulary_stops_the_review(tmp_path):
     cfg = d / "config" / "config.yaml"
     text = cfg.read_text(encoding="utf-8")
     assert "target_population: SIJ" in text
-    cfg.write_text(text.replace("target_population: SIJ", "target_population: SJI"),
-                   encoding="utf-8")
+    cfg.write_text(
+        text.replace("target_population: SIJ", "target_population: SJI"), encoding="utf-8"
+    )
     run = subprocess.run(snakemake_command("--cores", "2"), cwd=d, capture_output=True, text=True,
                          timeout=TIMEOUT)  # fmt: skip
     assert run.returncode != 0

@@ -10,15 +10,15 @@ rule fit_outcome:
     output:
         "<results>/fits/{outcome}.json",
         "<results>/fits/{outcome}.json.sha256",
-    params:
-        settings=fit_settings,
-        code=code("fit_outcome.py"),
     log:
         "<results>/logs/fit_outcome/{outcome}.log",
     benchmark:
         "<results>/benchmarks/fit_outcome/{outcome}.tsv"
     conda:
         ENV
+    params:
+        settings=fit_settings,
+        code=code("fit_outcome.py"),
     script:
         "../scripts/fit_outcome.py"
 
@@ -32,14 +32,14 @@ rule certainty:
     output:
         "<results>/analyses/{outcome}.json",
         "<results>/analyses/{outcome}.json.sha256",
-    params:
-        settings=certainty_settings,
-        code=code("complete_outcome.py"),
     log:
         "<results>/logs/certainty/{outcome}.log",
     benchmark:
         "<results>/benchmarks/certainty/{outcome}.tsv"
     conda:
         ENV
+    params:
+        settings=certainty_settings,
+        code=code("complete_outcome.py"),
     script:
         "../scripts/complete_outcome.py"

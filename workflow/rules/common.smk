@@ -36,8 +36,14 @@ def load_review():
             raise ConfigError(problems)
         return parse_config(config, read_schema(SCHEMA), parts)
     except ConfigError as err:
-        sys.exit("\n".join([*err.problems, f"{len(err.problems)} problem(s) in the config; "
-                            "nothing was run."]))
+        sys.exit(
+            "\n".join(
+                [
+                    *err.problems,
+                    f"{len(err.problems)} problem(s) in the config; " "nothing was run.",
+                ]
+            )
+        )
 
 
 REVIEW = load_review()
@@ -133,10 +139,11 @@ def data_dir(wildcards=None):
 
 def config_codes(wildcards=None):
     """The config's codes that validation checks against vocabulary.yaml."""
-    return {"target_population": REVIEW.target_population,
-            "outcomes": [{"outcome": o.outcome} for o in REVIEW.outcomes],
-            "comparisons": [{"control_types": list(c.control_types)}
-                            for c in REVIEW.comparisons]}
+    return {
+        "target_population": REVIEW.target_population,
+        "outcomes": [{"outcome": o.outcome} for o in REVIEW.outcomes],
+        "comparisons": [{"control_types": list(c.control_types)} for c in REVIEW.comparisons],
+    }
 
 
 def comparison_windows(wildcards=None):
@@ -164,10 +171,13 @@ def data_build_options(wildcards=None):
 
 def label_settings(wildcards=None):
     """What the label map reads from the config: outcome and comparison labels."""
-    return {"data_dir": str(DATA_DIR),
-            "outcomes": [{"id": o.id, "label": o.label} for o in REVIEW.outcomes],
-            "comparisons": [{"id": c.id, "label": c.label, "comparator": c.comparator}
-                            for c in REVIEW.comparisons]}
+    return {
+        "data_dir": str(DATA_DIR),
+        "outcomes": [{"id": o.id, "label": o.label} for o in REVIEW.outcomes],
+        "comparisons": [
+            {"id": c.id, "label": c.label, "comparator": c.comparator} for c in REVIEW.comparisons
+        ],
+    }
 
 
 def fit_settings(wildcards):
@@ -186,8 +196,9 @@ def gosh_settings(wildcards=None):
 
 def permutation_settings(wildcards=None):
     s = REVIEW.simulation
-    return to_data(PermutationSettings(REVIEW.model.method, REVIEW.model.test, s.permutations,
-                                       s.seed))
+    return to_data(
+        PermutationSettings(REVIEW.model.method, REVIEW.model.test, s.permutations, s.seed)
+    )
 
 
 def certainty_settings(wildcards):
@@ -212,8 +223,10 @@ def prisma_settings(wildcards=None):
     """What the PRISMA flow reads from the config: each outcome code's noun and the search
     statement (so only those edits redraw it)."""
     codes = sorted({c for o in REVIEW.outcomes for c in o.codes})
-    return {"outcome_labels": {c: REVIEW.outcome_noun(c).capitalize() for c in codes},
-            "how_found": REVIEW.search.statement if REVIEW.search is not None else ""}
+    return {
+        "outcome_labels": {c: REVIEW.outcome_noun(c).capitalize() for c in codes},
+        "how_found": REVIEW.search.statement if REVIEW.search is not None else "",
+    }
 
 
 def review_body_settings(wildcards=None):
@@ -223,9 +236,20 @@ def review_body_settings(wildcards=None):
 
 
 # Rules whose outputs provenance.json records with their SHA-256 (every rule before it).
-RECORDED_RULES = ("prepare_data", "fit_outcome", "coverage", "gosh",
-                  "permutation", "certainty", "outcome_figures", "risk_of_bias_figures",
-                  "prisma_figure", "tables", "summary_of_findings", "limitations")
+RECORDED_RULES = (
+    "prepare_data",
+    "fit_outcome",
+    "coverage",
+    "gosh",
+    "permutation",
+    "certainty",
+    "outcome_figures",
+    "risk_of_bias_figures",
+    "prisma_figure",
+    "tables",
+    "summary_of_findings",
+    "limitations",
+)
 
 
 def recorded_results(wildcards=None):

@@ -28,11 +28,17 @@ checkpoint prepare_data:
         accounting_sha256="<results>/comparisons_accounting.csv.sha256",
         warnings_sha256="<results>/data_warnings.csv.sha256",
         outcome_data=expand("<results>/outcome_data/{outcome}.json", outcome=OUTCOMES),
-        outcome_data_sha256=expand("<results>/outcome_data/{outcome}.json.sha256",
-                                   outcome=OUTCOMES),
+        outcome_data_sha256=expand("<results>/outcome_data/{outcome}.json.sha256", outcome=OUTCOMES),
         outcome_labels=expand("<results>/outcome_labels/{outcome}.json", outcome=OUTCOMES),
-        outcome_labels_sha256=expand("<results>/outcome_labels/{outcome}.json.sha256",
-                                     outcome=OUTCOMES),
+        outcome_labels_sha256=expand(
+            "<results>/outcome_labels/{outcome}.json.sha256", outcome=OUTCOMES
+        ),
+    log:
+        "<results>/logs/prepare_data.log",
+    benchmark:
+        "<results>/benchmarks/prepare_data.tsv"
+    conda:
+        ENV
     params:
         data_dir=data_dir,
         codes=config_codes,
@@ -41,11 +47,5 @@ checkpoint prepare_data:
         comparisons=comparison_groups,
         options=data_build_options,
         code=code("prepare_data.py"),
-    log:
-        "<results>/logs/prepare_data.log",
-    benchmark:
-        "<results>/benchmarks/prepare_data.tsv"
-    conda:
-        ENV
     script:
         "../scripts/prepare_data.py"

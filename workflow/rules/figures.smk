@@ -18,17 +18,17 @@ rule outcome_figures:
             subcategory="{outcome}",
         ),
         "<results>/figures/{outcome}.sha256",
-    params:
-        wording=figure_wording,
-        files=figure_files_settings,
-        labels=label_settings,
-        code=code("plot_outcome.py"),
     log:
         "<results>/logs/outcome_figures/{outcome}.log",
     benchmark:
         "<results>/benchmarks/outcome_figures/{outcome}.tsv"
     conda:
         ENV
+    params:
+        wording=figure_wording,
+        files=figure_files_settings,
+        labels=label_settings,
+        code=code("plot_outcome.py"),
     script:
         "../scripts/plot_outcome.py"
 
@@ -49,17 +49,17 @@ rule risk_of_bias_figures:
             subcategory="risk of bias",
         ),
         "<results>/figures/risk_of_bias.sha256",
-    params:
-        pedro_low_below=REVIEW.grade.pedro_low_below,
-        labels=label_settings,
-        files=figure_files_settings,
-        code=code("plot_risk_of_bias.py"),
     log:
         "<results>/logs/risk_of_bias_figures.log",
     benchmark:
         "<results>/benchmarks/risk_of_bias_figures.tsv"
     conda:
         ENV
+    params:
+        pedro_low_below=REVIEW.grade.pedro_low_below,
+        labels=label_settings,
+        files=figure_files_settings,
+        code=code("plot_risk_of_bias.py"),
     script:
         "../scripts/plot_risk_of_bias.py"
 
@@ -79,16 +79,16 @@ rule prisma_figure:
             subcategory="flow of trials",
         ),
         "<results>/figures/prisma.sha256",
-    params:
-        flow=prisma_settings,
-        labels=label_settings,
-        files=figure_files_settings,
-        code=code("plot_prisma.py"),
     log:
         "<results>/logs/prisma_figure.log",
     benchmark:
         "<results>/benchmarks/prisma_figure.tsv"
     conda:
         ENV
+    params:
+        flow=prisma_settings,
+        labels=label_settings,
+        files=figure_files_settings,
+        code=code("plot_prisma.py"),
     script:
         "../scripts/plot_prisma.py"

@@ -26,14 +26,14 @@ rule tables:
             caption="../report/gosh.rst",
             category="2 Results",
         ),
-    params:
-        code=code("write_tables.py"),
     log:
         "<results>/logs/tables.log",
     benchmark:
         "<results>/benchmarks/tables.tsv"
     conda:
         ENV
+    params:
+        code=code("write_tables.py"),
     script:
         "../scripts/write_tables.py"
 
@@ -58,16 +58,16 @@ rule summary_of_findings:
             category="2 Results",
         ),
         csv_sha256="<results>/summary_of_findings.csv.sha256",
-    params:
-        review=review_body_settings,
-        labels=label_settings,
-        code=code("write_sof.py"),
     log:
         "<results>/logs/summary_of_findings.log",
     benchmark:
         "<results>/benchmarks/summary_of_findings.tsv"
     conda:
         ENV
+    params:
+        review=review_body_settings,
+        labels=label_settings,
+        code=code("write_sof.py"),
     script:
         "../scripts/write_sof.py"
 
@@ -88,16 +88,16 @@ rule limitations:
             category="3 Certainty and limitations",
         ),
         "<results>/limitations.md.sha256",
-    params:
-        review=review_body_settings,
-        labels=label_settings,
-        code=code("write_limitations.py"),
     log:
         "<results>/logs/limitations.log",
     benchmark:
         "<results>/benchmarks/limitations.tsv"
     conda:
         ENV
+    params:
+        review=review_body_settings,
+        labels=label_settings,
+        code=code("write_limitations.py"),
     script:
         "../scripts/write_limitations.py"
 
@@ -111,15 +111,15 @@ rule provenance:
     output:
         "<results>/provenance.json",
         "<results>/provenance.json.sha256",
-    params:
-        config=review_settings,
-        code=code("write_provenance.py"),
     log:
         "<results>/logs/provenance.log",
     benchmark:
         "<results>/benchmarks/provenance.tsv"
     conda:
         ENV
+    params:
+        config=review_settings,
+        code=code("write_provenance.py"),
     script:
         "../scripts/write_provenance.py"
 
@@ -143,16 +143,16 @@ rule report_html:
             category="5 Report",
         ),
         "<results>/report.html.sha256",
-    params:
-        review=review_settings,
-        labels=label_settings,
-        code=code("write_report.py"),
     log:
         "<results>/logs/report_html.log",
     benchmark:
         "<results>/benchmarks/report_html.tsv"
     conda:
         ENV
+    params:
+        review=review_settings,
+        labels=label_settings,
+        code=code("write_report.py"),
     script:
         "../scripts/write_report.py"
 
@@ -166,13 +166,13 @@ rule report_pdf:
             caption="../report/report_pdf.rst",
             category="5 Report",
         ),
-    params:
-        code=code("write_pdf.py"),
     log:
         "<results>/logs/report_pdf.log",
     benchmark:
         "<results>/benchmarks/report_pdf.tsv"
     conda:
         ENV
+    params:
+        code=code("write_pdf.py"),
     script:
         "../scripts/write_pdf.py"

@@ -78,8 +78,10 @@ def start_run():
 
 
 def _removal_error(err):
-    return (f"trialmeta: error: {err.filename}: cannot remove a result of an earlier run (got "
-            f"{err.strerror}, expected a file this user may delete)")
+    return (
+        f"trialmeta: error: {err.filename}: cannot remove a result of an earlier run (got "
+        f"{err.strerror}, expected a file this user may delete)"
+    )
 
 
 def end_run():
@@ -108,8 +110,11 @@ def discard_failed_run():
         print(_removal_error(err) + "; results of the earlier run may remain", file=sys.stderr)
         return
     done = f"removed {len(removed)} result file(s) and folder(s)" if removed else "no result left"
-    print(f"trialmeta: the run failed; {done}, so that no result of earlier inputs is left next "
-          "to new ones (logs and benchmarks are kept).", file=sys.stderr)
+    print(
+        f"trialmeta: the run failed; {done}, so that no result of earlier inputs is left next "
+        "to new ones (logs and benchmarks are kept).",
+        file=sys.stderr,
+    )
 
 
 clear_stale_locks()

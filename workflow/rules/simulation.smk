@@ -8,15 +8,15 @@ rule coverage:
     output:
         "<results>/simulation/coverage/{outcome}.json",
         "<results>/simulation/coverage/{outcome}.json.sha256",
-    params:
-        settings=coverage_settings,
-        code=code("simulate.py"),
     log:
         "<results>/logs/coverage/{outcome}.log",
     benchmark:
         "<results>/benchmarks/coverage/{outcome}.tsv"
     conda:
         ENV
+    params:
+        settings=coverage_settings,
+        code=code("simulate.py"),
     script:
         "../scripts/simulate.py"
 
@@ -27,15 +27,15 @@ rule gosh:
     output:
         "<results>/simulation/gosh/{outcome}.json",
         "<results>/simulation/gosh/{outcome}.json.sha256",
-    params:
-        settings=gosh_settings,
-        code=code("simulate.py"),
     log:
         "<results>/logs/gosh/{outcome}.log",
     benchmark:
         "<results>/benchmarks/gosh/{outcome}.tsv"
     conda:
         ENV
+    params:
+        settings=gosh_settings,
+        code=code("simulate.py"),
     script:
         "../scripts/simulate.py"
 
@@ -46,14 +46,14 @@ rule permutation:
     output:
         "<results>/simulation/permutation/{outcome}.json",
         "<results>/simulation/permutation/{outcome}.json.sha256",
-    params:
-        settings=permutation_settings,
-        code=code("simulate.py"),
     log:
         "<results>/logs/permutation/{outcome}.log",
     benchmark:
         "<results>/benchmarks/permutation/{outcome}.tsv"
     conda:
         ENV
+    params:
+        settings=permutation_settings,
+        code=code("simulate.py"),
     script:
         "../scripts/simulate.py"

@@ -23,8 +23,13 @@ result = read_result(verified(smk.input.analysis))
 vocabulary = sheet_vocabulary(smk.params.labels)
 labels, rob_rows = read_figure_labels(read_json(verified(smk.input.labels)), smk.params.labels,
                                       vocabulary, smk.input.labels)  # fmt: skip
-draw_outcome_figures(result, smk.output[0],
-                     from_data(FigureWording, smk.params.wording), labels=labels,
-                     rob_rows=rob_rows, vocabulary=vocabulary,
-                     files=from_data(FiguresConfig, smk.params.files))
+draw_outcome_figures(
+    result,
+    smk.output[0],
+    from_data(FigureWording, smk.params.wording),
+    labels=labels,
+    rob_rows=rob_rows,
+    vocabulary=vocabulary,
+    files=from_data(FiguresConfig, smk.params.files),
+)
 seal(smk.output)

@@ -20,8 +20,11 @@ from trialmeta.review.config import FiguresConfig  # noqa: E402
 labels, _ = sheet_labels(smk.params.labels, smk.input)
 flow = prisma_from_accounting(
     read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
-    read_record_dicts(verified(smk.input.accounting), blank=""), dict(labels.studies),
-    dict(smk.params.flow["outcome_labels"]), smk.params.flow["how_found"])
+    read_record_dicts(verified(smk.input.accounting), blank=""),
+    dict(labels.studies),
+    dict(smk.params.flow["outcome_labels"]),
+    smk.params.flow["how_found"],
+)
 out = Path(smk.output[0])
 fig = prisma_plot(flow)
 files = from_data(FiguresConfig, smk.params.files)

@@ -16,6 +16,12 @@ verified(smk.input.validation)  # the gate: the sheets passed validation, unchan
 effects = verified(smk.input.effects)
 labels, _ = sheet_labels(smk.params.labels, smk.input)
 rob = sheet_source(smk.input.rob[0], "risk_of_bias") if smk.input.rob else None
-draw_rob_figures(rob, effects, smk.output[0], float(smk.params.pedro_low_below),
-                 labels=labels.studies, files=from_data(FiguresConfig, smk.params.files))
+draw_rob_figures(
+    rob,
+    effects,
+    smk.output[0],
+    float(smk.params.pedro_low_below),
+    labels=labels.studies,
+    files=from_data(FiguresConfig, smk.params.files),
+)
 seal(smk.output)

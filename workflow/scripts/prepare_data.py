@@ -41,22 +41,34 @@ if report.ok and report.vocabulary is not None:  # the config's codes are the vo
     report = replace(report, problems=config_code_problems(smk.params.codes, report.vocabulary))
 if not report.ok:
     removed = remove_stale_results(Path(smk.output.validation).parent)  # <results>/
-    fail([*report.problems, f"{len(report.problems)} problem(s) in {data_dir}; no results "
-          f"written; removed stale results: {', '.join(removed) or 'none'}"])
+    fail(
+        [
+            *report.problems,
+            f"{len(report.problems)} problem(s) in {data_dir}; no results "
+            f"written; removed stale results: {', '.join(removed) or 'none'}",
+        ]
+    )
 
 sheets = list(smk.input.sheets)
-write_json(smk.output.validation, {
-    "status": "valid",
-    "data_dir": str(data_dir),
-    "sheets": [{"file": Path(p).name, "sha256": sha256_file(p)} for p in sorted(sheets)],
-    "summary": report.summary,
-    "warnings": sorted(str(w) for w in report.warnings),
-})
+write_json(
+    smk.output.validation,
+    {
+        "status": "valid",
+        "data_dir": str(data_dir),
+        "sheets": [{"file": Path(p).name, "sha256": sha256_file(p)} for p in sorted(sheets)],
+        "summary": report.summary,
+        "warnings": sorted(str(w) for w in report.warnings),
+    },
+)
 
 # the sheets (a directory's CSVs or one workbook) and vocabulary.yaml are the input
-cset = build_comparisons(data_source(sheets), outcomes=smk.params.outcomes,
-                         comparisons=smk.params.comparisons, measure=smk.params.measure,
-                         **smk.params.options)
+cset = build_comparisons(
+    data_source(sheets),
+    outcomes=smk.params.outcomes,
+    comparisons=smk.params.comparisons,
+    measure=smk.params.measure,
+    **smk.params.options,
+)
 for name, table in (("effects", cset.effects), ("accounting", cset.accounting)):
     write_csv(smk.output[name], *records_and_columns(table))
 write_csv(smk.output.warnings, *records_and_columns(cset.warnings_table))

@@ -12,13 +12,24 @@ from trialmeta.review.codec import from_data  # noqa: E402
 from trialmeta.review.results import OutcomeFits, read_result, write_result  # noqa: E402
 
 CHECKS = {  # rule → (check, its settings, the declared type of what it returns)
-    "coverage": (robustness.coverage_checks, robustness.CoverageSettings,
-                 robustness.CoverageChecks),
+    "coverage": (
+        robustness.coverage_checks,
+        robustness.CoverageSettings,
+        robustness.CoverageChecks,
+    ),
     "gosh": (robustness.gosh_checks, robustness.GoshSettings, robustness.GoshChecks),
-    "permutation": (robustness.permutation_checks, robustness.PermutationSettings,
-                    robustness.PermutationChecks),
+    "permutation": (
+        robustness.permutation_checks,
+        robustness.PermutationSettings,
+        robustness.PermutationChecks,
+    ),
 }
 check, settings, returned = CHECKS[smk.rule]
-write_result(smk.output[0], check(read_result(verified(smk.input.fits), OutcomeFits),
-                                  from_data(settings, smk.params.settings)), returned)
+write_result(
+    smk.output[0],
+    check(
+        read_result(verified(smk.input.fits), OutcomeFits), from_data(settings, smk.params.settings)
+    ),
+    returned,
+)
 seal(smk.output)

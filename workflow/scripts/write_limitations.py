@@ -19,15 +19,23 @@ from trialmeta.review.results import read_result  # noqa: E402
 config = from_data(ReviewConfig, smk.params.review)
 results = [read_result(verified(p)) for p in smk.input.analyses]
 labels, _ = sheet_labels(smk.params.labels, smk.input)
-summary = review_text(config, results, labels,
-                      read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
-                      read_record_dicts(verified(smk.input.accounting), blank="")).summary
-text = limitations_markdown(results,
-                            read_record_dicts(verified(smk.input.effects), blank=float("nan")),
-                            read_record_dicts(verified(smk.input.accounting), blank=float("nan")),
-                            read_record_dicts(verified(smk.input.warnings), blank=float("nan")),
-                            config.grade.ois_alpha, config.grade.ois_power, summary=summary,
-                            human=labels,
-                            search=config.search.statement if config.search is not None else "")
+summary = review_text(
+    config,
+    results,
+    labels,
+    read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
+    read_record_dicts(verified(smk.input.accounting), blank=""),
+).summary
+text = limitations_markdown(
+    results,
+    read_record_dicts(verified(smk.input.effects), blank=float("nan")),
+    read_record_dicts(verified(smk.input.accounting), blank=float("nan")),
+    read_record_dicts(verified(smk.input.warnings), blank=float("nan")),
+    config.grade.ois_alpha,
+    config.grade.ois_power,
+    summary=summary,
+    human=labels,
+    search=config.search.statement if config.search is not None else "",
+)
 write_text(smk.output[0], text)
 seal(smk.output)

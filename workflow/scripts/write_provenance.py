@@ -17,6 +17,10 @@ verified(smk.input.validation)
 checked = [verified(p.removesuffix(SUFFIX)) for p in smk.input.results if p.endswith(SUFFIX)]
 results = [p for p in smk.input.results if not p.endswith(SUFFIX)]
 repo = Path(smk.scriptdir).parents[1]
-write_json(smk.output[0], collect_provenance(smk.input.sheets, smk.input.configs,
-                                             smk.params.config, repo_dir=repo, results=results))
+write_json(
+    smk.output[0],
+    collect_provenance(
+        smk.input.sheets, smk.input.configs, smk.params.config, repo_dir=repo, results=results
+    ),
+)
 seal(smk.output)

@@ -23,14 +23,26 @@ config = from_data(ReviewConfig, smk.params.review)
 results = [read_result(verified(p)) for p in smk.input.analyses]
 labels, _ = sheet_labels(smk.params.labels, smk.input)
 studies = read_record_dicts(sheet_source(smk.input.studies, "studies"), blank="")
-text = review_text(config, results, labels, studies,
-                   read_record_dicts(verified(smk.input.accounting), blank=""))
-html = render_report(ReportInputs(
-    config, results, text.sof, text.flow, text.summary, text.top_limitations,
-    Path(verified(smk.input.limitations)).read_text(encoding="utf-8"),
-    read_json(verified(smk.input.provenance)),
-    figure_files([verified(p) for p in [*smk.input.figures, smk.input.rob_figures,
-                                        smk.input.prisma]]), studies,
-    labels, humaniser(labels)))
+text = review_text(
+    config, results, labels, studies, read_record_dicts(verified(smk.input.accounting), blank="")
+)
+html = render_report(
+    ReportInputs(
+        config,
+        results,
+        text.sof,
+        text.flow,
+        text.summary,
+        text.top_limitations,
+        Path(verified(smk.input.limitations)).read_text(encoding="utf-8"),
+        read_json(verified(smk.input.provenance)),
+        figure_files(
+            [verified(p) for p in [*smk.input.figures, smk.input.rob_figures, smk.input.prisma]]
+        ),
+        studies,
+        labels,
+        humaniser(labels),
+    )
+)
 write_text(smk.output[0], html)
 seal(smk.output)

@@ -23,9 +23,13 @@ from trialmeta.review.results import read_result  # noqa: E402
 
 config = from_data(ReviewConfig, smk.params.review)
 labels, _ = sheet_labels(smk.params.labels, smk.input)
-text = review_text(config, [read_result(verified(p)) for p in smk.input.analyses], labels,
-                   read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
-                   read_record_dicts(verified(smk.input.accounting), blank=""))
+text = review_text(
+    config,
+    [read_result(verified(p)) for p in smk.input.analyses],
+    labels,
+    read_record_dicts(sheet_source(smk.input.studies, "studies"), blank=""),
+    read_record_dicts(verified(smk.input.accounting), blank=""),
+)
 write_csv(smk.output.csv, sof_csv_rows(text.sof), SOF_CSV_COLUMNS)
 # titled "Summary of findings" (each table carries its own GRADEpro title), not by the
 # review's title: a title edit then reruns only the report (issue 10, section 4)

@@ -19,16 +19,16 @@ import pandas as pd
 __all__ = ["CONTINUOUS_STATISTICS", "check_outcome_kinds"]
 
 #: The columns of a continuous outcome's summary statistics (none belongs on a binary row).
-CONTINUOUS_STATISTICS = ("mean", "sd", "se", "ci_lb", "ci_ub", "median", "q1", "q3", "min",
-                         "max")
+CONTINUOUS_STATISTICS = ("mean", "sd", "se", "ci_lb", "ci_ub", "median", "q1", "q3", "min", "max")
 
 
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def check_outcome_kinds(arms: pd.DataFrame, label: str, problems: list[str],
-                        binary_outcomes: Iterable[str] | None) -> None:
+def check_outcome_kinds(
+    arms: pd.DataFrame, label: str, problems: list[str], binary_outcomes: Iterable[str] | None
+) -> None:
     """Append the problems of binary rows (counts) and of ``events`` on continuous rows.
 
     ``binary_outcomes`` None (the vocabulary is missing or invalid): which outcomes are
@@ -40,30 +40,44 @@ def check_outcome_kinds(arms: pd.DataFrame, label: str, problems: list[str],
         line, events, n = r["_row"], r.get("events"), r.get("n")
         if (line, "events") in unreadable or (line, "n") in unreadable:
             continue  # its own problem is reported already
-        if events is not None and n is not None and not (_blank(events) or _blank(n)) \
-                and events > n:
-            problems.append(f"{label}:{line}:events: more events than participants (got "
-                            f"events={events:g} with n={n:g}, expected events <= n)")
+        if (
+            events is not None
+            and n is not None
+            and not (_blank(events) or _blank(n))
+            and events > n
+        ):
+            problems.append(
+                f"{label}:{line}:events: more events than participants (got "
+                f"events={events:g} with n={n:g}, expected events <= n)"
+            )
         if binary is None or r.get("outcome") is None:
             continue
         if r["outcome"] in binary:
             _binary_row(r, label, problems)
         elif not _blank(events):
-            problems.append(f"{label}:{line}:events: events on a continuous outcome (got "
-                            f"events={events:g} for outcome {r['outcome']}, expected an empty "
-                            "cell: only outcomes the vocabulary declares binary count events)")
+            problems.append(
+                f"{label}:{line}:events: events on a continuous outcome (got "
+                f"events={events:g} for outcome {r['outcome']}, expected an empty "
+                "cell: only outcomes the vocabulary declares binary count events)"
+            )
 
 
 def _binary_row(r: dict[Any, Any], label: str, problems: list[str]) -> None:
     line, events, n = r["_row"], r.get("events"), r.get("n")
     for col in CONTINUOUS_STATISTICS:
         if not _blank(r.get(col)):
-            problems.append(f"{label}:{line}:{col}: a {col} on a binary outcome (got "
-                            f"{col}={r[col]:g} for outcome {r['outcome']}, expected an empty cell: "
-                            "a binary outcome is reported as events of n)")
+            problems.append(
+                f"{label}:{line}:{col}: a {col} on a binary outcome (got "
+                f"{col}={r[col]:g} for outcome {r['outcome']}, expected an empty cell: "
+                "a binary outcome is reported as events of n)"
+            )
     if _blank(events) and not _blank(n):
-        problems.append(f"{label}:{line}:events: missing for a binary outcome (got an empty "
-                        f"cell with n={n:g}, expected the number of participants with the event)")
+        problems.append(
+            f"{label}:{line}:events: missing for a binary outcome (got an empty "
+            f"cell with n={n:g}, expected the number of participants with the event)"
+        )
     elif _blank(n) and not _blank(events):
-        problems.append(f"{label}:{line}:n: missing for a binary outcome (got an empty cell "
-                        f"with events={events:g}, expected the participants the events are of)")
+        problems.append(
+            f"{label}:{line}:n: missing for a binary outcome (got an empty cell "
+            f"with events={events:g}, expected the participants the events are of)"
+        )

@@ -181,8 +181,9 @@ def _from_pedro(sid: str, grp: pd.DataFrame) -> StudyDomains:
     if "D4" in by_dom:
         doms["D4"] = "low" if items.get("blind_assessors") == "yes" else "high"
     blinded = {"yes": True, "no": False}.get(items.get("blind_subjects", ""))
-    basis = {d: "PEDro " + ", ".join(f"{n}={items[n]}" for n in names)
-             for d, names in by_dom.items()}
+    basis = {
+        d: "PEDro " + ", ".join(f"{n}={items[n]}" for n in names) for d, names in by_dom.items()
+    }
     return StudyDomains(sid, "PEDro", doms, basis, blinded)
 
 
@@ -200,17 +201,22 @@ def _from_rob1(sid: str, grp: pd.DataFrame) -> StudyDomains:
         if provider and provider[0] != "low":
             level = worst([level, "some_concerns"])
         doms[d] = level
-    part = [j for n, j in ((str(a), str(b)) for a, b in zip(grp["domain"], grp["judgement"],
-                                                               strict=True))
-            if n in ("blinding_participants", "blinding_participants_personnel")]
+    part = [
+        j
+        for n, j in ((str(a), str(b)) for a, b in zip(grp["domain"], grp["judgement"], strict=True))
+        if n in ("blinding_participants", "blinding_participants_personnel")
+    ]
     blinded = None if not part else {"low": True, "high": False}.get(part[0])
     basis = {d: "RoB 1 " + ", ".join(f"{n}={j}" for n, j in pairs) for d, pairs in by_dom.items()}
     return StudyDomains(sid, "RoB1", doms, basis, blinded)
 
 
 def _from_rob2(sid: str, grp: pd.DataFrame) -> StudyDomains:
-    doms = {d: ("some_concerns" if j == "unclear" else j)
-            for d, j in zip(grp["domain"], grp["judgement"], strict=True) if d in DOMAIN_LABELS}
+    doms = {
+        d: ("some_concerns" if j == "unclear" else j)
+        for d, j in zip(grp["domain"], grp["judgement"], strict=True)
+        if d in DOMAIN_LABELS
+    }
     return StudyDomains(sid, "RoB2", doms, {d: f"RoB 2 {d}={j}" for d, j in doms.items()})
 
 
@@ -247,8 +253,11 @@ def result_risk_of_bias(
     reason = ""
     if self_reported and (participants_aware or study.participants_blinded is False):
         doms["D4"] = "high"
-        reason = ("participants know their allocation and rate the outcome themselves" if
-                  participants_aware else "participants were not blinded and self-report")
+        reason = (
+            "participants know their allocation and rate the outcome themselves"
+            if participants_aware
+            else "participants were not blinded and self-report"
+        )
     missing = [d for d in DOMAIN_LABELS if d not in doms]
     overall = worst([*doms.values(), *(["some_concerns"] if missing else [])])
     if missing:

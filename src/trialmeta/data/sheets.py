@@ -74,16 +74,19 @@ def _read_csv(path: Path, name: str, problems: list[str]) -> RawSheet | None:
         problems.append(f"{label}: not a text file (got NUL bytes, expected a CSV text file)")
         return None
     if not text.strip():
-        problems.append(f"{label}: file is empty (got no text, expected a header row naming the "
-                        "columns)")
+        problems.append(
+            f"{label}: file is empty (got no text, expected a header row naming the columns)"
+        )
         return None
     parsed = csv_records(text, label, MAX_ROWS, problems)
     if parsed is None:
         return None
     header = next((r.cells for r in parsed if any(c.strip() for c in r.cells)), [])
     if len(header) == 1 and header[0].count(";") >= 2:
-        problems.append(f"{label}:1: semicolon-separated (got ';' between the column names, "
-                        "expected commas: save the sheet as 'CSV UTF-8 (comma delimited)')")
+        problems.append(
+            f"{label}:1: semicolon-separated (got ';' between the column names, "
+            "expected commas: save the sheet as 'CSV UTF-8 (comma delimited)')"
+        )
         return None
     row_of = {r.first_line: i + 1 for i, r in enumerate(parsed)}
     problems += swallowed_records(parsed, header, label, row_of)
@@ -94,8 +97,11 @@ def _without_empty_trailing_columns(header: list[str], rows: list[list[str]]) ->
     """``header`` without the unnamed columns at its end that hold no value in any row
     (spreadsheet programs save them as trailing ``,,,``)."""
     width = len(header)
-    while width and not header[width - 1].strip() and \
-            all(len(r) < width or not r[width - 1].strip() for r in rows):
+    while (
+        width
+        and not header[width - 1].strip()
+        and all(len(r) < width or not r[width - 1].strip() for r in rows)
+    ):
         width -= 1
     return list(header[:width])
 
@@ -107,14 +113,16 @@ def _to_sheet(
     numbered = [(i + 1, r) for i, r in enumerate(records)]
     numbered = [(i, r) for i, r in numbered if any(c.strip() for c in r)]
     if not numbered:
-        problems.append(f"{label}: file is empty (got no cells, expected a header row naming the "
-                        "columns)")
+        problems.append(
+            f"{label}: file is empty (got no cells, expected a header row naming the columns)"
+        )
         return None
     _, header = numbered[0]
     header = _without_empty_trailing_columns(header, [r for _, r in numbered[1:]])
     if len(header) > MAX_COLUMNS:
-        problems.append(f"{label}:1: too many columns (got {len(header)}, expected at most "
-                        f"{MAX_COLUMNS})")
+        problems.append(
+            f"{label}:1: too many columns (got {len(header)}, expected at most {MAX_COLUMNS})"
+        )
         return None
     sheet = RawSheet(name=name, label=label, header=list(header))
     width = len(header)
@@ -146,8 +154,10 @@ def _read_xlsx(path: Path, problems: list[str]) -> tuple[dict[str, RawSheet], li
 def _missing_tab(book: str, name: str, tabs: list[str]) -> str:
     near = [t for t in tabs if t.strip().lower() == name]
     hint = f"; tab names are case-sensitive: rename {near[0]!r} to {name!r}" if near else ""
-    return (f"{book}: sheet not found (got tabs {', '.join(tabs) or 'none'}, expected a tab "
-            f"{name!r}{hint})")
+    return (
+        f"{book}: sheet not found (got tabs {', '.join(tabs) or 'none'}, expected a tab "
+        f"{name!r}{hint})"
+    )
 
 
 def data_source(files: Iterable[str | Path]) -> Path:
@@ -195,27 +205,32 @@ def load_raw_sheets(path: str | Path) -> tuple[dict[str, RawSheet], list[str]]:
                 if sheet is not None:
                     sheets[name] = sheet
             elif name in REQUIRED_SHEETS:
-                problems.append(f"{f.name}: file not found (got no {f.name} in {p}, expected "
-                                f"the {name} sheet)")
+                problems.append(
+                    f"{f.name}: file not found (got no {f.name} in {p}, expected the {name} sheet)"
+                )
     elif p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES:
         sheets, tabs = _read_xlsx(p, problems)
         for name in REQUIRED_SHEETS:
             if tabs and name not in tabs:
                 problems.append(_missing_tab(p.name, name, tabs))
     elif p.exists():
-        problems.append(f"{p.name}: unsupported input (got a {p.suffix or 'plain'} file, "
-                        "expected DATA_DIR or a .xlsx file)")
+        problems.append(
+            f"{p.name}: unsupported input (got a {p.suffix or 'plain'} file, "
+            "expected DATA_DIR or a .xlsx file)"
+        )
         return {}, problems
     else:
-        problems.append(f"{p}: no such file or directory (got a missing path, expected DATA_DIR "
-                        "or a .xlsx file)")
+        problems.append(
+            f"{p}: no such file or directory (got a missing path, expected DATA_DIR "
+            "or a .xlsx file)"
+        )
         return {}, problems
     for name in REQUIRED_SHEETS:
         if name in sheets and not sheets[name].rows:
-            problems.append(f"{sheets[name].label}: no data rows (got only a header, expected at "
-                            "least one row)")
+            problems.append(
+                f"{sheets[name].label}: no data rows (got only a header, expected at least one row)"
+            )
     return sheets, problems
-
 
 
 def sheet_source(source: str | Path, name: str) -> Path | io.StringIO | None:

@@ -31,8 +31,25 @@ from trialmeta.errors import DataValidationError
 __all__ = ["ValidationReport", "read_sheets", "read_vocabulary", "validate_path", "validate_sheets"]
 
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-NA_MARKERS = {"na", "n/a", "n.a.", "nr", "n.r.", "n.r", "not reported", "nan", "none", "null",
-              "missing", "-", "--", "?", ".", "nd", "n.d."}
+NA_MARKERS = {
+    "na",
+    "n/a",
+    "n.a.",
+    "nr",
+    "n.r.",
+    "n.r",
+    "not reported",
+    "nan",
+    "none",
+    "null",
+    "missing",
+    "-",
+    "--",
+    "?",
+    ".",
+    "nd",
+    "n.d.",
+}
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+\Z")
 
 
@@ -76,20 +93,25 @@ def _coerce(text: str, spec: dict[str, Any]) -> tuple[object, str | None]:
         return None, f"spreadsheet formula (got {show(text)}, expected a value: paste values only)"
     free = _free_text(spec)
     if not free and text != text.strip():
-        return None, (f"stray spaces around the value (got {show(text)}, expected "
-                      f"{show(text.strip())})")
+        return None, (
+            f"stray spaces around the value (got {show(text)}, expected {show(text.strip())})"
+        )
     t = text.strip()
     if t == "":
         return None, None
     if not free and t.lower() in NA_MARKERS:
-        return None, (f"missing-value marker (got {show(t)}, expected an empty cell for a value "
-                      "the source does not report)")
+        return None, (
+            f"missing-value marker (got {show(t)}, expected an empty cell for a value "
+            "the source does not report)"
+        )
     if base in ("number", "integer"):
         if _DECIMAL_COMMA.match(t):
             return None, f"decimal comma (got {show(t)}, expected {show(t.replace(',', '.'))})"
         if "\u2212" in t:
-            return None, (f"typographic minus sign (got {show(t)}, expected "
-                          f"{show(t.replace(chr(0x2212), '-'))})")
+            return None, (
+                f"typographic minus sign (got {show(t)}, expected "
+                f"{show(t.replace(chr(0x2212), '-'))})"
+            )
         x = parse_number(t)
         if x is None:
             infinite = t.lower().lstrip("+-") in ("inf", "infinity")
@@ -140,12 +162,16 @@ def _check_header(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) 
     for raw in sheet.header:
         name = raw.strip()
         if name != raw:
-            problems.append(f"{sheet.label}:1:{name}: stray spaces in the column name (got "
-                            f"{show(raw)}, expected {show(name)})")
+            problems.append(
+                f"{sheet.label}:1:{name}: stray spaces in the column name (got "
+                f"{show(raw)}, expected {show(name)})"
+            )
         if name in seen:
             seen[name] += 1
-            problems.append(f"{sheet.label}:1:{name}: column appears more than once (got it "
-                            f"{seen[name]} times, expected each column once)")
+            problems.append(
+                f"{sheet.label}:1:{name}: column appears more than once (got it "
+                f"{seen[name]} times, expected each column once)"
+            )
             names.append(None)
             continue
         seen[name] = 1
@@ -153,15 +179,19 @@ def _check_header(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) 
             hint = difflib.get_close_matches(name, list(props), n=1)
             more = f"; did you mean {hint[0]!r}?" if hint else ""
             shown = name or "(blank)"
-            problems.append(f"{sheet.label}:1:{shown}: unknown column (got {show(name)}, "
-                            f"expected a column listed in data/README.md{more})")
+            problems.append(
+                f"{sheet.label}:1:{shown}: unknown column (got {show(name)}, "
+                f"expected a column listed in data/README.md{more})"
+            )
             names.append(None)
             continue
         names.append(name)
     for col in schema.get("required", []):
         if col not in seen:
-            problems.append(f"{sheet.label}:1:{col}: required column is missing (got no column "
-                            f"{col!r}, expected it in the header row)")
+            problems.append(
+                f"{sheet.label}:1:{col}: required column is missing (got no column "
+                f"{col!r}, expected it in the header row)"
+            )
     return names
 
 
@@ -190,20 +220,22 @@ def _check_sheet(sheet: RawSheet, schema: dict[str, Any], problems: list[str]) -
             col = err.path[0] if err.path else None
             if col is None or col in bad:
                 continue
-            problems.append(f"{sheet.label}:{line}:{col}: "
-                            f"{_schema_message(err, raw.get(col, ''), props[col])}")
+            problems.append(
+                f"{sheet.label}:{line}:{col}: {_schema_message(err, raw.get(col, ''), props[col])}"
+            )
         row["_row"] = line
         records.append(row)
     cols = ["_row", *props]
-    df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(
-        columns=cols)
+    df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
     df.attrs["present_columns"] = tuple(n for n in names if n is not None)
     df.attrs["unreadable_cells"] = frozenset(unreadable)  # (row, column): already reported
     return df
 
 
 def validate_sheets(
-    sheets: dict[str, RawSheet], schema_dir: str | Path | None = None, *,
+    sheets: dict[str, RawSheet],
+    schema_dir: str | Path | None = None,
+    *,
     vocabulary: Vocabulary | None,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Type and check raw sheets. Returns ``(tables, problems)``; never raises on content.
@@ -217,8 +249,10 @@ def validate_sheets(
     try:
         schemas = _load_schemas(where)
     except (OSError, yaml.YAMLError) as exc:
-        return {}, [f"{where}: sheet schemas not readable (got {type(exc).__name__}, expected "
-                    "studies/arms/contrasts/risk_of_bias.schema.yaml there)"]
+        return {}, [
+            f"{where}: sheet schemas not readable (got {type(exc).__name__}, expected "
+            "studies/arms/contrasts/risk_of_bias.schema.yaml there)"
+        ]
     if vocabulary is not None:
         schemas = vocabulary.sheet_schemas(schemas)
     problems: list[str] = []
@@ -228,14 +262,19 @@ def validate_sheets(
         if name in sheets:
             labels[name] = sheets[name].label
             tables[name] = _check_sheet(sheets[name], schemas[name], problems)
-    cross_checks(tables, labels, problems,
-                 vocabulary.intervention_types if vocabulary is not None else None,
-                 vocabulary.binary_outcomes if vocabulary is not None else None)
+    cross_checks(
+        tables,
+        labels,
+        problems,
+        vocabulary.intervention_types if vocabulary is not None else None,
+        vocabulary.binary_outcomes if vocabulary is not None else None,
+    )
     return tables, problems
 
 
-def _validated(path: str | Path, schema_dir: str | Path | None
-               ) -> tuple[dict[str, pd.DataFrame], Vocabulary | None, list[str]]:
+def _validated(
+    path: str | Path, schema_dir: str | Path | None
+) -> tuple[dict[str, pd.DataFrame], Vocabulary | None, list[str]]:
     raw, problems = load_raw_sheets(path)
     vocab: Vocabulary | None = None
     if is_sheet_source(path):  # else the path itself is the problem

@@ -155,8 +155,9 @@ class Vocabulary:
         if arm_type not in self.sham_control_types:
             return ""
         text = str(intervention or "").lower()
-        return next((kind for key, kind in self.sham_kinds if key.lower() in text),
-                    "sham (unspecified)")
+        return next(
+            (kind for key, kind in self.sham_kinds if key.lower() in text), "sham (unspecified)"
+        )
 
     def md_instrument(self, outcome: object, instrument: object) -> bool:
         """Whether ``instrument`` pools as a mean difference for ``outcome``."""
@@ -220,27 +221,42 @@ def _problems(raw: object, label: str) -> list[str]:
     for name, o in raw["outcomes"].items():
         extra = sorted(set(o.get("md_instruments", ())) - set(o["instruments"]))
         if extra:
-            out.append(f"{label}:outcomes/{name}/md_instruments: not an instrument of the "
-                       f"outcome (got {', '.join(extra)}, expected some of "
-                       f"{', '.join(o['instruments'])})")
+            out.append(
+                f"{label}:outcomes/{name}/md_instruments: not an instrument of the "
+                f"outcome (got {', '.join(extra)}, expected some of "
+                f"{', '.join(o['instruments'])})"
+            )
     both = sorted(set(raw["intervention_types"]) & set(raw["control_types"]))
     if both:
-        out.append(f"{label}:control_types: also an intervention type (got {', '.join(both)}, "
-                   "expected each arm type in one list)")
+        out.append(
+            f"{label}:control_types: also an intervention type (got {', '.join(both)}, "
+            "expected each arm type in one list)"
+        )
     for key in ("active_control_types", "sham_control_types"):
         extra = sorted(set(raw.get(key, ())) - set(raw["control_types"]))
         if extra:
-            out.append(f"{label}:{key}: not a control type (got {', '.join(extra)}, expected "
-                       f"some of {', '.join(raw['control_types'])})")
-    codes = {*raw["populations"], *raw["intervention_types"], *raw["control_types"],
-             *raw["outcomes"], *(i for o in raw["outcomes"].values() for i in o["instruments"])}
+            out.append(
+                f"{label}:{key}: not a control type (got {', '.join(extra)}, expected "
+                f"some of {', '.join(raw['control_types'])})"
+            )
+    codes = {
+        *raw["populations"],
+        *raw["intervention_types"],
+        *raw["control_types"],
+        *raw["outcomes"],
+        *(i for o in raw["outcomes"].values() for i in o["instruments"]),
+    }
     stray = sorted(set(raw.get("labels") or {}) - codes)
     if stray:
-        out.append(f"{label}:labels: label of a code the vocabulary does not have (got "
-                   f"{', '.join(stray)}, expected codes of its lists)")
+        out.append(
+            f"{label}:labels: label of a code the vocabulary does not have (got "
+            f"{', '.join(stray)}, expected codes of its lists)"
+        )
     if raw.get("sham_kinds") and not raw.get("sham_control_types"):
-        out.append(f"{label}:sham_kinds: kinds of sham without a sham control type (got "
-                   f"{len(raw['sham_kinds'])} kinds, expected sham_control_types too)")
+        out.append(
+            f"{label}:sham_kinds: kinds of sham without a sham control type (got "
+            f"{len(raw['sham_kinds'])} kinds, expected sham_control_types too)"
+        )
     return out
 
 
@@ -248,17 +264,21 @@ def _read(path: Path, label: str) -> tuple[Vocabulary | None, list[str]]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, [f"{label}: not a readable YAML file (got {type(exc).__name__}, expected "
-                      "the codes of the sheets, see data/README.md)"]
+        return None, [
+            f"{label}: not a readable YAML file (got {type(exc).__name__}, expected "
+            "the codes of the sheets, see data/README.md)"
+        ]
     problems = _problems(raw, label)
     return (None if problems else _parse(raw, label)), problems
 
 
 def missing_vocabulary(path: str | Path) -> str:
     """The problem line of a data directory whose ``vocabulary.yaml`` (``path``) is absent."""
-    return (f"{path}: missing (got no such file, expected the review's codes: "
-            f"{', '.join(VOCABULARY_KEYS)}, as in trialmeta's data/vocabulary.yaml; see "
-            "data/README.md)")
+    return (
+        f"{path}: missing (got no such file, expected the review's codes: "
+        f"{', '.join(VOCABULARY_KEYS)}, as in trialmeta's data/vocabulary.yaml; see "
+        "data/README.md)"
+    )
 
 
 def load_vocabulary(data_path: str | Path) -> tuple[Vocabulary | None, list[str]]:

@@ -33,8 +33,10 @@ def _unpacked_problem(label: str, data: bytes, max_unpacked: int) -> str | None:
     except (zipfile.BadZipFile, ValueError):
         return None  # openpyxl reports the unreadable workbook
     if total > max_unpacked:
-        return (f"{label}: workbook too large once unpacked (got {total} bytes of XML, "
-                f"expected at most {max_unpacked})")
+        return (
+            f"{label}: workbook too large once unpacked (got {total} bytes of XML, "
+            f"expected at most {max_unpacked})"
+        )
     return None
 
 
@@ -78,8 +80,10 @@ def read_workbook(path: Path, data: bytes, names: Sequence[str], limits: tuple[i
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - any failure of a corrupt file is one message
-        problems.append(f"{path.name}: not a readable workbook (got {type(exc).__name__}, "
-                        "expected an .xlsx file saved by a spreadsheet program)")
+        problems.append(
+            f"{path.name}: not a readable workbook (got {type(exc).__name__}, "
+            "expected an .xlsx file saved by a spreadsheet program)"
+        )
         return {}, []
     out: dict[str, list[list[str]]] = {}
     try:

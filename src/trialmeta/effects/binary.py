@@ -252,6 +252,11 @@ def binary_effect_sizes(measure: str, tables: Tables, add: float = 0.5, to: str 
     if np.any(bad & ~dropped) or np.any(vi == 0):  # vi = 0: e.g. RD of 0/1 vs 0/1, to="none"
         flags.append(fl.EFFECT_NOT_ESTIMABLE)
     return EffectSizes(
-        measure=measure, yi=yi, vi=vi, ni=tables.n1i + tables.n2i, corrected=hit,
-        dropped=dropped, flags=tuple(flags),
+        measure=measure,
+        yi=yi,
+        vi=vi,
+        ni=tables.n1i + tables.n2i,
+        corrected=hit,
+        dropped=dropped,
+        flags=tuple(flags),
     )

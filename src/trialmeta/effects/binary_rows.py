@@ -47,18 +47,31 @@ def binary_arm_effect(c: dict[Any, Any], measure: str) -> tuple[dict[Any, Any] |
     acu, ctl = c["acu"], c["ctl"]
     missing = [str(r["arm_id"]) for r in (acu, ctl) if _blank(r.get("events")) or _blank(r["n"])]
     if missing:
-        return None, (f"events or n not reported ({', '.join(missing)})",
-                      ExclusionReason.EVENTS_MISSING)
+        return None, (
+            f"events or n not reported ({', '.join(missing)})",
+            ExclusionReason.EVENTS_MISSING,
+        )
     e: dict[Any, Any] = {
-        "source_kind": "arms", "n1": float(acu["n"]), "events1": float(acu["events"]),
-        "n2": float(ctl["n"]), "events2": float(ctl["events"]),
-        "m1": math.nan, "sd1": math.nan, "m2": math.nan, "sd2": math.nan, "skewed": False,
-        "derivation": (f"{acu['arm_id']}: {acu['events']:g}/{acu['n']:g} events; "
-                       f"{ctl['arm_id']}: {ctl['events']:g}/{ctl['n']:g} events"),
+        "source_kind": "arms",
+        "n1": float(acu["n"]),
+        "events1": float(acu["events"]),
+        "n2": float(ctl["n"]),
+        "events2": float(ctl["events"]),
+        "m1": math.nan,
+        "sd1": math.nan,
+        "m2": math.nan,
+        "sd2": math.nan,
+        "skewed": False,
+        "derivation": (
+            f"{acu['arm_id']}: {acu['events']:g}/{acu['n']:g} events; "
+            f"{ctl['arm_id']}: {ctl['events']:g}/{ctl['n']:g} events"
+        ),
     }
     if e["events1"] + e["events2"] == 0 and drops_double_zero(measure):
-        return None, ("no events in either arm: no information on a risk or odds ratio "
-                      "(Handbook 10.4.4.1)", ExclusionReason.DOUBLE_ZERO)
+        return None, (
+            "no events in either arm: no information on a risk or odds ratio (Handbook 10.4.4.1)",
+            ExclusionReason.DOUBLE_ZERO,
+        )
     recompute_binary(e, measure)
     return e, ("", None)
 

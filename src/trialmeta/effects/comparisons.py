@@ -44,25 +44,87 @@ Row = dict[Any, Any]
 """One candidate comparison or effect row while the table is built."""
 
 #: Booleans beside the human-readable ``derivation``: which numbers were not read as printed.
-DERIVED_FLAGS = ("m1_derived", "sd1_derived", "m2_derived", "sd2_derived", "se_derived",
-                 "n1_split", "n2_split", "arms_combined", "scale_inferred")
+DERIVED_FLAGS = (
+    "m1_derived",
+    "sd1_derived",
+    "m2_derived",
+    "sd2_derived",
+    "se_derived",
+    "n1_split",
+    "n2_split",
+    "arms_combined",
+    "scale_inferred",
+)
 EFFECT_COLUMNS = [
-    "study_id", "comparison", "control_type", "technique", "population", "outcome",
-    "outcome_id", "timepoint_weeks", "timepoint_label", "measure", "instrument",
-    "instrument_detail", "arm_id_1", "arm_id_2", "n1", "n2", "m1", "sd1", "m2", "sd2",
-    "events1", "events2", "yi", "vi",
-    "effect_measure", "higher_is_worse", "source_kind", "derivation", "multiarm",
-    "verification", "n_sessions",
-    "treatment_weeks", "year", "study_position", "notes", "active_design", "member",
+    "study_id",
+    "comparison",
+    "control_type",
+    "technique",
+    "population",
+    "outcome",
+    "outcome_id",
+    "timepoint_weeks",
+    "timepoint_label",
+    "measure",
+    "instrument",
+    "instrument_detail",
+    "arm_id_1",
+    "arm_id_2",
+    "n1",
+    "n2",
+    "m1",
+    "sd1",
+    "m2",
+    "sd2",
+    "events1",
+    "events2",
+    "yi",
+    "vi",
+    "effect_measure",
+    "higher_is_worse",
+    "source_kind",
+    "derivation",
+    "multiarm",
+    "verification",
+    "n_sessions",
+    "treatment_weeks",
+    "year",
+    "study_position",
+    "notes",
+    "active_design",
+    "member",
     "weeks_after_treatment",
-    "timepoint_rule", "timepoint_fallback", *DERIVED_FLAGS, *FLAG_COLUMNS,
+    "timepoint_rule",
+    "timepoint_fallback",
+    *DERIVED_FLAGS,
+    *FLAG_COLUMNS,
 ]
 ACCOUNT_COLUMNS = [
-    "study_id", "comparison", "control_type", "outcome", "outcome_id", "instrument",
-    "instrument_detail", "timepoint_weeks", "timepoint_label", "measure", "arm_id_1", "arm_id_2",
-    "status", "reason_code", "reason", "source_kind", "multiarm", "active_design", "member",
-    "weeks_after_treatment", "timepoint_rule", "timepoint_fallback",
+    "study_id",
+    "comparison",
+    "control_type",
+    "outcome",
+    "outcome_id",
+    "instrument",
+    "instrument_detail",
+    "timepoint_weeks",
+    "timepoint_label",
+    "measure",
+    "arm_id_1",
+    "arm_id_2",
+    "status",
+    "reason_code",
+    "reason",
+    "source_kind",
+    "multiarm",
+    "active_design",
+    "member",
+    "weeks_after_treatment",
+    "timepoint_rule",
+    "timepoint_fallback",
 ]
+
+
 @dataclass(frozen=True)
 class ComparisonSet:
     """Effect rows, the accounting of every comparison, data-quality warnings and counts."""
@@ -88,8 +150,12 @@ def _windows(c: Row, outcomes: list[Row] | None) -> tuple[list[tuple[str, Placem
         return [], (f"outcome {outcome} is not analysed", ExclusionReason.OUTCOME_NOT_ANALYSED)
     hits, why, codes = [], [], []
     for o in mine:
-        pl = place(c["base"].get("timepoint_weeks"), c["base"].get("timepoint_label"),
-                   c["acu_meta"].get("treatment_weeks"), rule_from_config(o))
+        pl = place(
+            c["base"].get("timepoint_weeks"),
+            c["base"].get("timepoint_label"),
+            c["acu_meta"].get("treatment_weeks"),
+            rule_from_config(o),
+        )
         if pl.eligible:
             hits.append((str(o["id"]), pl))
             continue
@@ -129,18 +195,31 @@ def _in_group(c: dict[Any, Any], g: dict[Any, Any]) -> bool:
 def _row_common(c: dict[Any, Any], studies: dict[Any, Any]) -> dict[Any, Any]:
     b, a, ct = c["base"], c["acu_meta"], c["ctl_meta"]
     st = studies.get(b["study_id"], {})
-    return {"study_id": b["study_id"], "control_type": ct["arm_type"],
-            "technique": a.get("technique"), "population": st.get("population"),
-            "outcome": b["outcome"], "timepoint_weeks": b.get("timepoint_weeks"),
-            "timepoint_label": b.get("timepoint_label"), "measure": b["measure"],
-            "effect_measure": c["effect_measure"], "higher_is_worse": b.get("higher_is_worse"),
-            "instrument": b.get("instrument"), "instrument_detail": b.get("instrument_detail"),
-            "arm_id_1": c["acu_id"], "arm_id_2": c["ctl_id"],
-            "verification": (c["contrast"] or c["acu"] or {}).get("verification")
-            or st.get("verification"),
-            "n_sessions": a.get("n_sessions"), "treatment_weeks": a.get("treatment_weeks"),
-            "year": st.get("year"), "study_position": st.get("_position"),
-            "notes": _row_notes(c), "active_design": c["design"], "member": ""}
+    return {
+        "study_id": b["study_id"],
+        "control_type": ct["arm_type"],
+        "technique": a.get("technique"),
+        "population": st.get("population"),
+        "outcome": b["outcome"],
+        "timepoint_weeks": b.get("timepoint_weeks"),
+        "timepoint_label": b.get("timepoint_label"),
+        "measure": b["measure"],
+        "effect_measure": c["effect_measure"],
+        "higher_is_worse": b.get("higher_is_worse"),
+        "instrument": b.get("instrument"),
+        "instrument_detail": b.get("instrument_detail"),
+        "arm_id_1": c["acu_id"],
+        "arm_id_2": c["ctl_id"],
+        "verification": (c["contrast"] or c["acu"] or {}).get("verification")
+        or st.get("verification"),
+        "n_sessions": a.get("n_sessions"),
+        "treatment_weeks": a.get("treatment_weeks"),
+        "year": st.get("year"),
+        "study_position": st.get("_position"),
+        "notes": _row_notes(c),
+        "active_design": c["design"],
+        "member": "",
+    }
 
 
 def _row_notes(c: dict[Any, Any]) -> str:
@@ -210,11 +289,17 @@ def build_comparisons(
         vocabulary = vocabulary or read_vocabulary(sheets)
         sheets = read_sheets(sheets)
     if vocabulary is None:
-        raise InputError("vocabulary", None, "the review's Vocabulary with tables (e.g. "
-                         "trialmeta.data.validate.read_vocabulary(DATA_DIR)), or sheets as a path")
+        raise InputError(
+            "vocabulary",
+            None,
+            "the review's Vocabulary with tables (e.g. "
+            "trialmeta.data.validate.read_vocabulary(DATA_DIR)), or sheets as a path",
+        )
     arms, con = sheets["arms"], sheets.get("contrasts")
-    studies = {r["study_id"]: {**r, "_position": i + 1}
-               for i, r in enumerate(sheets["studies"].to_dict("records"))}
+    studies = {
+        r["study_id"]: {**r, "_position": i + 1}
+        for i, r in enumerate(sheets["studies"].to_dict("records"))
+    }
     groups = comparisons or [{"id": t, "control_types": [t]} for t in vocabulary.control_types]
     by_code = outcome_measures(outcomes, measure, vocabulary)
     rows: list[dict[Any, Any]] = []
@@ -239,8 +324,9 @@ def build_comparisons(
 ALL_MEASURES = ("MD", "SMD", *REVIEW_BINARY_MEASURES)
 
 
-def outcome_measures(outcomes: list[dict[Any, Any]] | None, measure: str,
-                     vocabulary: Vocabulary) -> dict[str, str]:
+def outcome_measures(
+    outcomes: list[dict[Any, Any]] | None, measure: str, vocabulary: Vocabulary
+) -> dict[str, str]:
     """The effect measure of each outcome code: its configured outcome's ``measure`` (else
     ``measure``); a binary code's is RR, OR or RD, a continuous one's MD or SMD, and one
     code has one measure. Raises :class:`InputError` naming ``outcomes[i].measure``."""
@@ -252,11 +338,17 @@ def outcome_measures(outcomes: list[dict[Any, Any]] | None, measure: str,
             if binary != (m in REVIEW_BINARY_MEASURES):
                 kind = "binary" if binary else "continuous"
                 want = "RR, OR or RD" if binary else "MD or SMD"
-                raise InputError(f"outcomes[{i}].measure", m, f"{want} for the {kind} "
-                                 f"outcome {code} ({vocabulary.source})")
+                raise InputError(
+                    f"outcomes[{i}].measure",
+                    m,
+                    f"{want} for the {kind} outcome {code} ({vocabulary.source})",
+                )
             if out.setdefault(code, m) != m:
-                raise InputError(f"outcomes[{i}].measure", m, f"{out[code]}, the measure of "
-                                 f"outcome {code} in another outcome window")
+                raise InputError(
+                    f"outcomes[{i}].measure",
+                    m,
+                    f"{out[code]}, the measure of outcome {code} in another outcome window",
+                )
     if outcomes is None:  # every outcome code: the review's measure where it fits
         ratio = measure if measure in REVIEW_BINARY_MEASURES else "RR"
         mean = "MD" if measure in REVIEW_BINARY_MEASURES else measure
@@ -264,8 +356,12 @@ def outcome_measures(outcomes: list[dict[Any, Any]] | None, measure: str,
     return out
 
 
-def _candidate_rows(c: dict[Any, Any], studies: dict[Any, Any], groups: list[dict[Any, Any]],
-                    outcomes: list[dict[Any, Any]] | None) -> list[dict[Any, Any]]:
+def _candidate_rows(
+    c: dict[Any, Any],
+    studies: dict[Any, Any],
+    groups: list[dict[Any, Any]],
+    outcomes: list[dict[Any, Any]] | None,
+) -> list[dict[Any, Any]]:
     """The rows of one candidate pair: one per comparison and outcome it can inform."""
     hits, why = _windows(c, outcomes)
     out: list[Row] = []
@@ -273,31 +369,62 @@ def _candidate_rows(c: dict[Any, Any], studies: dict[Any, Any], groups: list[dic
     for g in (g for g in groups if _in_group(c, g)):
         for oid, pl in placed:
             status = "poolable" if c["effect"] is not None and hits else "excluded"
-            reason, code = ((c["reason"], c["why"]) if c["reason"] else
-                            why if status == "excluded" else ("", None))
-            out.append({**_row_common(c, studies), "comparison": g["id"], "outcome_id": oid,
-                        "cand": c["order"], "rank": pl.rank if pl else (math.inf,),
-                        "status": status, "effect": dict(c["effect"]) if c["effect"] else None,
-                        "reason": reason, "why": code, "multiarm": "",
-                        **_timepoint_columns(pl)})
+            reason, code = (
+                (c["reason"], c["why"])
+                if c["reason"]
+                else why
+                if status == "excluded"
+                else ("", None)
+            )
+            out.append(
+                {
+                    **_row_common(c, studies),
+                    "comparison": g["id"],
+                    "outcome_id": oid,
+                    "cand": c["order"],
+                    "rank": pl.rank if pl else (math.inf,),
+                    "status": status,
+                    "effect": dict(c["effect"]) if c["effect"] else None,
+                    "reason": reason,
+                    "why": code,
+                    "multiarm": "",
+                    **_timepoint_columns(pl),
+                }
+            )
     if not out:
-        kind = c["ctl_meta"]["arm_type"] + (f" ({c['design'].replace('_', '-')})"
-                                            if c["design"] else "")
-        out.append({**_row_common(c, studies), "comparison": "", "outcome_id": "",
-                    "cand": c["order"], "rank": (math.inf,), "status": "excluded",
-                    "reason": c["reason"] or f"control type {kind} is in no configured "
-                    "comparison",
-                    "why": c["why"] if c["reason"] else ExclusionReason.CONTROL_NOT_ANALYSED,
-                    "effect": None, "multiarm": "", **_timepoint_columns(None)})
+        kind = c["ctl_meta"]["arm_type"] + (
+            f" ({c['design'].replace('_', '-')})" if c["design"] else ""
+        )
+        out.append(
+            {
+                **_row_common(c, studies),
+                "comparison": "",
+                "outcome_id": "",
+                "cand": c["order"],
+                "rank": (math.inf,),
+                "status": "excluded",
+                "reason": c["reason"] or f"control type {kind} is in no configured comparison",
+                "why": c["why"] if c["reason"] else ExclusionReason.CONTROL_NOT_ANALYSED,
+                "effect": None,
+                "multiarm": "",
+                **_timepoint_columns(None),
+            }
+        )
     return out
 
 
 def _timepoint_columns(pl: Placement | None) -> dict[str, object]:
     if pl is None:
-        return {"weeks_after_treatment": math.nan, "timepoint_rule": "",
-                "timepoint_fallback": False}
-    return {"weeks_after_treatment": pl.weeks_after_treatment, "timepoint_rule": pl.rule,
-            "timepoint_fallback": pl.fallback}
+        return {
+            "weeks_after_treatment": math.nan,
+            "timepoint_rule": "",
+            "timepoint_fallback": False,
+        }
+    return {
+        "weeks_after_treatment": pl.weeks_after_treatment,
+        "timepoint_rule": pl.rule,
+        "timepoint_fallback": pl.fallback,
+    }
 
 
 def _member_rows(rows: list[dict[Any, Any]], groups: list[dict[Any, Any]]) -> list[dict[Any, Any]]:
@@ -307,9 +434,16 @@ def _member_rows(rows: list[dict[Any, Any]], groups: list[dict[Any, Any]]) -> li
     out: list[Row] = []
     for g in groups:
         for m in g.get("members") or ():
-            out.extend({**r, "comparison": g["id"], "member": m,
-                        "effect": dict(r["effect"]) if r["effect"] else None}
-                       for r in rows if r["comparison"] == m and not r["member"])
+            out.extend(
+                {
+                    **r,
+                    "comparison": g["id"],
+                    "member": m,
+                    "effect": dict(r["effect"]) if r["effect"] else None,
+                }
+                for r in rows
+                if r["comparison"] == m and not r["member"]
+            )
     return out
 
 
@@ -329,17 +463,22 @@ def _select(rows: list[dict[Any, Any]], measure: str, windowed: bool) -> None:
         for r in rows:
             if r["status"] == "poolable":
                 per.setdefault((r["outcome_id"], r["comparison"]), {}).setdefault(
-                    r["measure"], set()).add(r["study_id"])
+                    r["measure"], set()
+                ).add(r["study_id"])
         for r in rows:
             kinds = per.get((r["outcome_id"], r["comparison"]), {})
             if r["status"] != "poolable" or len(kinds) < 2:
                 continue
-            keep = "final" if len(kinds.get("final", ())) >= len(kinds.get("change", ())) \
-                else "change"
+            keep = (
+                "final" if len(kinds.get("final", ())) >= len(kinds.get("change", ())) else "change"
+            )
             if r["measure"] != keep:
-                r.update(status="excluded", reason=f"{r['measure']} score; an SMD does not mix "
-                         f"change and final scores ({keep} scores used in this analysis)",
-                         why=ExclusionReason.SCORE_TYPE_MIX)
+                r.update(
+                    status="excluded",
+                    reason=f"{r['measure']} score; an SMD does not mix "
+                    f"change and final scores ({keep} scores used in this analysis)",
+                    why=ExclusionReason.SCORE_TYPE_MIX,
+                )
     pairs: dict[tuple[Any, ...], list[dict[Any, Any]]] = {}
     for r in rows:
         if r["status"] == "poolable":
@@ -351,13 +490,18 @@ def _select(rows: list[dict[Any, Any]], measure: str, windowed: bool) -> None:
         for r in grp[1:]:
             if _week(r) != _week(best) or r["timepoint_label"] != best["timepoint_label"]:
                 when = f"week {_week(best):g}" if math.isfinite(_week(best)) else "another week"
-                why = (f"another timepoint of the same arms is used: {when} "
-                       f"({best['timepoint_label']}) by the rule '{best['timepoint_rule']}'")
+                why = (
+                    f"another timepoint of the same arms is used: {when} "
+                    f"({best['timepoint_label']}) by the rule '{best['timepoint_rule']}'"
+                )
                 code = ExclusionReason.OTHER_TIMEPOINT
             else:
                 detail = best["instrument_detail"] or ""
-                why = (f"same arms and timepoint already informed by {best['instrument']} "
-                       f"{detail}".rstrip() + " (listed first)")
+                why = (
+                    f"same arms and timepoint already informed by {best['instrument']} "
+                    f"{detail}".rstrip()
+                    + " (listed first)"
+                )
                 code = ExclusionReason.ALREADY_INFORMED
             r.update(status="excluded", reason=why, why=code)
 
@@ -370,39 +514,71 @@ def _assemble(rows: list[Row], arms: pd.DataFrame, measure: str, multiarm: str) 
     effects, account = [], []
     for r in rows:
         e = r["effect"] or {}
-        account.append({**{c: r.get(c) for c in ACCOUNT_COLUMNS},
-                        "reason_code": r["why"].code if r["status"] != "poolable" else "",
-                        "source_kind": e.get("source_kind", "")})
+        account.append(
+            {
+                **{c: r.get(c) for c in ACCOUNT_COLUMNS},
+                "reason_code": r["why"].code if r["status"] != "poolable" else "",
+                "source_kind": e.get("source_kind", ""),
+            }
+        )
         if r["status"] != "poolable":
             continue
-        deriv = e["derivation"] + (" [skewness test significant: use in sensitivity analysis]"
-                                   if e.get("skewed") else "")
-        effects.append({**{c: r.get(c) for c in EFFECT_COLUMNS}, **{
-            k: e[k] for k in ("n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi", "source_kind")},
-            "events1": e.get("events1", math.nan), "events2": e.get("events2", math.nan),
-            **{k: bool(e.get(k, False)) for k in DERIVED_FLAGS},
-            "derivation": deriv})
+        deriv = e["derivation"] + (
+            " [skewness test significant: use in sensitivity analysis]" if e.get("skewed") else ""
+        )
+        effects.append(
+            {
+                **{c: r.get(c) for c in EFFECT_COLUMNS},
+                **{
+                    k: e[k]
+                    for k in ("n1", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi", "source_kind")
+                },
+                "events1": e.get("events1", math.nan),
+                "events2": e.get("events2", math.nan),
+                **{k: bool(e.get(k, False)) for k in DERIVED_FLAGS},
+                "derivation": deriv,
+            }
+        )
     eff = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c not in FLAG_COLUMNS])
     acc = pd.DataFrame(account, columns=ACCOUNT_COLUMNS)
     warn = plausibility_warnings(arms)
-    cand_key = ["study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
-                "timepoint_label", "measure", "arm_id_1", "arm_id_2"]
+    cand_key = [
+        "study_id",
+        "outcome",
+        "instrument",
+        "instrument_detail",
+        "timepoint_weeks",
+        "timepoint_label",
+        "measure",
+        "arm_id_1",
+        "arm_id_2",
+    ]
     uniq = acc.assign(**{k: acc[k].astype(object).where(acc[k].notna(), "") for k in cand_key})
     status = uniq.groupby(cand_key, sort=False)["status"].agg(
-        lambda s: "poolable" if (s == "poolable").any() else "excluded")
+        lambda s: "poolable" if (s == "poolable").any() else "excluded"
+    )
     dropped = uniq[uniq["status"] == "excluded"]
     first_reason = dropped.groupby(cand_key, sort=False)["reason_code"].first()
     excl = first_reason[status[status == "excluded"].index]
     counts = {
-        "measure": measure, "multiarm": multiarm,
-        "identified": int(len(status)), "poolable": int((status == "poolable").sum()),
+        "measure": measure,
+        "multiarm": multiarm,
+        "identified": int(len(status)),
+        "poolable": int((status == "poolable").sum()),
         "excluded": int((status == "excluded").sum()),
         "studies_identified": int(acc["study_id"].nunique()),
         "studies_poolable": int(eff["study_id"].nunique()),
         "excluded_by_reason": {k: int(v) for k, v in excl.value_counts().items()},
-        "poolable_by": {f"{key[0]}/{key[1]}": int(n) for key, n in
-                        eff.groupby(["outcome_id", "comparison"]).size().items()
-                        if isinstance(key, tuple)},
+        "poolable_by": {
+            f"{key[0]}/{key[1]}": int(n)
+            for key, n in eff.groupby(["outcome_id", "comparison"]).size().items()
+            if isinstance(key, tuple)
+        },
     }
-    return ComparisonSet(effects=eff, accounting=acc, warnings=warn["message"].tolist(),
-                         warnings_table=warn, counts=counts)
+    return ComparisonSet(
+        effects=eff,
+        accounting=acc,
+        warnings=warn["message"].tolist(),
+        warnings_table=warn,
+        counts=counts,
+    )

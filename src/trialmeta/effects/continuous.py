@@ -116,8 +116,12 @@ def _rom(a: Arms, vtype: str, sdp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ratio = m1 / m2
     bad = np.flatnonzero(ratio <= 0)
     if bad.size:
-        raise InputError("m1i", m1[bad[0]].item(), f"a mean of the same sign as m2i = "
-                         f"{m2[bad[0]]:g} (a ratio of means must be > 0)", row=int(bad[0]))
+        raise InputError(
+            "m1i",
+            m1[bad[0]].item(),
+            f"a mean of the same sign as m2i = {m2[bad[0]]:g} (a ratio of means must be > 0)",
+            row=int(bad[0]),
+        )
     yi = np.log(ratio)
     cv1, cv2 = a["sd1i"] / m1, a["sd2i"] / m2
     if vtype == "HO":

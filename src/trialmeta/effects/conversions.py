@@ -212,8 +212,10 @@ def mean_sd_from_quantiles(
     }
     has_q = "q1" in given and "q3" in given
     has_r = "minimum" in given and "maximum" in given
-    if not (has_q or has_r) or (("q1" in given) != ("q3" in given)) or (
-        ("minimum" in given) != ("maximum" in given)
+    if (
+        not (has_q or has_r)
+        or (("q1" in given) != ("q3" in given))
+        or (("minimum" in given) != ("maximum" in given))
     ):
         raise InputError(
             "median", median, "a median with both quartiles (q1, q3) and/or minimum and maximum"
@@ -222,9 +224,12 @@ def mean_sd_from_quantiles(
     values = [v for v in ordered if v is not None]
     if any(b < a for a, b in zip(values, values[1:], strict=False)):
         raise InputError("median", values, "minimum <= q1 <= median <= q3 <= maximum")
-    if has_q and (given["q3"] - given["q1"]) <= 0 or has_r and (
-        given["maximum"] - given["minimum"]
-    ) <= 0:
+    if (
+        has_q
+        and (given["q3"] - given["q1"]) <= 0
+        or has_r
+        and (given["maximum"] - given["minimum"]) <= 0
+    ):
         raise InputError("median", values, "a spread > 0 (q3 > q1, maximum > minimum)")
     if has_q and has_r:
         a, b, lo, hi = given["minimum"], given["maximum"], given["q1"], given["q3"]

@@ -33,10 +33,23 @@ import pandas as pd
 
 __all__ = ["FLAG_COLUMNS", "QualityRules", "flag_effects", "information_sd", "rules_from_config"]
 
-FLAG_COLUMNS = ("flag_sd_floor", "flag_sd_ratio", "flag_identical_arms",
-                "flag_secondary_extraction", "flagged", "flags")
-_ARM_KEY = ("study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
-            "timepoint_label", "measure")
+FLAG_COLUMNS = (
+    "flag_sd_floor",
+    "flag_sd_ratio",
+    "flag_identical_arms",
+    "flag_secondary_extraction",
+    "flagged",
+    "flags",
+)
+_ARM_KEY = (
+    "study_id",
+    "outcome",
+    "instrument",
+    "instrument_detail",
+    "timepoint_weeks",
+    "timepoint_label",
+    "measure",
+)
 
 
 @dataclass(frozen=True)
@@ -76,15 +89,18 @@ def _section(cfg: Mapping[str, object], key: str) -> Mapping[str, object]:
 
 def _key(row: Mapping[Any, object], arm: str) -> tuple[object, ...]:
     vals = [row.get(c) for c in _ARM_KEY]
-    return (arm, *("" if v is None or (isinstance(v, float) and math.isnan(v)) else v
-                   for v in vals))
+    return (
+        arm,
+        *("" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in vals),
+    )
 
 
 def _arm_sds(arms: pd.DataFrame) -> pd.DataFrame:
     """Arm rows with a reported SD and range: the SD on 0-100 (``sd100``)."""
     sd = pd.to_numeric(arms["sd"], errors="coerce")
     span = pd.to_numeric(arms["scale_max"], errors="coerce") - pd.to_numeric(
-        arms["scale_min"], errors="coerce")
+        arms["scale_min"], errors="coerce"
+    )
     out = arms.assign(sd100=100.0 * sd / span.where(span > 0))
     finite: pd.DataFrame = out[np.isfinite(out["sd100"])]
     return finite
@@ -109,8 +125,9 @@ def _arm_flags(arms: pd.DataFrame, rules: QualityRules) -> dict[tuple[object, ..
     return out
 
 
-def flag_effects(effects: pd.DataFrame, arms: pd.DataFrame,
-                 rules: QualityRules | None = None) -> pd.DataFrame:
+def flag_effects(
+    effects: pd.DataFrame, arms: pd.DataFrame, rules: QualityRules | None = None
+) -> pd.DataFrame:
     """``effects`` with the :data:`FLAG_COLUMNS` added (booleans, ``flags`` = codes, ``;``)."""
     rules = rules or QualityRules()
     arm_flags = _arm_flags(arms, rules)
@@ -121,7 +138,8 @@ def flag_effects(effects: pd.DataFrame, arms: pd.DataFrame,
             for arm in str(r.get(f"arm_id_{side}") or "").split("+"):
                 hits |= arm_flags.get(_key(r, arm), set())
         same = all(_finite(r.get(c)) for c in ("m1", "m2", "sd1", "sd2")) and (
-            r["m1"] == r["m2"] and r["sd1"] == r["sd2"])
+            r["m1"] == r["m2"] and r["sd1"] == r["sd2"]
+        )
         if rules.identical_arms and same:
             hits.add("identical_arms")
         if rules.secondary_extraction and r.get("verification") == "secondary_extraction":

@@ -102,9 +102,14 @@ def arm_stats(row: dict[Any, Any]) -> ArmStats:
     try:
         return _arm_stats(row)
     except InputError as exc:
-        return ArmStats(_num(row.get("n")), math.nan, math.nan, "",
-                        f"statistics not usable ({exc.argument}: expected {exc.expected})",
-                        gap_reason=ExclusionReason.NOT_USABLE)
+        return ArmStats(
+            _num(row.get("n")),
+            math.nan,
+            math.nan,
+            "",
+            f"statistics not usable ({exc.argument}: expected {exc.expected})",
+            gap_reason=ExclusionReason.NOT_USABLE,
+        )
 
 
 def _arm_stats(row: dict[Any, Any]) -> ArmStats:
@@ -119,10 +124,17 @@ def _arm_stats(row: dict[Any, Any]) -> ArmStats:
     has_range = _has(row.get("min")) and _has(row.get("max"))
     if math.isnan(n):
         if not (_has(mean) or has_median):
-            return ArmStats(n, mean, math.nan, "", "no statistics reported",
-                            gap_reason=ExclusionReason.NO_STATISTICS)
-        return ArmStats(n, mean, math.nan, "", "n not reported",
-                        gap_reason=ExclusionReason.N_MISSING)
+            return ArmStats(
+                n,
+                mean,
+                math.nan,
+                "",
+                "no statistics reported",
+                gap_reason=ExclusionReason.NO_STATISTICS,
+            )
+        return ArmStats(
+            n, mean, math.nan, "", "n not reported", gap_reason=ExclusionReason.N_MISSING
+        )
     if not math.isnan(mean):
         if _has(row.get("sd")):
             return ArmStats(n, mean, _num(row["sd"]), "sd reported")
@@ -134,28 +146,49 @@ def _arm_stats(row: dict[Any, Any]) -> ArmStats:
             how = f"t, df={n - 1:g}" if n < t_quantile_threshold else "z"
             sd = sd_from_ci(_num(row["ci_lb"]), _num(row["ci_ub"]), n, level)
             return ArmStats(n, mean, sd, f"sd from {level * 100:g}% CI ({how})")
-        return ArmStats(n, mean, math.nan, "", "no SD and no CI",
-                        gap_reason=ExclusionReason.NO_SD_NO_CI)
+        return ArmStats(
+            n, mean, math.nan, "", "no SD and no CI", gap_reason=ExclusionReason.NO_SD_NO_CI
+        )
     if has_median:
         if not (has_iqr or has_range):
-            return ArmStats(n, mean, math.nan, "", "median without IQR or range",
-                            gap_reason=ExclusionReason.MEDIAN_WITHOUT_SPREAD)
+            return ArmStats(
+                n,
+                mean,
+                math.nan,
+                "",
+                "median without IQR or range",
+                gap_reason=ExclusionReason.MEDIAN_WITHOUT_SPREAD,
+            )
         try:
             q = mean_sd_from_quantiles(
-                n, _num(row["median"]),
+                n,
+                _num(row["median"]),
                 q1=_num(row.get("q1")) if has_iqr else None,
                 q3=_num(row.get("q3")) if has_iqr else None,
                 minimum=_num(row.get("min")) if has_range else None,
                 maximum=_num(row.get("max")) if has_range else None,
             )
         except InputError as exc:
-            return ArmStats(n, mean, math.nan, "", f"median not convertible ({exc.expected})",
-                            gap_reason=ExclusionReason.NOT_USABLE)
+            return ArmStats(
+                n,
+                mean,
+                math.nan,
+                "",
+                f"median not convertible ({exc.expected})",
+                gap_reason=ExclusionReason.NOT_USABLE,
+            )
         skew = " [skewness test significant]" if q.skewed else ""
-        return ArmStats(n, q.mean, q.sd, f"mean and sd from quantiles: {q.formula}{skew}",
-                        skewed=q.skewed)
-    return ArmStats(n, mean, math.nan, "", "no mean or median reported",
-                    gap_reason=ExclusionReason.NO_STATISTICS)
+        return ArmStats(
+            n, q.mean, q.sd, f"mean and sd from quantiles: {q.formula}{skew}", skewed=q.skewed
+        )
+    return ArmStats(
+        n,
+        mean,
+        math.nan,
+        "",
+        "no mean or median reported",
+        gap_reason=ExclusionReason.NO_STATISTICS,
+    )
 
 
 def _where(r: dict[Any, Any]) -> str:
@@ -174,37 +207,70 @@ def plausibility_warnings(  # noqa: C901 - until split (issue 10)
     out: list[dict[Any, Any]] = []
 
     def warn(r: dict[Any, Any], check: str, text: str) -> None:
-        out.append({"study_id": r["study_id"], "check": check, "row": r.get("_row"),
-                    "message": f"{r['study_id']}: {label}:{r.get('_row')}: {text} ({_where(r)})"})
+        out.append(
+            {
+                "study_id": r["study_id"],
+                "check": check,
+                "row": r.get("_row"),
+                "message": f"{r['study_id']}: {label}:{r.get('_row')}: {text} ({_where(r)})",
+            }
+        )
 
     rows = arms.to_dict("records")
     for r in rows:
         lo, hi, sd, mean = (_num(r.get(k)) for k in ("scale_min", "scale_max", "sd", "mean"))
         span = hi - lo
         if _has(sd) and span > 0 and sd < SD_FLOOR_FRACTION * span:
-            warn(r, "sd_below_2pct_range", f"SD {sd:g} is below 2% of the {lo:g}-{hi:g} scale "
-                 f"range ({SD_FLOOR_FRACTION * span:g}): implausibly small")
-        elif _has(sd) and not span > 0 and _has(mean) and mean != 0 and \
-                sd < SD_FLOOR_FRACTION * abs(mean):
-            warn(r, "sd_below_2pct_mean", f"SD {sd:g} is below 2% of the mean {mean:g} (scale "
-                 "range not reported): implausibly small")
+            warn(
+                r,
+                "sd_below_2pct_range",
+                f"SD {sd:g} is below 2% of the {lo:g}-{hi:g} scale "
+                f"range ({SD_FLOOR_FRACTION * span:g}): implausibly small",
+            )
+        elif (
+            _has(sd)
+            and not span > 0
+            and _has(mean)
+            and mean != 0
+            and sd < SD_FLOOR_FRACTION * abs(mean)
+        ):
+            warn(
+                r,
+                "sd_below_2pct_mean",
+                f"SD {sd:g} is below 2% of the mean {mean:g} (scale "
+                "range not reported): implausibly small",
+            )
         if _has(mean) and span > 0:
             if r["measure"] == "final" and not lo <= mean <= hi:
                 warn(r, "mean_outside_scale", f"mean {mean:g} lies outside the {lo:g}-{hi:g} scale")
             elif r["measure"] == "change" and abs(mean) > span:
-                warn(r, "mean_outside_scale", f"change {mean:g} is larger than the {lo:g}-{hi:g} "
-                     "scale allows")
-    keys = ["study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
-            "timepoint_label", "measure"]
+                warn(
+                    r,
+                    "mean_outside_scale",
+                    f"change {mean:g} is larger than the {lo:g}-{hi:g} scale allows",
+                )
+    keys = [
+        "study_id",
+        "outcome",
+        "instrument",
+        "instrument_detail",
+        "timepoint_weeks",
+        "timepoint_label",
+        "measure",
+    ]
     filled = arms.assign(**{k: arms[k].astype(object).where(arms[k].notna(), "") for k in keys})
     for _, grp in filled.groupby(keys, sort=False):
         recs = grp.to_dict("records")
         for i, a in enumerate(recs):
-            for b in recs[i + 1:]:
+            for b in recs[i + 1 :]:
                 same = [_num(a.get(k)) == _num(b.get(k)) for k in ("mean", "sd")]
                 if all(same) and _has(a.get("mean")) and _has(a.get("sd")):
-                    warn(b, "identical_arms", f"arms {a['arm_id']} and {b['arm_id']} have "
-                         f"identical summaries (mean {_num(a['mean']):g}, SD {_num(a['sd']):g})")
+                    warn(
+                        b,
+                        "identical_arms",
+                        f"arms {a['arm_id']} and {b['arm_id']} have "
+                        f"identical summaries (mean {_num(a['mean']):g}, SD {_num(a['sd']):g})",
+                    )
     for (_sid, _arm), grp in filled.groupby(["study_id", "arm_id"], sort=False):
         recs = [r for r in grp.to_dict("records") if _has(r.get("n"))]
         by_time: dict[object, list[dict[Any, Any]]] = {}
@@ -213,15 +279,25 @@ def plausibility_warnings(  # noqa: C901 - until split (issue 10)
         for group in by_time.values():
             ns = sorted({_num(r["n"]) for r in group})
             if len(ns) > 1:
-                warn(group[-1], "n_differs_across_outcomes", f"n differs across outcomes at the "
-                     f"same timepoint ({', '.join(f'{x:g}' for x in ns)})")
-        timed = sorted((r for r in recs if _has(r["timepoint_weeks"])),
-                       key=lambda r: _num(r["timepoint_weeks"]))
+                warn(
+                    group[-1],
+                    "n_differs_across_outcomes",
+                    f"n differs across outcomes at the "
+                    f"same timepoint ({', '.join(f'{x:g}' for x in ns)})",
+                )
+        timed = sorted(
+            (r for r in recs if _has(r["timepoint_weeks"])),
+            key=lambda r: _num(r["timepoint_weeks"]),
+        )
         for a, b in zip(timed, timed[1:], strict=False):
             later = _num(b["timepoint_weeks"]) > _num(a["timepoint_weeks"])
             if later and _num(b["n"]) > _num(a["n"]):
-                warn(b, "n_rises_over_time", f"n rises from {_num(a['n']):g} at week "
-                     f"{_num(a['timepoint_weeks']):g} to {_num(b['n']):g}: beyond attrition")
+                warn(
+                    b,
+                    "n_rises_over_time",
+                    f"n rises from {_num(a['n']):g} at week "
+                    f"{_num(a['timepoint_weeks']):g} to {_num(b['n']):g}: beyond attrition",
+                )
     import pandas as pd  # on use: the constants above are read where no sheet is
 
     return pd.DataFrame(out, columns=["study_id", "check", "row", "message"])

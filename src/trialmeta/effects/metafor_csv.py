@@ -120,8 +120,7 @@ def _parse(path: Path, line: int, col: str, cell: str, problems: list[str]) -> f
             return math.nan
         hint = " (use a decimal point, not a comma)" if "," in text else ""
         problems.append(
-            f"{path}:{line}:{col}: not a number{hint} (got {cell!r}, expected "
-            f"{number_hint(text)})"
+            f"{path}:{line}:{col}: not a number{hint} (got {cell!r}, expected {number_hint(text)})"
         )
         return math.nan
     if not math.isfinite(value):

@@ -46,9 +46,12 @@ def _drop_shared_contrasts(live: list[dict[str, Any]]) -> None:
         arms_here = {r["arm_id_1"], r["arm_id_2"]}
         if arms_here & used:
             shared = ", ".join(sorted(arms_here & used))
-            r.update(status="excluded", reason=f"shares {shared} with another comparison of "
-                     "this trial; contrast-only data cannot be split or combined",
-                     why=ExclusionReason.SHARED_CONTRAST_ARM)
+            r.update(
+                status="excluded",
+                reason=f"shares {shared} with another comparison of "
+                "this trial; contrast-only data cannot be split or combined",
+                why=ExclusionReason.SHARED_CONTRAST_ARM,
+            )
             continue
         used |= arms_here
 
@@ -68,16 +71,24 @@ def _split(arm_level: list[dict[str, Any]], uses: dict[str, int], measure: str) 
         try:
             _recompute(e, measure)
         except InputError as exc:
-            r.update(status="excluded", reason=f"arm statistics not usable after the split "
-                     f"({exc})", why=ExclusionReason.NOT_USABLE)
+            r.update(
+                status="excluded",
+                reason=f"arm statistics not usable after the split ({exc})",
+                why=ExclusionReason.NOT_USABLE,
+            )
 
 
-def _merge_side(e: dict[str, Any], side: str, arms: dict[str, tuple[float, float, float]],
-                binary: bool) -> None:
+def _merge_side(
+    e: dict[str, Any], side: str, arms: dict[str, tuple[float, float, float]], binary: bool
+) -> None:
     """One side's merged group: counts summed (binary), else Handbook Table 6.5.a."""
     if binary:
-        e.update({"n" + side: sum(a[0] for a in arms.values()),
-                  "events" + side: sum(a[1] for a in arms.values())})
+        e.update(
+            {
+                "n" + side: sum(a[0] for a in arms.values()),
+                "events" + side: sum(a[1] for a in arms.values()),
+            }
+        )
         return
     (n, m, sd), *rest = arms.values()
     for n2, m2, sd2 in rest:
@@ -100,24 +111,32 @@ def _combine(arm_level: list[dict[str, Any]], measure: str) -> None:
     try:
         _recompute(e, measure)
     except InputError as exc:  # pragma: no cover - merged groups only grow
-        first.update(status="excluded", reason=f"arm statistics not usable ({exc})",
-                     why=ExclusionReason.NOT_USABLE)
+        first.update(
+            status="excluded",
+            reason=f"arm statistics not usable ({exc})",
+            why=ExclusionReason.NOT_USABLE,
+        )
     merged = {side: len(arms) > 1 for side, arms in groups.items()}
     first["arm_id_1"] = "+".join(groups["1"])
     first["arm_id_2"] = "+".join(groups["2"])
     first["control_type"] = "+".join(sorted({str(r["control_type"]) for r in arm_level}))
     kinds = sorted({str(r["technique"]) for r in arm_level if r.get("technique")})
     first["technique"] = "+".join(kinds) if kinds else first.get("technique")
-    first["multiarm"] = (f"combine: {'+'.join(groups['1'])} vs {'+'.join(groups['2'])} merged "
-                         "(Handbook 6.5.2.10, 23.3.4)")
+    first["multiarm"] = (
+        f"combine: {'+'.join(groups['1'])} vs {'+'.join(groups['2'])} merged "
+        "(Handbook 6.5.2.10, 23.3.4)"
+    )
     for side in ("1", "2"):
         for stat in ("m", "sd"):
             e[f"{stat}{side}_derived"] = bool(e.get(f"{stat}{side}_derived")) or merged[side]
     e["arms_combined"] = True
     for r in arm_level[1:]:
-        r.update(status="excluded", reason=f"combined into {first['arm_id_1']} vs "
-                 f"{first['arm_id_2']} (multi-arm combine)", multiarm="combine",
-                 why=ExclusionReason.MERGED)
+        r.update(
+            status="excluded",
+            reason=f"combined into {first['arm_id_1']} vs {first['arm_id_2']} (multi-arm combine)",
+            multiarm="combine",
+            why=ExclusionReason.MERGED,
+        )
 
 
 def resolve_multiarm(rows: list[dict[str, Any]], mode: str, measure: str) -> None:
@@ -130,8 +149,9 @@ def resolve_multiarm(rows: list[dict[str, Any]], mode: str, measure: str) -> Non
     if len(live) < 2:
         return
     _drop_shared_contrasts(live)
-    arm_level = [r for r in live if r["status"] == "poolable"
-                 and r["effect"]["source_kind"] == "arms"]
+    arm_level = [
+        r for r in live if r["status"] == "poolable" and r["effect"]["source_kind"] == "arms"
+    ]
     if len(arm_level) < 2:
         return
     uses: dict[str, int] = {}
@@ -156,7 +176,7 @@ def trials_and_comparisons(study_ids: Sequence[str]) -> tuple[int, int]:
 
 
 def unit_text(study_ids: Sequence[str]) -> str:
-    """"k trials", or "k trials (m comparisons)" where the two differ.
+    """ "k trials", or "k trials (m comparisons)" where the two differ.
 
     >>> unit_text(["A", "A", "B"]), unit_text(["A"])
     ('2 trials (3 comparisons)', '1 trial')

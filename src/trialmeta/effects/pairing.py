@@ -31,8 +31,15 @@ from trialmeta.effects.harmonise import (
 )
 from trialmeta.errors import InputError
 
-KEY = ("study_id", "outcome", "instrument", "instrument_detail", "timepoint_weeks",
-       "timepoint_label", "measure")
+KEY = (
+    "study_id",
+    "outcome",
+    "instrument",
+    "instrument_detail",
+    "timepoint_weeks",
+    "timepoint_label",
+    "measure",
+)
 Why = tuple[str, ExclusionReason | None]
 """An exclusion in words and its category (``("", None)``: not excluded)."""
 
@@ -53,12 +60,17 @@ def _k(row: dict[Any, Any]) -> tuple[Any, ...]:
 
 
 def _cointervention_gap(acu: dict[Any, Any], ctl: dict[Any, Any]) -> str:
-    ca, cc, ci = _norm(acu.get("cointervention")), _norm(ctl.get("cointervention")), _norm(
-        ctl.get("intervention"))
+    ca, cc, ci = (
+        _norm(acu.get("cointervention")),
+        _norm(ctl.get("cointervention")),
+        _norm(ctl.get("intervention")),
+    )
     if ca == cc or ca == ci:
         return ""
-    return (f"cointervention differs (acupuncture arm also receives '{ca or 'nothing'}', the "
-            f"control arm '{cc or ci or 'nothing'}'): the contrast does not isolate acupuncture")
+    return (
+        f"cointervention differs (acupuncture arm also receives '{ca or 'nothing'}', the "
+        f"control arm '{cc or ci or 'nothing'}'): the contrast does not isolate acupuncture"
+    )
 
 
 def _scale_gap(row: dict[Any, Any], measure: str, vocab: Vocabulary) -> Why:
@@ -67,11 +79,16 @@ def _scale_gap(row: dict[Any, Any], measure: str, vocab: Vocabulary) -> Why:
     rescale = vocab.rescales(row["outcome"])
     if not vocab.md_instrument(row["outcome"], row["instrument"]):
         scale = "a 0-100" if rescale else "an MD instrument of the"
-        return (f"instrument {row['instrument']} is not {scale} {row['outcome']} scale; "
-                "poolable only as SMD", ExclusionReason.SMD_ONLY_INSTRUMENT)
+        return (
+            f"instrument {row['instrument']} is not {scale} {row['outcome']} scale; "
+            "poolable only as SMD",
+            ExclusionReason.SMD_ONLY_INSTRUMENT,
+        )
     if rescale and math.isnan(scale_factor(row.get("scale_min"), row.get("scale_max"))):
-        return ("scale range not reported; cannot harmonise to 0-100 (poolable only as SMD)",
-                ExclusionReason.SCALE_RANGE_MISSING)
+        return (
+            "scale range not reported; cannot harmonise to 0-100 (poolable only as SMD)",
+            ExclusionReason.SCALE_RANGE_MISSING,
+        )
     return "", None
 
 
@@ -87,8 +104,7 @@ def _scale_note(row: dict[Any, Any], vocab: Vocabulary) -> str:
         k = scale_factor(row.get("scale_min"), row.get("scale_max"))
         basis = f" ({row['scale_basis']})" if not _blank(row.get("scale_basis")) else ""
         how = "" if k == 1 else f" x{k:g}"
-        text = (f"{row['instrument']} {row['scale_min']:g}-{row['scale_max']:g}{basis} -> "
-                f"0-100{how}")
+        text = f"{row['instrument']} {row['scale_min']:g}-{row['scale_max']:g}{basis} -> 0-100{how}"
     else:
         text = f"{row['instrument']} in its own units (not rescaled)"
     if direction_factor(row.get("higher_is_worse"), row["measure"], row.get("change_sign")) < 0:
@@ -96,8 +112,9 @@ def _scale_note(row: dict[Any, Any], vocab: Vocabulary) -> str:
     return text
 
 
-def _arm_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
-                ) -> tuple[dict[Any, Any] | None, Why]:
+def _arm_effect(
+    c: dict[Any, Any], measure: str, vocab: Vocabulary
+) -> tuple[dict[Any, Any] | None, Why]:
     if measure in REVIEW_BINARY_MEASURES:
         return binary_arm_effect(c, measure)
     acu, ctl = c["acu"], c["ctl"]
@@ -120,10 +137,20 @@ def _arm_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
     ledger = f"{acu['arm_id']}: {sa.ledger}; {ctl['arm_id']}: {sc.ledger}"
     if measure == "MD":
         ledger += f"; {_scale_note(acu, vocab)}"
-    out = {"source_kind": "arms", "n1": vals[0][0], "m1": vals[0][1], "sd1": vals[0][2],
-           "n2": vals[1][0], "m2": vals[1][1], "sd2": vals[1][2], "derivation": ledger,
-           "skewed": sa.skewed or sc.skewed, **_derived_flags(sa, "1"), **_derived_flags(sc, "2"),
-           "scale_inferred": any(r.get("scale_basis") == "inferred" for r in (acu, ctl))}
+    out = {
+        "source_kind": "arms",
+        "n1": vals[0][0],
+        "m1": vals[0][1],
+        "sd1": vals[0][2],
+        "n2": vals[1][0],
+        "m2": vals[1][1],
+        "sd2": vals[1][2],
+        "derivation": ledger,
+        "skewed": sa.skewed or sc.skewed,
+        **_derived_flags(sa, "1"),
+        **_derived_flags(sc, "2"),
+        "scale_inferred": any(r.get("scale_basis") == "inferred" for r in (acu, ctl)),
+    }
     try:
         _recompute(out, measure)
     except InputError as exc:
@@ -133,31 +160,47 @@ def _arm_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
 
 def _derived_flags(s: ArmStats, side: str) -> dict[str, bool]:
     """Which of an arm's numbers were derived rather than read (architecture review 8.5)."""
-    return {f"m{side}_derived": "quantiles" in s.ledger,
-            f"sd{side}_derived": s.ledger != "sd reported"}
+    return {
+        f"m{side}_derived": "quantiles" in s.ledger,
+        f"sd{side}_derived": s.ledger != "sd reported",
+    }
 
 
 def _recompute(e: dict[Any, Any], measure: str) -> None:
     if measure in REVIEW_BINARY_MEASURES:
         recompute_binary(e, measure)
         return
-    es = effect_sizes(measure, m1i=[e["m1"]], sd1i=[e["sd1"]], n1i=[e["n1"]], m2i=[e["m2"]],
-                      sd2i=[e["sd2"]], n2i=[e["n2"]])
+    es = effect_sizes(
+        measure,
+        m1i=[e["m1"]],
+        sd1i=[e["sd1"]],
+        n1i=[e["n1"]],
+        m2i=[e["m2"]],
+        sd2i=[e["sd2"]],
+        n2i=[e["n2"]],
+    )
     e["yi"], e["vi"] = float(es.yi[0]), float(es.vi[0])
 
 
-def _contrast_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
-                     ) -> tuple[dict[Any, Any] | None, Why]:
+def _contrast_effect(
+    c: dict[Any, Any], measure: str, vocab: Vocabulary
+) -> tuple[dict[Any, Any] | None, Why]:
     r = c["contrast"]
     if measure in REVIEW_BINARY_MEASURES:
-        return None, ("between-group result of a binary outcome; pooled from events of n per "
-                      "arm only", ExclusionReason.BINARY_CONTRAST)
+        return None, (
+            "between-group result of a binary outcome; pooled from events of n per arm only",
+            ExclusionReason.BINARY_CONTRAST,
+        )
     if r.get("estimate_type") == "median_difference":
-        return None, ("median difference reported (not a mean difference)",
-                      ExclusionReason.MEDIAN_DIFFERENCE)
+        return None, (
+            "median difference reported (not a mean difference)",
+            ExclusionReason.MEDIAN_DIFFERENCE,
+        )
     if measure == "SMD":
-        return None, ("between-group difference only; an SMD needs group SDs",
-                      ExclusionReason.SMD_NEEDS_SDS)
+        return None, (
+            "between-group difference only; an SMD needs group SDs",
+            ExclusionReason.SMD_NEEDS_SDS,
+        )
     gap = _scale_gap(r, measure, vocab)
     if gap[0]:
         return None, gap
@@ -174,23 +217,39 @@ def _contrast_effect(c: dict[Any, Any], measure: str, vocab: Vocabulary
         se = se_from_p(r["estimate"], r["p_value"], df)
         how = f"se from P = {r['p_value']:g} ({f't, df={df:g}' if df else 'z'})"
     else:
-        return None, ("between-group difference without CI, SE or P value",
-                      ExclusionReason.CONTRAST_WITHOUT_SPREAD)
+        return None, (
+            "between-group difference without CI, SE or P value",
+            ExclusionReason.CONTRAST_WITHOUT_SPREAD,
+        )
     flip = -1.0 if r["arm_id_1"] == c["ctl_id"] else 1.0
     f = direction_factor(r.get("higher_is_worse"), r["measure"], r.get("change_sign"))
     k = _scale_factor(r, vocab)
     yi = flip * f * k * float(r["estimate"])
     reversed_note = "; reversed to acupuncture - control" if flip < 0 else ""
-    ledger = (f"contrast {r['arm_id_1']} - {r['arm_id_2']} = {r['estimate']:g}; {how}"
-              f"{reversed_note}; {_scale_note(r, vocab)}")
-    return {"source_kind": "contrast", "n1": n1, "n2": n2, "m1": np.nan, "sd1": np.nan,
-            "m2": np.nan, "sd2": np.nan, "yi": yi, "vi": (k * se) ** 2, "derivation": ledger,
-            "skewed": False, "se_derived": how != "se reported",
-            "scale_inferred": r.get("scale_basis") == "inferred"}, ("", None)
+    ledger = (
+        f"contrast {r['arm_id_1']} - {r['arm_id_2']} = {r['estimate']:g}; {how}"
+        f"{reversed_note}; {_scale_note(r, vocab)}"
+    )
+    return {
+        "source_kind": "contrast",
+        "n1": n1,
+        "n2": n2,
+        "m1": np.nan,
+        "sd1": np.nan,
+        "m2": np.nan,
+        "sd2": np.nan,
+        "yi": yi,
+        "vi": (k * se) ** 2,
+        "derivation": ledger,
+        "skewed": False,
+        "se_derived": how != "se reported",
+        "scale_inferred": r.get("scale_basis") == "inferred",
+    }, ("", None)
 
 
-def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocabulary
-                ) -> list[dict[Any, Any]]:
+def _candidates(
+    arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocabulary
+) -> list[dict[Any, Any]]:
     meta: dict[tuple[Any, Any], dict[Any, Any]] = {}
     for r in arms.to_dict("records"):
         meta.setdefault((r["study_id"], r["arm_id"]), r)
@@ -200,23 +259,39 @@ def _candidates(arms: pd.DataFrame, contrasts: pd.DataFrame | None, vocab: Vocab
         for a in (r for r in recs if vocab.is_intervention(r["arm_type"])):
             for c in (r for r in recs if not vocab.is_intervention(r["arm_type"])):
                 cands[(_k(a), a["arm_id"], c["arm_id"])] = {
-                    "acu": a, "ctl": c, "contrast": None, "acu_id": a["arm_id"],
-                    "ctl_id": c["arm_id"], "base": a, "order": len(cands)}
+                    "acu": a,
+                    "ctl": c,
+                    "contrast": None,
+                    "acu_id": a["arm_id"],
+                    "ctl_id": c["arm_id"],
+                    "base": a,
+                    "order": len(cands),
+                }
     if contrasts is not None:
         for r in contrasts.to_dict("records"):
             t1 = meta.get((r["study_id"], r["arm_id_1"]), {}).get("arm_type")
             t2 = meta.get((r["study_id"], r["arm_id_2"]), {}).get("arm_type")
             if vocab.is_intervention(t1) == vocab.is_intervention(t2):
                 continue  # intervention vs intervention, or control vs control
-            acu_id, ctl_id = ((r["arm_id_1"], r["arm_id_2"]) if vocab.is_intervention(t1)
-                              else (r["arm_id_2"], r["arm_id_1"]))
+            acu_id, ctl_id = (
+                (r["arm_id_1"], r["arm_id_2"])
+                if vocab.is_intervention(t1)
+                else (r["arm_id_2"], r["arm_id_1"])
+            )
             key = (_k(r), acu_id, ctl_id)
             if key in cands:
                 cands[key]["contrast"] = r
                 continue
             base = {**meta[(r["study_id"], acu_id)], **{k: r[k] for k in KEY}}
-            cands[key] = {"acu": None, "ctl": None, "contrast": r, "acu_id": acu_id,
-                          "ctl_id": ctl_id, "base": base, "order": len(cands)}
+            cands[key] = {
+                "acu": None,
+                "ctl": None,
+                "contrast": r,
+                "acu_id": acu_id,
+                "ctl_id": ctl_id,
+                "base": base,
+                "order": len(cands),
+            }
     out = list(cands.values())
     for c in out:
         c["acu_meta"] = meta[(c["base"]["study_id"], c["acu_id"])]

@@ -37,7 +37,12 @@ from dataclasses import dataclass
 from trialmeta.effects.exclusions import ExclusionReason
 
 __all__ = [
-    "ANCHORS", "BANDS", "Placement", "TimepointRule", "place", "rule_from_config",
+    "ANCHORS",
+    "BANDS",
+    "Placement",
+    "TimepointRule",
+    "place",
+    "rule_from_config",
     "says_after_course",
 ]
 
@@ -92,20 +97,26 @@ class TimepointRule:
     def describe(self) -> str:
         """The rule in words, for the effect rows and the report."""
         if self.anchor == "end_of_treatment":
-            return (f"end of treatment: last assessment at or before the end of the trial's course "
-                    f"(within {self.tolerance_weeks:g} weeks), else the first after it within "
-                    f"{self.tolerance_weeks:g} weeks")
+            return (
+                f"end of treatment: last assessment at or before the end of the trial's course "
+                f"(within {self.tolerance_weeks:g} weeks), else the first after it within "
+                f"{self.tolerance_weeks:g} weeks"
+            )
         if self.anchor == "follow_up":
             lo, hi, target = BANDS[self.band]
             upper = "" if math.isinf(hi) else f" to {round(hi):g}"
             band = self.band.replace("_", "-")
-            return (f"{band} follow-up: {round(lo):g}{upper} weeks after the end of the "
-                    f"trial's course, nearest {target:g} weeks")
+            return (
+                f"{band} follow-up: {round(lo):g}{upper} weeks after the end of the "
+                f"trial's course, nearest {target:g} weeks"
+            )
         return self.absolute_text()
 
     def absolute_text(self) -> str:
-        return (f"absolute window: weeks {self.window_min:g}-{self.window_max:g} after "
-                f"randomisation, nearest week {self.window_target:g}")
+        return (
+            f"absolute window: weeks {self.window_min:g}-{self.window_max:g} after "
+            f"randomisation, nearest week {self.window_target:g}"
+        )
 
 
 @dataclass(frozen=True)
@@ -141,22 +152,37 @@ def _absolute(tp: float, rule: TimepointRule, fallback: bool, why: str = "") -> 
     text = rule.absolute_text() + (f" ({why})" if why else "")
     if rule.window_min <= tp <= rule.window_max:
         return Placement(True, (abs(tp - rule.window_target), tp), text, fallback=fallback)
-    return Placement(False, (), text, f"week {tp:g} is outside the {text}", fallback=fallback,
-                     why=ExclusionReason.OUTSIDE_WINDOWS)
+    return Placement(
+        False,
+        (),
+        text,
+        f"week {tp:g} is outside the {text}",
+        fallback=fallback,
+        why=ExclusionReason.OUTSIDE_WINDOWS,
+    )
 
 
-def place(timepoint_weeks: object, label: object, treatment_weeks: object,
-          rule: TimepointRule) -> Placement:
+def place(
+    timepoint_weeks: object, label: object, treatment_weeks: object, rule: TimepointRule
+) -> Placement:
     """Place one assessment (weeks after randomisation, its label) of a trial whose course
     lasts ``treatment_weeks`` for ``rule``."""
     tp, course = _num(timepoint_weeks), _num(treatment_weeks)
     if math.isnan(tp):
         if rule.include_untimed:
-            return Placement(True, (math.inf,), "untimed: an assessment without a week, taken "
-                             "because the outcome includes untimed rows (include_untimed)")
-        return Placement(False, (), rule.describe(),
-                         "timepoint not reported in weeks; cannot be placed in a window",
-                         why=ExclusionReason.TIMEPOINT_MISSING)
+            return Placement(
+                True,
+                (math.inf,),
+                "untimed: an assessment without a week, taken "
+                "because the outcome includes untimed rows (include_untimed)",
+            )
+        return Placement(
+            False,
+            (),
+            rule.describe(),
+            "timepoint not reported in weeks; cannot be placed in a window",
+            why=ExclusionReason.TIMEPOINT_MISSING,
+        )
     if rule.anchor == "absolute":
         return _absolute(tp, rule, False)
     if math.isnan(course):
@@ -168,18 +194,31 @@ def place(timepoint_weeks: object, label: object, treatment_weeks: object,
     return _follow_up(tp, after, labelled_after, rule)
 
 
-def _end_of_treatment(tp: float, course: float, after: float, labelled_after: bool,
-                      label: object, rule: TimepointRule) -> Placement:
+def _end_of_treatment(
+    tp: float, course: float, after: float, labelled_after: bool, label: object, rule: TimepointRule
+) -> Placement:
     text, tol = rule.describe(), rule.tolerance_weeks
     if labelled_after:
-        return Placement(False, (), text, f"its label says it is after the course ('{label}'): "
-                         "never used as end of treatment", after,
-                         why=ExclusionReason.AFTER_COURSE)
+        return Placement(
+            False,
+            (),
+            text,
+            f"its label says it is after the course ('{label}'): never used as end of treatment",
+            after,
+            why=ExclusionReason.AFTER_COURSE,
+        )
     if abs(after) > tol + 1e-9:
         side = "before" if after < 0 else "after"
-        return Placement(False, (), text, f"week {tp:g} is {abs(after):g} weeks {side} the end "
-                         f"of the {course:g}-week course (tolerance {tol:g} weeks): not end of "
-                         "treatment", after, why=ExclusionReason.NOT_END_OF_COURSE)
+        return Placement(
+            False,
+            (),
+            text,
+            f"week {tp:g} is {abs(after):g} weeks {side} the end "
+            f"of the {course:g}-week course (tolerance {tol:g} weeks): not end of "
+            "treatment",
+            after,
+            why=ExclusionReason.NOT_END_OF_COURSE,
+        )
     rank = (0.0, -tp) if after <= 1e-9 else (1.0, tp)
     return Placement(True, rank, text, "", after)
 
@@ -188,20 +227,43 @@ def _follow_up(tp: float, after: float, labelled_after: bool, rule: TimepointRul
     text, tol = rule.describe(), rule.tolerance_weeks
     lo, hi, target = BANDS[rule.band]
     if not labelled_after and after < -tol - 1e-9:
-        return Placement(False, (), text, f"week {tp:g} is during the course ({-after:g} weeks "
-                         "before its end): not follow-up", after,
-                         why=ExclusionReason.NOT_FOLLOW_UP)
+        return Placement(
+            False,
+            (),
+            text,
+            f"week {tp:g} is during the course ({-after:g} weeks before its end): not follow-up",
+            after,
+            why=ExclusionReason.NOT_FOLLOW_UP,
+        )
     if not labelled_after and after <= tol + 1e-9:
-        return Placement(False, (), text, f"week {tp:g} is within {tol:g} weeks of the end of the "
-                         "course (end of treatment), not follow-up", after,
-                         why=ExclusionReason.NOT_FOLLOW_UP)
+        return Placement(
+            False,
+            (),
+            text,
+            f"week {tp:g} is within {tol:g} weeks of the end of the "
+            "course (end of treatment), not follow-up",
+            after,
+            why=ExclusionReason.NOT_FOLLOW_UP,
+        )
     eff = after if after > 0 else 1e-9  # the label says after the course: the label wins
     if not lo < eff <= hi:
-        return Placement(False, (), text, f"{max(after, 0):g} weeks after the end of the course "
-                         f"is outside the {rule.band.replace('_', '-')} band", after,
-                         why=ExclusionReason.OUTSIDE_BAND)
-    conflict = "" if after > 0 else ("; its week does not exceed the course length, but its "
-                                     "label says follow-up (the label is followed)")
+        return Placement(
+            False,
+            (),
+            text,
+            f"{max(after, 0):g} weeks after the end of the course "
+            f"is outside the {rule.band.replace('_', '-')} band",
+            after,
+            why=ExclusionReason.OUTSIDE_BAND,
+        )
+    conflict = (
+        ""
+        if after > 0
+        else (
+            "; its week does not exceed the course length, but its "
+            "label says follow-up (the label is followed)"
+        )
+    )
     return Placement(True, (abs(eff - target), tp), text + conflict, "", after)
 
 

@@ -28,5 +28,4 @@ def with_comparison_counts(report: ValidationReport) -> ValidationReport:
     if not report.ok:
         return report
     cset = build_comparisons(report.tables, vocabulary=report.vocabulary)
-    return replace(report, warnings=list(cset.warnings), summary={**report.summary,
-                                                                   **cset.counts})
+    return replace(report, warnings=list(cset.warnings), summary={**report.summary, **cset.counts})

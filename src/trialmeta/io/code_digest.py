@@ -51,8 +51,11 @@ def _imports(path: Path, name: str) -> set[str]:
             if base.split(".")[0] != PACKAGE:
                 continue
             found.add(base)
-            found |= {f"{base}.{a.name}" for a in node.names
-                      if _module_file(f"{base}.{a.name}") is not None}
+            found |= {
+                f"{base}.{a.name}"
+                for a in node.names
+                if _module_file(f"{base}.{a.name}") is not None
+            }
     parents = {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 1)}
     return {m for m in found | parents if _module_file(m) is not None}
 

@@ -101,8 +101,9 @@ def _recorded(side: Path, subject: Path) -> dict[str, str]:
     return found
 
 
-def _changed(subject: Path, name: str, got: str | None, expected: str | None,
-             side: Path) -> IntermediateError:
+def _changed(
+    subject: Path, name: str, got: str | None, expected: str | None, side: Path
+) -> IntermediateError:
     where = subject.parent / name
     if got is None:
         what, values = "missing", f"got no file, expected the file listed in {side}"

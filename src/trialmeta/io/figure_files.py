@@ -23,8 +23,9 @@ def figure_files(dirs: Sequence[str | Path]) -> dict[str, list[Path]]:
         pngs = {p.stem: p for p in Path(d).glob("*.png")}
         figs = [pngs.get(p.stem, p) for p in Path(d).glob("*.svg")]
         figs += [p for stem, p in pngs.items() if not Path(d, stem + ".svg").exists()]
-        for fig in sorted(figs, key=lambda p: (order.get(p.stem.split("__")[0], len(order)),
-                                               p.name)):
+        for fig in sorted(
+            figs, key=lambda p: (order.get(p.stem.split("__")[0], len(order)), p.name)
+        ):
             key = fig.stem.split("__", 1)[1] if "__" in fig.stem else Path(d).name
             found.setdefault(key, []).append(fig)
     return found

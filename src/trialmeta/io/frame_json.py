@@ -41,8 +41,9 @@ def frame_to_data(df: pd.DataFrame) -> dict[str, Any]:
     dtypes = [str(t) for t in df.dtypes]
     for col, t in zip(df.columns, dtypes, strict=True):
         if t not in _DTYPES:
-            raise IntermediateError(f"column {col}: dtype {t} cannot be written (expected one "
-                                    f"of {', '.join(_DTYPES)})")
+            raise IntermediateError(
+                f"column {col}: dtype {t} cannot be written (expected one of {', '.join(_DTYPES)})"
+            )
     rows = [[_cell(v, t) for v, t in zip(r, dtypes, strict=True)]
             for r in df.itertuples(index=False, name=None)]  # fmt: skip
     return {"columns": [str(c) for c in df.columns], "dtypes": dtypes, "rows": rows}
@@ -55,8 +56,12 @@ def frame_from_data(data: dict[str, Any], source: str = "table") -> pd.DataFrame
     try:
         columns, dtypes, rows = list(data["columns"]), list(data["dtypes"]), list(data["rows"])
     except (KeyError, TypeError):
-        raise IntermediateError(f"{source}: not a table (expected columns, dtypes and rows)"
-                                ) from None
-    df = pd.DataFrame(rows, columns=columns, dtype=object) if rows else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in columns})
+        raise IntermediateError(
+            f"{source}: not a table (expected columns, dtypes and rows)"
+        ) from None
+    df = (
+        pd.DataFrame(rows, columns=columns, dtype=object)
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    )
     return df.astype(dict(zip(columns, dtypes, strict=True))) if columns else df

@@ -40,8 +40,10 @@ def read_json(path: str | Path) -> object:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        raise IntermediateError(f"{path}:{err.lineno}:{err.colno}: not valid JSON (got "
-                                f"{err.msg.lower()}, expected the JSON its rule wrote)") from None
+        raise IntermediateError(
+            f"{path}:{err.lineno}:{err.colno}: not valid JSON (got "
+            f"{err.msg.lower()}, expected the JSON its rule wrote)"
+        ) from None
 
 
 def read_records(path: str | Path | IO[str]) -> pd.DataFrame:
@@ -65,5 +67,7 @@ def read_records(path: str | Path | IO[str]) -> pd.DataFrame:
 def read_record_dicts(path: str | Path | IO[str], blank: Any = None) -> list[dict[str, object]]:
     """:func:`read_records` as a list of row dicts; empty cells become ``blank``."""
     df = read_records(path).astype(object)
-    return [{str(k): v for k, v in r.items()}
-            for r in df.where(df.notna(), blank).to_dict(orient="records")]
+    return [
+        {str(k): v for k, v in r.items()}
+        for r in df.where(df.notna(), blank).to_dict(orient="records")
+    ]

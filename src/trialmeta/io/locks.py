@@ -76,8 +76,9 @@ def _process(pid_dir: Path, workdir: Path) -> SnakemakeProcess | None:
     return SnakemakeProcess(int(pid_dir.name), argv, is_job)
 
 
-def snakemake_processes(workdir: str | Path, proc: str | Path = "/proc",
-                        exclude: Sequence[int] = ()) -> list[SnakemakeProcess] | None:
+def snakemake_processes(
+    workdir: str | Path, proc: str | Path = "/proc", exclude: Sequence[int] = ()
+) -> list[SnakemakeProcess] | None:
     """Snakemake processes (main or job) whose working directory is ``workdir``.
 
     ``None`` when ``proc`` cannot be listed (then nobody can tell that a lock is stale).
@@ -128,10 +129,15 @@ def _pids(procs: Sequence[SnakemakeProcess]) -> str:
 Scan = Callable[[Path], "list[SnakemakeProcess] | None"]
 
 
-def clear_stale_locks(workdir: str | Path = ".", *, host: str | None = None,
-                      wait_seconds: float = 600.0, poll_seconds: float = 0.5,
-                      scan: Scan | None = None,
-                      sleep: Callable[[float], None] = time.sleep) -> list[str]:
+def clear_stale_locks(
+    workdir: str | Path = ".",
+    *,
+    host: str | None = None,
+    wait_seconds: float = 600.0,
+    poll_seconds: float = 0.5,
+    scan: Scan | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[str]:
     """Remove ``workdir``'s Snakemake locks when no run can own them; say what was done.
 
     Returns the lines to print (none when there was no lock). Orphaned jobs of an
@@ -144,33 +150,48 @@ def clear_stale_locks(workdir: str | Path = ".", *, host: str | None = None,
     owner = _owner(root)
     here = host or socket.gethostname()
     if owner.get("host") not in (None, here):
-        return [f"trialmeta: the lock in {LOCK_DIR} was taken by a run on host "
-                f"{owner.get('host')} (pid {owner.get('pid')}), which this host cannot see; "
-                "it is kept. If that run has ended, run `snakemake --unlock` once."]
+        return [
+            f"trialmeta: the lock in {LOCK_DIR} was taken by a run on host "
+            f"{owner.get('host')} (pid {owner.get('pid')}), which this host cannot see; "
+            "it is kept. If that run has ended, run `snakemake --unlock` once."
+        ]
     look = scan or snakemake_processes
     lines: list[str] = []
     deadline = wait_seconds
     while True:
         procs = look(root)
         if procs is None:
-            return [f"trialmeta: cannot list processes (no /proc), so the lock in {LOCK_DIR} "
-                    "is kept; if no snakemake runs here, run `snakemake --unlock` once."]
+            return [
+                f"trialmeta: cannot list processes (no /proc), so the lock in {LOCK_DIR} "
+                "is kept; if no snakemake runs here, run `snakemake --unlock` once."
+            ]
         mains = [p for p in procs if not p.is_job]
         if mains:
-            return [*lines, f"trialmeta: snakemake (pid {_pids(mains)}) is running in this "
-                            "directory; its lock is kept."]
+            return [
+                *lines,
+                f"trialmeta: snakemake (pid {_pids(mains)}) is running in this "
+                "directory; its lock is kept.",
+            ]
         if not procs:
             break
         if deadline <= 0:
-            return [*lines, f"trialmeta: jobs of an interrupted run (pid {_pids(procs)}) "
-                            f"are still running after {wait_seconds:g} s; the lock is kept. "
-                            "Stop them (kill PID) and rerun."]
+            return [
+                *lines,
+                f"trialmeta: jobs of an interrupted run (pid {_pids(procs)}) "
+                f"are still running after {wait_seconds:g} s; the lock is kept. "
+                "Stop them (kill PID) and rerun.",
+            ]
         if not lines:
-            lines.append(f"trialmeta: waiting for {len(procs)} job(s) of an interrupted run "
-                         f"to end (pid {_pids(procs)}) before removing its lock.")
+            lines.append(
+                f"trialmeta: waiting for {len(procs)} job(s) of an interrupted run "
+                f"to end (pid {_pids(procs)}) before removing its lock."
+            )
         sleep(poll_seconds)
         deadline -= poll_seconds
     shutil.rmtree(root / LOCK_DIR, ignore_errors=True)
     remove_owner(root)
-    return [*lines, "trialmeta: removed the lock left by an interrupted run (no snakemake "
-                    "process runs in this directory); the run continues where it stopped."]
+    return [
+        *lines,
+        "trialmeta: removed the lock left by an interrupted run (no snakemake "
+        "process runs in this directory); the run continues where it stopped.",
+    ]

@@ -22,8 +22,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 
-__all__ = ["matching_paths", "naming", "remove_outputs", "replace_bytes", "result_roots",
-           "unwritable"]
+__all__ = [
+    "matching_paths",
+    "naming",
+    "remove_outputs",
+    "replace_bytes",
+    "result_roots",
+    "unwritable",
+]
 
 
 def _relative_inside(path: str) -> bool:
@@ -75,8 +81,9 @@ def result_roots(paths: Iterable[str]) -> list[str]:
     return sorted(roots)
 
 
-def matching_paths(roots: Iterable[str], is_output: Callable[[str], bool],
-                   keep: Collection[str] = ()) -> list[str]:
+def matching_paths(
+    roots: Iterable[str], is_output: Callable[[str], bool], keep: Collection[str] = ()
+) -> list[str]:
     """Existing paths under ``roots`` that ``is_output`` accepts (outermost match only).
 
     Used to find outputs of earlier runs that the current DAG does not name (another
@@ -125,9 +132,12 @@ def unwritable(paths: Iterable[str]) -> list[str]:
             blocked[where] = "not a directory"
         elif not os.access(where, os.W_OK | os.X_OK):
             blocked[where] = "a read-only directory"
-    return [f"{where}: cannot write the results there (got {why}, expected a directory "
-            "this user can write); nothing was run, and the files in it, if any, are "
-            "from an earlier run" for where, why in sorted(blocked.items())]
+    return [
+        f"{where}: cannot write the results there (got {why}, expected a directory "
+        "this user can write); nothing was run, and the files in it, if any, are "
+        "from an earlier run"
+        for where, why in sorted(blocked.items())
+    ]
 
 
 @contextmanager

@@ -70,13 +70,18 @@ def _rel(path: str | Path, root: Path) -> str:
         return p.name
 
 
-def result_hashes(results: Iterable[str | Path], workdir: str | Path = ".",
-                  ) -> list[dict[str, str]]:
+def result_hashes(
+    results: Iterable[str | Path],
+    workdir: str | Path = ".",
+) -> list[dict[str, str]]:
     """``{"path", "sha256"}`` of every file of ``results`` (a directory: each file in it,
     Snakemake's marker excepted), paths relative to ``workdir``, sorted by path."""
     root = Path(workdir)
-    rows = [{"path": _rel(Path(p).parent / name, root), "sha256": digest}
-            for p in results for name, digest in file_digests(p).items()]
+    rows = [
+        {"path": _rel(Path(p).parent / name, root), "sha256": digest}
+        for p in results
+        for name, digest in file_digests(p).items()
+    ]
     return sorted(rows, key=_path_key)
 
 
@@ -115,8 +120,10 @@ def _path_key(d: Mapping[str, object]) -> str:
     return str(d["path"])
 
 
-def remove_stale_results(results_dir: str | Path, keep: Iterable[str] = ("logs", "benchmarks"),
-                         ) -> list[str]:
+def remove_stale_results(
+    results_dir: str | Path,
+    keep: Iterable[str] = ("logs", "benchmarks"),
+) -> list[str]:
     """Delete everything in ``results_dir`` except the top-level names in ``keep``.
 
     Called when validation fails, so no result from an earlier run can be taken

@@ -57,8 +57,9 @@ def _where(err: OSError, outputs: Sequence[str]) -> str:
     return ", ".join(str(o) for o in outputs) or "an output"
 
 
-def describe(exc: BaseException, rule: str, outputs: Sequence[str] = (),
-             log: str | None = None) -> tuple[list[str], bool]:
+def describe(
+    exc: BaseException, rule: str, outputs: Sequence[str] = (), log: str | None = None
+) -> tuple[list[str], bool]:
     """The error lines for ``exc`` (without the prefix) and whether it is a bug.
 
     Examples
@@ -75,12 +76,15 @@ def describe(exc: BaseException, rule: str, outputs: Sequence[str] = (),
     if isinstance(exc, OSError) and (exc.errno in OS_FIXES or exc.filename is not None):
         verb, fix = OS_FIXES.get(exc.errno or 0, ("cannot be used", "an accessible file"))
         name = errno.errorcode.get(exc.errno or 0, str(exc.errno))
-        return [f"{_where(exc, outputs)}: {verb} (got {name}, {exc.strerror}, "
-                f"expected {fix})"], False
+        return [
+            f"{_where(exc, outputs)}: {verb} (got {name}, {exc.strerror}, expected {fix})"
+        ], False
     detail = " ".join(f"{type(exc).__name__}: {exc}".split())
     where = f"; the traceback is in {log}" if log else ""
-    return [f"rule {rule}: internal error (got {detail}{where}, expected none; "
-            "please report this input)"], True
+    return [
+        f"rule {rule}: internal error (got {detail}{where}, expected none; "
+        "please report this input)"
+    ], True
 
 
 def _emit(lines: Sequence[str], streams: Sequence[TextIO | None]) -> None:

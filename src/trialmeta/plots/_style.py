@@ -123,8 +123,9 @@ def new_figure(width_in: float, height_in: float) -> Figure:
     return fig
 
 
-def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS,
-                dpi: int = DPI) -> list[Path]:
+def save_figure(
+    fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS, dpi: int = DPI
+) -> list[Path]:
     """Write ``fig`` as ``stem.png`` (``dpi``, zlib level 1), ``stem.svg`` and/or ``stem.pdf``.
 
     Dates, creator strings and the SVG id salt are fixed, so the bytes depend
@@ -161,8 +162,14 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS,
             extra["pil_kwargs"] = {"compress_level": PNG_COMPRESS_LEVEL}
         buf = io.BytesIO()  # rendered in memory, then written in one call: a full disk
         with matplotlib.rc_context(cast(Any, _RC)):  # is then one OSError naming the file,
-            fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA[fmt],  # never an error
-                        facecolor="white", **extra)  # inside a backend's half-written file
+            fig.savefig(
+                buf,
+                format=fmt,
+                dpi=dpi,
+                metadata=_METADATA[fmt],  # never an error
+                facecolor="white",
+                **extra,
+            )  # inside a backend's half-written file
         with naming(path):
             path.write_bytes(buf.getvalue())
         written.append(path)

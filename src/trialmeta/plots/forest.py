@@ -87,8 +87,10 @@ class _Canvas:
 def _mark_width(data: ForestData, symbols: dict[str, str]) -> tuple[float, float]:
     cell = [cell_mark(symbols, s, f) for s in data.studies for f in data.arm_fields]
     row = [row_mark(symbols, s) for s in data.studies]
+
     def width(marks: list[str]) -> float:  # noqa: E306
         return max((text_width_in(m, MIN_TEXT_PT) + 0.02 for m in marks if m), default=0.0)
+
     return width(cell), width(row)
 
 
@@ -96,8 +98,10 @@ def _headers(c: _Canvas, data: ForestData, lay: ForestLayout) -> None:
     y1, y2 = lay.header_y
     if data.has_arm_stats:
         arm, half = data.arm_fields, len(data.arm_fields) // 2
-        for who, a, b in ((data.intervention, arm[0], arm[half - 1]),
-                          (data.control, arm[half], arm[-1])):
+        for who, a, b in (
+            (data.intervention, arm[0], arm[half - 1]),
+            (data.control, arm[half], arm[-1]),
+        ):
             x0, x1 = lay.group_span(a, b)
             c.put((x0 + x1) / 2, y1, who, ha="center", weight="bold", gid="group-head")
             c.ax.plot([x0, x1], [y1 + 0.5 * ROW_IN - 0.02] * 2, color=INK, lw=0.5)
@@ -259,11 +263,13 @@ def _draw(data: ForestData, lay: ForestLayout, lines: list[Line], symbols: dict[
 
 def _wrapper(label_sup_w: float) -> Callable[[str], list[str]]:
     """Split a study label over at most two rows (the second ends in an ellipsis if need be)."""
+
     def wrap(label: str) -> list[str]:
         if text_width_in(label, TEXT_PT) + label_sup_w <= STUDY_MAX_IN:
             return [label]
         head = wrap_text(label, STUDY_MAX_IN - label_sup_w, TEXT_PT)
         return head[:1] + ([" ".join(head[1:])] if len(head) > 1 else [])
+
     return wrap
 
 

@@ -18,8 +18,15 @@ from trialmeta.review.codec import NotRun
 from trialmeta.review.results import EffectRow
 from trialmeta.stats.results import PooledResult
 
-__all__ = ["BINARY_ARM_FIELDS", "BINARY_HEAD2", "RATIO_LABELS", "binary_forest_kwargs",
-           "ratio_limit", "ratio_ticks", "shown"]
+__all__ = [
+    "BINARY_ARM_FIELDS",
+    "BINARY_HEAD2",
+    "RATIO_LABELS",
+    "binary_forest_kwargs",
+    "ratio_limit",
+    "ratio_ticks",
+    "shown",
+]
 
 #: The arm columns of a binary forest: events and total of each arm (RevMan's order).
 BINARY_ARM_FIELDS: tuple[str, ...] = ("events1", "n1", "events2", "n2")
@@ -83,8 +90,10 @@ def model_note(cell: BinaryCell | None, pooled: PooledResult | None) -> str:
         parts.append(f"Total: inverse-variance random effects ({pooled.method}, {pooled.test})")
     if not isinstance(cell.mh, NotRun):
         mh = cell.mh
-        parts.append(f"Mantel-Haenszel (fixed) {name} "
-                     f"{_ci_text(cell.measure, mh.estimate, mh.ci_lb, mh.ci_ub)}")
+        parts.append(
+            f"Mantel-Haenszel (fixed) {name} "
+            f"{_ci_text(cell.measure, mh.estimate, mh.ci_lb, mh.ci_ub)}"
+        )
     if cell.rare_events and not isinstance(cell.peto, NotRun):
         p = cell.peto
         ci = _ci_text("PETO", p.estimate, p.ci_lb, p.ci_ub)
@@ -92,9 +101,12 @@ def model_note(cell: BinaryCell | None, pooled: PooledResult | None) -> str:
     return "; ".join(parts) + ". " + cell.zero_cells[:1].upper() + cell.zero_cells[1:]
 
 
-def binary_forest_kwargs(cell: BinaryCell | None, effects: Sequence[EffectRow],
-                         pooled: PooledResult | None) -> dict[str, object]:
+def binary_forest_kwargs(
+    cell: BinaryCell | None, effects: Sequence[EffectRow], pooled: PooledResult | None
+) -> dict[str, object]:
     """The :func:`~trialmeta.plots.forest_data.forest_data` arguments of a binary analysis:
     Events/Total per arm and the model note."""
-    return {"arms": {k: [r.number(k) for r in effects] for k in BINARY_ARM_FIELDS},
-            "model_note": model_note(cell, pooled)}
+    return {
+        "arms": {k: [r.number(k) for r in effects] for k in BINARY_ARM_FIELDS},
+        "model_note": model_note(cell, pooled),
+    }

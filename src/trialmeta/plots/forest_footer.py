@@ -35,8 +35,10 @@ __all__ = [
 ]
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-KNHA_K2_NOTE = ("With 2 studies the Hartung-Knapp-Sidik-Jonkman interval uses a t distribution "
-                "with 1 degree of freedom, so it can be wider than either study's own interval.")
+KNHA_K2_NOTE = (
+    "With 2 studies the Hartung-Knapp-Sidik-Jonkman interval uses a t distribution "
+    "with 1 degree of freedom, so it can be wider than either study's own interval."
+)
 _ROB_KEY = {
     "low": "+ low risk",
     "unclear": "? unclear risk",
@@ -83,8 +85,11 @@ class Footer:
 
 
 def _rob_key(data: ForestData) -> str:
-    domains = "; ".join(f"({d.code}) {d.name}" for d in data.rob_domains
-                        if not d.name.lower().startswith(d.code.lower()))  # not "Overall"
+    domains = "; ".join(
+        f"({d.code}) {d.name}"
+        for d in data.rob_domains
+        if not d.name.lower().startswith(d.code.lower())
+    )  # not "Overall"
     used = {j for s in data.studies for j in s.rob}
     key = ", ".join(text for j, text in _ROB_KEY.items() if j in used)
     parts = ["Risk of bias", domains, key]

@@ -165,8 +165,9 @@ def funnel_plot(data: FunnelData, title: str | None = None) -> Figure:
     if title:
         ax.set_title(title, loc="left", fontsize=9, weight="bold")
 
-    handles: list[Artist] = [Patch(facecolor=s, edgecolor=MUTED, lw=0.5)
-                             for s in _SHADES[: len(data.z) + 1]]
+    handles: list[Artist] = [
+        Patch(facecolor=s, edgecolor=MUTED, lw=0.5) for s in _SHADES[: len(data.z) + 1]
+    ]
     labels = _region_labels(data)
     handles.append(Line2D([], [], color=INK, lw=0.9))
     labels.append("Pooled estimate")

@@ -118,19 +118,55 @@ def gosh_plot(data: GoshData) -> Figure:
         m = data.contains(name)
         z = 3 + len(shown) - i  # the most influential driver on top
         if dense:
-            ax.scatter(data.estimate[m], data.i2_percent[m], s=2.5, marker=_MARKERS[i],
-                       color=_COLOURS[i], alpha=0.45, linewidths=0, zorder=z, rasterized=True)
+            ax.scatter(
+                data.estimate[m],
+                data.i2_percent[m],
+                s=2.5,
+                marker=_MARKERS[i],
+                color=_COLOURS[i],
+                alpha=0.45,
+                linewidths=0,
+                zorder=z,
+                rasterized=True,
+            )
         else:  # hollow, so that subsets with several drivers show every marker
-            ax.scatter(data.estimate[m], data.i2_percent[m], s=30 + 18 * i, marker=_MARKERS[i],
-                       facecolors="none", edgecolors=_COLOURS[i], linewidths=1.0, zorder=z)
+            ax.scatter(
+                data.estimate[m],
+                data.i2_percent[m],
+                s=30 + 18 * i,
+                marker=_MARKERS[i],
+                facecolors="none",
+                edgecolors=_COLOURS[i],
+                linewidths=1.0,
+                zorder=z,
+            )
         label = fit_text(f"subsets with {name}", 4.2, 7) + f" ({int(m.sum()):,} shown)"
-        handles.append(Line2D([], [], ls="", marker=_MARKERS[i], color=_COLOURS[i], ms=4.5,
-                              mfc=_COLOURS[i] if dense else "none", label=label))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=_MARKERS[i],
+                color=_COLOURS[i],
+                ms=4.5,
+                mfc=_COLOURS[i] if dense else "none",
+                label=label,
+            )
+        )
     if math.isfinite(data.full_estimate):
         ax.scatter([data.full_estimate], [data.full_i2_percent], marker="*", s=90, color=INK,
                    edgecolors="white", linewidths=0.6, zorder=9)  # fmt: skip
-        handles.append(Line2D([], [], ls="", marker="*", color=INK, ms=7,
-                              label=f"all {data.k} trials ({data.method})"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="*",
+                color=INK,
+                ms=7,
+                label=f"all {data.k} trials ({data.method})",
+            )
+        )
     ax.set_xlabel(data.x_label)
     ax.set_ylabel("I² (%)")
     ax.set_ylim(-3, 103)
@@ -144,8 +180,15 @@ def gosh_plot(data: GoshData) -> Figure:
     title = fit_text(f"GOSH plot: {data.analysis_id}".rstrip(": "), 5.6 - 0.11 * 5.6 - 0.1, 9,
                      "bold")  # fmt: skip
     ax.set_title(title, loc="left", fontsize=9, fontweight="bold", pad=16)
-    ax.text(0, 1.015, f"{data.method}, {what} {data.n_subsets:,} subsets of {data.k} trials"
-            f"{sample}", transform=ax.transAxes, fontsize=7, color=MUTED, va="bottom")
+    ax.text(
+        0,
+        1.015,
+        f"{data.method}, {what} {data.n_subsets:,} subsets of {data.k} trials{sample}",
+        transform=ax.transAxes,
+        fontsize=7,
+        color=MUTED,
+        va="bottom",
+    )
     return fig
 
 

@@ -70,7 +70,7 @@ def _clause(text: str, arm: str) -> str:
     key = f"{arm.lower()}:"
     for part in text.lower().split(";"):
         if part.strip().startswith(key):
-            return part.strip()[len(key):]
+            return part.strip()[len(key) :]
     return ""
 
 
@@ -94,8 +94,10 @@ def derived_marks(rec: Mapping[str, object]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for i, arm in ((1, str(rec.get("arm_id_1") or "")), (2, str(rec.get("arm_id_2") or ""))):
         clause = _clause(deriv, arm) if arm else ""
-        for stat, from_text in (("sd", bool(clause) and "sd reported" not in clause),
-                                ("m", "median" in clause or "mean from" in clause)):
+        for stat, from_text in (
+            ("sd", bool(clause) and "sd reported" not in clause),
+            ("m", "median" in clause or "mean from" in clause),
+        ):
             typed = _flag(rec, f"{stat}{i}_derived")
             out[f"{stat}{i}"] = from_text if typed is None else typed
     return out
@@ -149,8 +151,12 @@ def _save(fig: Figure, stem: Path, files: FiguresConfig) -> None:
     plots.save_figure(fig, stem, files.formats, files.png_dpi)
 
 
-def _rob_columns(eff: Sequence[Mapping[str, object]], rob_rows: Sequence[Mapping[str, str]],
-                 names: LabelMap, vocabulary: Vocabulary | None) -> dict[str, object]:
+def _rob_columns(
+    eff: Sequence[Mapping[str, object]],
+    rob_rows: Sequence[Mapping[str, str]],
+    names: LabelMap,
+    vocabulary: Vocabulary | None,
+) -> dict[str, object]:
     """Per-domain risk-of-bias columns of one plot: RoB 1 A-G when every assessment is
     RoB 1; else each row's RoB 2 domains and Overall as GRADE judges that result (its
     comparison tells participants their allocation unless the control is one of the
@@ -182,8 +188,9 @@ def _rob_columns(eff: Sequence[Mapping[str, object]], rob_rows: Sequence[Mapping
     return kw
 
 
-def _subgroup_kwargs(effects: tuple[EffectRow, ...], sg: SubgroupResult,
-                     labels: LabelMap) -> dict[str, object]:
+def _subgroup_kwargs(
+    effects: tuple[EffectRow, ...], sg: SubgroupResult, labels: LabelMap
+) -> dict[str, object]:
     # members of a comparison across comparator types are named by their comparison label
     name = labels.comparison if sg.variable == "member" else labels.code
     return {
@@ -205,9 +212,16 @@ def _mcid_kwargs(mcid: CitedValue) -> dict[str, object]:
                           f"important difference" + (f" ({cite})." if cite else "."))}  # fmt: skip
 
 
-def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
-            labels: LabelMap, rob_rows: Sequence[Mapping[str, str]],
-            vocabulary: Vocabulary | None, files: FiguresConfig) -> None:
+def _forest(
+    a: AnalysisResult,
+    outdir: Path,
+    mcid: CitedValue,
+    w: FigureWording,
+    labels: LabelMap,
+    rob_rows: Sequence[Mapping[str, str]],
+    vocabulary: Vocabulary | None,
+    files: FiguresConfig,
+) -> None:
     eff, aid = a.effects, a.analysis_id
     recs = [r.record() for r in eff]
     sg = a.subgroups[0] if a.subgroups else None
@@ -247,8 +261,14 @@ def _forest(a: AnalysisResult, outdir: Path, mcid: CitedValue, w: FigureWording,
     plots.write_forest_csv(data, outdir / f"forest__{aid}.csv")
 
 
-def _diagnostics(a: AnalysisResult, fit: PooledResult, out: Path, x_label: str,
-                 labels: list[str], files: FiguresConfig) -> None:
+def _diagnostics(
+    a: AnalysisResult,
+    fit: PooledResult,
+    out: Path,
+    x_label: str,
+    labels: list[str],
+    files: FiguresConfig,
+) -> None:
     aid = a.analysis_id
     informs = len(a.effects) >= files.diagnostics_min_k
     y, v = [r.yi for r in a.effects], [r.vi for r in a.effects]
@@ -267,8 +287,14 @@ def _diagnostics(a: AnalysisResult, fit: PooledResult, out: Path, x_label: str,
         plots.write_baujat_csv(labels, a.baujat.result, out / f"baujat__{aid}.csv")
 
 
-def _sequential(a: AnalysisResult, out: Path, x_label: str, names: LabelMap,
-                row_names: Mapping[str, str], files: FiguresConfig) -> None:
+def _sequential(
+    a: AnalysisResult,
+    out: Path,
+    x_label: str,
+    names: LabelMap,
+    row_names: Mapping[str, str],
+    files: FiguresConfig,
+) -> None:
     aid = a.analysis_id
     if isinstance(a.tsa, TsaResult):
         t = a.tsa
@@ -287,11 +313,15 @@ def _sequential(a: AnalysisResult, out: Path, x_label: str, names: LabelMap,
         plots.write_gosh_csv(gd, out / f"gosh__{aid}.csv")
 
 
-def draw_outcome_figures(result: OutcomeResult, outdir: str | Path, wording: FigureWording,
-                         labels: LabelMap | None = None,
-                         rob_rows: Sequence[Mapping[str, str]] = (),
-                         vocabulary: Vocabulary | None = None,
-                         files: FiguresConfig = DEFAULT_FILES) -> list[Path]:
+def draw_outcome_figures(
+    result: OutcomeResult,
+    outdir: str | Path,
+    wording: FigureWording,
+    labels: LabelMap | None = None,
+    rob_rows: Sequence[Mapping[str, str]] = (),
+    vocabulary: Vocabulary | None = None,
+    files: FiguresConfig = DEFAULT_FILES,
+) -> list[Path]:
     """Write every figure of ``result`` into ``outdir``; return its PNGs (SVGs when no PNG
     is written), sorted.
 
@@ -321,7 +351,8 @@ def draw_outcome_figures(result: OutcomeResult, outdir: str | Path, wording: Fig
         row_names = {r.row_id: names.comparison_row(r.study_id, str(r.get("arm_id_1") or ""),
                                                      str(r.get("arm_id_2") or ""))
                      for r in a.effects}  # fmt: skip
-        _diagnostics(a, a.analysis.pooled, out, x_label, [row_names[r.row_id] for r in a.effects],
-                     files)
+        _diagnostics(
+            a, a.analysis.pooled, out, x_label, [row_names[r.row_id] for r in a.effects], files
+        )
         _sequential(a, out, x_label, names, row_names, files)
     return sorted(out.glob("*.png" if "png" in files.formats else "*.svg"))

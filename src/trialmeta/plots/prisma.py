@@ -68,8 +68,14 @@ def _draw_box(ax: Axes, box: _Box, top: float) -> None:
                                 boxstyle="square,pad=0", facecolor="white", edgecolor=INK,
                                 lw=0.8, gid="prisma-box"))  # fmt: skip
     for i, line in enumerate(box.lines):
-        ax.text(box.x + 0.08, top + 0.08 + LINE_IN * (i + 0.5), line, va="center",
-                fontsize=TEXT_PT, weight="bold" if i == 0 and box.bold_first else "normal")
+        ax.text(
+            box.x + 0.08,
+            top + 0.08 + LINE_IN * (i + 0.5),
+            line,
+            va="center",
+            fontsize=TEXT_PT,
+            weight="bold" if i == 0 and box.bold_first else "normal",
+        )
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -81,16 +87,27 @@ def _phase(ax: Axes, label: str, top: float, height: float) -> None:
     ax.add_patch(FancyBboxPatch((0.12, top), 0.28, height,
                                 boxstyle="round,pad=0,rounding_size=0.06",
                                 facecolor=PHASE_FILL, edgecolor="none"))  # fmt: skip
-    ax.text(0.26, top + height / 2, label, rotation=90, ha="center", va="center",
-            fontsize=TEXT_PT, weight="bold")
+    ax.text(
+        0.26,
+        top + height / 2,
+        label,
+        rotation=90,
+        ha="center",
+        va="center",
+        fontsize=TEXT_PT,
+        weight="bold",
+    )
 
 
 def _reason_lines(data: PrismaData) -> list[str]:
     out = []
     for reason, trials in data.reasons().items():
         names = ", ".join(t.label for t in trials)
-        head = reason if reason.split(" ", 1)[0].islower() and len(reason.split(" ", 1)[0]) == 1 \
-            else reason[:1].upper() + reason[1:]  # "n not reported" keeps its lower-case n
+        head = (
+            reason
+            if reason.split(" ", 1)[0].islower() and len(reason.split(" ", 1)[0]) == 1
+            else reason[:1].upper() + reason[1:]
+        )  # "n not reported" keeps its lower-case n
         out.append(f"{head} ({len(trials)}): {names}")
     return out
 
@@ -101,8 +118,10 @@ def prisma_plot(data: PrismaData,
     """Draw the flow: sheets -> at least one meta-analysis, trials not pooled beside it."""
     main_x, main_w, side_x, side_w = 0.55, 3.1, 3.95, 3.6
     included, dropped = data.included(), data.not_pooled()
-    top_texts = [f"Trials in the extraction sheets (n = {len(data.trials)})",
-                 participants(data.trials)] + ([data.how_found] if data.how_found else [])
+    top_texts = [
+        f"Trials in the extraction sheets (n = {len(data.trials)})",
+        participants(data.trials),
+    ] + ([data.how_found] if data.how_found else [])
     first = _box(top_texts, main_x, main_w)
     second = _box([f"Trials in at least one meta-analysis (n = {len(included)})",
                    participants(included)], main_x, main_w)  # fmt: skip
@@ -131,8 +150,14 @@ def prisma_plot(data: PrismaData,
         branch_y = side_top + 0.08 + LINE_IN / 2
         ax.plot([mid_x, mid_x], [y_first + first.height, branch_y], color=INK, lw=0.8)
         _arrow(ax, (mid_x, branch_y), (side_x, branch_y))
-    ax.text(0.12, height - 0.12, "Participants: as randomised, from the studies sheet.",
-            fontsize=7.0, color=MUTED, va="center")
+    ax.text(
+        0.12,
+        height - 0.12,
+        "Participants: as randomised, from the studies sheet.",
+        fontsize=7.0,
+        color=MUTED,
+        va="center",
+    )
     return fig
 
 

@@ -123,7 +123,8 @@ def result_cells(study: vocab.StudyDomains | None, *, self_reported: bool,
     if study is None:
         return ("not_assessed",) * len(ROB2)
     overall, doms, _ = vocab.result_risk_of_bias(
-        study, self_reported=self_reported, participants_aware=participants_aware)
+        study, self_reported=self_reported, participants_aware=participants_aware
+    )
     return (*(doms.get(code, "not_assessed") for code in vocab.DOMAIN_LABELS), overall)
 
 

@@ -24,8 +24,7 @@ from trialmeta.review.config import FiguresConfig
 __all__ = ["draw_rob_figures", "trial_participants"]
 
 
-def _draw(data: plots.RobData, stem: str, outdir: Path, title: str,
-          files: FiguresConfig) -> None:
+def _draw(data: plots.RobData, stem: str, outdir: Path, title: str, files: FiguresConfig) -> None:
     summary_title = f"{title}, weighted by participants" if data.weights else title
     for name, fig in (("traffic_light", plots.traffic_light_plot(data, title)),
                       ("summary", plots.rob_summary_plot(data, summary_title))):  # fmt: skip

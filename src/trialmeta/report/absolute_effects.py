@@ -14,13 +14,22 @@ from collections.abc import Mapping
 from trialmeta.report.text import MEASURE_LABELS
 from trialmeta.review.absolute_effects import AbsoluteEffect
 
-__all__ = ["ABSOLUTE_COLUMNS", "absolute_cell", "absolute_columns", "difference_text",
-           "per_1000", "relative_text"]
+__all__ = [
+    "ABSOLUTE_COLUMNS",
+    "absolute_cell",
+    "absolute_columns",
+    "difference_text",
+    "per_1000",
+    "relative_text",
+]
 
 #: Summary of Findings CSV columns of a binary outcome (empty on continuous ones).
 ABSOLUTE_COLUMNS: tuple[str, ...] = (
-    "relative_effect", "control_risk_per_1000", "intervention_risk_per_1000",
-    "difference_per_1000", "control_risk_source",
+    "relative_effect",
+    "control_risk_per_1000",
+    "intervention_risk_per_1000",
+    "difference_per_1000",
+    "control_risk_source",
 )
 
 
@@ -52,8 +61,11 @@ def difference_text(a: AbsoluteEffect) -> str:
     lo, hi = a.difference_per_1000_lb, a.difference_per_1000_ub
     if not math.isfinite(a.difference_per_1000):
         return "not estimable"
-    ci = (f"{_side(lo)} to {_side(hi)}" if math.isfinite(lo) and math.isfinite(hi)
-          else "CI not estimable")
+    ci = (
+        f"{_side(lo)} to {_side(hi)}"
+        if math.isfinite(lo) and math.isfinite(hi)
+        else "CI not estimable"
+    )
     return f"{_side(a.difference_per_1000)} per 1000 ({ci})"
 
 
@@ -65,7 +77,7 @@ def absolute_columns(a: AbsoluteEffect | None) -> dict[str, object]:
         "relative_effect": relative_text(a),
         "control_risk_per_1000": per_1000(a.control_risk),
         "intervention_risk_per_1000": f"{per_1000(a.risk)} ({per_1000(a.risk_lb)} to "
-                                      f"{per_1000(a.risk_ub)})",
+        f"{per_1000(a.risk_ub)})",
         "difference_per_1000": difference_text(a),
         "control_risk_source": a.control_risk_source,
     }
@@ -76,5 +88,7 @@ def absolute_cell(row: Mapping[str, object]) -> str:
     outcome): ``"control 422, intervention 308 (241 to 393): 114 fewer per 1000 (...)"``."""
     if not row.get("relative_effect"):
         return ""
-    return (f"control {row['control_risk_per_1000']}, intervention "
-            f"{row['intervention_risk_per_1000']}: {row['difference_per_1000']}")
+    return (
+        f"control {row['control_risk_per_1000']}, intervention "
+        f"{row['intervention_risk_per_1000']}: {row['difference_per_1000']}"
+    )

@@ -57,8 +57,12 @@ def review_text(config: ReviewConfig, results: Sequence[OutcomeResult], labels: 
     countries = {str(s["study_id"]): str(s.get("country") or "") for s in studies}
     tables = tuple(sof_tables(config, results, labels, countries))
     found = limitations(config, results, flow, labels)
-    return ReviewText(flow, tables, tuple(executive_summary(config, results, flow, labels)),
-                      tuple(x.sentence for x in found[:TOP_LIMITATIONS]))
+    return ReviewText(
+        flow,
+        tables,
+        tuple(executive_summary(config, results, flow, labels)),
+        tuple(x.sentence for x in found[:TOP_LIMITATIONS]),
+    )
 
 
 def sof_csv_rows(tables: Sequence[SofTable]) -> list[dict[str, object]]:

@@ -135,11 +135,15 @@ def format_analysis(study: Sequence[str], out: Mapping[str, object]) -> str:
     """Pooled model plus the small-study and sensitivity analyses."""
     parts = [format_pooled(out["pool"])]  # type: ignore[arg-type]
     formatters: tuple[tuple[str, Callable[[Any], list[str]]], ...] = (
-        ("egger", _fmt_egger), ("begg", _fmt_begg), ("trimfill", _fmt_trimfill))
+        ("egger", _fmt_egger),
+        ("begg", _fmt_begg),
+        ("trimfill", _fmt_trimfill),
+    )
     for key, fmt in formatters:
         val = out[key]
         parts.append("\n".join(fmt(val) if not isinstance(val, str) else [f"{key}: {val}"]))
     loo = out["leave_one_out"]
-    parts.append("\n".join(_fmt_loo(study, loo) if isinstance(loo, LeaveOneOutResult)
-                            else [str(loo)]))
+    parts.append(
+        "\n".join(_fmt_loo(study, loo) if isinstance(loo, LeaveOneOutResult) else [str(loo)])
+    )
     return "\n\n".join(parts)

@@ -135,8 +135,12 @@ def _document(tables: Sequence[SofTable], title: str) -> DocxDocument:
     for sof in tables:
         h = sof.header
         _paragraph(doc, h.title, bold=True, size=10)
-        for name, value in (("Patient or population", h.population), ("Setting", h.setting),
-                            ("Intervention", h.intervention), ("Comparison", h.comparison)):
+        for name, value in (
+            ("Patient or population", h.population),
+            ("Setting", h.setting),
+            ("Intervention", h.intervention),
+            ("Comparison", h.comparison),
+        ):
             _paragraph(doc, f"{name}: {value}")
         _table(doc, sof)
         _paragraph(doc, sof.explanation, size=7)

@@ -144,7 +144,7 @@ def _search(config: ReviewConfig) -> str:
 def _key_findings(r: ReportInputs) -> list[str]:
     out = [_h2(1, SECTIONS[0][0], SECTIONS[0][1]), _search(r.config), '<div class="pico">']
     out += [f"<p><b>{e(k)}:</b> {e(v)}</p>" for k, v in pico_lines(r.config, r.labels)]
-    out.append("</div><h3>Results by comparison</h3><ul class=\"keyfindings\">")
+    out.append('</div><h3>Results by comparison</h3><ul class="keyfindings">')
     names = {c.id: c.label for c in r.config.comparisons}
     for t in r.sof:
         rows = [row for row in t.rows if row.certainty_symbols] or list(t.rows)
@@ -174,7 +174,8 @@ def _included(r: ReportInputs, numbers: _Numbers) -> list[str]:
                                anchor="fig-prisma"))  # fmt: skip
     rows: list[list[object]] = [
         ["Trials in the extraction sheets", len(flow.trials), participants(flow.trials), ""],
-        ["In at least one analysis", len(flow.included()), participants(flow.included()), ""]]
+        ["In at least one analysis", len(flow.included()), participants(flow.included()), ""],
+    ]
     for reason, trials in flow.reasons().items():
         rows.append([f"Not pooled: {r.humanise(reason)}", len(trials), participants(trials),
                      ", ".join(t.label for t in trials)])  # fmt: skip
@@ -218,16 +219,21 @@ def _kind(path: str | Path) -> str:
 def _analysis(r: ReportInputs, a: AnalysisResult, numbers: _Numbers) -> list[str]:
     cfg, human = r.config, r.humanise
     measure = cfg.outcome_measure(a.analysis.outcome_id)
-    out = ['<section class="analysis">',
-           f"<h4>{e(r.labels.outcome(a.analysis.outcome_id))}</h4>"]
+    out = ['<section class="analysis">', f"<h4>{e(r.labels.outcome(a.analysis.outcome_id))}</h4>"]
     k = a.analysis.k
     for path in r.figures.get(a.analysis_id, []):
         kind = _kind(path)
         if kind != "forest" and (k < 5 or kind in ("gosh", "baujat")):
             continue  # influence diagnostics only where k >= 5 (issue 9); GOSH in the CSV
         n = numbers.next()
-        out.append(figure_html(path, caption(n, kind, a, r.labels), alt=alt_text(kind, a),
-                               anchor=figure_anchor(a.analysis_id) if kind == "forest" else ""))
+        out.append(
+            figure_html(
+                path,
+                caption(n, kind, a, r.labels),
+                alt=alt_text(kind, a),
+                anchor=figure_anchor(a.analysis_id) if kind == "forest" else "",
+            )
+        )
     if a.analysis.pooled is not None:
         out.append(f"<p>{e(prose(human(outcome_text(a, measure))))}</p>")
     else:
@@ -259,9 +265,19 @@ def _external(r: ReportInputs) -> list[str]:
     if not xs:
         return []
     ci = f"{level_percent(r.config.model.level)} CI"
-    rows = [[r.labels.outcome(x.outcome_id), x.label, x.measure, num(x.estimate, 2),
-             f"{num(x.ci_lb, 2)} to {num(x.ci_ub, 2)}", "–" if x.k is None else x.k,
-             "–" if x.n_participants is None else x.n_participants, x.source] for x in xs]
+    rows = [
+        [
+            r.labels.outcome(x.outcome_id),
+            x.label,
+            x.measure,
+            num(x.estimate, 2),
+            f"{num(x.ci_lb, 2)} to {num(x.ci_ub, 2)}",
+            "–" if x.k is None else x.k,
+            "–" if x.n_participants is None else x.n_participants,
+            x.source,
+        ]
+        for x in xs
+    ]
     return ['<h3 id="res-external">Published pooled results (not pooled with ours)</h3>',
             table_html(["Outcome", "External source", "Measure", "Estimate", ci, "k",
                         "Participants", "Source"], rows, cls="external")]  # fmt: skip
@@ -272,25 +288,32 @@ def _limitations(r: ReportInputs) -> list[str]:
     out += [f"<li>{e(prose(s))}</li>" for s in r.summary]
     out.append("</ul><h3>Analyses at a glance</h3>")
     out.append(table_html(GLANCE_HEAD, glance_rows(r.config, r.results, r.labels)))
-    out.append("<p class=\"note\">Every judgement and flag, analysis by analysis, is in "
-               "<a href=\"#appendix-limitations\">Appendix B</a>.</p>")
+    out.append(
+        '<p class="note">Every judgement and flag, analysis by analysis, is in '
+        '<a href="#appendix-limitations">Appendix B</a>.</p>'
+    )
     return out
 
 
 def _appendices(r: ReportInputs) -> list[str]:
     cfg = r.config
     pk = dict(r.provenance.get("packages", {}) or {})  # type: ignore[call-overload]
-    out = [_h2(7, SECTIONS[6][0], SECTIONS[6][1]),
-           '<section id="appendix-methods"><h3>A. Methods</h3>']
+    out = [
+        _h2(7, SECTIONS[6][0], SECTIONS[6][1]),
+        '<section id="appendix-methods"><h3>A. Methods</h3>',
+    ]
     out += [f"<p>{e(prose(p))}</p>" for p in methods_paragraphs(cfg)]
     out.append(table_html(["Software", "Version"], sorted(pk.items())))
-    out.append('</section><section id="appendix-limitations">'
-               "<h3>B. Limitations in detail and flags</h3>")
+    out.append(
+        '</section><section id="appendix-limitations"><h3>B. Limitations in detail and flags</h3>'
+    )
     out.append(markdown_to_html(r.limitations_md))
-    out.append('</section><section id="appendix-accounting"><h3>C. Comparison accounting</h3>'
-               "<p>Every extracted comparison and what happened to it is in "
-               "<code>results/comparisons_accounting.csv</code>; per trial, in "
-               '<a href="#included">section 3</a>.</p></section>')
+    out.append(
+        '</section><section id="appendix-accounting"><h3>C. Comparison accounting</h3>'
+        "<p>Every extracted comparison and what happened to it is in "
+        "<code>results/comparisons_accounting.csv</code>; per trial, in "
+        '<a href="#included">section 3</a>.</p></section>'
+    )
     return out + _references(r) + _reproducibility(r.provenance)
 
 
@@ -310,8 +333,11 @@ def _references(r: ReportInputs) -> list[str]:
         text = ". ".join(parts) + (f". doi:{doi}" if doi else "")
         where = f" Source: {source}." if source else ""
         level = str(s.get("verification") or "").strip()
-        out.append(f"<li><b>{e(r.labels.study(sid))}</b>. {e(text)}.{e(where)}"
-                   + (f" Verification: {e(r.labels.code(level))}." if level else "") + "</li>")
+        out.append(
+            f"<li><b>{e(r.labels.study(sid))}</b>. {e(text)}.{e(where)}"
+            + (f" Verification: {e(r.labels.code(level))}." if level else "")
+            + "</li>"
+        )
     return [*out, "</ol></section>"]
 
 
@@ -325,7 +351,7 @@ def _reproducibility(provenance: Mapping[str, object]) -> list[str]:
         f"<p>Rerun: <code>{e(provenance.get('rerun'))}</code></p>",
         table_html(["Input file", "SHA-256"], [[f["path"], f["sha256"]] for f in files]),
         _results_note(provenance),
-        '<p>Every setting, package version and input digest: '
+        "<p>Every setting, package version and input digest: "
         '<a href="provenance.json">provenance.json</a>.</p></section>',
     ]
 
@@ -334,10 +360,16 @@ def _results_note(provenance: Mapping[str, object]) -> str:
     """How many results provenance.json hashes (the report is built from those files)."""
     results = provenance.get("results") or []
     n = len(results) if isinstance(results, list) else 0
-    return (f"<p><code>provenance.json</code> also records the SHA-256 of the {n} result "
+    return (
+        (
+            f"<p><code>provenance.json</code> also records the SHA-256 of the {n} result "
             "files this report was built from (tables, intermediate results, figures); each "
             "step checked the intermediates it read against the checksums their steps "
-            "wrote.</p>") if n else ""
+            "wrote.</p>"
+        )
+        if n
+        else ""
+    )
 
 
 def render_report(r: ReportInputs) -> str:
@@ -350,8 +382,12 @@ def render_report(r: ReportInputs) -> str:
              f"<h1>{e(title)}</h1>"]  # fmt: skip
     parts += _key_findings(r)
     parts.append(_nav(r))
-    parts += ['<section class="landscape">', _h2(2, SECTIONS[1][0], SECTIONS[1][1]),
-              *sof_tables_html(r.sof), "</section>"]
+    parts += [
+        '<section class="landscape">',
+        _h2(2, SECTIONS[1][0], SECTIONS[1][1]),
+        *sof_tables_html(r.sof),
+        "</section>",
+    ]
     parts += _included(r, numbers)
     parts += _rob(r, numbers)
     parts += _results(r, numbers)

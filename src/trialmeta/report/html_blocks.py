@@ -18,6 +18,7 @@ from trialmeta.report.text import num, prose
 
 __all__ = ["e", "figure_html", "inline_svg", "markdown_to_html", "prose", "table_html"]
 
+
 def e(value: object) -> str:
     """HTML-escaped text of ``value`` (quotes too)."""
     return html.escape("" if value is None else str(value), quote=True)
@@ -37,12 +38,12 @@ def _fmt(x: object, nd: int = 2) -> str:
     return "" if x is None else prose(str(x))
 
 
-def table_html(head: Sequence[str], rows: Sequence[Sequence[object]], nd: int = 2,
-               cls: str = "") -> str:
+def table_html(
+    head: Sequence[str], rows: Sequence[Sequence[object]], nd: int = 2, cls: str = ""
+) -> str:
     """An escaped HTML table in a scroll box; numbers right-aligned with ``nd`` decimals;
     the header row repeats on every printed page (``thead``)."""
-    out = ['<div class="scroll">', f'<table class="{e(cls)}">' if cls else "<table>",
-           "<thead><tr>"]
+    out = ['<div class="scroll">', f'<table class="{e(cls)}">' if cls else "<table>", "<thead><tr>"]
     out += [f"<th>{e(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for r in rows:
@@ -86,17 +87,22 @@ def inline_svg(path: str | Path, title: str, prefix: str) -> str:
     (:func:`_compact`), ids prefixed,
     ``role="img"`` and a ``<title>`` (read by screen readers and shown on hover)."""
     svg = Path(path).read_text(encoding="utf-8")
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->|<metadata>.*?</metadata>", "", svg, flags=re.S)
     svg = _prefixed(_compact(svg), prefix)
     svg = re.sub(r">\s+<", "><", svg)  # indentation only: no text node is whitespace
     head_end = svg.index(">") + 1
-    return (svg[: head_end - 1] + f' role="img" aria-label="{e(title)}">'
-            + f"<title>{e(title)}</title>" + svg[head_end:])
+    return (
+        svg[: head_end - 1]
+        + f' role="img" aria-label="{e(title)}">'
+        + f"<title>{e(title)}</title>"
+        + svg[head_end:]
+    )
 
 
-def figure_html(path: str | Path, caption: str, alt: str = "", anchor: str = "",
-                wide: bool = False) -> str:
+def figure_html(
+    path: str | Path, caption: str, alt: str = "", anchor: str = "", wide: bool = False
+) -> str:
     """``<figure>``: the SVG saved beside ``path`` inlined (real text, no base64), else the
     PNG; ``caption`` below it, ``alt`` its accessible description (default: the caption)."""
     path = Path(path)
@@ -107,11 +113,11 @@ def figure_html(path: str | Path, caption: str, alt: str = "", anchor: str = "",
         body = inline_svg(svg, alt, ident + "-")
     else:
         import base64  # a PNG without its SVG (a raster figure)
+
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         body = f'<img alt="{e(alt)}" src="data:image/png;base64,{data}">'
     cls = ' class="landscape"' if wide else ""
-    return (f'<figure id="{e(ident)}"{cls}>{body}<figcaption>{e(caption)}</figcaption>'
-            "</figure>")
+    return f'<figure id="{e(ident)}"{cls}>{body}<figcaption>{e(caption)}</figcaption></figure>'
 
 
 def _md_inline(text: str) -> str:
@@ -168,5 +174,3 @@ def _split_row(line: str) -> list[str]:
         j += 1
     cells.append(cur.strip())
     return cells
-
-

@@ -47,8 +47,11 @@ def sof_table_html(table: SofTable, number: int, heading_level: int = 3) -> str:
     """One comparison's table with its header lines, footnotes and legend."""
     h = table.header
     hl = f"h{heading_level}"
-    out = [f'<section class="sof" id="sof-{e(table.comparison_id)}">',
-           f"<{hl}>Summary of findings {number}. {e(h.title)}</{hl}>", '<p class="pico">']
+    out = [
+        f'<section class="sof" id="sof-{e(table.comparison_id)}">',
+        f"<{hl}>Summary of findings {number}. {e(h.title)}</{hl}>",
+        '<p class="pico">',
+    ]
     out += [f"<b>{e(k)}:</b> {e(v)}<br>" for k, v in (
         ("Patient or population", h.population), ("Setting", h.setting),
         ("Intervention", h.intervention), ("Comparison", h.comparison))]  # fmt: skip
@@ -70,13 +73,17 @@ def sof_table_html(table: SofTable, number: int, heading_level: int = 3) -> str:
 def _notes(table: SofTable) -> list[str]:
     out = [f'<p class="note">{e(table.explanation)}</p>']
     if table.not_reported:
-        out.append('<p class="note">No trial reported: ' + e("; ".join(table.not_reported))
-                   + ".</p>")
+        out.append(
+            '<p class="note">No trial reported: ' + e("; ".join(table.not_reported)) + ".</p>"
+        )
     if table.footnotes:
         out.append('<p class="note"><b>Explanations</b></p><ol class="footnotes">')
-        out += [f'<li id="{e(footnote_anchor(table.comparison_id, letter))}" value="'
-                f'{"abcdefghijklmnopqrstuvwxyz".index(letter) + 1}"><b>{e(letter)}.</b> '
-                f"{e(prose(text))}</li>" for letter, text in table.footnotes]
+        out += [
+            f'<li id="{e(footnote_anchor(table.comparison_id, letter))}" value="'
+            f'{"abcdefghijklmnopqrstuvwxyz".index(letter) + 1}"><b>{e(letter)}.</b> '
+            f"{e(prose(text))}</li>"
+            for letter, text in table.footnotes
+        ]
         out.append("</ol>")
     out.append(f'<p class="note legend">{e(table.legend)}</p>')
     return out

@@ -178,7 +178,7 @@ class LabelMap:
         return self.arms.get((study_id, arm_id), arm_id)
 
     def comparison_row(self, study_id: str, arm_1: str, arm_2: str) -> str:
-        """"Author Year (intervention vs control)"."""
+        """ "Author Year (intervention vs control)"."""
         arms = f"{self.arm(study_id, arm_1)} vs {self.arm(study_id, arm_2)}"
         return f"{self.study(study_id)} ({arms})"
 

@@ -118,19 +118,30 @@ def _heterogeneity_section(results: Sequence[OutcomeResult]) -> list[str]:
         if a.analysis.k < 3:
             pi = "no prediction interval can be given with fewer than 3 trials"
         else:
-            pi = (f"the prediction interval for a new trial's effect runs from {fixed(p.pi_lb)} "
-                  f"to {fixed(p.pi_ub)}"
-                  + (", so a new trial could show no benefit" if math.isfinite(p.pi_lb)
-                     and math.isfinite(p.pi_ub) and p.pi_lb < 0 < p.pi_ub else ""))
-        coverage = (f" Coverage simulation: {md(coverage_check_sentence(a.coverage))}"
-                    if isinstance(a.coverage, CoverageCheck) else "")
-        lines.append(f"- {md(a.analysis_id)}: I² = {fixed(p.i2_percent)}% and tau² = "
-                     f"{fixed(p.tau2, 2)} across {a.analysis.k} trials; {pi}.{coverage}")
+            pi = (
+                f"the prediction interval for a new trial's effect runs from {fixed(p.pi_lb)} "
+                f"to {fixed(p.pi_ub)}"
+                + (
+                    ", so a new trial could show no benefit"
+                    if math.isfinite(p.pi_lb) and math.isfinite(p.pi_ub) and p.pi_lb < 0 < p.pi_ub
+                    else ""
+                )
+            )
+        coverage = (
+            f" Coverage simulation: {md(coverage_check_sentence(a.coverage))}"
+            if isinstance(a.coverage, CoverageCheck)
+            else ""
+        )
+        lines.append(
+            f"- {md(a.analysis_id)}: I² = {fixed(p.i2_percent)}% and tau² = "
+            f"{fixed(p.tau2, 2)} across {a.analysis.k} trials; {pi}.{coverage}"
+        )
     return lines + [""]
 
 
-def _not_pooled_section(results: Sequence[OutcomeResult],
-                        accounting: Sequence[Mapping[str, object]]) -> list[str]:
+def _not_pooled_section(
+    results: Sequence[OutcomeResult], accounting: Sequence[Mapping[str, object]]
+) -> list[str]:
     lines = ["## 4. What could not be pooled and why", ""]
     cells = [(a.analysis_id, a.analysis.status) for a in _main(results)
              if a.analysis.status != "pooled"]  # fmt: skip
@@ -145,28 +156,45 @@ def _not_pooled_section(results: Sequence[OutcomeResult],
             "reason")  # fmt: skip
     cols = [c for c in keys if any(c in r for r in excluded)]
     seen = sorted({tuple(plain_text(r.get(c)) for c in cols) for r in excluded})
-    lines += [f"The data build excluded {len(seen)} extracted comparison(s) (each listed once, "
-              "whatever the comparison groups it would have entered):", ""]
+    lines += [
+        f"The data build excluded {len(seen)} extracted comparison(s) (each listed once, "
+        "whatever the comparison groups it would have entered):",
+        "",
+    ]
     lines += md_table(cols, seen)
     return lines
 
 
-def _quality_section(warnings: Sequence[Mapping[str, object]],
-                    effect_rows: Sequence[Mapping[str, object]]) -> list[str]:
+def _quality_section(
+    warnings: Sequence[Mapping[str, object]], effect_rows: Sequence[Mapping[str, object]]
+) -> list[str]:
     lines = ["## 5. Data-quality warnings", ""]
     if warnings:
         cols = list(warnings[0].keys())
         lines += md_table(cols, ([w.get(c, "") for c in cols] for w in warnings))
     else:
         lines += ["The data build raised no warnings.", ""]
-    derived = sorted({str(r.get("study_id")) for r in effect_rows
-                      if str(r.get("derivation", "")).strip() not in ("", "none", "nan")})
-    secondary = sorted({str(r.get("study_id")) for r in effect_rows
-                        if "secondary" in str(r.get("verification", "")).lower()})
-    lines.append(f"- Rows with derived (converted) statistics: {len(derived)} "
-                 f"({md(', '.join(derived)) or 'none'}).")
-    lines.append(f"- Rows from secondary sources: {len(secondary)} "
-                 f"({md(', '.join(secondary)) or 'none'}).")
+    derived = sorted(
+        {
+            str(r.get("study_id"))
+            for r in effect_rows
+            if str(r.get("derivation", "")).strip() not in ("", "none", "nan")
+        }
+    )
+    secondary = sorted(
+        {
+            str(r.get("study_id"))
+            for r in effect_rows
+            if "secondary" in str(r.get("verification", "")).lower()
+        }
+    )
+    lines.append(
+        f"- Rows with derived (converted) statistics: {len(derived)} "
+        f"({md(', '.join(derived)) or 'none'})."
+    )
+    lines.append(
+        f"- Rows from secondary sources: {len(secondary)} ({md(', '.join(secondary)) or 'none'})."
+    )
     return lines + [""]
 
 
@@ -181,8 +209,9 @@ def _flags_section(results: Sequence[OutcomeResult]) -> list[str]:
     for w, code in pairs:
         where.setdefault(code, []).append(w)
     for code, places in sorted(where.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        lines.append(f"- {md(describe(code))} (`{md(code)}`; {_places(places)}): "
-                     f"{md('; '.join(places))}.")
+        lines.append(
+            f"- {md(describe(code))} (`{md(code)}`; {_places(places)}): {md('; '.join(places))}."
+        )
     return lines + [""]
 
 
@@ -199,9 +228,11 @@ def _robustness_section(results: Sequence[OutcomeResult]) -> list[str]:
             lines.append(f"- {md(a.analysis_id)}: no sensitivity analysis could be compared.")
             continue
         changed = [s.label for s in judged if not s.robust]
-        msg = (f"- {md(a.analysis_id)}: the conclusion (whether the CI excludes no effect, and on "
-               f"which side) holds in {len(judged) - len(changed)} of {len(judged)} sensitivity "
-               "analyses")
+        msg = (
+            f"- {md(a.analysis_id)}: the conclusion (whether the CI excludes no effect, and on "
+            f"which side) holds in {len(judged) - len(changed)} of {len(judged)} sensitivity "
+            "analyses"
+        )
         lines.append(msg + (f"; it changes with: {md(', '.join(changed))}." if changed else "."))
     for a in _main(results):
         if isinstance(a.gosh, GoshSummary):
@@ -216,12 +247,15 @@ def _change_section(results: Sequence[OutcomeResult]) -> list[str]:
         if isinstance(t, NotRun):
             if a.analysis.pooled is None or a.analysis.k < 2:
                 continue
-            lines.append(f"- {md(a.analysis_id)}: trial sequential analysis not run "
-                         f"({md(t.reason)}).")
+            lines.append(
+                f"- {md(a.analysis_id)}: trial sequential analysis not run ({md(t.reason)})."
+            )
         else:
-            lines.append(f"- {md(a.analysis_id)}: {md(tsa_sentence(t))} (RIS from MCID "
-                         f"{t.mcid:g} and SD {fixed(t.sd)}, diversity D² = "
-                         f"{fixed(100 * t.diversity, 0)}%).")
+            lines.append(
+                f"- {md(a.analysis_id)}: {md(tsa_sentence(t))} (RIS from MCID "
+                f"{t.mcid:g} and SD {fixed(t.sd)}, diversity D² = "
+                f"{fixed(100 * t.diversity, 0)}%)."
+            )
     if len(lines) == 2:
         lines.append("No pooled analysis had two or more trials for a trial sequential analysis.")
     return lines + [""]
@@ -238,7 +272,7 @@ def _split_rule(reason: str) -> tuple[str, str]:
     """``(reason without its rule, the rule)``: the parenthetical "(rate down once at ...)"
     the certainty rules append is the same for every analysis, so it is stated once."""
     m = _RULE.search(reason)
-    return (reason, "") if m is None else (reason[: m.start()] + reason[m.end():], m.group(1))
+    return (reason, "") if m is None else (reason[: m.start()] + reason[m.end() :], m.group(1))
 
 
 def _grade_section(results: Sequence[OutcomeResult], search: str = "") -> list[str]:
@@ -251,15 +285,24 @@ def _grade_section(results: Sequence[OutcomeResult], search: str = "") -> list[s
     for a in analyses:
         g = a.grade
         levels = {d.domain: d.downgrade for d in g.domains}
-        rows.append([a.analysis_id, f"{certainty_glyphs(g.level)} {g.certainty}".strip(),
-                     *[_levels(levels.get(d)) for d in _DOMAINS]])
+        rows.append(
+            [
+                a.analysis_id,
+                f"{certainty_glyphs(g.level)} {g.certainty}".strip(),
+                *[_levels(levels.get(d)) for d in _DOMAINS],
+            ]
+        )
     lines += md_table(["Analysis", "Certainty", *[d.replace("_", " ") for d in _DOMAINS]], rows)
     lines += ["Levels rated down per domain (0: not rated down; –: not judged).", ""]
     if search:
-        lines += [f"How the trials were found (every publication-bias judgement reads it): "
-                  f"{md(search)}", ""]
-    domains = sorted({d.domain for a in analyses for d in a.grade.domains},
-                     key=lambda x: (_DOMAINS.index(x) if x in _DOMAINS else 99, x))
+        lines += [
+            f"How the trials were found (every publication-bias judgement reads it): {md(search)}",
+            "",
+        ]
+    domains = sorted(
+        {d.domain for a in analyses for d in a.grade.domains},
+        key=lambda x: (_DOMAINS.index(x) if x in _DOMAINS else 99, x),
+    )
     for domain in domains:
         lines += _domain_reasons(analyses, domain, search)
     return lines
@@ -278,12 +321,12 @@ def _domain_reasons(analyses: Sequence[AnalysisResult], domain: str, search: str
             if rule:
                 rules.add(rule)
             extra = f" Override: {d.override_reason}" if d.overridden else ""
-            groups.setdefault((d.downgrade, d.judgement, reason + extra), []).append(
-                a.analysis_id)
+            groups.setdefault((d.downgrade, d.judgement, reason + extra), []).append(a.analysis_id)
     lines = [f"### {md(domain.replace('_', ' ').capitalize())}", ""]
     lines += [f"Rule: {md(r)}." for r in sorted(rules)] + ([""] if rules else [])
-    for (down, judgement, reason), ids in sorted(groups.items(),
-                                                 key=lambda kv: (-kv[0][0], kv[0][2])):
+    for (down, judgement, reason), ids in sorted(
+        groups.items(), key=lambda kv: (-kv[0][0], kv[0][2])
+    ):
         who = ids[0] if len(ids) == 1 else f"{len(ids)} analyses: {', '.join(ids)}"
         lines.append(f"- {md(judgement)} ({_levels(down)}) — {md(who)}. {md(reason)}")
     return lines + [""]
@@ -310,8 +353,12 @@ def limitations_markdown(
 
     ``summary`` (:func:`trialmeta.report.limitations_summary.executive_summary`) opens the
     file; with a label map ``human``, codes in the detail read as their labels."""
-    lines = ["# Limitations of the evidence", "",
-             "Generated from the results of this run; not hand-written.", ""]
+    lines = [
+        "# Limitations of the evidence",
+        "",
+        "Generated from the results of this run; not hand-written.",
+        "",
+    ]
     lines += summary_markdown([md(s) for s in summary]) if summary else []
     lines += _size_section(results, ois_alpha, ois_power)
     analysed = [r.record() for a in _main(results) for r in a.effects]

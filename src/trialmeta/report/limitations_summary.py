@@ -61,7 +61,10 @@ def _unpooled(flow: PrismaData) -> Limitation | None:
     return Limitation(
         f"{len(dropped)} of the {len(flow.trials)} trials ({participants(dropped)}, "
         f"{num(share, 0)}% of all randomised) contribute to no analysis"
-        + (f", among them {names}" if names else "") + ".", share)
+        + (f", among them {names}" if names else "")
+        + ".",
+        share,
+    )
 
 
 def _rob(analyses: Sequence[AnalysisResult]) -> Limitation | None:
@@ -76,8 +79,11 @@ def _rob(analyses: Sequence[AnalysisResult]) -> Limitation | None:
     share = 100.0 * (none + high) / len(status)
     if none + high == 0:
         return None
-    return Limitation(f"Of the {trials_text(len(status))} analysed, {none} have no "
-                      f"risk-of-bias assessment and {high} are at high risk of bias.", share)
+    return Limitation(
+        f"Of the {trials_text(len(status))} analysed, {none} have no "
+        f"risk-of-bias assessment and {high} are at high risk of bias.",
+        share,
+    )
 
 
 def _flagged(analyses: Sequence[AnalysisResult], labels: LabelMap) -> Limitation | None:
@@ -91,11 +97,15 @@ def _flagged(analyses: Sequence[AnalysisResult], labels: LabelMap) -> Limitation
                     worst = (r.weight_percent, r.study_id, labels.analysis(a.analysis_id))
     if not trials:
         return None
-    text = (f"{trials_text(len(trials))} carry data-quality flags (such as an SD implausibly "
-            "small for its scale)")
+    text = (
+        f"{trials_text(len(trials))} carry data-quality flags (such as an SD implausibly "
+        "small for its scale)"
+    )
     if worst[1]:
-        text += (f"; the largest flagged share of one analysis is {num(worst[0])}% "
-                 f"({labels.study(worst[1])}, {worst[2][:1].lower() + worst[2][1:]})")
+        text += (
+            f"; the largest flagged share of one analysis is {num(worst[0])}% "
+            f"({labels.study(worst[1])}, {worst[2][:1].lower() + worst[2][1:]})"
+        )
         text += _without_flagged(analyses, worst[2], labels)
     return Limitation(text + ".", worst[0])
 
@@ -108,8 +118,10 @@ def _without_flagged(analyses: Sequence[AnalysisResult], where: str, labels: Lab
         for fit in a.sensitivity:
             if "flag" in fit.label.lower() and fit.k > 0:
                 p = a.analysis.pooled
-                return (f"; without flagged data the MD there is {num(fit.estimate)} "
-                        f"({num(fit.ci_lb)} to {num(fit.ci_ub)}) instead of {num(p.estimate)}")
+                return (
+                    f"; without flagged data the MD there is {num(fit.estimate)} "
+                    f"({num(fit.ci_lb)} to {num(fit.ci_ub)}) instead of {num(p.estimate)}"
+                )
     return ""
 
 
@@ -127,11 +139,17 @@ def _indirect(config: ReviewConfig, analyses: Sequence[AnalysisResult],
         return None
     sizes = [int(n) for a in analyses for r in a.effects
              for n in (r.number("n1") + r.number("n2"),) if n == n]  # fmt: skip
-    median = f"; the median comparison has {count_text(statistics.median(sizes))} " \
-             "participants" if sizes else ""
-    return Limitation(f"Only {target} of the {trials_text(len(pop))} analysed enrolled people with "
-                      f"{labels.code(config.target_population).lower()}, the population of "
-                      f"the question{median}.", share)
+    median = (
+        f"; the median comparison has {count_text(statistics.median(sizes))} participants"
+        if sizes
+        else ""
+    )
+    return Limitation(
+        f"Only {target} of the {trials_text(len(pop))} analysed enrolled people with "
+        f"{labels.code(config.target_population).lower()}, the population of "
+        f"the question{median}.",
+        share,
+    )
 
 
 def limitations(config: ReviewConfig, results: Sequence[OutcomeResult], flow: PrismaData,
@@ -150,8 +168,11 @@ def _certainty(config: ReviewConfig, results: Sequence[OutcomeResult]) -> str:
     counts = {w: sum(g.certainty == w for g in rated) for w in
               ("High", "Moderate", "Low", "Very low")}  # fmt: skip
     parts = [f"{n} {w.lower()}" for w, n in counts.items() if n]
-    return (f"Of the {len(rated)} rated results in the Summary of Findings, "
-            + ", ".join(parts) + " certainty.")
+    return (
+        f"Of the {len(rated)} rated results in the Summary of Findings, "
+        + ", ".join(parts)
+        + " certainty."
+    )
 
 
 def executive_summary(config: ReviewConfig, results: Sequence[OutcomeResult], flow: PrismaData,

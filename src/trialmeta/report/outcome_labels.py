@@ -25,14 +25,17 @@ from trialmeta.report.labels import LabelMap, label_map
 __all__ = ["figure_labels", "read_figure_labels"]
 
 
-def figure_labels(labels: LabelMap, rob_rows: Sequence[Mapping[str, str]],
-                  studies: Iterable[str]) -> dict[str, Any]:
+def figure_labels(
+    labels: LabelMap, rob_rows: Sequence[Mapping[str, str]], studies: Iterable[str]
+) -> dict[str, Any]:
     """The label slice of the trials ``studies`` (JSON data, sorted) from the review's
     whole label map and risk-of-bias rows."""
     keep = set(studies)
-    return {"studies": {s: t for s, t in sorted(labels.studies.items()) if s in keep},
-            "arms": sorted([s, a, t] for (s, a), t in labels.arms.items() if s in keep),
-            "risk_of_bias": [dict(sorted(r.items())) for r in rob_rows]}
+    return {
+        "studies": {s: t for s, t in sorted(labels.studies.items()) if s in keep},
+        "arms": sorted([s, a, t] for (s, a), t in labels.arms.items() if s in keep),
+        "risk_of_bias": [dict(sorted(r.items())) for r in rob_rows],
+    }
 
 
 def read_figure_labels(data: Mapping[str, Any], config: Mapping[str, object],
@@ -45,6 +48,8 @@ def read_figure_labels(data: Mapping[str, Any], config: Mapping[str, object],
         arms = {(str(s), str(a)): str(t) for s, a, t in data["arms"]}
         rob = [{str(k): str(v) for k, v in r.items()} for r in data["risk_of_bias"]]
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise IntermediateError(f"{source}: not the figure labels of one outcome (expected "
-                                "studies, arms and risk_of_bias)") from None
+        raise IntermediateError(
+            f"{source}: not the figure labels of one outcome (expected "
+            "studies, arms and risk_of_bias)"
+        ) from None
     return replace(label_map(config, (), (), vocabulary), studies=studies, arms=arms), rob

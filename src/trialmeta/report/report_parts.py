@@ -35,8 +35,10 @@ def pico_lines(config: ReviewConfig, labels: LabelMap) -> list[tuple[str, str]]:
     for o in config.outcomes:  # a binary outcome's MCID is a risk difference per 1000
         unit = "per 1000" if (o.measure or config.measure) in BINARY_MEASURES else "points"
         mcids.setdefault(config.outcome_noun(o.codes[0]), f"{o.mcid_value:g} {unit}")
-    outcomes = ("; ".join(o.label for o in config.outcomes) + ". Minimal important "
-                "differences: " + "; ".join(f"{k} {v}" for k, v in mcids.items()) + ".")
+    outcomes = (
+        "; ".join(o.label for o in config.outcomes) + ". Minimal important "
+        "differences: " + "; ".join(f"{k} {v}" for k, v in mcids.items()) + "."
+    )
     comps = "; ".join(c.label for c in config.comparisons if not c.members)
     return [("Question", config.question),
             ("Population", labels.code(config.target_population)),
@@ -56,8 +58,10 @@ def caption(number: int, kind: str, a: AnalysisResult, labels: LabelMap) -> str:
     """``"Figure 3. Pain (0-100), end of treatment, acupuncture vs sham: forest plot"``."""
     comp = labels.comparison(a.analysis.comparison)
     outcome = labels.outcome(a.analysis.outcome_id)
-    return (f"Figure {number}. {outcome}, {comp[:1].lower() + comp[1:]}: "
-            f"{FIGURE_TITLES.get(kind, kind)}")
+    return (
+        f"Figure {number}. {outcome}, {comp[:1].lower() + comp[1:]}: "
+        f"{FIGURE_TITLES.get(kind, kind)}"
+    )
 
 
 def alt_text(kind: str, a: AnalysisResult) -> str:
@@ -67,8 +71,10 @@ def alt_text(kind: str, a: AnalysisResult) -> str:
     p = a.analysis.pooled
     if kind != "forest" or p is None:
         return f"{what} of {trials}."
-    return (f"{what} of {trials}: pooled mean difference {num(p.estimate)} (95% CI "
-            f"{num(p.ci_lb)} to {num(p.ci_ub)}), I² {num(p.i2_percent, 0)}%.")
+    return (
+        f"{what} of {trials}: pooled mean difference {num(p.estimate)} (95% CI "
+        f"{num(p.ci_lb)} to {num(p.ci_ub)}), I² {num(p.i2_percent, 0)}%."
+    )
 
 
 def _study_facts(results: Sequence[OutcomeResult]) -> dict[str, dict[str, set[str]]]:

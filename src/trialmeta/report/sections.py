@@ -89,8 +89,11 @@ def methods_paragraphs(config: ReviewConfig) -> list[str]:
         "with IQR or range are converted with the Wan 2014 / Luo 2018 estimators; scales are "
         f"harmonised to {scale_text()} with direction aligned; change and final scores are not "
         "mixed in one SMD; multi-arm trials are "
-        + ("split (the shared control divided)" if config.multi_arm is not None
-           and config.multi_arm.method == "split" else "combined into one comparison per trial")
+        + (
+            "split (the shared control divided)"
+            if config.multi_arm is not None and config.multi_arm.method == "split"
+            else "combined into one comparison per trial"
+        )
         + " (Cochrane Handbook 23.3.4). Each conversion is recorded in the effect table "
         "(derivation column).",
         "Timepoints: an outcome with a timepoint rule takes, per trial, the end of that trial's "
@@ -144,8 +147,9 @@ def flow_rows(
                     and str(r.get("comparison")) == c.comparison]  # fmt: skip
             poolable = sum(1 for r in cell if str(r.get("status")) == "poolable")
             pooled = c.k if c.status == "pooled" else 0
-            rows.append([res.outcome.label, a.comparison_label, len(cell), poolable, pooled,
-                         c.status])
+            rows.append(
+                [res.outcome.label, a.comparison_label, len(cell), poolable, pooled, c.status]
+            )
     return head, rows
 
 
@@ -157,12 +161,18 @@ def outcome_text(a: AnalysisResult, measure: str) -> str:
         return f"{c.analysis_id}: {c.status}; no pooled estimate."
     m = MEASURE_LABELS[measure]
     nd = 2 if m.ratio else 1
-    pi = (f"prediction interval {num(m.shown(p.pi_lb), nd)} to {num(m.shown(p.pi_ub), nd)}"
-          if c.k >= 3 else "no prediction interval (k < 3)")
+    pi = (
+        f"prediction interval {num(m.shown(p.pi_lb), nd)} to {num(m.shown(p.pi_ub), nd)}"
+        if c.k >= 3
+        else "no prediction interval (k < 3)"
+    )
     mh = c.binary.mh if c.binary is not None else None
-    beside = (f"; Mantel-Haenszel (fixed) {m.abbrev} {num(m.shown(mh.estimate), 2)} "
-              f"({num(m.shown(mh.ci_lb), 2)} to {num(m.shown(mh.ci_ub), 2)})"
-              if mh is not None and not isinstance(mh, NotRun) else "")
+    beside = (
+        f"; Mantel-Haenszel (fixed) {m.abbrev} {num(m.shown(mh.estimate), 2)} "
+        f"({num(m.shown(mh.ci_lb), 2)} to {num(m.shown(mh.ci_ub), 2)})"
+        if mh is not None and not isinstance(mh, NotRun)
+        else ""
+    )
     return (
         f"{m.abbrev} {num(m.shown(p.estimate), nd)} ({level_percent(p.level)} CI "
         f"{num(m.shown(p.ci_lb), nd)} to {num(m.shown(p.ci_ub), nd)}; {p.method} + "
@@ -180,8 +190,10 @@ def _small_study_text(ss: SmallStudy, m: MeasureLabel) -> str:
     begg_p = bg.pval if isinstance(bg, BeggResult) else math.nan
     added = trials_text(tf.k0) if isinstance(tf, TrimFillResult) else "no trial"
     est = tf.estimate if isinstance(tf, TrimFillResult) else math.nan
-    return (f"Egger's test {p_text(egger_p)}; Begg's test {p_text(begg_p)}; "
-            f"trim-and-fill adds {added}, {m.abbrev} {num(m.shown(est), 2 if m.ratio else 1)}.")
+    return (
+        f"Egger's test {p_text(egger_p)}; Begg's test {p_text(begg_p)}; "
+        f"trim-and-fill adds {added}, {m.abbrev} {num(m.shown(est), 2 if m.ratio else 1)}."
+    )
 
 
 def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Block]:
@@ -223,8 +235,9 @@ def sensitivity_blocks(a: AnalysisResult, measure: str, level: float) -> list[Bl
     if isinstance(a.small_study, SmallStudy):
         out.append(Block("paragraph", _small_study_text(a.small_study, m)))
     elif a.analysis.pooled is not None:
-        out.append(Block("paragraph",
-                         f"Funnel plot and small-study tests: {a.small_study.reason}."))
+        out.append(
+            Block("paragraph", f"Funnel plot and small-study tests: {a.small_study.reason}.")
+        )
     if not isinstance(a.tsa, NotRun):
         out.append(Block("paragraph", f"Trial sequential analysis: {tsa_sentence(a.tsa)}."))
     elif a.analysis.pooled is not None and a.analysis.k >= 2:
@@ -256,9 +269,11 @@ def _subgroup_perm_text(perm: PermutationCheck | NotRun) -> str:
     if isinstance(perm, NotRun):
         return _perm_p_text(perm).capitalize() + "."
     stat = "F" if perm.test == "knha" else "QM"
-    return (f"Meta-regression on subgroup dummies ({perm.method} + {perm.test}, one common "
-            f"tau²): {stat} = {num(perm.qm, 2)}, parametric "
-            f"{p_text(perm.qm_pval_parametric)}, {_perm_p_text(perm)}.")
+    return (
+        f"Meta-regression on subgroup dummies ({perm.method} + {perm.test}, one common "
+        f"tau²): {stat} = {num(perm.qm, 2)}, parametric "
+        f"{p_text(perm.qm_pval_parametric)}, {_perm_p_text(perm)}."
+    )
 
 
 COVERAGE_HEAD = ["tau² at", "tau²", "Test", "CI coverage (%)", "MCSE (%)", "PI coverage (%)",

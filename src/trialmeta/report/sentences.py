@@ -77,18 +77,23 @@ def gosh_sentence(g: GoshSummary) -> str:
     head = f"GOSH ({g.method}, {how} of {g.k} trials): "
     share = f"{g.outlying_percent:.0f}% of subsets lie apart from the main cloud"
     if not g.drivers:
-        return (head + "no single trial shifts the subset estimates or I² by a standard "
-                f"deviation or more; {share}.")
+        return (
+            head + "no single trial shifts the subset estimates or I² by a standard "
+            f"deviation or more; {share}."
+        )
     parts: list[str] = []
     for name in g.drivers:
         j = g.labels.index(name)
         de, di = float(g.shift_estimate[j]), float(g.shift_i2[j])
         what = ("the mean subset estimate moves by", "I² by") if not parts else ("by", "")
-        parts.append(f"with {name} in, {what[0]} {de:+.1f} and {what[1]} {di:+.0f} points"
-                     .replace("  ", " "))
+        parts.append(
+            f"with {name} in, {what[0]} {de:+.1f} and {what[1]} {di:+.0f} points".replace("  ", " ")
+        )
     n = len(g.drivers)
-    return (head + f"{n} trial{'s' if n > 1 else ''} drive{'' if n > 1 else 's'} the spread of "
-            f"subset results ({'; '.join(parts)}); {share}.")
+    return (
+        head + f"{n} trial{'s' if n > 1 else ''} drive{'' if n > 1 else 's'} the spread of "
+        f"subset results ({'; '.join(parts)}); {share}."
+    )
 
 
 def tsa_sentence(result: TsaResult) -> str:
@@ -115,11 +120,15 @@ def tsa_sentence(result: TsaResult) -> str:
             "but not the monitoring boundary"
         )
     elif result.crossed_futility:
-        tail = (f"the z-curve lies inside the futility boundaries, so an effect of "
-                f"{result.mcid:g} points (the MCID) has become unlikely")
+        tail = (
+            f"the z-curve lies inside the futility boundaries, so an effect of "
+            f"{result.mcid:g} points (the MCID) has become unlikely"
+        )
     elif result.accrued_fraction >= 1.0:
-        tail = (f"no boundary was crossed although the required information size is reached, so "
-                f"an effect of {result.mcid:g} points (the MCID) is unlikely")
+        tail = (
+            f"no boundary was crossed although the required information size is reached, so "
+            f"an effect of {result.mcid:g} points (the MCID) is unlikely"
+        )
     else:
         tail = "the boundary was not crossed"
     return f"{head}; {tail}"

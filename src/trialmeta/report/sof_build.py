@@ -75,8 +75,9 @@ def footnote_anchor(comparison_id: str, letter: str) -> str:
 def single_trial_ci(row: EffectRow, level: float) -> tuple[float, float, float]:
     """(MD, CI lower, CI upper) of one trial: ``yi ± z_{1-α/2} sqrt(vi)`` (metafor
     ``escalc`` then ``summary(..., level)``), the interval the forest plot draws."""
-    _, _, lb, ub = z_inference(row.yi, math.sqrt(row.vi), level) if row.vi >= 0 else (
-        0, 0, math.nan, math.nan)
+    _, _, lb, ub = (
+        z_inference(row.yi, math.sqrt(row.vi), level) if row.vi >= 0 else (0, 0, math.nan, math.nan)
+    )
     return row.yi, lb, ub
 
 
@@ -113,23 +114,33 @@ def _outcome_cell(res: OutcomeResult, a: AnalysisResult, labels: LabelMap,
     what = ", ".join(inst) if inst else "instrument not reported"
     if binary:  # participants with the event, over each trial's own period
         weeks = _weeks(a.effects)
-        when = ("over each trial's own study period (no week reported)"
-                if weeks == "timepoint not reported" else f"at {weeks} after randomisation")
+        when = (
+            "over each trial's own study period (no week reported)"
+            if weeks == "timepoint not reported"
+            else f"at {weeks} after randomisation"
+        )
         return f"{res.outcome.label}. {what}; assessed {when}"
-    return (f"{res.outcome.label}. {what}, rescaled to {HARMONISED_RANGE[0]:g}–"
-            f"{HARMONISED_RANGE[1]:g}; lower is better. Assessed at {_weeks(a.effects)} "
-            "after randomisation")
+    return (
+        f"{res.outcome.label}. {what}, rescaled to {HARMONISED_RANGE[0]:g}–"
+        f"{HARMONISED_RANGE[1]:g}; lower is better. Assessed at {_weeks(a.effects)} "
+        "after randomisation"
+    )
 
 
 def _control_risk(a: AnalysisResult, noun: str) -> str:
     for measure, words in (("final", f"The mean {noun}"), ("change", f"The mean change in {noun}")):
-        vals = sorted(r.number("m2") for r in a.effects
-                      if r.get("measure") == measure and math.isfinite(r.number("m2")))
+        vals = sorted(
+            r.number("m2")
+            for r in a.effects
+            if r.get("measure") == measure and math.isfinite(r.number("m2"))
+        )
         if vals:
             if len(vals) == 1 or num(vals[0], 0) == num(vals[-1], 0):
                 return f"{words} was {num(vals[0], 0)} points"
-            return f"{words} ranged across control groups from {num(vals[0], 0)} to " \
-                   f"{num(vals[-1], 0)} points"
+            return (
+                f"{words} ranged across control groups from {num(vals[0], 0)} to "
+                f"{num(vals[-1], 0)} points"
+            )
     return "Not reported"
 
 
@@ -188,13 +199,23 @@ def _binary_row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, ab:
         study = labels.study(a.effects[0].study_id)
         comments.append(f"One trial ({study}): not pooled.")
     if g.level > 0:
-        comments.append(plain_language(g.level, ab.difference_per_1000,
-                                       ab.difference_per_1000_lb, ab.difference_per_1000_ub,
-                                       mcid, noun, comparator, config.intervention))
+        comments.append(
+            plain_language(
+                g.level,
+                ab.difference_per_1000,
+                ab.difference_per_1000_lb,
+                ab.difference_per_1000_ub,
+                mcid,
+                noun,
+                comparator,
+                config.intervention,
+            )
+        )
     comments.append(f"Assumed risk with the comparator: {ab.control_risk_source}.")
     cite = res.outcome.mcid.citation.split(".")[0] if res.outcome.mcid.citation else ""
-    comments.append(f"Minimal important difference: {num(mcid, 0)} per 1000"
-                    + (f" ({cite})." if cite else "."))
+    comments.append(
+        f"Minimal important difference: {num(mcid, 0)} per 1000" + (f" ({cite})." if cite else ".")
+    )
     own = _footnotes(a, len(notes), human)
     notes += own
     return SofRow(
@@ -230,8 +251,10 @@ def _row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, labels: La
         est, lb, ub = single_trial_ci(a.effects[0], level)
         effect = md_text(est, lb, ub, measure)
         study = labels.study(a.effects[0].study_id)
-        comments.append(f"One trial ({study}): not pooled." + (
-            "" if g.level > 0 else " Certainty not rated for a single trial by these rules."))
+        comments.append(
+            f"One trial ({study}): not pooled."
+            + ("" if g.level > 0 else " Certainty not rated for a single trial by these rules.")
+        )
         if g.level > 0:
             comments.append(plain_language(g.level, est, lb, ub, mcid, noun, comparator,
                                            config.intervention))  # fmt: skip
@@ -241,8 +264,9 @@ def _row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, labels: La
                         f"{HARMONISED_RANGE[1] - HARMONISED_RANGE[0]:g} points): it carries "
                         "almost no information.")  # fmt: skip
     cite = res.outcome.mcid.citation.split(".")[0] if res.outcome.mcid.citation else ""
-    comments.append(f"Minimal important difference: {num(mcid, 0)} points"
-                    + (f" ({cite})." if cite else "."))
+    comments.append(
+        f"Minimal important difference: {num(mcid, 0)} points" + (f" ({cite})." if cite else ".")
+    )
     own = _footnotes(a, len(notes), human)
     notes += own
     return SofRow(
@@ -288,8 +312,14 @@ def _table(config: ReviewConfig, comp: ComparisonConfig, results: Sequence[Outco
     abbrevs = "; ".join(f"{MEASURE_LABELS[m].abbrev}: {MEASURE_LABELS[m].name}"
                         for m in measures)  # fmt: skip
     explanation = EXPLANATION.replace("MD: mean difference", abbrevs) if abbrevs else EXPLANATION
-    return SofTable(header, tuple(rows), tuple(notes), explanation=explanation,
-                    not_reported=tuple(missing), comparison_id=comp.id)
+    return SofTable(
+        header,
+        tuple(rows),
+        tuple(notes),
+        explanation=explanation,
+        not_reported=tuple(missing),
+        comparison_id=comp.id,
+    )
 
 
 def sof_tables(config: ReviewConfig, results: Sequence[OutcomeResult], labels: LabelMap,

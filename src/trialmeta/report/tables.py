@@ -110,8 +110,9 @@ def pooled_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
             "certainty_symbols": g.symbols if g is not None else "",
         }  # fmt: skip
         for f in _POOLED_FIELDS:
-            row[f] = getattr(p, f) if p else ("" if f in ("method", "test", "converged")
-                                              else math.nan)
+            row[f] = (
+                getattr(p, f) if p else ("" if f in ("method", "test", "converged") else math.nan)
+            )
         row["flags"] = ";".join(sorted(set(a.flags) | set(p.flags if p else ())))
         rows.append(row)
     return rows
@@ -135,16 +136,24 @@ def _main(results: Sequence[OutcomeResult]) -> Iterator[AnalysisResult]:
 
 def sensitivity_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     """Every sensitivity fit (subsets, common effect, estimator grid) of every main analysis."""
-    return [{"analysis_id": a.analysis_id, **{f.name: getattr(s, f.name) for f in fields(s)}}
-            for a in _main(results) for s in a.sensitivity]
+    return [
+        {"analysis_id": a.analysis_id, **{f.name: getattr(s, f.name) for f in fields(s)}}
+        for a in _main(results)
+        for s in a.sensitivity
+    ]
 
 
 def _perm_columns(perm: PermutationCheck | NotRun) -> dict[str, object]:
     """``perm_*`` cells of a stored permutation test (blank cells when it did not run)."""
     if isinstance(perm, NotRun):
         return {"perm_note": perm.reason}
-    return {"perm_method": perm.method, "perm_test": perm.test, "perm_exact": perm.exact,
-            "perm_n_permutations": perm.n_permutations, "perm_pval": perm.qm_pval}
+    return {
+        "perm_method": perm.method,
+        "perm_test": perm.test,
+        "perm_exact": perm.exact,
+        "perm_n_permutations": perm.n_permutations,
+        "perm_pval": perm.qm_pval,
+    }
 
 
 def subgroup_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
@@ -174,9 +183,12 @@ def metareg_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     rows = []
     for a in _main(results):
         for mod, mr in sorted(a.metareg.items()):
-            row: dict[str, object] = {"analysis_id": a.analysis_id, "moderator": mod,
-                                      "run": isinstance(mr, MetaRegression),
-                                      "reason": mr.reason if isinstance(mr, NotRun) else ""}
+            row: dict[str, object] = {
+                "analysis_id": a.analysis_id,
+                "moderator": mod,
+                "run": isinstance(mr, MetaRegression),
+                "reason": mr.reason if isinstance(mr, NotRun) else "",
+            }
             if isinstance(mr, MetaRegression):
                 r = mr.result
                 row.update({
@@ -232,8 +244,18 @@ def gosh_rows(results: Sequence[OutcomeResult]) -> list[dict[str, object]]:
     outlying subsets, the all-trials fit) repeats on each of its rows.
     """
     rows = []
-    summary = ("k", "method", "n_subsets", "exhaustive", "seed", "n_outlying",
-               "outlying_percent", "driver_threshold", "full_estimate", "full_i2_percent")
+    summary = (
+        "k",
+        "method",
+        "n_subsets",
+        "exhaustive",
+        "seed",
+        "n_outlying",
+        "outlying_percent",
+        "driver_threshold",
+        "full_estimate",
+        "full_i2_percent",
+    )
     for a in _main(results):
         g = a.gosh
         if not isinstance(g, GoshSummary):

@@ -95,14 +95,18 @@ def effect_scale(measure: str, intervention: str) -> str:
     "standardised mean difference (Hedges' g)."
     """
     if measure == "MD":
-        return (f"mean difference (MD) on the harmonised {scale_text()} scale, lower = better, "
-                f"so a negative MD favours {intervention}.")
+        return (
+            f"mean difference (MD) on the harmonised {scale_text()} scale, lower = better, "
+            f"so a negative MD favours {intervention}."
+        )
     if measure in ("RR", "OR", "RD"):
         m = MEASURE_LABELS[measure]
         scale = "pooled on the log scale and reported as a ratio" if m.ratio else "pooled as is"
-        return (f"{m.name} ({m.abbrev}) of {intervention} against control, {scale}, with the "
-                "Mantel-Haenszel estimate beside the random-effects model (Cochrane Handbook "
-                "v6.5, 10.4.4).")
+        return (
+            f"{m.name} ({m.abbrev}) of {intervention} against control, {scale}, with the "
+            "Mantel-Haenszel estimate beside the random-effects model (Cochrane Handbook "
+            "v6.5, 10.4.4)."
+        )
     return "standardised mean difference (Hedges' g)."
 
 

@@ -57,7 +57,7 @@ class PrismaData:
 
 
 def participants(trials: Sequence[TrialFlow]) -> str:
-    """"1,234 participants randomised" (or "at least ..., not reported for 2 trials")."""
+    """ "1,234 participants randomised" (or "at least ..., not reported for 2 trials")."""
     known = sum(t.n_randomised for t in trials if t.n_randomised is not None)
     missing = sum(t.n_randomised is None for t in trials)
     if not trials:
@@ -120,7 +120,12 @@ def prisma_from_accounting(studies: Iterable[Mapping[str, str]],
         pooled = any(str(r.get("status")) == "poolable" for r in mine)
         n_text = str(s.get("n_randomised") or "").strip()
         n = int(float(n_text)) if n_text else None
-        reason = "" if pooled else _trial_reason(mine, outcome_labels) if mine else (
-            "no extractable comparison in the arms sheet")
+        reason = (
+            ""
+            if pooled
+            else _trial_reason(mine, outcome_labels)
+            if mine
+            else ("no extractable comparison in the arms sheet")
+        )
         out.append(TrialFlow(sid, labels.get(sid, sid), n, pooled, reason))
     return prisma_data(out, how_found)

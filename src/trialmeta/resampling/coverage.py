@@ -32,6 +32,7 @@ from trialmeta.stats.results import to_jsonable
 
 __all__ = ["CoverageResult", "simulate_coverage"]
 
+
 @dataclass(frozen=True)
 class CoverageResult:
     """Simulated coverage; arrays are indexed ``[tau2 value, test]``.

@@ -44,9 +44,12 @@ __all__ = [
     "corresponding_risk",
 ]
 
-DEFAULT_OIS_RRR = CitedValue(0.25, "GRADE guidelines 6 (Guyatt et al. 2011, J Clin Epidemiol "
-                                   "64:1283-1293), optimal information size: a relative risk "
-                                   "reduction of 25%")
+DEFAULT_OIS_RRR = CitedValue(
+    0.25,
+    "GRADE guidelines 6 (Guyatt et al. 2011, J Clin Epidemiol "
+    "64:1283-1293), optimal information size: a relative risk "
+    "reduction of 25%",
+)
 """The RRR of the binary OIS when the outcome sets no ``ois_rrr``."""
 
 _SEVERITY = {0: "not serious", 1: "serious", 2: "very serious"}
@@ -96,19 +99,35 @@ def corresponding_risk(acr: float, effect: float, measure: str) -> float:
     return acr + effect
 
 
-def absolute_effect(measure: str, estimate: float, ci_lb: float, ci_ub: float,
-                    control_risk: float, source: str) -> AbsoluteEffect:
+def absolute_effect(
+    measure: str, estimate: float, ci_lb: float, ci_ub: float, control_risk: float, source: str
+) -> AbsoluteEffect:
     """:class:`AbsoluteEffect` of a pooled fit: ``estimate`` and its CI on the analysis
     scale (log RR / log OR, or RD) and the ACR."""
     ratio = measure in ("RR", "OR")
-    rel = [(math.exp(x) if ratio else x) if math.isfinite(x) else math.nan
-           for x in (estimate, ci_lb, ci_ub)]
+    rel = [
+        (math.exp(x) if ratio else x) if math.isfinite(x) else math.nan
+        for x in (estimate, ci_lb, ci_ub)
+    ]
     raw = [corresponding_risk(control_risk, x, measure) for x in rel]
     risks = [min(1.0, max(0.0, x)) if math.isfinite(x) else math.nan for x in raw]
     capped = any(math.isfinite(a) and a != b for a, b in zip(raw, risks, strict=True))
     diff = [1000.0 * (x - control_risk) for x in risks]
-    return AbsoluteEffect(measure, rel[0], rel[1], rel[2], control_risk, source, risks[0],
-                          risks[1], risks[2], diff[0], diff[1], diff[2], capped)
+    return AbsoluteEffect(
+        measure,
+        rel[0],
+        rel[1],
+        rel[2],
+        control_risk,
+        source,
+        risks[0],
+        risks[1],
+        risks[2],
+        diff[0],
+        diff[1],
+        diff[2],
+        capped,
+    )
 
 
 def binary_ois(control_risk: float, rrr: float, alpha: float, power: float) -> float:
@@ -129,24 +148,41 @@ def _crosses(lb: float, ub: float, x: float) -> bool:
     return lb < x < ub
 
 
-def absolute_imprecision(a: AbsoluteEffect, threshold_per_1000: float, n_participants: int,
-                         ois: float, level: float, rrr: float) -> DomainJudgement:
+def absolute_imprecision(
+    a: AbsoluteEffect,
+    threshold_per_1000: float,
+    n_participants: int,
+    ois: float,
+    level: float,
+    rrr: float,
+) -> DomainJudgement:
     """GRADE imprecision of a binary outcome on the absolute scale (module docstring)."""
     lb, ub, t = a.difference_per_1000_lb, a.difference_per_1000_ub, threshold_per_1000
     if not (math.isfinite(lb) and math.isfinite(ub)):
-        return DomainJudgement("imprecision", 1, "serious", "The CI of the absolute effect "
-                               "is not estimable.")
+        return DomainJudgement(
+            "imprecision", 1, "serious", "The CI of the absolute effect is not estimable."
+        )
     null, low, high = _crosses(lb, ub, 0.0), _crosses(lb, ub, -t), _crosses(lb, ub, t)
     short = math.isfinite(ois) and n_participants < ois
     d = 2 if low and high else 1 if (null or low or high) else int(short)
-    crossed = [w for w, hit in (("no effect", null), (f"{-t:g} per 1000", low),
-                                (f"+{t:g} per 1000", high)) if hit]
-    where = (f"crosses {' and '.join(crossed)} (thresholds ±{t:g} per 1000)" if crossed else
-             f"crosses neither no effect nor the thresholds of ±{t:g} per 1000")
-    text = (f"{level_percent(level)} CI of the absolute effect {fixed(lb, 0)} to "
-            f"{fixed(ub, 0)} per 1000 (assumed control risk {fixed(1000 * a.control_risk, 0)} "
-            f"per 1000) {where}")
-    text += (f"; {n_participants} participants against an optimal information size of "
-             f"{fixed(ois, 0)} (relative risk reduction {100 * rrr:g}% from the assumed "
-             "control risk; GRADE guidance 34, 2022).")
+    crossed = [
+        w
+        for w, hit in (("no effect", null), (f"{-t:g} per 1000", low), (f"+{t:g} per 1000", high))
+        if hit
+    ]
+    where = (
+        f"crosses {' and '.join(crossed)} (thresholds ±{t:g} per 1000)"
+        if crossed
+        else f"crosses neither no effect nor the thresholds of ±{t:g} per 1000"
+    )
+    text = (
+        f"{level_percent(level)} CI of the absolute effect {fixed(lb, 0)} to "
+        f"{fixed(ub, 0)} per 1000 (assumed control risk {fixed(1000 * a.control_risk, 0)} "
+        f"per 1000) {where}"
+    )
+    text += (
+        f"; {n_participants} participants against an optimal information size of "
+        f"{fixed(ois, 0)} (relative risk reduction {100 * rrr:g}% from the assumed "
+        "control risk; GRADE guidance 34, 2022)."
+    )
     return DomainJudgement("imprecision", d, _SEVERITY[d], text)

@@ -19,8 +19,9 @@ RobLookup = Mapping[str, str] | Callable[[EffectRow], str]
 """Study id → overall judgement, or a function of the effect row (per result, RoB 2)."""
 
 
-def result_rob_lookup(rob: pd.DataFrame | None, vocabulary: Vocabulary
-                      ) -> Callable[[EffectRow], str]:
+def result_rob_lookup(
+    rob: pd.DataFrame | None, vocabulary: Vocabulary
+) -> Callable[[EffectRow], str]:
     """Risk of bias per result (RoB 2 is outcome-specific): the trial's domains (RoB 2, or
     RoB 1 / PEDro mapped onto them) with D4 high for a self-reported outcome when the
     participants know their allocation (any control but a sham) or were not blinded
@@ -32,14 +33,16 @@ def result_rob_lookup(rob: pd.DataFrame | None, vocabulary: Vocabulary
         overall, _, _ = result_risk_of_bias(
             domains.get(row.study_id),
             self_reported=vocabulary.is_self_reported(row.get("outcome")),
-            participants_aware=str(row.get("control_type")) not in vocabulary.sham_control_types)
+            participants_aware=str(row.get("control_type")) not in vocabulary.sham_control_types,
+        )
         return overall
 
     return lookup
 
 
-def control_lookup(arms: pd.DataFrame | None, vocabulary: Vocabulary
-                   ) -> dict[tuple[str, str], tuple[str, str]]:
+def control_lookup(
+    arms: pd.DataFrame | None, vocabulary: Vocabulary
+) -> dict[tuple[str, str], tuple[str, str]]:
     """(study_id, arm_id) → (verbatim intervention, kind of sham) from the arms sheet.
 
     The kind of sham is the vocabulary's (:meth:`~trialmeta.data.vocabulary.Vocabulary.
@@ -59,14 +62,20 @@ def is_secondary(row: EffectRow) -> bool:
                for c in ("verification", "evidence_level"))  # fmt: skip
 
 
-def annotate(effects: tuple[EffectRow, ...], rob: RobLookup,
-             controls: Mapping[tuple[str, str], tuple[str, str]]) -> tuple[EffectRow, ...]:
+def annotate(
+    effects: tuple[EffectRow, ...],
+    rob: RobLookup,
+    controls: Mapping[tuple[str, str], tuple[str, str]],
+) -> tuple[EffectRow, ...]:
     """Each row with ``risk_of_bias`` (``not_assessed`` when the trial has none), and the
     control intervention and sham type where the arms sheet gives them."""
     out = []
     for r in effects:
         text, sham = controls.get((r.study_id, str(r.get("arm_id_2"))), ("", ""))
         judged = rob(r) if callable(rob) else rob.get(r.study_id, "not_assessed")
-        out.append(replace(r, risk_of_bias=judged,
-                           control_intervention=text or None, sham_type=sham or None))
+        out.append(
+            replace(
+                r, risk_of_bias=judged, control_intervention=text or None, sham_type=sham or None
+            )
+        )
     return tuple(out)

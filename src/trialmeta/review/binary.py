@@ -32,8 +32,13 @@ from trialmeta.stats.peto import PetoResult, pool_peto
 if TYPE_CHECKING:  # pandas loads only where a cell is built (not in the simulation jobs)
     import pandas as pd
 
-__all__ = ["RARE_EVENT_RISK", "BinaryCell", "binary_cell", "mh_weights_percent",
-           "zero_cell_statement"]
+__all__ = [
+    "RARE_EVENT_RISK",
+    "BinaryCell",
+    "binary_cell",
+    "mh_weights_percent",
+    "zero_cell_statement",
+]
 
 RARE_EVENT_RISK = 0.01
 """Below this pooled event risk Peto's odds ratio is the preferred method (Cochrane
@@ -68,17 +73,23 @@ class BinaryCell:
 
 def zero_cell_statement(measure: str) -> str:
     """How zero cells were handled, for the report's methods and the cell's record."""
-    dropped = ("a trial without events in either arm is left out (it carries no "
-               "information on a ratio; Handbook 10.4.4.1); " if drops_double_zero(measure)
-               else "trials without events in either arm are kept (a risk difference of 0); ")
-    return (f"{ADD:g} is added to every cell of a trial's 2x2 table that has a zero cell "
-            f"(to = {TO}, metafor's default; Handbook 10.4.4.2) for the study effects and the "
-            f"random-effects model; {dropped}the Mantel-Haenszel and Peto estimates use the "
-            "tables uncorrected.")
+    dropped = (
+        "a trial without events in either arm is left out (it carries no "
+        "information on a ratio; Handbook 10.4.4.1); "
+        if drops_double_zero(measure)
+        else "trials without events in either arm are kept (a risk difference of 0); "
+    )
+    return (
+        f"{ADD:g} is added to every cell of a trial's 2x2 table that has a zero cell "
+        f"(to = {TO}, metafor's default; Handbook 10.4.4.2) for the study effects and the "
+        f"random-effects model; {dropped}the Mantel-Haenszel and Peto estimates use the "
+        "tables uncorrected."
+    )
 
 
-def mh_weights_percent(measure: str, ai: np.ndarray, n1i: np.ndarray, ci: np.ndarray,
-                       n2i: np.ndarray) -> np.ndarray:
+def mh_weights_percent(
+    measure: str, ai: np.ndarray, n1i: np.ndarray, ci: np.ndarray, n2i: np.ndarray
+) -> np.ndarray:
     """Mantel-Haenszel weights in percent (RevMan's M-H weights; Handbook 10.4.4 and the
     RevMan statistical algorithms): RR ``ci·n1i/Ni``, OR ``bi·ci/Ni``, RD ``n1i·n2i/Ni``."""
     n = n1i + n2i
@@ -97,8 +108,7 @@ def _rule(measure: str) -> dict[str, tuple[object, object]]:
     return {"add": (ADD, 0.0), "to": (TO, "none"), "drop00": (drops_double_zero(measure), False)}
 
 
-def _mh(measure: str, counts: dict[str, np.ndarray], level: float
-        ) -> MantelHaenszelResult | NotRun:
+def _mh(measure: str, counts: dict[str, np.ndarray], level: float) -> MantelHaenszelResult | NotRun:
     try:
         return pool_mh(measure, **counts, **_rule(measure), level=level)  # type: ignore[arg-type]
     except TrialmetaError as err:  # reported in the cell, never a crash
@@ -117,9 +127,10 @@ def binary_cell(rows: pd.DataFrame, measure: str, level: float) -> BinaryCell:
     ``n2`` columns of :func:`trialmeta.effects.comparisons.build_comparisons`)."""
     import pandas as pd
 
-    counts = {name: pd.to_numeric(rows[col], errors="coerce").to_numpy(float)
-              for name, col in (("ai", "events1"), ("n1i", "n1"), ("ci", "events2"),
-                                ("n2i", "n2"))}
+    counts = {
+        name: pd.to_numeric(rows[col], errors="coerce").to_numpy(float)
+        for name, col in (("ai", "events1"), ("n1i", "n1"), ("ci", "events2"), ("n2i", "n2"))
+    }
     risks = counts["ci"] / counts["n2i"]
     events = float(np.sum(counts["ai"]) + np.sum(counts["ci"]))
     total = float(np.sum(counts["n1i"]) + np.sum(counts["n2i"]))

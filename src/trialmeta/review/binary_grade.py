@@ -44,8 +44,9 @@ def control_risk(fits: AnalysisFits, outcome: OutcomeConfig) -> tuple[float, str
     return median, f"median control-group risk of the {k} included trials"
 
 
-def anticipated_effect(fits: AnalysisFits, outcome: OutcomeConfig,
-                       level: float = 0.95) -> AbsoluteEffect | None:
+def anticipated_effect(
+    fits: AnalysisFits, outcome: OutcomeConfig, level: float = 0.95
+) -> AbsoluteEffect | None:
     """The absolute effects of a binary analysis: of the pooled estimate, or of a single
     trial's own estimate and its Wald interval at ``level`` (GRADEpro rates and reports a
     single trial's result); None for a continuous or an unestimable analysis."""
@@ -62,9 +63,13 @@ def anticipated_effect(fits: AnalysisFits, outcome: OutcomeConfig,
     return absolute_effect(b.measure, r.yi, r.yi - half, r.yi + half, acr, source)
 
 
-def binary_grade(gi: GradeInput, fits: AnalysisFits, outcome: OutcomeConfig,
-                 rules: GradeRules, thresholds: CertaintyThresholds | None = None
-                 ) -> GradeResult:
+def binary_grade(
+    gi: GradeInput,
+    fits: AnalysisFits,
+    outcome: OutcomeConfig,
+    rules: GradeRules,
+    thresholds: CertaintyThresholds | None = None,
+) -> GradeResult:
     """:func:`grade` with the imprecision domain replaced by the absolute-scale judgement
     (an override of imprecision in ``rules`` still wins) and the binary OIS."""
     base = grade(gi, rules) if thresholds is None else grade(gi, rules, thresholds)
@@ -74,17 +79,34 @@ def binary_grade(gi: GradeInput, fits: AnalysisFits, outcome: OutcomeConfig,
     rrr = outcome.ois_rrr or DEFAULT_OIS_RRR
     rrr_value = float(rrr.value) if rrr.value is not None else float(DEFAULT_OIS_RRR.value or 0)
     ois = binary_ois(effect.control_risk, rrr_value, rules.ois_alpha, rules.ois_power)
-    judged = absolute_imprecision(effect, outcome.mcid_value, gi.n_participants, ois, gi.level,
-                                  rrr_value)
-    domains = tuple(replace(judged, overridden=d.overridden, override_reason=d.override_reason,
-                            downgrade=d.downgrade, judgement=d.judgement)
-                    if d.domain == "imprecision" and d.overridden else
-                    judged if d.domain == "imprecision" else
-                    _on_ratio_scale(d, gi, effect.measure) if d.domain == "inconsistency" else d
-                    for d in base.domains)
+    judged = absolute_imprecision(
+        effect, outcome.mcid_value, gi.n_participants, ois, gi.level, rrr_value
+    )
+    domains = tuple(
+        replace(
+            judged,
+            overridden=d.overridden,
+            override_reason=d.override_reason,
+            downgrade=d.downgrade,
+            judgement=d.judgement,
+        )
+        if d.domain == "imprecision" and d.overridden
+        else judged
+        if d.domain == "imprecision"
+        else _on_ratio_scale(d, gi, effect.measure)
+        if d.domain == "inconsistency"
+        else d
+        for d in base.domains
+    )
     level = max(1, 4 - sum(d.downgrade for d in domains))
-    return replace(base, level=level, certainty=LEVEL_WORDS[level],
-                   symbols=certainty_symbols(level), domains=domains, ois=ois)
+    return replace(
+        base,
+        level=level,
+        certainty=LEVEL_WORDS[level],
+        symbols=certainty_symbols(level),
+        domains=domains,
+        ois=ois,
+    )
 
 
 def _on_ratio_scale(d: DomainJudgement, gi: GradeInput, measure: str) -> DomainJudgement:
@@ -93,5 +115,8 @@ def _on_ratio_scale(d: DomainJudgement, gi: GradeInput, measure: str) -> DomainJ
     if measure not in ("RR", "OR") or not (math.isfinite(gi.pi_lb) and math.isfinite(gi.pi_ub)):
         return d
     ratios = f"{measure} {math.exp(gi.pi_lb):.2f} to {math.exp(gi.pi_ub):.2f}"
-    return replace(d, reason=f"{d.reason.rstrip('.')} (prediction interval on the log "
-                             f"{measure} scale; as ratios {ratios}).")
+    return replace(
+        d,
+        reason=f"{d.reason.rstrip('.')} (prediction interval on the log "
+        f"{measure} scale; as ratios {ratios}).",
+    )

@@ -178,14 +178,32 @@ def run_analysis(
     ids = tuple(str(s) for s in sel["row_id"]) if m else ()
     n = n_participants(sel) if m else 0
 
-    def cell(status: str, weights: tuple[float, ...], pooled: PooledResult | None,
-             flags: tuple[Flag, ...]) -> CellResult:
-        return CellResult(spec.analysis_id, spec.outcome_id, spec.outcome, spec.comparison,
-                          spec.subgroup, k, n, status, ids, weights, pooled, flags, m)
+    def cell(
+        status: str,
+        weights: tuple[float, ...],
+        pooled: PooledResult | None,
+        flags: tuple[Flag, ...],
+    ) -> CellResult:
+        return CellResult(
+            spec.analysis_id,
+            spec.outcome_id,
+            spec.outcome,
+            spec.comparison,
+            spec.subgroup,
+            k,
+            n,
+            status,
+            ids,
+            weights,
+            pooled,
+            flags,
+            m,
+        )
 
     if k < model.min_k:
-        few = cell(status_text(k, model.min_k), (100.0,) if m == 1 else (), None,
-                   (Flag.K_BELOW_MIN_K,))
+        few = cell(
+            status_text(k, model.min_k), (100.0,) if m == 1 else (), None, (Flag.K_BELOW_MIN_K,)
+        )
         if m == 1 and spec.measure in REVIEW_BINARY_MEASURES:  # a single trial's counts
             return replace(few, binary=binary_cell(sel, spec.measure, model.level))
         return few
@@ -199,22 +217,32 @@ def run_analysis(
         )
     except NotComputableError as err:  # valid data beyond what can be computed
         who = f"; study {ids[err.row]}" if err.row is not None and err.row < m else ""
-        return cell(status_text(k, model.min_k, f"not computable: {err.reason}{who}"), (), None,
-                    (Flag.POOLING_FAILED, *([Flag(err.flag)] if err.flag else [])))
+        return cell(
+            status_text(k, model.min_k, f"not computable: {err.reason}{who}"),
+            (),
+            None,
+            (Flag.POOLING_FAILED, *([Flag(err.flag)] if err.flag else [])),
+        )
     except TrialmetaError as err:  # reported, never a crash
         msg = str(err).splitlines()[0]
         return cell(status_text(k, model.min_k, msg), (), None, (Flag.POOLING_FAILED,))
-    out = cell("pooled", tuple(float(w) for w in fit.weights_percent), fit,
-               tuple(Flag(f) for f in fit.flags))
+    out = cell(
+        "pooled",
+        tuple(float(w) for w in fit.weights_percent),
+        fit,
+        tuple(Flag(f) for f in fit.flags),
+    )
     if spec.measure in REVIEW_BINARY_MEASURES:
         return replace(out, binary=binary_cell(sel, spec.measure, model.level))
     return out
 
 
-SUBTOTALS_ONLY = ("subtotals only: comparisons with different comparator types are not pooled "
-                  "into one total (Cochrane Handbook v6.5, chapter 9, section 9.3: each comparison "
-                  "is its own synthesis; RevMan's "
-                  "'subtotals only')")
+SUBTOTALS_ONLY = (
+    "subtotals only: comparisons with different comparator types are not pooled "
+    "into one total (Cochrane Handbook v6.5, chapter 9, section 9.3: each comparison "
+    "is its own synthesis; RevMan's "
+    "'subtotals only')"
+)
 """The status of a comparison that shows other comparisons side by side (``members``)."""
 
 
@@ -223,10 +251,21 @@ def subtotals_cell(rows: pd.DataFrame, spec: AnalysisSpec) -> CellResult:
     and no pooled total (``pooled`` None, status :data:`SUBTOTALS_ONLY`)."""
     sel = select_effects(rows, spec)
     m = int(len(sel))
-    return CellResult(spec.analysis_id, spec.outcome_id, spec.outcome, spec.comparison,
-                      spec.subgroup, int(sel["study_id"].nunique()) if m else 0,
-                      n_participants(sel) if m else 0, SUBTOTALS_ONLY,
-                      tuple(str(s) for s in sel["row_id"]) if m else (), (), None, (), m)
+    return CellResult(
+        spec.analysis_id,
+        spec.outcome_id,
+        spec.outcome,
+        spec.comparison,
+        spec.subgroup,
+        int(sel["study_id"].nunique()) if m else 0,
+        n_participants(sel) if m else 0,
+        SUBTOTALS_ONLY,
+        tuple(str(s) for s in sel["row_id"]) if m else (),
+        (),
+        None,
+        (),
+        m,
+    )
 
 
 def effect_table(
@@ -243,9 +282,13 @@ def effect_table(
     out = []
     for i, rid in enumerate(result.study_ids):
         w = result.weights_percent[i] if i < len(result.weights_percent) else math.nan
-        out.append(EffectRow(values={str(k): v for k, v in by_id[rid].items()},
-                             analysis_id=result.analysis_id,
-                             weight_percent=w if result.pooled is not None else math.nan))
+        out.append(
+            EffectRow(
+                values={str(k): v for k, v in by_id[rid].items()},
+                analysis_id=result.analysis_id,
+                weight_percent=w if result.pooled is not None else math.nan,
+            )
+        )
     return tuple(out)
 
 

@@ -173,8 +173,13 @@ class _Reader:
             return math.nan
         if tp in _JSON_TYPES:
             ok = isinstance(data, _JSON_TYPES[tp]) and (tp is bool or not isinstance(data, bool))
-            self.need(ok, where, data, f"{'a number' if tp in (int, float) else tp.__name__}"
-                      + (" (a whole one)" if tp is int else ""))
+            self.need(
+                ok,
+                where,
+                data,
+                f"{'a number' if tp in (int, float) else tp.__name__}"
+                + (" (a whole one)" if tp is int else ""),
+            )
             return data
         if tp is np.ndarray:
             self.need(isinstance(data, list), where, data, "a list")
@@ -199,8 +204,12 @@ class _Reader:
         if data is None and len(args) < len(typing.get_args(tp)):
             return None
         if NotRun in args:
-            self.need(isinstance(data, dict) and isinstance(data.get("run"), bool), where,
-                      data, 'an object with "run": true or false')
+            self.need(
+                isinstance(data, dict) and isinstance(data.get("run"), bool),
+                where,
+                data,
+                'an object with "run": true or false',
+            )
             if not data.get("run"):
                 return self.not_run(data, where)
             data = {k: v for k, v in data.items() if k != "run"}
@@ -220,12 +229,19 @@ class _Reader:
         flags = self.read(tuple[str, ...], data.get("flags") or [], f"{where}.flags")
         return NotRun(str(data.get("reason", "")), flags)
 
-    def check_keys(self, data: Mapping[str, Any], allowed: set[str] | None, required: set[str],
-                   where: str, kind: str) -> None:
+    def check_keys(
+        self,
+        data: Mapping[str, Any],
+        allowed: set[str] | None,
+        required: set[str],
+        where: str,
+        kind: str,
+    ) -> None:
         """Every ``required`` key is there and (unless ``allowed`` is None) no other."""
         for key in sorted(required - set(data)):
-            raise DecodeError(where, f"missing field (got no {key!r}, expected one, as every "
-                                     f"{kind} has)")
+            raise DecodeError(
+                where, f"missing field (got no {key!r}, expected one, as every {kind} has)"
+            )
         for key in sorted(set(data) - (set(data) if allowed is None else allowed)):
             raise DecodeError(where, f"unknown field (got {key!r}, expected a field of {kind})")
 
@@ -241,10 +257,14 @@ class _Reader:
             elif f.metadata.get("flat"):
                 open_mapping = True
         if self.strict:
-            required = {f.name for f in fields
-                        if not f.metadata.get("flat") and not f.metadata.get("omit_none")}
-            self.check_keys(data, None if open_mapping or flat else claimed, required, where,
-                            cls.__name__)
+            required = {
+                f.name
+                for f in fields
+                if not f.metadata.get("flat") and not f.metadata.get("omit_none")
+            }
+            self.check_keys(
+                data, None if open_mapping or flat else claimed, required, where, cls.__name__
+            )
         kwargs: dict[str, Any] = {}
         for f in fields:
             tp = hints[f.name]

@@ -167,7 +167,7 @@ def comparator_from_label(label: str) -> str:
     'any control'
     """
     low = label.lower()
-    text = label[low.index(" vs ") + 4:] if " vs " in low else label
+    text = label[low.index(" vs ") + 4 :] if " vs " in low else label
     return text.split(" (")[0].strip()
 
 
@@ -379,8 +379,11 @@ class ReviewConfig:
         return tuple(f"{o.id}__{c.id}" for o in self.outcomes for c in self.comparisons)
 
 
-def parse_config(config: Mapping[str, Any], schema: Mapping[str, Any],
-                 sources: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> ReviewConfig:
+def parse_config(
+    config: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    sources: Sequence[tuple[str, Mapping[str, Any]]] = (),
+) -> ReviewConfig:
     """Check ``config`` (see :func:`config_problems`) and build the :class:`ReviewConfig`;
     raises :class:`ConfigError` with every problem."""
     from trialmeta.review.config_checks import config_problems, with_defaults  # jsonschema
@@ -393,8 +396,11 @@ def parse_config(config: Mapping[str, Any], schema: Mapping[str, Any],
         c.setdefault("comparator", comparator_from_label(c["label"]))
     # Only the nouns of codes this review's outcomes use: an overlay (--configfile) is merged
     # key by key into config/config.yaml, whose nouns would otherwise ride along unused.
-    used = {code for o in full["outcomes"]
-            for code in ([o["outcome"]] if isinstance(o["outcome"], str) else o["outcome"])}
+    used = {
+        code
+        for o in full["outcomes"]
+        for code in ([o["outcome"]] if isinstance(o["outcome"], str) else o["outcome"])
+    }
     full["outcome_nouns"] = {k: v for k, v in full["outcome_nouns"].items() if k in used}
     return from_data(ReviewConfig, full)
 
@@ -416,4 +422,3 @@ def load_config(paths: Sequence[str | Path], schema_path: str | Path) -> ReviewC
     if problems:
         raise ConfigError(problems)
     return parse_config(merged, read_schema(schema_path), parts)
-

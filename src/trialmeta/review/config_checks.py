@@ -63,18 +63,25 @@ class _Where:
 
 def _schema_problem(err: jsonschema.ValidationError) -> tuple[list[object], str]:
     path: list[object] = list(err.absolute_path)
-    kind, val, got = err.validator, typing.cast(Any, err.validator_value), typing.cast(
-        Any, err.instance)
+    kind, val, got = (
+        err.validator,
+        typing.cast(Any, err.validator_value),
+        typing.cast(Any, err.instance),
+    )
     schema = err.schema if isinstance(err.schema, Mapping) else {}
     if kind == "required":
         missing = [k for k in val if isinstance(got, Mapping) and k not in got]
-        return path, (f"required key missing (got no {', '.join(map(repr, missing))}, "
-                      "expected it; see the comments in config/config.yaml)")
+        return path, (
+            f"required key missing (got no {', '.join(map(repr, missing))}, "
+            "expected it; see the comments in config/config.yaml)"
+        )
     if kind == "additionalProperties":
-        extra = sorted(set(got) - set(typing.cast(Mapping[str, Any],
-                                                  schema.get("properties", {}))))
-        return path, f"unknown key (got {', '.join(map(repr, extra))}, expected only the keys of " \
-                     "workflow/schemas/config.schema.yaml)"
+        extra = sorted(set(got) - set(typing.cast(Mapping[str, Any], schema.get("properties", {}))))
+        return (
+            path,
+            f"unknown key (got {', '.join(map(repr, extra))}, expected only the keys of "
+            "workflow/schemas/config.schema.yaml)",
+        )
     bounds = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
     if kind in bounds:
         return path, f"out of range (got {got!r}, expected a value {bounds[kind]} {val})"
@@ -126,31 +133,48 @@ def _id_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
     outcomes, comparisons = cfg["outcomes"], cfg["comparisons"]
     for section, items in (("outcomes", outcomes), ("comparisons", comparisons)):
         for i, first in _duplicates(items, "id"):
-            yield [section, i, "id"], (f"duplicate id (got {items[i]['id']!r}, expected each id "
-                                       f"once; {section}[{first}] has it too)")
+            yield (
+                [section, i, "id"],
+                (
+                    f"duplicate id (got {items[i]['id']!r}, expected each id "
+                    f"once; {section}[{first}] has it too)"
+                ),
+            )
     comparison_ids = [c["id"] for c in comparisons]
     for i, c in enumerate(comparisons):
         for j, m in enumerate(c.get("members") or ()):
             if m not in comparison_ids or m == c["id"]:
-                yield ["comparisons", i, "members", j], (
-                    f"no such other comparison (got {m!r}, expected one of "
-                    f"{', '.join(x for x in comparison_ids if x != c['id'])})")
+                yield (
+                    ["comparisons", i, "members", j],
+                    (
+                        f"no such other comparison (got {m!r}, expected one of "
+                        f"{', '.join(x for x in comparison_ids if x != c['id'])})"
+                    ),
+                )
 
 
-def _window_problems(outcomes: Sequence[Mapping[str, Any]]
-                     ) -> Iterator[tuple[list[object], str]]:
+def _window_problems(outcomes: Sequence[Mapping[str, Any]]) -> Iterator[tuple[list[object], str]]:
     """Inverted timepoint windows, targets outside them, missing MCIDs."""
     for i, o in enumerate(outcomes):
         w = o["timepoint_weeks"]
         if w["min"] > w["max"]:
-            yield [*("outcomes", i, "timepoint_weeks")], (
-                f"window inverted (got min {w['min']} > max {w['max']}, expected min <= max)")
+            yield (
+                [*("outcomes", i, "timepoint_weeks")],
+                (f"window inverted (got min {w['min']} > max {w['max']}, expected min <= max)"),
+            )
         elif not w["min"] <= w["target"] <= w["max"]:
-            yield [*("outcomes", i, "timepoint_weeks", "target")], (
-                f"target outside the window (got {w['target']}, expected {w['min']} to {w['max']})")
+            yield (
+                [*("outcomes", i, "timepoint_weeks", "target")],
+                (
+                    f"target outside the window (got {w['target']}, "
+                    f"expected {w['min']} to {w['max']})"
+                ),
+            )
         if o["mcid"]["value"] is None:
-            yield ["outcomes", i, "mcid", "value"], (
-                "no MCID (got null, expected a number > 0: imprecision is judged against it)")
+            yield (
+                ["outcomes", i, "mcid", "value"],
+                ("no MCID (got null, expected a number > 0: imprecision is judged against it)"),
+            )
 
 
 def _binary_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
@@ -160,23 +184,37 @@ def _binary_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str
         measure = o.get("measure", cfg["measure"])
         binary = measure in BINARY_MEASURES
         if binary and "ois_sd" in o:
-            yield ["outcomes", i, "ois_sd"], (
-                f"an SD on a binary outcome (got ois_sd with measure {measure}, expected no "
-                "ois_sd: the optimal information size of a binary outcome comes from its "
-                "control risk and ois_rrr)")
+            yield (
+                ["outcomes", i, "ois_sd"],
+                (
+                    f"an SD on a binary outcome (got ois_sd with measure {measure}, expected no "
+                    "ois_sd: the optimal information size of a binary outcome comes from its "
+                    "control risk and ois_rrr)"
+                ),
+            )
         if not binary and "ois_sd" not in o:
-            yield ["outcomes", i, "ois_sd"], (
-                f"missing (got no ois_sd for measure {measure}, expected the SD of the optimal "
-                "information size, or value null for the trials' median SD)")
+            yield (
+                ["outcomes", i, "ois_sd"],
+                (
+                    f"missing (got no ois_sd for measure {measure}, expected the SD of the optimal "
+                    "information size, or value null for the trials' median SD)"
+                ),
+            )
         for key in ("control_risk", "ois_rrr"):
             if key in o and not binary:
-                yield ["outcomes", i, key], (
-                    f"a binary outcome's key on a continuous one (got {key} with measure "
-                    f"{measure}, expected measure RR, OR or RD, or no {key})")
+                yield (
+                    ["outcomes", i, key],
+                    (
+                        f"a binary outcome's key on a continuous one (got {key} with measure "
+                        f"{measure}, expected measure RR, OR or RD, or no {key})"
+                    ),
+                )
             value = (o.get(key) or {}).get("value")
             if value is not None and not 0 < value < 1:
-                yield ["outcomes", i, key, "value"], (
-                    f"not a proportion (got {value}, expected a number between 0 and 1)")
+                yield (
+                    ["outcomes", i, key, "value"],
+                    (f"not a proportion (got {value}, expected a number between 0 and 1)"),
+                )
 
 
 def _grade_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
@@ -184,19 +222,34 @@ def _grade_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]
     outcomes, comparisons, g = cfg["outcomes"], cfg["comparisons"], cfg["grade"]
     for low, high in (("rob_serious_percent", "rob_very_serious_percent"),):
         if g[low] > g[high]:
-            yield ["grade", low], (f"thresholds inverted (got {g[low]} > {high} {g[high]}, "
-                                   f"expected {low} <= {high})")
+            yield (
+                ["grade", low],
+                (
+                    f"thresholds inverted (got {g[low]} > {high} {g[high]}, "
+                    f"expected {low} <= {high})"
+                ),
+            )
     analyses = {f"{o['id']}__{c['id']}" for o in outcomes for c in comparisons}
     for i, ov in enumerate(g["overrides"]):
         if ov["analysis_id"] not in analyses:
-            yield ["grade", "overrides", i, "analysis_id"], (
-                f"no such analysis (got {ov['analysis_id']!r}, expected one of "
-                f"{', '.join(sorted(analyses))})")
-    for i, first in _duplicates([{"k": (o["analysis_id"], o["domain"])} for o in g["overrides"]],
-                                "k"):
-        yield ["grade", "overrides", i], (f"second override of one domain (got "
-                                          f"{g['overrides'][i]['domain']!r} again, expected one "
-                                          f"per analysis and domain; overrides[{first}])")
+            yield (
+                ["grade", "overrides", i, "analysis_id"],
+                (
+                    f"no such analysis (got {ov['analysis_id']!r}, expected one of "
+                    f"{', '.join(sorted(analyses))})"
+                ),
+            )
+    for i, first in _duplicates(
+        [{"k": (o["analysis_id"], o["domain"])} for o in g["overrides"]], "k"
+    ):
+        yield (
+            ["grade", "overrides", i],
+            (
+                f"second override of one domain (got "
+                f"{g['overrides'][i]['domain']!r} again, expected one "
+                f"per analysis and domain; overrides[{first}])"
+            ),
+        )
 
 
 def _external_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], str]]:
@@ -204,13 +257,21 @@ def _external_problems(cfg: Mapping[str, Any]) -> Iterator[tuple[list[object], s
     ids = {o["id"] for o in cfg["outcomes"]}
     for i, x in enumerate(cfg["external_results"]):
         if x["outcome_id"] not in ids:
-            yield ["external_results", i, "outcome_id"], (
-                f"no such outcome (got {x['outcome_id']!r}, expected one of "
-                f"{', '.join(sorted(ids))})")
+            yield (
+                ["external_results", i, "outcome_id"],
+                (
+                    f"no such outcome (got {x['outcome_id']!r}, expected one of "
+                    f"{', '.join(sorted(ids))})"
+                ),
+            )
         if not x["ci_lb"] <= x["estimate"] <= x["ci_ub"]:
-            yield ["external_results", i], (
-                f"interval does not contain its estimate (got {x['estimate']} with CI "
-                f"{x['ci_lb']} to {x['ci_ub']}, expected ci_lb <= estimate <= ci_ub)")
+            yield (
+                ["external_results", i],
+                (
+                    f"interval does not contain its estimate (got {x['estimate']} with CI "
+                    f"{x['ci_lb']} to {x['ci_ub']}, expected ci_lb <= estimate <= ci_ub)"
+                ),
+            )
 
 
 def _defaults(instance: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
@@ -233,7 +294,8 @@ def _defaults(instance: Any, schema: Mapping[str, Any], root: Mapping[str, Any])
 
 
 def config_problems(
-    config: Mapping[str, Any], schema: Mapping[str, Any],
+    config: Mapping[str, Any],
+    schema: Mapping[str, Any],
     sources: Sequence[tuple[str, Mapping[str, Any]]] = (),
 ) -> list[str]:
     """Every problem of a merged config, located in the file that set the key (``sources``:
@@ -242,8 +304,9 @@ def config_problems(
     located: list[tuple[list[object], str]] = []
     for path in _non_finite(config):
         found = _lookup(config, path)[1]
-        located.append((list(path), f"not a finite number (got {found!r}, expected a finite "
-                                    "number)"))
+        located.append(
+            (list(path), f"not a finite number (got {found!r}, expected a finite number)")
+        )
     errors = sorted(_VALIDATOR(schema).iter_errors(config), key=lambda e: list(map(str, e.path)))
     located += [_schema_problem(e) for e in errors]
     if not located:

@@ -38,8 +38,9 @@ def _used(config: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
             yield f"comparisons[{i}].control_types", code, "control_types"
 
 
-def config_code_problems(config: Mapping[str, Any], vocabulary: Vocabulary,
-                         label: str = "config") -> list[str]:
+def config_code_problems(
+    config: Mapping[str, Any], vocabulary: Vocabulary, label: str = "config"
+) -> list[str]:
     """Problem lines for the config codes that ``vocabulary`` does not have (none: ``[]``).
 
     >>> from trialmeta.data.vocabulary import OutcomeCodes
@@ -48,22 +49,25 @@ def config_code_problems(config: Mapping[str, Any], vocabulary: Vocabulary,
     >>> config_code_problems({"target_population": "SJI", "outcomes": [{"outcome": "pain"}]}, v)
     ["config:target_population: not one of the vocabulary.yaml populations (got 'SJI', expected one of SIJ, other; did you mean 'SIJ'?)"]
     """  # noqa: E501
-    allowed: dict[str, tuple[str, ...]] = {"populations": vocabulary.populations,
-                                           "outcomes": tuple(vocabulary.outcomes),
-                                           "control_types": vocabulary.control_types}
+    allowed: dict[str, tuple[str, ...]] = {
+        "populations": vocabulary.populations,
+        "outcomes": tuple(vocabulary.outcomes),
+        "control_types": vocabulary.control_types,
+    }
     out = []
     for key, code, kind in _used(config):
         if code in allowed[kind]:
             continue
         hint = difflib.get_close_matches(code, allowed[kind], n=1)
         more = f"; did you mean {hint[0]!r}?" if hint else ""
-        out.append(f"{label}:{key}: not one of the vocabulary.yaml {kind} (got {code!r}, "
-                   f"expected one of {', '.join(allowed[kind])}{more})")
+        out.append(
+            f"{label}:{key}: not one of the vocabulary.yaml {kind} (got {code!r}, "
+            f"expected one of {', '.join(allowed[kind])}{more})"
+        )
     return out + _measure_problems(config, vocabulary, label)
 
 
-def _measure_problems(config: Mapping[str, Any], vocabulary: Vocabulary,
-                      label: str) -> list[str]:
+def _measure_problems(config: Mapping[str, Any], vocabulary: Vocabulary, label: str) -> list[str]:
     """An outcome whose measure does not fit its codes' type: a binary code (vocabulary
     ``type: binary``) pools as RR, OR or RD, a continuous one as MD or SMD."""
     out = []
@@ -74,10 +78,11 @@ def _measure_problems(config: Mapping[str, Any], vocabulary: Vocabulary,
                 continue
             binary = vocabulary.is_binary(code)
             if binary != (measure in REVIEW_BINARY_MEASURES):
-                kind, want = (("binary", "RR, OR or RD") if binary else ("continuous",
-                                                                         "MD or SMD"))
+                kind, want = ("binary", "RR, OR or RD") if binary else ("continuous", "MD or SMD")
                 where = "measure" if "measure" in o else "outcome"
-                out.append(f"{label}:outcomes[{i}].{where}: measure does not fit the outcome "
-                           f"(got {measure} for the {kind} outcome {code}, expected {want}: "
-                           "set outcomes[].measure)")
+                out.append(
+                    f"{label}:outcomes[{i}].{where}: measure does not fit the outcome "
+                    f"(got {measure} for the {kind} outcome {code}, expected {want}: "
+                    "set outcomes[].measure)"
+                )
     return out

@@ -49,9 +49,12 @@ class _StrictLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             if key in seen:
-                raise _Problem(key_node, f"duplicate key {key!r} (got it again, also on line "
-                                         f"{seen[key]}; expected each key once: YAML would "
-                                         "keep the last)")
+                raise _Problem(
+                    key_node,
+                    f"duplicate key {key!r} (got it again, also on line "
+                    f"{seen[key]}; expected each key once: YAML would "
+                    "keep the last)",
+                )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
@@ -61,11 +64,20 @@ def _plain_number(loader: _StrictLoader, node: yaml.ScalarNode) -> object:
     if node.tag.endswith(":int") and _INT.match(text):
         return int(text)
     if node.tag.endswith(":float") and (_FLOAT.match(text) or _SPECIAL_FLOAT.match(text)):
-        return float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
-                     .replace(".nan", "nan").replace(".NaN", "nan").replace(".NAN", "nan"))
-    raise _Problem(node, f"number in a YAML 1.1 notation (got {text!r}, expected a plain "
-                         "decimal such as 25 or 0.25: digit groups, sexagesimal, octal and "
-                         "hex values are read differently than they look)")
+        return float(
+            text.replace(".inf", "inf")
+            .replace(".Inf", "inf")
+            .replace(".INF", "inf")
+            .replace(".nan", "nan")
+            .replace(".NaN", "nan")
+            .replace(".NAN", "nan")
+        )
+    raise _Problem(
+        node,
+        f"number in a YAML 1.1 notation (got {text!r}, expected a plain "
+        "decimal such as 25 or 0.25: digit groups, sexagesimal, octal and "
+        "hex values are read differently than they look)",
+    )
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _plain_number)
@@ -74,8 +86,11 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:float", _plain_number)
 
 def _alias_lines(text: str) -> list[int]:
     """Lines of every alias, found from the event stream (nothing is expanded)."""
-    return [getattr(ev.start_mark, "line", 0) + 1
-            for ev in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(ev, yaml.AliasEvent)]
+    return [
+        getattr(ev.start_mark, "line", 0) + 1
+        for ev in yaml.parse(text, Loader=yaml.SafeLoader)
+        if isinstance(ev, yaml.AliasEvent)
+    ]
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
@@ -86,17 +101,23 @@ def read_config_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
             return {}, [f"{label}: not a regular file (expected a YAML config file)"]
         size = Path(path).stat().st_size
         if size > MAX_CONFIG_BYTES:
-            return {}, [f"{label}: file too large (got {size:,} bytes, expected at most "
-                        f"{MAX_CONFIG_BYTES:,} for a config)"]
+            return {}, [
+                f"{label}: file too large (got {size:,} bytes, expected at most "
+                f"{MAX_CONFIG_BYTES:,} for a config)"
+            ]
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return {}, [f"{label}: not readable (got {type(exc).__name__}: {exc}, expected a UTF-8 "
-                    "YAML file)"]
+        return {}, [
+            f"{label}: not readable (got {type(exc).__name__}: {exc}, expected a UTF-8 YAML file)"
+        ]
     try:
         aliases = _alias_lines(text)
         if aliases:
-            return {}, [f"{label}:{line}: YAML alias (got an alias, expected plain values: "
-                        "aliases can expand a small file to gigabytes)" for line in aliases]
+            return {}, [
+                f"{label}:{line}: YAML alias (got an alias, expected plain values: "
+                "aliases can expand a small file to gigabytes)"
+                for line in aliases
+            ]
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except _Problem as exc:
         return {}, [f"{label}:{exc.line}: {exc.text}"]
@@ -105,16 +126,21 @@ def read_config_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
         line = getattr(mark, "line", None)
         where = f":{line + 1}" if isinstance(line, int) else ""
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return {}, [f"{label}{where}: not valid YAML (got {what}, expected a plain YAML "
-                    "mapping; Python tags are refused)"]
+        return {}, [
+            f"{label}{where}: not valid YAML (got {what}, expected a plain YAML "
+            "mapping; Python tags are refused)"
+        ]
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return {}, [f"{label}: not a mapping (got {type(data).__name__}, expected keys at the "
-                    "top level)"]
+        return {}, [
+            f"{label}: not a mapping (got {type(data).__name__}, expected keys at the top level)"
+        ]
     if "__use_yte__" in data:
-        return {}, [f"{label}: __use_yte__: YTE templating (got {data['__use_yte__']!r}, expected "
-                    "no such key: a config is data and is never evaluated as code)"]
+        return {}, [
+            f"{label}: __use_yte__: YTE templating (got {data['__use_yte__']!r}, expected "
+            "no such key: a config is data and is never evaluated as code)"
+        ]
     return data, []
 
 
@@ -128,8 +154,9 @@ def merge_config(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, 
     return base
 
 
-def read_config_files(paths: Sequence[str | Path]) -> tuple[dict[str, Any], list[str],
-                                                             list[tuple[str, dict[str, Any]]]]:
+def read_config_files(
+    paths: Sequence[str | Path],
+) -> tuple[dict[str, Any], list[str], list[tuple[str, dict[str, Any]]]]:
     """Read and merge ``paths`` in order: ``(merged, problems, [(file, data), ...])``."""
     merged: dict[str, Any] = {}
     problems: list[str] = []

@@ -51,10 +51,13 @@ LEVEL_WORDS = RATING_WORDS
 certainty_symbols = cr.certainty_symbols
 optimal_information_size = cr.optimal_information_size
 
-DEFAULT_THRESHOLDS = CertaintyThresholds(very_wide_mcid=2.0, far_below_ois=0.5,
-                                         concerns_serious_percent=50.0,
-                                         timepoint_serious_percent=50.0,
-                                         secondary_serious_percent=50.0)
+DEFAULT_THRESHOLDS = CertaintyThresholds(
+    very_wide_mcid=2.0,
+    far_below_ois=0.5,
+    concerns_serious_percent=50.0,
+    timepoint_serious_percent=50.0,
+    secondary_serious_percent=50.0,
+)
 """The ``certainty:`` defaults of the schema, for callers without a config section."""
 
 
@@ -150,40 +153,75 @@ def _typed(j: cr.Judgement) -> DomainJudgement:
     return DomainJudgement(j.domain, j.downgrade, j.judgement, j.sentence, nums, facts)
 
 
-def _judgements(g: GradeInput, r: GradeRules, t: CertaintyThresholds,
-                ois: float) -> list[cr.Judgement]:
+def _judgements(
+    g: GradeInput, r: GradeRules, t: CertaintyThresholds, ois: float
+) -> list[cr.Judgement]:
     w = {s: e.weight_percent for s, e in g.trials.items()}
     ev = list(g.trials.values())
-    credibility = ("low" if math.isfinite(g.subgroup_pval) and g.subgroup_pval < r.subgroup_alpha
-                   else "")  # between-trial, no a priori direction: at most low by ICEMAN
+    credibility = (
+        "low" if math.isfinite(g.subgroup_pval) and g.subgroup_pval < r.subgroup_alpha else ""
+    )  # between-trial, no a priori direction: at most low by ICEMAN
     return [
-        cr.risk_of_bias(w, {s: e.risk_of_bias for s, e in g.trials.items()},
-                        serious_percent=r.rob_serious_percent,
-                        very_serious_percent=r.rob_very_serious_percent,
-                        concerns_serious_percent=t.concerns_serious_percent),
-        cr.inconsistency([e.yi for e in ev], [e.ci_lb for e in ev], [e.ci_ub for e in ev],
-                         g.i2_percent, g.pi_lb, g.pi_ub, g.mcid, i2_serious=r.i2_serious,
-                         subgroup_credibility=credibility),
-        cr.indirectness(w, {s: e.population for s, e in g.trials.items()},
-                        g.target_population, g.sham_types,
-                        {s: e.timepoint_fallback for s, e in g.trials.items()},
-                        population_serious_percent=r.indirect_serious_percent,
-                        sham_types_rate_down=r.sham_variants_rate_down,
-                        timepoint_serious_percent=t.timepoint_serious_percent),
-        cr.imprecision(g.estimate, g.ci_lb, g.ci_ub, g.mcid, g.n_participants, ois,
-                       level=g.level, very_wide_mcid=t.very_wide_mcid,
-                       far_below_ois=t.far_below_ois),
-        cr.publication_bias(w, {s: e.secondary for s, e in g.trials.items()},
-                            systematic_search=g.systematic_search,
-                            search_statement=g.search_statement, egger_pval=g.egger_pval,
-                            min_k=r.pubbias_min_k, egger_alpha=r.egger_alpha,
-                            secondary_serious_percent=t.secondary_serious_percent),
+        cr.risk_of_bias(
+            w,
+            {s: e.risk_of_bias for s, e in g.trials.items()},
+            serious_percent=r.rob_serious_percent,
+            very_serious_percent=r.rob_very_serious_percent,
+            concerns_serious_percent=t.concerns_serious_percent,
+        ),
+        cr.inconsistency(
+            [e.yi for e in ev],
+            [e.ci_lb for e in ev],
+            [e.ci_ub for e in ev],
+            g.i2_percent,
+            g.pi_lb,
+            g.pi_ub,
+            g.mcid,
+            i2_serious=r.i2_serious,
+            subgroup_credibility=credibility,
+        ),
+        cr.indirectness(
+            w,
+            {s: e.population for s, e in g.trials.items()},
+            g.target_population,
+            g.sham_types,
+            {s: e.timepoint_fallback for s, e in g.trials.items()},
+            population_serious_percent=r.indirect_serious_percent,
+            sham_types_rate_down=r.sham_variants_rate_down,
+            timepoint_serious_percent=t.timepoint_serious_percent,
+        ),
+        cr.imprecision(
+            g.estimate,
+            g.ci_lb,
+            g.ci_ub,
+            g.mcid,
+            g.n_participants,
+            ois,
+            level=g.level,
+            very_wide_mcid=t.very_wide_mcid,
+            far_below_ois=t.far_below_ois,
+        ),
+        cr.publication_bias(
+            w,
+            {s: e.secondary for s, e in g.trials.items()},
+            systematic_search=g.systematic_search,
+            search_statement=g.search_statement,
+            egger_pval=g.egger_pval,
+            min_k=r.pubbias_min_k,
+            egger_alpha=r.egger_alpha,
+            secondary_serious_percent=t.secondary_serious_percent,
+        ),
     ]
 
 
 def _apply_override(j: DomainJudgement, ov: GradeOverride) -> DomainJudgement:
-    return replace(j, downgrade=ov.downgrade, judgement=cr.SEVERITY[ov.downgrade],
-                   overridden=True, override_reason=ov.reason)
+    return replace(
+        j,
+        downgrade=ov.downgrade,
+        judgement=cr.SEVERITY[ov.downgrade],
+        overridden=True,
+        override_reason=ov.reason,
+    )
 
 
 def direction(estimate: float, ci_lb: float, ci_ub: float, mcid: float) -> str:
@@ -194,21 +232,34 @@ def direction(estimate: float, ci_lb: float, ci_ub: float, mcid: float) -> str:
     return "reduces" if estimate < 0 else "increases"
 
 
-def grade(g: GradeInput, rules: GradeRules,
-          thresholds: CertaintyThresholds = DEFAULT_THRESHOLDS) -> GradeResult:
+def grade(
+    g: GradeInput, rules: GradeRules, thresholds: CertaintyThresholds = DEFAULT_THRESHOLDS
+) -> GradeResult:
     """Rate certainty for ``g``; ``rules.overrides`` for this analysis replace the judgement
     of their domain (the config checks that each names a configured analysis and gives a
     reason; entries for other analyses are ignored here)."""
     ois = cr.optimal_information_size(g.mcid, g.ois_sd, rules.ois_alpha, rules.ois_power)
     if not g.trials or not math.isfinite(g.estimate):
-        return replace(not_rated(g.analysis_id, "no trial result to rate", "not estimable"),
-                       ois=ois)
+        return replace(
+            not_rated(g.analysis_id, "no trial result to rate", "not estimable"), ois=ois
+        )
     judgements = [_typed(j) for j in _judgements(g, rules, thresholds, ois)]
     for ov in rules.overrides:
         if ov.analysis_id == g.analysis_id and ov.reason.strip():
-            judgements = [_apply_override(j, ov) if j.domain == ov.domain else j
-                          for j in judgements]
+            judgements = [
+                _apply_override(j, ov) if j.domain == ov.domain else j for j in judgements
+            ]
     level = max(1, 4 - sum(j.downgrade for j in judgements))
-    return GradeResult(g.analysis_id, level, LEVEL_WORDS[level], certainty_symbols(level),
-                       tuple(judgements), ois, g.basis, g.estimate, g.ci_lb, g.ci_ub,
-                       direction(g.estimate, g.ci_lb, g.ci_ub, g.mcid))
+    return GradeResult(
+        g.analysis_id,
+        level,
+        LEVEL_WORDS[level],
+        certainty_symbols(level),
+        tuple(judgements),
+        ois,
+        g.basis,
+        g.estimate,
+        g.ci_lb,
+        g.ci_ub,
+        direction(g.estimate, g.ci_lb, g.ci_ub, g.mcid),
+    )

@@ -48,8 +48,9 @@ from trialmeta.stats.tsa import CONVENTIONAL_ONLY, NOT_CROSSED, TsaResult, trial
 
 __all__ = ["NO_SEARCH", "Rated", "agree_with_primary", "ois_sd", "rate", "tsa_check"]
 
-NO_SEARCH = SearchConfig(systematic=False, statement="the config does not say how the trials "
-                         "were found")
+NO_SEARCH = SearchConfig(
+    systematic=False, statement="the config does not say how the trials were found"
+)
 """A config without ``search:``: not a systematic search (GRADE guidelines 5)."""
 
 
@@ -97,12 +98,22 @@ def agree_with_primary(tsa: TsaResult, primary_ci: tuple[float, float]) -> TsaRe
     lo, hi = primary_ci
     if not tsa.crossed_monitoring or not (lo <= 0.0 <= hi):
         return tsa
-    return replace(tsa, crossed_monitoring=False, first_crossing=-1,
-                   status=CONVENTIONAL_ONLY if tsa.crossed_conventional else NOT_CROSSED)
+    return replace(
+        tsa,
+        crossed_monitoring=False,
+        first_crossing=-1,
+        status=CONVENTIONAL_ONLY if tsa.crossed_conventional else NOT_CROSSED,
+    )
 
 
-def tsa_check(u: TrialUnits, labels: Sequence[str], model: ModelConfig, mcid: float,
-              sd: float, rules: GradeRules) -> TsaResult | NotRun:
+def tsa_check(
+    u: TrialUnits,
+    labels: Sequence[str],
+    model: ModelConfig,
+    mcid: float,
+    sd: float,
+    rules: GradeRules,
+) -> TsaResult | NotRun:
     """Trial sequential analysis of the trials ``u`` with the primary model. A trial that
     reports no n (a between-group result only) enters with the n its variance implies at the
     information SD, ``N = 4 sd² / vᵢ`` (two equal arms; DERIVED)."""
@@ -114,9 +125,19 @@ def tsa_check(u: TrialUnits, labels: Sequence[str], model: ModelConfig, mcid: fl
     n = np.where(known, u.n, 4.0 * sd**2 / u.vi)
     try:
         tsa = trial_sequential_analysis(
-            u.yi, u.vi, n, u.year, list(labels), mcid=mcid, sd=sd,
-            alpha=1.0 - model.level, beta=1.0 - rules.ois_power, method=model.method,
-            test=model.test, position=u.position)
+            u.yi,
+            u.vi,
+            n,
+            u.year,
+            list(labels),
+            mcid=mcid,
+            sd=sd,
+            alpha=1.0 - model.level,
+            beta=1.0 - rules.ois_power,
+            method=model.method,
+            test=model.test,
+            position=u.position,
+        )
     except TrialmetaError as err:
         return NotRun(str(err).splitlines()[0])
     return tsa if known.all() else replace(tsa, flags=(*tsa.flags, Flag.TSA_N_FROM_VARIANCE))
@@ -140,11 +161,15 @@ def _evidence(fits: AnalysisFits, u: TrialUnits, level: float) -> dict[str, Tria
         w = sum(r.weight_percent for r in rows) if fits.analysis.pooled else 100.0
         se = math.sqrt(u.vi[i])
         out[sid] = TrialEvidence(
-            w, float(u.yi[i]), float(u.yi[i] - z * se), float(u.yi[i] + z * se),
+            w,
+            float(u.yi[i]),
+            float(u.yi[i] - z * se),
+            float(u.yi[i] + z * se),
             _rob([r.risk_of_bias or "not_assessed" for r in rows]),
             level_of(rows[0], "population"),
             any(is_secondary(r) or _truthy(r.get("flag_secondary_extraction")) for r in rows),
-            any(_truthy(r.get("timepoint_fallback")) for r in rows))
+            any(_truthy(r.get("timepoint_fallback")) for r in rows),
+        )
     return out
 
 
@@ -158,13 +183,18 @@ def rate(fits: AnalysisFits, s: _Settings) -> Rated:
     main, effects = fits.analysis, fits.effects
     sd, source = ois_sd(effects, s.outcome)
     if fits.subtotals_only:
-        return Rated(not_rated(main.analysis_id, SUBTOTALS_ONLY), NotRun(SUBTOTALS_ONLY), sd,
-                     source)
+        return Rated(
+            not_rated(main.analysis_id, SUBTOTALS_ONLY), NotRun(SUBTOTALS_ONLY), sd, source
+        )
     p, u, nan = main.pooled, trial_units(effects), math.nan
     single = p is None and u.k == 1
     if p is None and not single:
-        return Rated(not_rated(main.analysis_id, main.status, "not estimable"),
-                     NotRun(main.status), sd, source)
+        return Rated(
+            not_rated(main.analysis_id, main.status, "not estimable"),
+            NotRun(main.status),
+            sd,
+            source,
+        )
     trials = _evidence(fits, u, s.model.level)
     only = next(iter(trials.values()))
     gi = GradeInput(
@@ -180,12 +210,19 @@ def rate(fits: AnalysisFits, s: _Settings) -> Rated:
         systematic_search=s.search.systematic, search_statement=s.search.statement.strip(),
     )  # fmt: skip
     if main.binary is not None:  # binary: imprecision on the absolute scale, no TSA here
-        return Rated(binary_grade(replace(gi, mcid=math.nan, ois_sd=math.nan), fits, s.outcome,
-                                  s.grade, s.certainty),
-                     NotRun("trial sequential analysis of a binary outcome is not implemented"),
-                     math.nan, "")
-    tsa = tsa_check(u, u.labels, s.model, gi.mcid, sd, s.grade) if p else NotRun(
-        f"k = {u.k} trial < 2")
+        return Rated(
+            binary_grade(
+                replace(gi, mcid=math.nan, ois_sd=math.nan), fits, s.outcome, s.grade, s.certainty
+            ),
+            NotRun("trial sequential analysis of a binary outcome is not implemented"),
+            math.nan,
+            "",
+        )
+    tsa = (
+        tsa_check(u, u.labels, s.model, gi.mcid, sd, s.grade)
+        if p
+        else NotRun(f"k = {u.k} trial < 2")
+    )
     if isinstance(tsa, TsaResult) and p is not None:
         tsa = agree_with_primary(tsa, (p.ci_lb, p.ci_ub))
     return Rated(grade(gi, s.grade, s.certainty), tsa, sd, source)

@@ -15,9 +15,9 @@ from trialmeta.stats.metareg import meta_regression
 __all__ = ["moderator_rows", "meta_regressions"]
 
 
-def moderator_rows(effects: tuple[EffectRow, ...], moderator: str) -> tuple[np.ndarray,
-                                                                              np.ndarray,
-                                                                              np.ndarray]:
+def moderator_rows(
+    effects: tuple[EffectRow, ...], moderator: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(yi, vi, x)`` of the rows that report ``moderator`` (a finite number)."""
     x = np.array([r.number(moderator) for r in effects], dtype=float)
     ok = np.isfinite(x)
@@ -26,19 +26,22 @@ def moderator_rows(effects: tuple[EffectRow, ...], moderator: str) -> tuple[np.n
     return y[ok], v[ok], x[ok]
 
 
-def meta_regressions(effects: tuple[EffectRow, ...], model: ModelConfig,
-                     settings: MetaRegressionConfig) -> dict[str, MetaRegression | NotRun]:
+def meta_regressions(
+    effects: tuple[EffectRow, ...], model: ModelConfig, settings: MetaRegressionConfig
+) -> dict[str, MetaRegression | NotRun]:
     """One fit per moderator; its permutation test is left :data:`PENDING`."""
     out: dict[str, MetaRegression | NotRun] = {}
     for mod in settings.moderators:
         y, v, x = moderator_rows(effects, mod)
         if x.size < settings.min_k:
-            out[mod] = NotRun(f"only {x.size} trials report {mod}; at least {settings.min_k} "
-                              "needed")
+            out[mod] = NotRun(
+                f"only {x.size} trials report {mod}; at least {settings.min_k} needed"
+            )
             continue
         try:
-            r = meta_regression(y, v, x, method=model.method, test=model.test,
-                                level=model.level, names=[mod])
+            r = meta_regression(
+                y, v, x, method=model.method, test=model.test, level=model.level, names=[mod]
+            )
         except TrialmetaError as err:
             out[mod] = NotRun(str(err))
             continue

@@ -148,20 +148,38 @@ class CertaintySettings:
 
     @classmethod
     def of(cls, cfg: ReviewConfig, outcome_id: str) -> CertaintySettings:
-        return cls(cfg.outcome(outcome_id), cfg.model,
-                   tuple(c.label for c in cfg.comparisons), cfg.grade, cfg.target_population,
-                   cfg.certainty or DEFAULT_THRESHOLDS, cfg.search or NO_SEARCH,
-                   cfg.multi_arm.method if cfg.multi_arm else "combine")
+        return cls(
+            cfg.outcome(outcome_id),
+            cfg.model,
+            tuple(c.label for c in cfg.comparisons),
+            cfg.grade,
+            cfg.target_population,
+            cfg.certainty or DEFAULT_THRESHOLDS,
+            cfg.search or NO_SEARCH,
+            cfg.multi_arm.method if cfg.multi_arm else "combine",
+        )
 
 
 def _fallback(effects: tuple[EffectRow, ...]) -> tuple[str, ...]:
     """Trials whose timepoint came from the absolute window (no course length reported)."""
-    return tuple(sorted({r.study_id for r in effects
-                         if str(r.get("timepoint_fallback")).lower() in ("true", "1")}))
+    return tuple(
+        sorted(
+            {
+                r.study_id
+                for r in effects
+                if str(r.get("timepoint_fallback")).lower() in ("true", "1")
+            }
+        )
+    )
 
 
-def two_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig, main: CellResult,
-               effects: tuple[EffectRow, ...]) -> TwoTrials | NotRun:
+def two_trials(
+    rows: pd.DataFrame,
+    spec: AnalysisSpec,
+    model: ModelConfig,
+    main: CellResult,
+    effects: tuple[EffectRow, ...],
+) -> TwoTrials | NotRun:
     """What k = 2 trials report: the primary interval beside the common-effect one.
 
     With two trials Hartung-Knapp uses t with 1 df (t = 12.71 at 95%), so its interval is
@@ -177,10 +195,12 @@ def two_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig, main:
     z = float(_dist.norm_isf((1 - model.level) / 2))
     widths = tuple(2 * z * math.sqrt(r.vi) for r in effects)
     wider = p.ci_ub - p.ci_lb > max(widths)
-    note = (f"With 2 trials the {p.test} interval ({_num(p.ci_lb)} to {_num(p.ci_ub)}) "
-            + ("is wider than either trial's own; " if wider else "; ")
-            + f"the common-effect (FE, z) interval is {_num(fe.ci_lb)} to {_num(fe.ci_ub)}. "
-            "Certainty is rated on the primary interval.")
+    note = (
+        f"With 2 trials the {p.test} interval ({_num(p.ci_lb)} to {_num(p.ci_ub)}) "
+        + ("is wider than either trial's own; " if wider else "; ")
+        + f"the common-effect (FE, z) interval is {_num(fe.ci_lb)} to {_num(fe.ci_ub)}. "
+        "Certainty is rated on the primary interval."
+    )
     return TwoTrials(p.test, p.ci_lb, p.ci_ub, fe.estimate, fe.ci_lb, fe.ci_ub, widths, note)
 
 
@@ -188,9 +208,14 @@ def _num(x: float) -> str:
     return f"{x:.1f}".replace("-", "\u2212")
 
 
-def _member_fits(rows: pd.DataFrame, spec: AnalysisSpec, comparison: ComparisonSelection,
-                 s: FitSettings, rob: RobLookup,
-                 controls: Mapping[tuple[str, str], tuple[str, str]]) -> AnalysisFits:
+def _member_fits(
+    rows: pd.DataFrame,
+    spec: AnalysisSpec,
+    comparison: ComparisonSelection,
+    s: FitSettings,
+    rob: RobLookup,
+    controls: Mapping[tuple[str, str], tuple[str, str]],
+) -> AnalysisFits:
     """A comparison across comparator types: its members side by side as subgroups, each
     its standalone analysis, and no total (no pooled fit, sensitivity, leave-one-out,
     small-study tests, meta-regression or rating)."""
@@ -203,24 +228,41 @@ def _member_fits(rows: pd.DataFrame, spec: AnalysisSpec, comparison: ComparisonS
         cell = run_analysis(rows, mspec, s.model)
         members.append((m, cell, annotate(effect_table(rows, mspec, cell), rob, controls)))
     why = NotRun(SUBTOTALS_ONLY)
-    return AnalysisFits(main, effects, (member_subgroups(spec, members),), (), why, why, why,
-                        {}, (), _fallback(effects), why, True)
+    return AnalysisFits(
+        main,
+        effects,
+        (member_subgroups(spec, members),),
+        (),
+        why,
+        why,
+        why,
+        {},
+        (),
+        _fallback(effects),
+        why,
+        True,
+    )
 
 
-def fit_analysis(rows: pd.DataFrame, spec: AnalysisSpec, comparison: ComparisonSelection,
-                 s: FitSettings, rob: RobLookup,
-                 controls: Mapping[tuple[str, str], tuple[str, str]]) -> AnalysisFits:
+def fit_analysis(
+    rows: pd.DataFrame,
+    spec: AnalysisSpec,
+    comparison: ComparisonSelection,
+    s: FitSettings,
+    rob: RobLookup,
+    controls: Mapping[tuple[str, str], tuple[str, str]],
+) -> AnalysisFits:
     """Every fit of one outcome × comparison (stage 1)."""
     if comparison.members:
         return _member_fits(rows, spec, comparison, s, rob, controls)
     main = run_analysis(rows, spec, s.model)
     effects = annotate(effect_table(rows, spec, main), rob, controls)
-    subgroups = subgroup_results(spec, s.model, main, effects, s.subgroups,
-                                 comparison.subgroups)
+    subgroups = subgroup_results(spec, s.model, main, effects, s.subgroups, comparison.subgroups)
     if main.pooled is None:
         why = NotRun(main.status)
-        return AnalysisFits(main, effects, subgroups, (), why, why, why, {}, (),
-                            _fallback(effects), why, False)
+        return AnalysisFits(
+            main, effects, subgroups, (), why, why, why, {}, (), _fallback(effects), why, False
+        )
     loo, baujat = leave_one_out_fits(effects, s.model, main.pooled, s.sensitivity.leave_one_out)
     return AnalysisFits(
         main, effects, subgroups,
@@ -233,9 +275,12 @@ def fit_analysis(rows: pd.DataFrame, spec: AnalysisSpec, comparison: ComparisonS
     )  # fmt: skip
 
 
-def fit_outcome(rows: pd.DataFrame, rob: RobLookup,
-                controls: Mapping[tuple[str, str], tuple[str, str]],
-                s: FitSettings) -> OutcomeFits:
+def fit_outcome(
+    rows: pd.DataFrame,
+    rob: RobLookup,
+    controls: Mapping[tuple[str, str], tuple[str, str]],
+    s: FitSettings,
+) -> OutcomeFits:
     """Stage 1: the fits of every comparison of ``s.outcome``, in config order.
 
     ``rows`` are the effect rows of ``build_comparisons``; ``rob`` comes from
@@ -249,8 +294,10 @@ def fit_outcome(rows: pd.DataFrame, rob: RobLookup,
 def _with_permutations(fits: AnalysisFits, perms: Permutations) -> AnalysisFits:
     subgroups = tuple(replace(sg, permutation=perms.subgroups[sg.variable])
                       for sg in fits.subgroups)  # fmt: skip
-    metareg = {mod: replace(mr, permutation=perms.metareg[mod])
-               if isinstance(mr, MetaRegression) else mr for mod, mr in fits.metareg.items()}
+    metareg = {
+        mod: replace(mr, permutation=perms.metareg[mod]) if isinstance(mr, MetaRegression) else mr
+        for mod, mr in fits.metareg.items()
+    }
     return replace(fits, subgroups=subgroups, metareg=metareg)
 
 
@@ -268,11 +315,19 @@ def complete_outcome(
         aid = fit.analysis.analysis_id
         full = _with_permutations(fit, permutations[aid])
         c = rate(full, s)
-        analyses.append(AnalysisResult(**fits_of(full), comparison_label=label,
-                                       coverage=coverage[aid], gosh=gosh[aid], tsa=c.tsa,
-                                       ois_sd=c.sd, ois_sd_source=c.sd_source, grade=c.grade,
-                                       absolute=anticipated_effect(full, s.outcome,
-                                                                   s.model.level)))
+        analyses.append(
+            AnalysisResult(
+                **fits_of(full),
+                comparison_label=label,
+                coverage=coverage[aid],
+                gosh=gosh[aid],
+                tsa=c.tsa,
+                ois_sd=c.sd,
+                ois_sd_source=c.sd_source,
+                grade=c.grade,
+                absolute=anticipated_effect(full, s.outcome, s.model.level),
+            )
+        )
     return OutcomeResult(s.outcome, s.model, tuple(analyses), s.multi_arm)
 
 
@@ -287,10 +342,16 @@ def run_outcome(
     fits, coverage, GOSH, permutation tests, then certainty."""
     fits = fit_outcome(rows, rob, controls or {}, FitSettings.of(config, outcome_id))
     sim = config.simulation
-    coverage = robustness.coverage_checks(fits, robustness.CoverageSettings(
-        config.model.test, sim.coverage_n_sim, sim.seed))
-    gosh = robustness.gosh_checks(fits, robustness.GoshSettings(
-        sim.gosh_method, sim.gosh_max_subsets, sim.seed))
-    perms = robustness.permutation_checks(fits, robustness.PermutationSettings(
-        config.model.method, config.model.test, sim.permutations, sim.seed))
+    coverage = robustness.coverage_checks(
+        fits, robustness.CoverageSettings(config.model.test, sim.coverage_n_sim, sim.seed)
+    )
+    gosh = robustness.gosh_checks(
+        fits, robustness.GoshSettings(sim.gosh_method, sim.gosh_max_subsets, sim.seed)
+    )
+    perms = robustness.permutation_checks(
+        fits,
+        robustness.PermutationSettings(
+            config.model.method, config.model.test, sim.permutations, sim.seed
+        ),
+    )
     return complete_outcome(fits, coverage, gosh, perms, CertaintySettings.of(config, outcome_id))

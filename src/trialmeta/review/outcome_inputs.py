@@ -34,14 +34,22 @@ if TYPE_CHECKING:
 
     from trialmeta.data.vocabulary import Vocabulary
 
-__all__ = ["FitInputs", "fit_inputs", "outcome_rows", "outcome_studies", "read_fit_inputs",
-           "reader_columns", "with_reader_columns"]
+__all__ = [
+    "FitInputs",
+    "fit_inputs",
+    "outcome_rows",
+    "outcome_studies",
+    "read_fit_inputs",
+    "reader_columns",
+    "with_reader_columns",
+]
 
 #: Columns of ``comparisons.csv`` that no fit reads (joined back by the tables).
 READER_ONLY = ("notes",)
 
-FitInputs = tuple["pd.DataFrame", "Callable[[EffectRow], str]",
-                  "dict[tuple[str, str], tuple[str, str]]"]
+FitInputs = tuple[
+    "pd.DataFrame", "Callable[[EffectRow], str]", "dict[tuple[str, str], tuple[str, str]]"
+]
 
 
 def _rob_key(row: EffectRow) -> tuple[str, str, str]:
@@ -63,8 +71,13 @@ def outcome_studies(effects: pd.DataFrame, outcome_id: str) -> set[str]:
     return {str(s) for s in rows["study_id"]} if "study_id" in rows.columns else set()
 
 
-def fit_inputs(effects: pd.DataFrame, arms: pd.DataFrame | None, rob: pd.DataFrame | None,
-               vocabulary: Vocabulary, outcome_id: str) -> dict[str, Any]:
+def fit_inputs(
+    effects: pd.DataFrame,
+    arms: pd.DataFrame | None,
+    rob: pd.DataFrame | None,
+    vocabulary: Vocabulary,
+    outcome_id: str,
+) -> dict[str, Any]:
     """The fit inputs of ``outcome_id`` (JSON data) from the whole effect table (as
     :func:`~trialmeta.io.jsonio.read_records` read it), the arms and risk-of-bias sheets
     (text) and the vocabulary."""
@@ -77,8 +90,12 @@ def fit_inputs(effects: pd.DataFrame, arms: pd.DataFrame | None, rob: pd.DataFra
     results = [EffectRow({str(k): v for k, v in r.items()}, outcome_id, float("nan"))
                for r in rows.to_dict(orient="records")]  # fmt: skip
     judged = sorted({(*_rob_key(r), judge(r)) for r in results})
-    return {"outcome_id": outcome_id, "effects": frame_to_data(rows.reset_index(drop=True)),
-            "controls": controls, "risk_of_bias": judged}
+    return {
+        "outcome_id": outcome_id,
+        "effects": frame_to_data(rows.reset_index(drop=True)),
+        "controls": controls,
+        "risk_of_bias": judged,
+    }
 
 
 def read_fit_inputs(data: Mapping[str, Any], source: str) -> FitInputs:
@@ -89,14 +106,18 @@ def read_fit_inputs(data: Mapping[str, Any], source: str) -> FitInputs:
         controls = {(str(s), str(a)): (str(t), str(k)) for s, a, t, k in data["controls"]}
         judged = {(str(s), str(o), str(c)): str(j) for s, o, c, j in data["risk_of_bias"]}
     except (KeyError, TypeError, ValueError):
-        raise IntermediateError(f"{source}: not the fit inputs of one outcome (expected "
-                                "effects, controls and risk_of_bias)") from None
+        raise IntermediateError(
+            f"{source}: not the fit inputs of one outcome (expected "
+            "effects, controls and risk_of_bias)"
+        ) from None
 
     def rob(row: EffectRow) -> str:
         key = _rob_key(row)
         if key not in judged:
-            raise IntermediateError(f"{source}: no risk of bias for result {key} (expected "
-                                    "one for every result of the outcome's effect rows)")
+            raise IntermediateError(
+                f"{source}: no risk of bias for result {key} (expected "
+                "one for every result of the outcome's effect rows)"
+            )
         return judged[key]
 
     return rows, rob, controls
@@ -104,8 +125,17 @@ def read_fit_inputs(data: Mapping[str, Any], source: str) -> FitInputs:
 
 #: The columns that identify one row of ``comparisons.csv`` (unique: one unit of one outcome
 #: window, comparison and timepoint).
-ROW_KEY = ("study_id", "outcome_id", "comparison", "member", "arm_id_1", "arm_id_2",
-           "timepoint_weeks", "measure", "instrument")
+ROW_KEY = (
+    "study_id",
+    "outcome_id",
+    "comparison",
+    "member",
+    "arm_id_1",
+    "arm_id_2",
+    "timepoint_weeks",
+    "measure",
+    "instrument",
+)
 
 
 def _key_value(value: object) -> object:
@@ -136,7 +166,9 @@ def with_reader_columns(records: list[dict[str, object]],
     for r in records:
         key = _row_key(r)
         if key not in table:
-            raise IntermediateError(f"{source}: no row {dict(zip(ROW_KEY, key, strict=True))} "
-                                    "(expected every effect row of the analyses)")
+            raise IntermediateError(
+                f"{source}: no row {dict(zip(ROW_KEY, key, strict=True))} "
+                "(expected every effect row of the analyses)"
+            )
         out.append({**r, **table[key]})
     return out

@@ -115,8 +115,11 @@ class EffectRow:
 
     def record(self) -> dict[str, object]:
         """Every column, as the per-analysis effect CSV writes them."""
-        out = {**self.values, "analysis_id": self.analysis_id,
-               "weight_percent": self.weight_percent}
+        out = {
+            **self.values,
+            "analysis_id": self.analysis_id,
+            "weight_percent": self.weight_percent,
+        }
         for name in ("risk_of_bias", "control_intervention", "sham_type"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
@@ -172,7 +175,7 @@ class CellResult:
 
     @property
     def units_text(self) -> str:
-        """"k trials", or "k trials (m comparisons)" where the two differ."""
+        """ "k trials", or "k trials (m comparisons)" where the two differ."""
         base = f"{self.k} trial{'s' if self.k != 1 else ''}"
         m = self.k_comparisons
         return base if m == self.k else f"{base} ({m} comparison{'s' if m != 1 else ''})"
@@ -466,8 +469,9 @@ def iter_flags(result: OutcomeResult) -> Iterator[tuple[str, Flag]]:
                 yield from _flags(f"{aid} meta-regression on {mod}", mr.result)
                 yield from _flags(f"{aid} permutation test of {mod}", mr.permutation)
         for sg in a.subgroups:
-            yield from _flags(f"{aid} permutation test of subgroups by {sg.variable}",
-                              sg.permutation)
+            yield from _flags(
+                f"{aid} permutation test of subgroups by {sg.variable}", sg.permutation
+            )
         yield from _flags(f"{aid} trial sequential analysis", a.tsa)
 
 

@@ -80,8 +80,9 @@ PermutationChecks = dict[str, Permutations]
 """What the permutation rule writes: each main analysis' tests, by analysis id."""
 
 
-def coverage_check(vi: ArrayLike, fit: PooledResult, test: str, n_sim: int,
-                   seed: int) -> CoverageCheck | NotRun:
+def coverage_check(
+    vi: ArrayLike, fit: PooledResult, test: str, n_sim: int, seed: int
+) -> CoverageCheck | NotRun:
     """Simulated coverage of the CI (z and knha) and PI at this analysis' k and vᵢ.
 
     τ² values: the estimate, then whichever Q-profile CI bounds are finite
@@ -114,8 +115,9 @@ def _points(res: GoshResult, seed: int) -> GoshPoints:
     )  # fmt: skip
 
 
-def gosh_check(yi: ArrayLike, vi: ArrayLike, labels: Sequence[str], method: str,
-               max_subsets: int, seed: int) -> GoshSummary | NotRun:
+def gosh_check(
+    yi: ArrayLike, vi: ArrayLike, labels: Sequence[str], method: str, max_subsets: int, seed: int
+) -> GoshSummary | NotRun:
     """GOSH summary (drivers, outlying share), the all-trials fit and plot points."""
     k = len(np.atleast_1d(np.asarray(yi)))
     if k < 3:
@@ -135,12 +137,27 @@ def gosh_check(yi: ArrayLike, vi: ArrayLike, labels: Sequence[str], method: str,
     )  # fmt: skip
 
 
-def _permutation(y: ArrayLike, v: ArrayLike, mods: np.ndarray, names: list[str],
-                 method: str, test: str, n_permutations: int,
-                 seed: int) -> PermutationCheck | NotRun:
+def _permutation(
+    y: ArrayLike,
+    v: ArrayLike,
+    mods: np.ndarray,
+    names: list[str],
+    method: str,
+    test: str,
+    n_permutations: int,
+    seed: int,
+) -> PermutationCheck | NotRun:
     try:
-        r = permutation_test(y, v, mods, method=method, test=test,
-                             n_permutations=n_permutations, seed=seed, names=names)
+        r = permutation_test(
+            y,
+            v,
+            mods,
+            method=method,
+            test=test,
+            n_permutations=n_permutations,
+            seed=seed,
+            names=names,
+        )
     except TrialmetaError as err:
         return NotRun(str(err).splitlines()[0])
     m = r.p - 1
@@ -154,8 +171,13 @@ def _permutation(y: ArrayLike, v: ArrayLike, mods: np.ndarray, names: list[str],
 
 
 def subgroup_permutation(
-    yi: ArrayLike, vi: ArrayLike, groups: Sequence[str], method: str, test: str,
-    n_permutations: int, seed: int,
+    yi: ArrayLike,
+    vi: ArrayLike,
+    groups: Sequence[str],
+    method: str,
+    test: str,
+    n_permutations: int,
+    seed: int,
 ) -> PermutationCheck | NotRun:
     """Permutation test of subgroup differences: QM of the model with subgroup dummies.
 
@@ -175,12 +197,17 @@ def subgroup_permutation(
 
 
 def metareg_permutation(
-    yi: ArrayLike, vi: ArrayLike, x: ArrayLike, name: str, method: str,
-    test: str, n_permutations: int, seed: int,
+    yi: ArrayLike,
+    vi: ArrayLike,
+    x: ArrayLike,
+    name: str,
+    method: str,
+    test: str,
+    n_permutations: int,
+    seed: int,
 ) -> PermutationCheck | NotRun:
     """Permutation p of a one-moderator meta-regression (metafor ``permutest``)."""
-    return _permutation(yi, vi, np.asarray(x, float), [name], method, test, n_permutations,
-                        seed)
+    return _permutation(yi, vi, np.asarray(x, float), [name], method, test, n_permutations, seed)
 
 
 @dataclass(frozen=True)
@@ -242,9 +269,11 @@ def gosh_checks(fits: OutcomeFits, s: GoshSettings) -> GoshChecks:
     out: GoshChecks = {}
     for a in fits.analyses:
         y, v, labels = _units(a.effects)
-        out[a.analysis.analysis_id] = (gosh_check(y, v, labels, s.method,
-                                                  s.max_subsets, s.seed)
-                                       if a.analysis.pooled is not None else _not_run(a))
+        out[a.analysis.analysis_id] = (
+            gosh_check(y, v, labels, s.method, s.max_subsets, s.seed)
+            if a.analysis.pooled is not None
+            else _not_run(a)
+        )
     return out
 
 
@@ -260,7 +289,8 @@ def permutation_checks(fits: OutcomeFits, s: PermutationSettings) -> Permutation
         for mod, mr in a.metareg.items():
             if isinstance(mr, MetaRegression):
                 ym, vm, x = moderator_rows(a.effects, mod)
-                metareg[mod] = metareg_permutation(ym, vm, x, mod, s.method, s.test,
-                                                   s.n_permutations, s.seed)
+                metareg[mod] = metareg_permutation(
+                    ym, vm, x, mod, s.method, s.test, s.n_permutations, s.seed
+                )
         out[a.analysis.analysis_id] = Permutations(subgroups, metareg)
     return out

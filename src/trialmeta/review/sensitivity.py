@@ -33,8 +33,15 @@ from trialmeta.stats.peto import PetoResult
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
 
-__all__ = ["binary_fits", "flagged_trials", "is_flagged", "leave_one_out_fits",
-           "robust_conclusion", "row_flags", "sensitivity_fits"]
+__all__ = [
+    "binary_fits",
+    "flagged_trials",
+    "is_flagged",
+    "leave_one_out_fits",
+    "robust_conclusion",
+    "row_flags",
+    "sensitivity_fits",
+]
 
 
 class Interval(Protocol):
@@ -85,36 +92,57 @@ def row_flags(row: EffectRow) -> tuple[str, ...]:
     return tuple(c for c in str(row.get("flags") or "").split(";") if c)
 
 
-def sensitivity_fits(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
-                     main: PooledResult, effects: tuple[EffectRow, ...],
-                     settings: SensitivityConfig) -> tuple[SensitivityFit, ...]:
+def sensitivity_fits(
+    rows: pd.DataFrame,
+    spec: AnalysisSpec,
+    model: ModelConfig,
+    main: PooledResult,
+    effects: tuple[EffectRow, ...],
+    settings: SensitivityConfig,
+) -> tuple[SensitivityFit, ...]:
     """The sensitivity refits of a pooled main analysis (``main`` its fit), in a fixed
     order: always "excluding flagged data" (every row a data-quality rule flags; the
     Handbook's section 10.14 sensitivity analysis of questionable data), then the
     configured ones."""
     keep = [r.row_id for r in effects if not is_flagged(r)]
-    out: list[SensitivityFit] = [_fit(run_analysis(rows, spec, model, keep),
-                                      "excluding flagged data", "subset", main)]
+    out: list[SensitivityFit] = [
+        _fit(run_analysis(rows, spec, model, keep), "excluding flagged data", "subset", main)
+    ]
     if settings.exclude_high_rob:
         keep = [r.row_id for r in effects if r.risk_of_bias != "high"]
-        out.append(_fit(run_analysis(rows, spec, model, keep), "excluding high risk of bias",
-                        "subset", main))
+        out.append(
+            _fit(
+                run_analysis(rows, spec, model, keep), "excluding high risk of bias", "subset", main
+            )
+        )
     if settings.exclude_secondary:
         keep = [r.row_id for r in effects if not is_secondary(r)]
-        out.append(_fit(run_analysis(rows, spec, model, keep),
-                        "excluding secondary-extraction data", "subset", main))
+        out.append(
+            _fit(
+                run_analysis(rows, spec, model, keep),
+                "excluding secondary-extraction data",
+                "subset",
+                main,
+            )
+        )
     if settings.common_vs_random:
         fe = run_analysis(rows, spec, replace(model, min_k=min(model.min_k, 2)), None, "FE", "z")
         out.append(_fit(fe, "common effect (FE, z)", "model", main))
     for m in settings.estimator_grid.methods:
         for t in settings.estimator_grid.tests:
-            out.append(_fit(run_analysis(rows, spec, model, None, m, t), f"{m} + {t}", "grid",
-                            main))
+            out.append(
+                _fit(run_analysis(rows, spec, model, None, m, t), f"{m} + {t}", "grid", main)
+            )
     return tuple(out)
 
 
-def flagged_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
-                   main: CellResult, effects: tuple[EffectRow, ...]) -> tuple[FlaggedTrial, ...]:
+def flagged_trials(
+    rows: pd.DataFrame,
+    spec: AnalysisSpec,
+    model: ModelConfig,
+    main: CellResult,
+    effects: tuple[EffectRow, ...],
+) -> tuple[FlaggedTrial, ...]:
     """Per trial with flagged data: its weight share and the refit without the trial."""
     p = main.pooled
     if p is None:
@@ -124,11 +152,22 @@ def flagged_trials(rows: pd.DataFrame, spec: AnalysisSpec, model: ModelConfig,
         mine = [r for r in effects if r.study_id == sid]
         cell = run_analysis(rows, spec, model, [r.row_id for r in effects if r.study_id != sid])
         q, nan = cell.pooled, math.nan
-        out.append(FlaggedTrial(
-            sid, tuple(sorted({c for r in mine for c in row_flags(r)})),
-            float(sum(r.weight_percent for r in mine)), cell.status,
-            q.estimate if q else nan, q.ci_lb if q else nan, q.ci_ub if q else nan,
-            q.i2_percent if q else nan, p.estimate, p.ci_lb, p.ci_ub, p.i2_percent))
+        out.append(
+            FlaggedTrial(
+                sid,
+                tuple(sorted({c for r in mine for c in row_flags(r)})),
+                float(sum(r.weight_percent for r in mine)),
+                cell.status,
+                q.estimate if q else nan,
+                q.ci_lb if q else nan,
+                q.ci_ub if q else nan,
+                q.i2_percent if q else nan,
+                p.estimate,
+                p.ci_lb,
+                p.ci_ub,
+                p.i2_percent,
+            )
+        )
     return tuple(out)
 
 
@@ -140,24 +179,38 @@ def binary_fits(cell: CellResult) -> tuple[SensitivityFit, ...]:
     if b is None or main is None:
         return ()
     fits: list[tuple[str, MantelHaenszelResult | PetoResult | NotRun]] = [
-        ("Mantel-Haenszel (fixed)", b.mh)]
+        ("Mantel-Haenszel (fixed)", b.mh)
+    ]
     if b.rare_events:
         fits.append(("Peto odds ratio (events below 1%)", b.peto))
     out = []
     for label, f in fits:
         if isinstance(f, NotRun):
             continue
-        fit = SensitivityFit(label=label, kind="model", k=f.k, n_participants=cell.n_participants,
-                             status="pooled", method="MH" if "Mantel" in label else "PETO",
-                             test="z", estimate=f.estimate, ci_lb=f.ci_lb, ci_ub=f.ci_ub,
-                             pval=f.pval, tau2=math.nan, i2_percent=f.i2_percent, robust=None,
-                             flags=tuple(Flag(x) for x in f.flags))
+        fit = SensitivityFit(
+            label=label,
+            kind="model",
+            k=f.k,
+            n_participants=cell.n_participants,
+            status="pooled",
+            method="MH" if "Mantel" in label else "PETO",
+            test="z",
+            estimate=f.estimate,
+            ci_lb=f.ci_lb,
+            ci_ub=f.ci_ub,
+            pval=f.pval,
+            tau2=math.nan,
+            i2_percent=f.i2_percent,
+            robust=None,
+            flags=tuple(Flag(x) for x in f.flags),
+        )
         out.append(replace(fit, robust=robust_conclusion(main, fit)))
     return tuple(out)
 
 
-def leave_one_out_fits(effects: tuple[EffectRow, ...], model: ModelConfig, fit: PooledResult,
-                       enabled: bool) -> tuple[LeaveOneOut | NotRun, Baujat | NotRun]:
+def leave_one_out_fits(
+    effects: tuple[EffectRow, ...], model: ModelConfig, fit: PooledResult, enabled: bool
+) -> tuple[LeaveOneOut | NotRun, Baujat | NotRun]:
     """Leave-one-trial-out refits (metafor ``leave1out``) and the Baujat coordinates built
     on them (metafor ``baujat``), when configured and k >= 3 trials; on the trial units of
     :func:`trialmeta.review.units.trial_units` (a split trial's rows leave together)."""
@@ -169,6 +222,9 @@ def leave_one_out_fits(effects: tuple[EffectRow, ...], model: ModelConfig, fit: 
         why = NotRun(f"k = {u.k} trials < 3")
         return why, why
     loo = leave_one_out(u.yi, u.vi, method=model.method, test=model.test, level=model.level)
-    base = fit if u.same_as_rows else pool(u.yi, u.vi, method=model.method, test=model.test,
-                                           level=model.level)
+    base = (
+        fit
+        if u.same_as_rows
+        else pool(u.yi, u.vi, method=model.method, test=model.test, level=model.level)
+    )
     return LeaveOneOut(u.labels, loo), Baujat(u.labels, baujat(u.yi, u.vi, base, loo))

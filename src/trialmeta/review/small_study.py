@@ -19,16 +19,18 @@ from trialmeta.stats.small_study import begg_test, egger_test, trim_and_fill
 __all__ = ["small_study_tests"]
 
 
-def small_study_tests(effects: tuple[EffectRow, ...], method: str,
-                      min_k: int) -> SmallStudy | NotRun:
+def small_study_tests(
+    effects: tuple[EffectRow, ...], method: str, min_k: int
+) -> SmallStudy | NotRun:
     """The three tests on the trials (:func:`trialmeta.review.units.trial_units`), each
     :class:`NotRun` with the core's message when it refuses."""
     u = trial_units(effects)
     if u.k < min_k:
         return NotRun(f"k = {u.k} trials < {min_k}: not run (Cochrane Handbook 13.3.5.4)")
     y, v = u.yi, u.vi
-    return SmallStudy(_run(egger_test, y, v), _run(begg_test, y, v),
-                      _run(trim_and_fill, y, v, method=method))
+    return SmallStudy(
+        _run(egger_test, y, v), _run(begg_test, y, v), _run(trim_and_fill, y, v, method=method)
+    )
 
 
 R = TypeVar("R")

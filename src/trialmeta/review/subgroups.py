@@ -34,8 +34,14 @@ def level_of(row: EffectRow, variable: str) -> str:
     return row.level(variable)
 
 
-def _level_fit(spec: AnalysisSpec, variable: str, level: str, rows: Sequence[EffectRow],
-               fit: PooledResult | None, error: str) -> SubgroupFit:
+def _level_fit(
+    spec: AnalysisSpec,
+    variable: str,
+    level: str,
+    rows: Sequence[EffectRow],
+    fit: PooledResult | None,
+    error: str,
+) -> SubgroupFit:
     aid = f"{spec.analysis_id}__{slug(variable)}-{slug(level)}"
     weights = tuple(float(w) for w in fit.weights_percent) if fit else ()
     cell = CellResult(
@@ -50,8 +56,9 @@ def _level_fit(spec: AnalysisSpec, variable: str, level: str, rows: Sequence[Eff
     return SubgroupFit(cell, effects)
 
 
-def _by_variable(spec: AnalysisSpec, model: ModelConfig, effects: tuple[EffectRow, ...],
-                 variable: str) -> SubgroupResult:
+def _by_variable(
+    spec: AnalysisSpec, model: ModelConfig, effects: tuple[EffectRow, ...], variable: str
+) -> SubgroupResult:
     groups = [level_of(r, variable) for r in effects]
     levels = tuple(sorted(set(groups)))
     members = {lev: [r for r, g in zip(effects, groups, strict=True) if g == lev]
@@ -59,8 +66,9 @@ def _by_variable(spec: AnalysisSpec, model: ModelConfig, effects: tuple[EffectRo
     y = np.array([r.yi for r in effects])
     v = np.array([r.vi for r in effects])
     try:
-        res = subgroup_analysis(y.tolist(), v.tolist(), groups, variable, model.method,
-                                model.test, model.level)
+        res = subgroup_analysis(
+            y.tolist(), v.tolist(), groups, variable, model.method, model.test, model.level
+        )
     except TrialmetaError as err:  # reported, never a crash
         msg = str(err).splitlines()[0]
         fits = tuple(_level_fit(spec, variable, lev, members[lev], None, msg) for lev in levels)
@@ -70,9 +78,14 @@ def _by_variable(spec: AnalysisSpec, model: ModelConfig, effects: tuple[EffectRo
     return SubgroupResult(variable, levels, fits, res.difference, PENDING)
 
 
-def subgroup_results(spec: AnalysisSpec, model: ModelConfig, main: CellResult,
-                     effects: tuple[EffectRow, ...], variables: Sequence[str],
-                     enabled: bool) -> tuple[SubgroupResult, ...]:
+def subgroup_results(
+    spec: AnalysisSpec,
+    model: ModelConfig,
+    main: CellResult,
+    effects: tuple[EffectRow, ...],
+    variables: Sequence[str],
+    enabled: bool,
+) -> tuple[SubgroupResult, ...]:
     """Subgroups by each variable when the comparison asks for them and k >= 2 (every level
     is pooled, k = 1 included); their permutation tests are left :data:`PENDING`."""
     if not enabled or main.k < 2:
@@ -87,8 +100,9 @@ def smallest_subgroup_p(results: Sequence[SubgroupResult]) -> float:
     return min(ps) if ps else math.nan
 
 
-def _as_member(fit: CellResult, effects: tuple[EffectRow, ...], parent: AnalysisSpec,
-               member: str) -> SubgroupFit:
+def _as_member(
+    fit: CellResult, effects: tuple[EffectRow, ...], parent: AnalysisSpec, member: str
+) -> SubgroupFit:
     """A member comparison's own cell and rows, renamed as a subgroup of ``parent``: the
     numbers are the standalone analysis' own objects, so the two are equal exactly."""
     aid = f"{parent.analysis_id}__member-{slug(member)}"
@@ -96,9 +110,9 @@ def _as_member(fit: CellResult, effects: tuple[EffectRow, ...], parent: Analysis
     return SubgroupFit(cell, tuple(replace(r, analysis_id=aid) for r in effects))
 
 
-def member_subgroups(parent: AnalysisSpec,
-                     members: Sequence[tuple[str, CellResult, tuple[EffectRow, ...]]]
-                     ) -> SubgroupResult:
+def member_subgroups(
+    parent: AnalysisSpec, members: Sequence[tuple[str, CellResult, tuple[EffectRow, ...]]]
+) -> SubgroupResult:
     """Subgroups of a comparison across comparator types: one per member comparison, each
     its standalone analysis (RevMan "subtotals only"), with the test for subgroup
     differences between the pooled members (Cochrane Handbook 10.11.3.1). There is no

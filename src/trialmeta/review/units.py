@@ -73,5 +73,12 @@ def trial_units(effects: Sequence[EffectRow]) -> TrialUnits:
         year.append(_first([effects[i].number("year") for i in idx]))
         p = _first([effects[i].number("study_position") for i in idx])
         pos.append(p if math.isfinite(p) else float(idx[0]))
-    return TrialUnits(tuple(order), np.array(y), np.array(v), np.array(n), np.array(year),
-                      np.array(pos), tuple(tuple(i) for i in order.values()))
+    return TrialUnits(
+        tuple(order),
+        np.array(y),
+        np.array(v),
+        np.array(n),
+        np.array(year),
+        np.array(pos),
+        tuple(tuple(i) for i in order.values()),
+    )

@@ -58,8 +58,14 @@ class FittedModel(Protocol):
     @property
     def parms(self) -> int: ...
 
-    def refit(self, yi: np.ndarray, vi: np.ndarray, X: np.ndarray,  # noqa: N803
-              weights: np.ndarray | None, tau2: float | None = None,
-              method: str | None = None) -> FittedModel:
+    def refit(
+        self,
+        yi: np.ndarray,
+        vi: np.ndarray,
+        X: np.ndarray,  # noqa: N803
+        weights: np.ndarray | None,
+        tau2: float | None = None,
+        method: str | None = None,
+    ) -> FittedModel:
         """The same model on other data (see ``RmaFit.refit``)."""
         ...

@@ -123,8 +123,9 @@ def _propagate(x: np.ndarray, u: np.ndarray, wf: np.ndarray, sd: float) -> np.nd
     return out
 
 
-def _solve_boundary(u: np.ndarray, wf: np.ndarray, sd: float, t: float, inc: float,
-                    sides: int) -> float:
+def _solve_boundary(
+    u: np.ndarray, wf: np.ndarray, sd: float, t: float, inc: float, sides: int
+) -> float:
     """Z boundary at which the probability of first exit equals ``inc``."""
     if inc <= 0:
         return float("inf")
@@ -190,8 +191,9 @@ def _pieces(a: float, b: float, t: float, h_sd: float) -> tuple[np.ndarray, np.n
     return np.concatenate(xs), np.concatenate(ws)
 
 
-def _solve_futility(u: np.ndarray, wf: np.ndarray, mean: float, sd: float, t: float,
-                    inc: float, b: float) -> float:
+def _solve_futility(
+    u: np.ndarray, wf: np.ndarray, mean: float, sd: float, t: float, inc: float, b: float
+) -> float:
     """Z boundary a (0 <= a <= b) with P(|Z_k| < a, not stopped before) = ``inc``."""
     from scipy.optimize import brentq  # on use: scipy.optimize costs ~0.2 s to import
 
@@ -207,8 +209,9 @@ def _solve_futility(u: np.ndarray, wf: np.ndarray, mean: float, sd: float, t: fl
     top = b if math.isfinite(b) else _Z_MAX
     if stop_prob(top) <= inc:
         return float(top)
-    return float(brentq(lambda a: stop_prob(a) - inc, 0.0, top, xtol=1e-13, rtol=1e-13,
-                        maxiter=500))
+    return float(
+        brentq(lambda a: stop_prob(a) - inc, 0.0, top, xtol=1e-13, rtol=1e-13, maxiter=500)
+    )
 
 
 def beta_spending_futility(

@@ -105,6 +105,7 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> Q
                 return float("nan")
         f = lambda t: generalized_q(t, y, v, X) - target  # noqa: E731
         from scipy.optimize import brentq  # imported on first use (~0.1 s)
+
         return float(brentq(f, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=2000))
 
     lb = solve(crit_u)

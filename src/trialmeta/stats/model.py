@@ -242,4 +242,3 @@ def rma(
     if len(labels) != p:
         raise InputError("names", list(labels[1:]), f"{p - 1} names, one per moderator")
     return fit_model(y, v, X, labels, method, test, lv, fixed, a, n)
-

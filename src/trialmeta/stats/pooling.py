@@ -68,8 +68,11 @@ _NAN = float("nan")
 _NO_CI = QProfileCI(_NAN, _NAN, _NAN, _NAN, _NAN, _NAN, ())
 
 
-@rescaled(location=("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"),
-          variance=("tau2", "tau2_se", "tau2_ci_lb", "tau2_ci_ub"), variance_args=("tau2",))
+@rescaled(
+    location=("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"),
+    variance=("tau2", "tau2_se", "tau2_ci_lb", "tau2_ci_ub"),
+    variance_args=("tau2",),
+)
 def pool(
     yi: object,
     vi: object,

@@ -135,8 +135,9 @@ def _r0(signed: np.ndarray, k: int) -> tuple[float, float]:
     return r0, float(np.sqrt(2 * max(0.0, r0) + 2))
 
 
-@rescaled(location=("estimate", "se", "ci_lb", "ci_ub", "filled_yi"),
-          variance=("tau2", "filled_vi"))
+@rescaled(
+    location=("estimate", "se", "ci_lb", "ci_ub", "filled_yi"), variance=("tau2", "filled_vi")
+)
 def trim_and_fill(
     yi: object,
     vi: object,
@@ -170,7 +171,9 @@ def trim_and_fill(
     if side is None and sei_is_constant(v):
         raise NotComputableError(
             "every study has the same standard error, so the side of the missing studies "
-            "cannot be estimated; give side='left' or 'right'", flag=fl.TRIMFILL_SIDE_UNDEFINED)
+            "cannot be estimated; give side='left' or 'right'",
+            flag=fl.TRIMFILL_SIDE_UNDEFINED,
+        )
     if side is None:
         X = np.column_stack([np.ones(k), np.sqrt(v)])
         t2 = estimate_tau2(y, v, X, method).tau2

@@ -204,11 +204,13 @@ def _upper_bracket(f: Callable[[float], float], start: float) -> float:
 
 def _root(f: Callable[[float], float], lo: float, hi: float) -> float:
     from scipy.optimize import brentq  # imported on first use (~0.1 s)
+
     return float(brentq(f, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=2000))
 
 
-def _solve_q_equation(y: np.ndarray, v: np.ndarray, X: np.ndarray,
-                      target: float) -> tuple[float, list[Flag]]:
+def _solve_q_equation(
+    y: np.ndarray, v: np.ndarray, X: np.ndarray, target: float
+) -> tuple[float, list[Flag]]:
     """Root of ``Q(τ²) = target`` (Paule & Mandel 1982); 0 when ``Q(0) < target``."""
     flags: list[Flag] = []
 
@@ -224,8 +226,9 @@ def _solve_q_equation(y: np.ndarray, v: np.ndarray, X: np.ndarray,
     return tau2, flags
 
 
-def _fisher_scoring(method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray,
-                    start: float) -> tuple[float, bool, int]:
+def _fisher_scoring(
+    method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray, start: float
+) -> tuple[float, bool, int]:
     """metafor's Fisher scoring with step halving at the zero bound."""
     tau2 = max(0.0, start)
     for it in range(1, _MAXITER + 1):
@@ -241,8 +244,9 @@ def _fisher_scoring(method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray,
     return tau2, False, _MAXITER
 
 
-def _solve_likelihood(method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray,
-                      start: float) -> tuple[float, bool, int, list[Flag]]:
+def _solve_likelihood(
+    method: str, y: np.ndarray, v: np.ndarray, X: np.ndarray, start: float
+) -> tuple[float, bool, int, list[Flag]]:
     """ML/REML/EB by Fisher scoring; bracketing fallback on the score equation.
 
     When the fallback cannot enclose a root either, the last Fisher-scoring iterate is
@@ -339,9 +343,7 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
         w = 1.0 / (v + tau0)
         sj = projection_sums(w, v, X)
         tau2 = max(0.0, tau0 * _wrss(y, w, X) / df)
-        se = np.sqrt(
-            tau0**2 / df**2 * (2 * sj.pvpv + 4 * tau2 * sj.pvp + 2 * tau2**2 * sj.pp)
-        )
+        se = np.sqrt(tau0**2 / df**2 * (2 * sj.pvpv + 4 * tau2 * sj.pvp + 2 * tau2**2 * sj.pp))
     elif method == "PM":
         tau2, extra = _solve_q_equation(y, v, X, float(df))
         flags += extra

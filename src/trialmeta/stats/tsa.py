@@ -67,7 +67,6 @@ TSA_FLAG_TEXT: dict[str, str] = {
 }
 
 
-
 def required_information_size(
     mcid: float,
     sd: float,
@@ -182,8 +181,9 @@ class TsaResult:
         return {f.name: to_jsonable(getattr(self, f.name)) for f in fields(self)}
 
 
-def chronological_order(year: np.ndarray, labels: Sequence[str],
-                        position: np.ndarray) -> tuple[list[int], np.ndarray]:
+def chronological_order(
+    year: np.ndarray, labels: Sequence[str], position: np.ndarray
+) -> tuple[list[int], np.ndarray]:
     """Entry order: by year (ties by study label); a trial without a year enters right after
     the trial before it in sheet ``position`` (first if none). Returns ``(order, imputed)``."""
     by_pos = sorted(range(len(year)), key=lambda i: (position[i], labels[i]))
@@ -193,13 +193,16 @@ def chronological_order(year: np.ndarray, labels: Sequence[str],
         last = year[i] if math.isfinite(year[i]) else last
         key[i] = last
     imputed = ~np.isfinite(year)
-    order = sorted(range(len(year)), key=lambda i: (key[i], bool(imputed[i]),
-                                                    position[i] if imputed[i] else 0, labels[i]))
+    order = sorted(
+        range(len(year)),
+        key=lambda i: (key[i], bool(imputed[i]), position[i] if imputed[i] else 0, labels[i]),
+    )
     return order, imputed
 
 
-def _z_curve(y: np.ndarray, v: np.ndarray, rank: np.ndarray, method: str, test: str,
-             level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _z_curve(
+    y: np.ndarray, v: np.ndarray, rank: np.ndarray, method: str, test: str, level: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, z, p) of the cumulative fits. For knha the t statistic is mapped to the
     normal quantile with the same two-sided P, ``z = sign(t) Φ⁻¹(1 - p/2)``; the first look
     (k = 1, no Hartung-Knapp df) uses the Wald z."""
@@ -277,8 +280,7 @@ def trial_sequential_analysis(
     frac = cum_n / ris
     design = frac if frac[-1] >= 1.0 else np.append(frac, 1.0)
     bounds = lan_demets_boundaries(design, alpha, 2)
-    fut = (beta_spending_futility(design, bounds, alpha, beta) if futility
-           else np.zeros(len(design)))
+    fut = beta_spending_futility(design, bounds, alpha, beta) if futility else np.zeros(len(design))
     timing = design / design[-1] if design[-1] > 1.0 else design
     k = len(z)
     conv = float(_dist.norm_isf(alpha / 2))
@@ -288,12 +290,17 @@ def trial_sequential_analysis(
     hit_fut = (np.abs(z) < fut[:k]) & (fut[:k] > 0)
     crossed = bool(hit_mon.any()) and significant
     status = MONITORING if crossed else CONVENTIONAL_ONLY if hit_conv[-1] else NOT_CROSSED
-    flags = [code for code, on in (
-        (FLAG_RIS_NOT_REACHED, frac[-1] < 1.0),
-        (FLAG_CONVENTIONAL_ONLY, status == CONVENTIONAL_ONLY),
-        (fl.TSA_YEAR_MISSING, bool(imputed.any())),
-        (fl.TSA_CROSSED_EARLIER, bool(hit_mon.any()) and not significant),
-        (fl.TSA_FUTILITY, bool(hit_fut[-1]) and not crossed)) if on]
+    flags = [
+        code
+        for code, on in (
+            (FLAG_RIS_NOT_REACHED, frac[-1] < 1.0),
+            (FLAG_CONVENTIONAL_ONLY, status == CONVENTIONAL_ONLY),
+            (fl.TSA_YEAR_MISSING, bool(imputed.any())),
+            (fl.TSA_CROSSED_EARLIER, bool(hit_mon.any()) and not significant),
+            (fl.TSA_FUTILITY, bool(hit_fut[-1]) and not crossed),
+        )
+        if on
+    ]
     return TsaResult(
         method=method, test=test, alpha=float(alpha), beta=float(beta), sides=2,
         mcid=float(mcid), sd=float(sd), diversity=float(d2), ris_unadjusted=ris0, ris=ris,

@@ -41,8 +41,9 @@ class Point:
 
     def take(self, idx: np.ndarray) -> Point:
         dA = None if self.dA is None else self.dA[idx]
-        return Point(self.A[idx], self.T[idx], self.dT[idx], self.g[idx], self.W[idx],
-                     self.ok[idx], dA)
+        return Point(
+            self.A[idx], self.T[idx], self.dT[idx], self.g[idx], self.W[idx], self.ok[idx], dA
+        )
 
 
 def point(s: Stack, t: np.ndarray | float, reml: bool, slope: bool = False) -> Point:
@@ -68,8 +69,9 @@ def point(s: Stack, t: np.ndarray | float, reml: bool, slope: bool = False) -> P
     return Point(A, T, dT, g, W, S2 <= 0.5 * W * W, dA)
 
 
-def no_root_between(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point,
-                    ga: np.ndarray) -> np.ndarray:
+def no_root_between(
+    a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, ga: np.ndarray
+) -> np.ndarray:
     """True where the score is provably < 0 on ``(a, b]`` (``ga ≤ 0``: g at a, or 0 at a root).
 
     On ``[a, b]`` convexity gives ``A ≤`` its chord and ``T ≥`` its tangents at
@@ -96,8 +98,16 @@ def no_root_between(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point,
     return np.asarray(good & np.isfinite(fb))
 
 
-def certify(s: Stack, a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, ga: np.ndarray,
-            reml: bool, depth: int = _SPLITS) -> np.ndarray:
+def certify(
+    s: Stack,
+    a: np.ndarray,
+    b: np.ndarray,
+    pa: Point,
+    pb: Point,
+    ga: np.ndarray,
+    reml: bool,
+    depth: int = _SPLITS,
+) -> np.ndarray:
     """:func:`_no_root_between`, bisecting (in ``log(v̄ + τ²)``) up to ``depth`` times
     the intervals where the bound is too loose: one score evaluation per split."""
     ok = no_root_between(a, b, pa, pb, ga)
@@ -146,8 +156,15 @@ def no_root_above(a: np.ndarray, b: np.ndarray, pa: Point, pb: Point) -> np.ndar
     return np.asarray(good & np.isfinite(ga + sa * h) & np.isfinite(sb))
 
 
-def certify_above(s: Stack, a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, reml: bool,
-                  depth: int = _SPLITS_ABOVE) -> np.ndarray:
+def certify_above(
+    s: Stack,
+    a: np.ndarray,
+    b: np.ndarray,
+    pa: Point,
+    pb: Point,
+    reml: bool,
+    depth: int = _SPLITS_ABOVE,
+) -> np.ndarray:
     """:func:`no_root_above`, bisecting (in ``log(v̄ + τ²)``) up to ``depth`` times
     the intervals where the bound is too loose: one score evaluation per split."""
     ok = no_root_above(a, b, pa, pb)

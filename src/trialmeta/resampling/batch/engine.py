@@ -298,7 +298,11 @@ def _empty_fields(n: int, test: str, tau2_ci: bool) -> dict[str, np.ndarray]:
 
 
 def _single_study(
-    out: dict[str, np.ndarray], one: np.ndarray, y1: np.ndarray, v1: np.ndarray, test: str,
+    out: dict[str, np.ndarray],
+    one: np.ndarray,
+    y1: np.ndarray,
+    v1: np.ndarray,
+    test: str,
     alpha: float,
 ) -> None:
     """Rows with k = 1: the study itself (``se = sqrt(v)``), heterogeneity NaN."""

@@ -91,8 +91,13 @@ def _kernel(code: int) -> tuple[Callable[..., Any], Any]:
 
 
 def fit_rows(
-    y: np.ndarray, v: np.ndarray, method: str, tests: tuple[str, ...],
-    tables: dict[str, np.ndarray], tau2_ci: bool, workers: int = 1,
+    y: np.ndarray,
+    v: np.ndarray,
+    method: str,
+    tests: tuple[str, ...],
+    tables: dict[str, np.ndarray],
+    tau2_ci: bool,
+    workers: int = 1,
 ) -> list[dict[str, np.ndarray]] | None:
     """All fields of ``pool_batch`` for N x K rows (K ≥ 2, no mask), one dict per test,
     from the compiled row loop; rows it marks are refitted by the numpy engine. None
@@ -106,9 +111,11 @@ def fit_rows(
     if not tau2_ci:
         shared[nb.SHARED.index("tau2_ci_lb") : nb.SHARED.index("h2_ci_ub") + 1] = np.nan
     per_test = np.empty((2, len(nb.PER_TEST), n))
-    crit = np.array([tables[name][k] for name in ("t_knha", "t_pi")]
-                    + [tables["z"][0]]
-                    + [tables[name][k] if tau2_ci else np.nan for name in ("chi2_u", "chi2_l")])
+    crit = np.array(
+        [tables[name][k] for name in ("t_knha", "t_pi")]
+        + [tables["z"][0]]
+        + [tables[name][k] if tau2_ci else np.nan for name in ("chi2_u", "chi2_l")]
+    )
     want = np.array([t in tests for t in ("z", "knha")], dtype=np.int64)
     n_parts = max(1, min(int(workers), n // 1024))
     if n_parts == 1:
@@ -137,8 +144,12 @@ def fit_rows(
 
 
 def _fields(
-    nb: Any, shared: np.ndarray, per_test: np.ndarray, status: np.ndarray,
-    tests: tuple[str, ...], k: int,
+    nb: Any,
+    shared: np.ndarray,
+    per_test: np.ndarray,
+    status: np.ndarray,
+    tests: tuple[str, ...],
+    k: int,
 ) -> list[dict[str, np.ndarray]]:
     """The kernel's output rows as field arrays, one dict per test (each its own arrays),
     with what the kernel leaves to scipy: the knha p-value, far-tail or large-df Q p-values."""

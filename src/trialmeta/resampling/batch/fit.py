@@ -78,7 +78,11 @@ def quantile_tables(k: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
 
 
 def _heterogeneity(
-    q0: np.ndarray, W0: np.ndarray, S20: np.ndarray, tau2: np.ndarray, df: np.ndarray,
+    q0: np.ndarray,
+    W0: np.ndarray,
+    S20: np.ndarray,
+    tau2: np.ndarray,
+    df: np.ndarray,
     method: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Q (floored at 0), ``ṽ = (k-1)/tr(P₀)``, I² (percent) and H², from ``Q(0)``,
@@ -108,8 +112,12 @@ def fit_many(
 
 
 def assemble(
-    k: np.ndarray, method: str, tests: tuple[str, ...], tables: dict[str, np.ndarray],
-    t2: Tau2Batch, zero: tuple[np.ndarray, np.ndarray, np.ndarray],
+    k: np.ndarray,
+    method: str,
+    tests: tuple[str, ...],
+    tables: dict[str, np.ndarray],
+    t2: Tau2Batch,
+    zero: tuple[np.ndarray, np.ndarray, np.ndarray],
     ci: tuple[np.ndarray, np.ndarray] | None,
 ) -> list[dict[str, np.ndarray]]:
     """The fields of each test from τ̂² (``t2``), the τ² = 0 sums ``zero = (Q(0), W₀,

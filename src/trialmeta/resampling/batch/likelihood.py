@@ -172,9 +172,17 @@ def solve_likelihood(
     return tau2, conv, iters
 
 
-def _lowest_root_above(s: Stack, sub: Stack, act: np.ndarray, rows: np.ndarray, t: np.ndarray,
-                       st: np.ndarray, p_he: Point | None, he_pos: np.ndarray,
-                       reml: bool) -> np.ndarray:
+def _lowest_root_above(
+    s: Stack,
+    sub: Stack,
+    act: np.ndarray,
+    rows: np.ndarray,
+    t: np.ndarray,
+    st: np.ndarray,
+    p_he: Point | None,
+    he_pos: np.ndarray,
+    reml: bool,
+) -> np.ndarray:
     """τ² of ``sub`` columns ``rows`` (score > 0 at ``st``, root ``t`` found above),
     re-solved as :func:`trialmeta.pool` does (Fisher scoring from ``st``,
     :func:`_fisher_from`) where :func:`~._batch_bound.certify_above` cannot prove
@@ -241,8 +249,7 @@ def _scalar_root(method: str, y: np.ndarray, v: np.ndarray, start: float) -> flo
     return _solve_likelihood(method, y, v, np.ones((y.size, 1)), start)[0]
 
 
-def _scoring_step_from_zero(z: Zero, idx: np.ndarray, g0: np.ndarray,
-                            reml: bool) -> np.ndarray:
+def _scoring_step_from_zero(z: Zero, idx: np.ndarray, g0: np.ndarray, reml: bool) -> np.ndarray:
     """``g(0)/I(0)`` with the expected information ``I = tr(P²)`` (REML) or ``Σw²`` (ML)."""
     S2, W = z.S2[idx], z.W[idx]
     if not reml:

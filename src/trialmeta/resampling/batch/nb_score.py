@@ -282,8 +282,11 @@ def q_fun(y, v, t, target, wt):  # type: ignore[no-untyped-def]
         c3 += u * u * w
         c2 += u * w
     q2 = q * q
-    return (1.0 / target - 1.0 / q, -dq / q2,
-            (2.0 * c3 - 2.0 * c2 * c2 / W) / q2 - 2.0 * dq * dq / (q2 * q))
+    return (
+        1.0 / target - 1.0 / q,
+        -dq / q2,
+        (2.0 * c3 - 2.0 * c2 * c2 / W) / q2 - 2.0 * dq * dq / (q2 * q),
+    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

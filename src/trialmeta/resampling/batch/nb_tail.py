@@ -16,8 +16,23 @@ import numpy as np
 from numba import njit
 
 #: rows of the (15, N) output shared by all tests
-SHARED = ("tau2", "tau2_se", "estimate", "q", "q_pval", "i2_percent", "h2", "tau2_ci_lb",
-          "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub", "h2_ci_lb", "h2_ci_ub", "iterations", "status")
+SHARED = (
+    "tau2",
+    "tau2_se",
+    "estimate",
+    "q",
+    "q_pval",
+    "i2_percent",
+    "h2",
+    "tau2_ci_lb",
+    "tau2_ci_ub",
+    "i2_ci_lb",
+    "i2_ci_ub",
+    "h2_ci_lb",
+    "h2_ci_ub",
+    "iterations",
+    "status",
+)
 #: rows of each test's (7, N) output
 PER_TEST = ("se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub")
 #: bits of the ``status`` row

@@ -48,8 +48,9 @@ def _tiled(s: Stack, reps: int, tag: str = "tile") -> Stack:
     return Stack(rep(s.y, "y"), rep(s.v, "v"), m, np.repeat(s.k, reps))
 
 
-def largest_root_below(fun: Fun, reml: bool, sub: Stack, lo: np.ndarray, hi: np.ndarray,
-                       t: np.ndarray, it: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def largest_root_below(
+    fun: Fun, reml: bool, sub: Stack, lo: np.ndarray, hi: np.ndarray, t: np.ndarray, it: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Scan a geometric grid in ``(lo, hi)`` for a positive score and re-solve
     above the largest such point (a second local maximum of a bimodal
     likelihood). All grid points of a block of rows are one evaluation; in
@@ -88,8 +89,9 @@ def largest_root_below(fun: Fun, reml: bool, sub: Stack, lo: np.ndarray, hi: np.
     return t, it
 
 
-def _search_grid(s: Stack, nodes: np.ndarray, p: Point, rows: np.ndarray, m: int,
-                 reml: bool) -> tuple[np.ndarray, np.ndarray]:
+def _search_grid(
+    s: Stack, nodes: np.ndarray, p: Point, rows: np.ndarray, m: int, reml: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """The largest positive-score point found between the ``m`` grid ``nodes`` of
     each column (``p``: the score at the nodes of all rows of the block, of which
     these are ``rows``), with the node above it; NaN where none is found."""
@@ -106,8 +108,16 @@ def _search_grid(s: Stack, nodes: np.ndarray, p: Point, rows: np.ndarray, m: int
     return x[i, top], xb[i, top]
 
 
-def _search(s: Stack, a: np.ndarray, b: np.ndarray, pa: Point, pb: Point, ga: np.ndarray,
-            reml: bool, depth: int) -> tuple[np.ndarray, np.ndarray]:
+def _search(
+    s: Stack,
+    a: np.ndarray,
+    b: np.ndarray,
+    pa: Point,
+    pb: Point,
+    ga: np.ndarray,
+    reml: bool,
+    depth: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per column, a point of ``(a, b)`` with a positive score, preferring the
     right half, by bisection where :func:`no_root_between` cannot clear the
     interval (columns where it cannot be used, one weight dominating, are not

@@ -27,9 +27,7 @@ Score = Callable[[np.ndarray, np.ndarray], np.ndarray]
 _MAXITER = 1000
 
 
-def fisher_scoring(
-    step: Step, start: np.ndarray, tol: float
-) -> tuple[np.ndarray, np.ndarray]:
+def fisher_scoring(step: Step, start: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """τ² of every fit from ``start`` (module docstring); returns τ² and the fits that
     did not settle in 1000 steps (their last iterate; NaN where a step was not finite)."""
     n = start.size
@@ -66,8 +64,14 @@ def fisher_scoring(
 
 
 def illinois(
-    score: Score, rows: np.ndarray, a: np.ndarray, b: np.ndarray, fa: np.ndarray,
-    fb: np.ndarray, rtol: float, atol: float,
+    score: Score,
+    rows: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    fa: np.ndarray,
+    fb: np.ndarray,
+    rtol: float,
+    atol: float,
 ) -> np.ndarray:
     """Root of ``score`` in ``[a, b]`` (opposite signs at the ends) for each of ``rows``, to
     ``b - a ≤ rtol·max(1, τ²) + atol`` (or ``rtol·τ² + atol`` when ``atol > 0``)."""

@@ -59,8 +59,9 @@ def _sum_p2_stable(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     W = w.sum(0)
     o = _others(w)
     w2 = w * w
-    out: np.ndarray = ((a * b * w2 * o * o).sum(0) / (W * W)
-                       + (a * w2 * _others(b * w2)).sum(0) / (W * W))
+    out: np.ndarray = (a * b * w2 * o * o).sum(0) / (W * W) + (a * w2 * _others(b * w2)).sum(0) / (
+        W * W
+    )
     return out
 
 
@@ -92,8 +93,9 @@ def _sum_p2(s: Stack, w: np.ndarray, a: np.ndarray | None, b: np.ndarray | None)
     return np.asarray(out)
 
 
-def _at(s: Stack, tau2: np.ndarray,
-        rss: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+def _at(
+    s: Stack, tau2: np.ndarray, rss: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Weights (a :func:`scratch` buffer), ``W``, ``μ̂`` and (if ``rss``)
     ``Σw(y-μ̂)²`` at ``τ²`` per column."""
     w = weights(s, tau2, scratch("at.w", s.y.shape))

@@ -17,7 +17,17 @@ from trialmeta.review.certainty.rating import Certainty, certainty, certainty_sy
 from trialmeta.review.certainty.risk_of_bias import risk_of_bias
 
 __all__ = [
-    "SEVERITY", "Certainty", "Judgement", "certainty", "certainty_symbols",
-    "iceman_credibility", "imprecision", "inconsistency", "indirectness",
-    "optimal_information_size", "publication_bias", "risk_of_bias", "statement",
+    "SEVERITY",
+    "Certainty",
+    "Judgement",
+    "certainty",
+    "certainty_symbols",
+    "iceman_credibility",
+    "imprecision",
+    "inconsistency",
+    "indirectness",
+    "optimal_information_size",
+    "publication_bias",
+    "risk_of_bias",
+    "statement",
 ]

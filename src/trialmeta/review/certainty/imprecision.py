@@ -28,8 +28,9 @@ from trialmeta.review.certainty.judgement import SEVERITY, Judgement, fmt
 __all__ = ["imprecision", "optimal_information_size", "zone"]
 
 
-def optimal_information_size(mcid: float, sd: float, alpha: float = 0.05,
-                             power: float = 0.80) -> float:
+def optimal_information_size(
+    mcid: float, sd: float, alpha: float = 0.05, power: float = 0.80
+) -> float:
     """Participants in total (two equal arms) to detect ``mcid`` with SD ``sd``.
 
     >>> round(optimal_information_size(10.0, 20.0))
@@ -49,12 +50,26 @@ def zone(value: float, mcid: float) -> str:
 
 
 def imprecision(
-    estimate: float, ci_lb: float, ci_ub: float, mcid: float, n_participants: float,
-    ois: float, *, level: float = 0.95, very_wide_mcid: float = 2.0, far_below_ois: float = 0.5,
+    estimate: float,
+    ci_lb: float,
+    ci_ub: float,
+    mcid: float,
+    n_participants: float,
+    ois: float,
+    *,
+    level: float = 0.95,
+    very_wide_mcid: float = 2.0,
+    far_below_ois: float = 0.5,
 ) -> Judgement:
     """Imprecision of one pooled (or single-trial) mean difference; see the module docstring."""
-    nums: dict[str, float | str] = {"estimate": estimate, "ci_lb": ci_lb, "ci_ub": ci_ub,
-                                    "mcid": mcid, "n": float(n_participants), "ois": ois}
+    nums: dict[str, float | str] = {
+        "estimate": estimate,
+        "ci_lb": ci_lb,
+        "ci_ub": ci_ub,
+        "mcid": mcid,
+        "n": float(n_participants),
+        "ois": ois,
+    }
     ci = f"{level * 100:g}% CI {fmt(ci_lb)} to {fmt(ci_ub)}"
     if not all(math.isfinite(x) for x in (ci_lb, ci_ub)) or not mcid > 0:
         return Judgement("imprecision", 2, SEVERITY[2], f"No usable {ci}: rated down twice.", nums)
@@ -65,22 +80,35 @@ def imprecision(
     if crossed:
         wide = width > very_wide_mcid * mcid
         d = 2 if len(crossed) == 2 or wide else 1
-        which = ("both the benefit and the harm threshold" if len(crossed) == 2 else
-                 "the benefit threshold" if crossed[0] < 0 else "the harm threshold")
+        which = (
+            "both the benefit and the harm threshold"
+            if len(crossed) == 2
+            else "the benefit threshold"
+            if crossed[0] < 0
+            else "the harm threshold"
+        )
         extra = f" and is {fmt(width / mcid)} MCIDs wide" if wide and len(crossed) == 1 else ""
         text = f"The {ci} crosses {which} (MCID ±{mcid:g}){extra}."
         return Judgement("imprecision", d, SEVERITY[d], text, nums)
     where = zone(ci_lb, mcid)
-    what = {"trivial": "lies entirely within ±MCID: little or no difference",
-            "benefit": "lies entirely beyond the benefit threshold",
-            "harm": "lies entirely beyond the harm threshold"}[where]
+    what = {
+        "trivial": "lies entirely within ±MCID: little or no difference",
+        "benefit": "lies entirely beyond the benefit threshold",
+        "harm": "lies entirely beyond the harm threshold",
+    }[where]
     nums["ci_zone"] = where
     text = f"The {ci} {what} (MCID ±{mcid:g})"
     if math.isfinite(ois) and n_participants < ois:
         d = 2 if n_participants < far_below_ois * ois else 1
-        text += (f", but {n_participants:g} participants fall short of the optimal information "
-                 f"size of {math.ceil(ois):g}.")
+        text += (
+            f", but {n_participants:g} participants fall short of the optimal information "
+            f"size of {math.ceil(ois):g}."
+        )
         return Judgement("imprecision", d, SEVERITY[d], text, nums)
-    ois_text = (f"; {n_participants:g} participants reach the optimal information size of "
-                f"{math.ceil(ois):g}." if math.isfinite(ois) else ".")
+    ois_text = (
+        f"; {n_participants:g} participants reach the optimal information size of "
+        f"{math.ceil(ois):g}."
+        if math.isfinite(ois)
+        else "."
+    )
     return Judgement("imprecision", 0, SEVERITY[0], text + ois_text, nums)

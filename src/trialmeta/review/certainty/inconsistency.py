@@ -27,12 +27,12 @@ __all__ = ["ICEMAN_QUESTIONS", "iceman_credibility", "inconsistency"]
 #: ICEMAN core questions for RCT meta-analyses (Schandelmaier 2020, Table 1), each answered
 #: True (supports credibility) or False.
 ICEMAN_QUESTIONS = (
-    "within_trial_comparison",        # 1. effect modification within rather than between trials
-    "similar_across_trials",          # 2. within-trial modification similar from trial to trial
-    "a_priori_direction",             # 3. direction hypothesised a priori
-    "few_effect_modifiers_tested",    # 4. only a small number of effect modifiers tested
-    "chance_unlikely",                # 5. test for interaction suggests chance is unlikely
-    "no_arbitrary_cut_points",        # 6. continuous modifier without arbitrary cut points
+    "within_trial_comparison",  # 1. effect modification within rather than between trials
+    "similar_across_trials",  # 2. within-trial modification similar from trial to trial
+    "a_priori_direction",  # 3. direction hypothesised a priori
+    "few_effect_modifiers_tested",  # 4. only a small number of effect modifiers tested
+    "chance_unlikely",  # 5. test for interaction suggests chance is unlikely
+    "no_arbitrary_cut_points",  # 6. continuous modifier without arbitrary cut points
 )
 
 
@@ -63,38 +63,68 @@ def _overlap(lo: Sequence[float], hi: Sequence[float]) -> bool:
 
 
 def inconsistency(
-    yi: Sequence[float], ci_lb: Sequence[float], ci_ub: Sequence[float], i2_percent: float,
-    pi_lb: float, pi_ub: float, mcid: float, *, i2_serious: float = 50.0,
+    yi: Sequence[float],
+    ci_lb: Sequence[float],
+    ci_ub: Sequence[float],
+    i2_percent: float,
+    pi_lb: float,
+    pi_ub: float,
+    mcid: float,
+    *,
+    i2_serious: float = 50.0,
     subgroup_credibility: str = "",
 ) -> Judgement:
     """Rate inconsistency of trials ``yi`` (with CIs) given I², the PI and the MCID."""
     k = len(yi)
     if k < 2:
-        return Judgement("inconsistency", 0, "not applicable",
-                         "One trial: inconsistency cannot be assessed (not rated down).",
-                         {"k": float(k)})
+        return Judgement(
+            "inconsistency",
+            0,
+            "not applicable",
+            "One trial: inconsistency cannot be assessed (not rated down).",
+            {"k": float(k)},
+        )
     zones = sorted({zone(y, mcid) for y in yi})
     both_sides = len(zones) > 1
     overlap = _overlap(ci_lb, ci_ub)
     pi_wide = math.isfinite(pi_lb) and pi_lb < -mcid and pi_ub > mcid
-    signals = [s for s, on in (("non-overlapping CIs", not overlap),
-                               (f"I² {fmt(i2_percent, 0)}% >= {i2_serious:g}%",
-                                math.isfinite(i2_percent) and i2_percent >= i2_serious),
-                               ("a prediction interval beyond both thresholds", pi_wide)) if on]
+    signals = [
+        s
+        for s, on in (
+            ("non-overlapping CIs", not overlap),
+            (
+                f"I² {fmt(i2_percent, 0)}% >= {i2_serious:g}%",
+                math.isfinite(i2_percent) and i2_percent >= i2_serious,
+            ),
+            ("a prediction interval beyond both thresholds", pi_wide),
+        )
+        if on
+    ]
     d = 1 if both_sides and signals else 0
     if {"benefit", "harm"} <= set(zones) and not overlap:
         d = 2
     explained = subgroup_credibility in ("moderate", "high")
-    nums: dict[str, float | str] = {"k": float(k), "i2_percent": i2_percent, "pi_lb": pi_lb,
-                                    "pi_ub": pi_ub, "min_estimate": min(yi),
-                                    "max_estimate": max(yi), "mcid": mcid,
-                                    "subgroup_credibility": subgroup_credibility}
-    pi = (f"prediction interval {fmt(pi_lb)} to {fmt(pi_ub)}" if math.isfinite(pi_lb)
-          else "no prediction interval (k < 3)")
-    text = (f"Trial estimates range from {fmt(min(yi))} to {fmt(max(yi))} "
-            f"({'on both sides of' if both_sides else 'on one side of'} the MCID threshold "
-            f"±{mcid:g}); CIs {'overlap' if overlap else 'do not all overlap'}; I² "
-            f"{fmt(i2_percent, 0)}%; {pi}.")
+    nums: dict[str, float | str] = {
+        "k": float(k),
+        "i2_percent": i2_percent,
+        "pi_lb": pi_lb,
+        "pi_ub": pi_ub,
+        "min_estimate": min(yi),
+        "max_estimate": max(yi),
+        "mcid": mcid,
+        "subgroup_credibility": subgroup_credibility,
+    }
+    pi = (
+        f"prediction interval {fmt(pi_lb)} to {fmt(pi_ub)}"
+        if math.isfinite(pi_lb)
+        else "no prediction interval (k < 3)"
+    )
+    text = (
+        f"Trial estimates range from {fmt(min(yi))} to {fmt(max(yi))} "
+        f"({'on both sides of' if both_sides else 'on one side of'} the MCID threshold "
+        f"±{mcid:g}); CIs {'overlap' if overlap else 'do not all overlap'}; I² "
+        f"{fmt(i2_percent, 0)}%; {pi}."
+    )
     if d and explained:
         text += f" A subgroup effect of {subgroup_credibility} credibility (ICEMAN) explains it."
         d = 0

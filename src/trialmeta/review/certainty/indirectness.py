@@ -24,9 +24,14 @@ __all__ = ["indirectness"]
 
 
 def indirectness(
-    weights: Mapping[str, float], populations: Mapping[str, str], target_population: str,
-    sham_types: Sequence[str] = (), fallback_timepoint: Mapping[str, bool] | None = None, *,
-    population_serious_percent: float = 50.0, sham_types_rate_down: bool = True,
+    weights: Mapping[str, float],
+    populations: Mapping[str, str],
+    target_population: str,
+    sham_types: Sequence[str] = (),
+    fallback_timepoint: Mapping[str, bool] | None = None,
+    *,
+    population_serious_percent: float = 50.0,
+    sham_types_rate_down: bool = True,
     timepoint_serious_percent: float = 50.0,
 ) -> Judgement:
     """Rate indirectness from trial weights, populations, sham types and timepoint fallbacks."""
@@ -35,23 +40,35 @@ def indirectness(
     shams = sorted(set(sham_types) - {""})
     concerns = []
     if other >= population_serious_percent:
-        concerns.append(f"{fmt(other)}% of the weight comes from populations other than "
-                        f"{target_population}")
+        concerns.append(
+            f"{fmt(other)}% of the weight comes from populations other than {target_population}"
+        )
     if len(shams) > 1 and sham_types_rate_down:
         concerns.append(f"{len(shams)} sham types are pooled ({', '.join(shams)})")
     if late >= timepoint_serious_percent:
-        concerns.append(f"{fmt(late)}% of the weight has no course length, so its timepoint is "
-                        "not verified as the one asked")
+        concerns.append(
+            f"{fmt(late)}% of the weight has no course length, so its timepoint is "
+            "not verified as the one asked"
+        )
     d = min(2, len(concerns))
-    text = ("; ".join(concerns) if concerns else
-            f"{fmt(other)}% of the weight from populations other than {target_population}, "
-            f"{len(shams)} sham type(s), {fmt(late)}% with an unverified timepoint")
+    text = (
+        "; ".join(concerns)
+        if concerns
+        else f"{fmt(other)}% of the weight from populations other than {target_population}, "
+        f"{len(shams)} sham type(s), {fmt(late)}% with an unverified timepoint"
+    )
     if concerns and len(shams) > 1 and not sham_types_rate_down:
-        text += (f"; {len(shams)} sham types are pooled ({', '.join(shams)}), not rated down "
-                 "by the config")
-    text = text[0].upper() + text[1:] + f" (rate down at >= {population_serious_percent:g}% " \
+        text += (
+            f"; {len(shams)} sham types are pooled ({', '.join(shams)}), not rated down "
+            "by the config"
+        )
+    text = (
+        text[0].upper() + text[1:] + f" (rate down at >= {population_serious_percent:g}% "
         "indirect population weight)."
-    nums: dict[str, float | str] = {"other_population_percent": other,
-                                    "sham_types": float(len(shams)),
-                                    "fallback_timepoint_percent": late}
+    )
+    nums: dict[str, float | str] = {
+        "other_population_percent": other,
+        "sham_types": float(len(shams)),
+        "fallback_timepoint_percent": late,
+    }
     return Judgement("indirectness", d, SEVERITY[d], text, nums)

@@ -24,10 +24,17 @@ class Judgement:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready copy (NaN numbers become None)."""
-        nums = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in self.numbers.items()}
-        return {"domain": self.domain, "downgrade": self.downgrade, "judgement": self.judgement,
-                "sentence": self.sentence, "numbers": nums}
+        nums = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in self.numbers.items()
+        }
+        return {
+            "domain": self.domain,
+            "downgrade": self.downgrade,
+            "judgement": self.judgement,
+            "sentence": self.sentence,
+            "numbers": nums,
+        }
 
 
 def fmt(x: float, nd: int = 1) -> str:

@@ -36,8 +36,12 @@ class Certainty:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready copy."""
-        return {"level": self.level, "words": self.words, "symbols": self.symbols,
-                "judgements": [j.to_dict() for j in self.judgements]}
+        return {
+            "level": self.level,
+            "words": self.words,
+            "symbols": self.symbols,
+            "judgements": [j.to_dict() for j in self.judgements],
+        }
 
 
 def certainty(judgements: Sequence[Judgement]) -> Certainty:
@@ -54,8 +58,10 @@ def statement(level: int, intervention: str, outcome: str, direction: str) -> st
     'Acupuncture may result in little or no difference in pain.'
     """
     if level <= 1:
-        return f"The evidence is very uncertain about the effect of {intervention.lower()} on " \
-               f"{outcome}."
+        return (
+            f"The evidence is very uncertain about the effect of {intervention.lower()} on "
+            f"{outcome}."
+        )
     if direction == "little_or_no_difference":
         verb = {4: "results", 3: "probably results", 2: "may result"}[level]
         return f"{intervention} {verb} in little or no difference in {outcome}."

@@ -23,15 +23,20 @@ _LEVELS = ("low", "some_concerns", "high")
 
 
 def risk_of_bias(
-    weights: Mapping[str, float], overall: Mapping[str, str], *, serious_percent: float = 25.0,
-    very_serious_percent: float = 50.0, concerns_serious_percent: float = 50.0,
+    weights: Mapping[str, float],
+    overall: Mapping[str, str],
+    *,
+    serious_percent: float = 25.0,
+    very_serious_percent: float = 50.0,
+    concerns_serious_percent: float = 50.0,
 ) -> Judgement:
     """Rate risk of bias from trial weights (any scale) and each trial's overall judgement
     (``low | some_concerns | unclear | high | not_assessed``)."""
     level = {s: _level(overall.get(s, "not_assessed")) for s in weights}
     pct = {lv: share(weights, {s: v == lv for s, v in level.items()}) for lv in _LEVELS}
-    unassessed = share(weights, {s: overall.get(s, "not_assessed") == "not_assessed"
-                                 for s in weights})
+    unassessed = share(
+        weights, {s: overall.get(s, "not_assessed") == "not_assessed" for s in weights}
+    )
     high, concerns = pct["high"], pct["high"] + pct["some_concerns"]
     if high >= very_serious_percent:
         d = 2
@@ -39,14 +44,19 @@ def risk_of_bias(
         d = 1
     else:
         d = 0
-    text = (f"{fmt(pct['low'])}% of the weight is at low risk of bias, {fmt(pct['some_concerns'])}%"
-            f" has some concerns (including {fmt(unassessed)}% not assessed, counted as unclear) "
-            f"and {fmt(high)}% is at high risk (rate down once at >= {serious_percent:g}% high "
-            f"or >= {concerns_serious_percent:g}% high or some concerns, twice at >= "
-            f"{very_serious_percent:g}% high).")
-    nums: dict[str, float | str] = {"low_percent": pct["low"],
-                                    "some_concerns_percent": pct["some_concerns"],
-                                    "high_percent": high, "not_assessed_percent": unassessed}
+    text = (
+        f"{fmt(pct['low'])}% of the weight is at low risk of bias, {fmt(pct['some_concerns'])}%"
+        f" has some concerns (including {fmt(unassessed)}% not assessed, counted as unclear) "
+        f"and {fmt(high)}% is at high risk (rate down once at >= {serious_percent:g}% high "
+        f"or >= {concerns_serious_percent:g}% high or some concerns, twice at >= "
+        f"{very_serious_percent:g}% high)."
+    )
+    nums: dict[str, float | str] = {
+        "low_percent": pct["low"],
+        "some_concerns_percent": pct["some_concerns"],
+        "high_percent": high,
+        "not_assessed_percent": unassessed,
+    }
     return Judgement("risk_of_bias", d, SEVERITY[d], text, nums)
 
 
