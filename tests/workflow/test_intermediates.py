@@ -103,9 +103,10 @@ def test_provenance_records_the_hash_of_every_result_and_every_checksum_holds(ru
         "results/limitations.md",
     } <= set(recorded)
     sidecars = sorted(res.rglob(f"*{SUFFIX}"))
-    # validation, 3 data tables, 5 JSON x 2 outcomes, 4 figure folders (2 outcomes, risk of
-    # bias, PRISMA), SoF CSV, limitations, provenance, report.html
-    assert len(sidecars) == 22
+    # validation, 3 data tables, 5 JSON x 2 outcomes, the 2 per-outcome inputs of the
+    # checkpoint (outcome_data, outcome_labels) x 2 outcomes, 4 figure folders (2 outcomes,
+    # risk of bias, PRISMA), SoF CSV, limitations, provenance, report.html
+    assert len(sidecars) == 26
     for side in sidecars:
         verified(str(side)[: -len(SUFFIX)])
 
