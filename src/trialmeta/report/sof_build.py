@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypedDict
 
 from trialmeta.effects.harmonise import HARMONISED_RANGE
 from trialmeta.report.absolute_effects import (
@@ -184,6 +185,36 @@ def outcome_noun(config: ReviewConfig, res: OutcomeResult) -> str:
     return " or ".join(dict.fromkeys(config.outcome_noun(c) for c in res.outcome.codes))
 
 
+def _mcid_comment(res: OutcomeResult, unit: str) -> str:
+    """``"Minimal important difference: 15 points (Ostelo RWJG et al)."``"""
+    cite = res.outcome.mcid.citation.split(".")[0] if res.outcome.mcid.citation else ""
+    return f"Minimal important difference: {num(res.outcome.mcid_value, 0)} {unit}" + (
+        f" ({cite})." if cite else "."
+    )
+
+
+class _Graded(TypedDict):
+    certainty_symbols: str
+    certainty_word: str
+    footnote_marks: str
+    anchor: str
+    analysis_id: str
+
+
+def _graded(a: AnalysisResult, notes: list[tuple[str, str]],
+            human: Callable[[str], str]) -> _Graded:  # fmt: skip
+    """The SofRow fields every row shares: certainty, its footnote letters (appended to
+    ``notes``), the forest-plot anchor and the analysis id."""
+    g = a.grade
+    own = _footnotes(a, len(notes), human)
+    notes += own
+    return {"certainty_symbols": certainty_glyphs(g.level),
+            "certainty_word": g.certainty if g.level > 0 else "Not rated",
+            "footnote_marks": ",".join(letter for letter, _ in own),
+            "anchor": figure_anchor(a.analysis.analysis_id),
+            "analysis_id": a.analysis.analysis_id}  # fmt: skip
+
+
 def _binary_row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, ab: AbsoluteEffect,
                 labels: LabelMap, notes: list[tuple[str, str]],
                 human: Callable[[str], str]) -> SofRow:  # fmt: skip
@@ -212,23 +243,15 @@ def _binary_row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, ab:
             )
         )
     comments.append(f"Assumed risk with the comparator: {ab.control_risk_source}.")
-    cite = res.outcome.mcid.citation.split(".")[0] if res.outcome.mcid.citation else ""
-    comments.append(
-        f"Minimal important difference: {num(mcid, 0)} per 1000" + (f" ({cite})." if cite else ".")
-    )
-    own = _footnotes(a, len(notes), human)
-    notes += own
+    comments.append(_mcid_comment(res, "per 1000"))
     return SofRow(
         outcome=_outcome_cell(res, a, labels, binary=True),
         risk_control=f"{cols['control_risk_per_1000']} per 1000",
         risk_intervention=f"{per_1000(ab.risk)} per 1000 ({per_1000(ab.risk_lb)} to "
                           f"{per_1000(ab.risk_ub)}): {difference_text(ab)}",
         relative_effect=relative_text(ab) if MEASURE_LABELS[ab.measure].ratio else "–",
-        participants=_participants(a), certainty_symbols=certainty_glyphs(g.level),
-        certainty_word=g.certainty if g.level > 0 else "Not rated",
-        footnote_marks=",".join(letter for letter, _ in own), comments=" ".join(comments),
-        anchor=figure_anchor(cell.analysis_id), analysis_id=cell.analysis_id,
-        absolute=tuple((k, str(v)) for k, v in cols.items()),
+        participants=_participants(a), comments=" ".join(comments),
+        absolute=tuple((k, str(v)) for k, v in cols.items()), **_graded(a, notes, human),
     )  # fmt: skip
 
 
@@ -263,20 +286,12 @@ def _row(config: ReviewConfig, res: OutcomeResult, a: AnalysisResult, labels: La
                         f"{HARMONISED_RANGE[1]:g} scale (no difference can exceed "
                         f"{HARMONISED_RANGE[1] - HARMONISED_RANGE[0]:g} points): it carries "
                         "almost no information.")  # fmt: skip
-    cite = res.outcome.mcid.citation.split(".")[0] if res.outcome.mcid.citation else ""
-    comments.append(
-        f"Minimal important difference: {num(mcid, 0)} points" + (f" ({cite})." if cite else ".")
-    )
-    own = _footnotes(a, len(notes), human)
-    notes += own
+    comments.append(_mcid_comment(res, "points"))
     return SofRow(
         outcome=_outcome_cell(res, a, labels, binary=False),
         risk_control=_control_risk(a, noun),
         risk_intervention=effect, relative_effect="–", participants=_participants(a),
-        certainty_symbols=certainty_glyphs(g.level),
-        certainty_word=g.certainty if g.level > 0 else "Not rated",
-        footnote_marks=",".join(letter for letter, _ in own), comments=" ".join(comments),
-        anchor=figure_anchor(cell.analysis_id), analysis_id=cell.analysis_id,
+        comments=" ".join(comments), **_graded(a, notes, human),
     )  # fmt: skip
 
 
