@@ -4,7 +4,9 @@ a synthetic forest plot)."""
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,7 +16,7 @@ import pytest
 import trialmeta
 from trialmeta import plots
 from trialmeta.plots.forest_layout import MAX_WIDTH_IN
-from trialmeta.report.pdf import LANDSCAPE_WIDTH_MM, write_pdf
+from trialmeta.report.pdf import LANDSCAPE_WIDTH_MM, svg_as_images, write_pdf
 
 pypdf = pytest.importorskip("pypdf")  # the test extra; CI installs it
 A4 = (595.28, 841.89)  # points
@@ -28,7 +30,8 @@ def _forest_svg(k: int) -> str:
                              control="Usual care or no treatment", mcid=(-15.0, 15.0))  # fmt: skip
     fig = plots.forest_plot(data)
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with plt.rc_context({"svg.fonttype": "none"}):  # text as text, as the workflow writes it
+        fig.savefig(buf, format="svg")
     plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
@@ -117,3 +120,33 @@ def test_the_pdf_holds_no_path_of_the_folder_it_was_written_in(tmp_path: Path) -
 def test_a_forest_plot_prints_at_its_own_size_on_a_landscape_page() -> None:
     # forest text is >= 7 pt at natural size, so it must not be scaled down in print
     assert MAX_WIDTH_IN * 25.4 <= LANDSCAPE_WIDTH_MM
+
+
+def test_an_inline_figure_prints_as_an_image_of_the_same_svg() -> None:
+    svg = _forest_svg(3).strip().replace("<svg", "<svg role='img'", 1)
+    svg = svg.replace(">", ">\n<title>Synthetic &amp; forest</title>", 1)
+    html = f"<html><body><p>a</p><figure>{svg}</figure><p>b</p></body></html>"
+    printed = svg_as_images(html)
+    assert "<svg" not in printed and printed.count("<img ") == 1
+    src = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', printed)
+    assert src is not None and base64.b64decode(src.group(1)).decode("utf-8") == svg
+    assert 'alt="Synthetic &amp; forest"' in printed
+    assert printed.startswith("<html><body><p>a</p><figure><img ")
+    assert printed.endswith("></figure><p>b</p></body></html>")
+
+
+def test_figure_text_stays_text_in_the_pdf(pdf_path: Path) -> None:
+    # the forest plot, printed from its SVG as an image, keeps its labels as text
+    text = pypdf.PdfReader(str(pdf_path)).pages[-1].extract_text().replace(" ", "")
+    assert "Synthetic2000" in text and "Synthetic2009" in text
+
+
+def test_short_headers_of_a_narrow_table_do_not_break_mid_word(tmp_path: Path) -> None:
+    # overflow-wrap: break-word sizes columns by whole words (CSS Text 3, section 5.5);
+    # with `anywhere` WeasyPrint broke "Randomised" into "Rand/omise/d" in a 12-column table
+    head = "".join(f"<th>Randomised{i}</th>" for i in range(12))
+    row = "".join(f"<td>Synthetic text {i}</td>" for i in range(12))
+    html = (f"<html><body><table><thead><tr>{head}</tr></thead><tbody><tr>{row}</tr>"
+            "</tbody></table></body></html>")  # fmt: skip
+    text = pypdf.PdfReader(str(write_pdf(html, tmp_path / "t.pdf"))).pages[0].extract_text()
+    assert all(f"Randomised{i}" in text for i in range(12)), text
