@@ -8,8 +8,13 @@ from trialmeta.io.code_digest import script_digest
 from trialmeta.review.codec import to_data
 from trialmeta.review.config import ConfigError, parse_config, read_schema
 from trialmeta.review.config_yaml import read_config_files
-from trialmeta.review.outcome import CertaintySettings, FitSettings
-from trialmeta.review.robustness import CoverageSettings, GoshSettings, PermutationSettings
+from trialmeta.review.settings import (
+    CertaintySettings,
+    CoverageSettings,
+    FitSettings,
+    GoshSettings,
+    PermutationSettings,
+)
 from trialmeta.report.figure_wording import FigureWording
 
 CONFIG_FILES = sorted(str(Path(f)) for f in workflow.configfiles)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,7 @@ PACKAGE = "trialmeta"
 _ROOT = Path(__file__).resolve().parents[1]
 
 
+@cache
 def _module_file(name: str) -> Path | None:
     parts = name.split(".")[1:]
     if not parts:
@@ -34,13 +36,28 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
+def _import_statements(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The import statements of ``body`` and of every block nested in it (functions,
+    classes, ``if``/``try``/``with``/loops: lazy imports count). Imports are statements,
+    so expressions are not visited; :func:`ast.walk` over every node cost four times more
+    (the digests are computed at every Snakemake call, a no-op rerun included)."""
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield from _import_statements(block)
+
+
 def _imports(path: Path, name: str) -> set[str]:
     """trialmeta modules imported by the file (``from trialmeta.x import y`` counts both
     ``trialmeta.x`` and ``trialmeta.x.y`` when the latter is a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _import_statements(tree.body):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
         elif isinstance(node, ast.ImportFrom):
@@ -82,6 +99,13 @@ def module_closure(script: str | Path) -> list[str]:
     return sorted(seen)
 
 
+@cache
+def _entry(f: Path) -> bytes:
+    """What the digest takes of one file: its package path and its bytes (read once per
+    process: the workflow digests 15 scripts that share most of their modules)."""
+    return f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0"
+
+
 def script_digest(script: str | Path) -> str:
     """SHA-256 (hex) of the source of :func:`module_closure` and its schema files."""
     h = hashlib.sha256()
@@ -92,5 +116,5 @@ def script_digest(script: str | Path) -> str:
             files.add(path)
             files |= set((path.parent / "schemas").glob("*.yaml"))
     for f in sorted(files):
-        h.update(f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        h.update(_entry(f))
     return h.hexdigest()

@@ -28,16 +28,26 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import sys
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from trialmeta.errors import TrialmetaError
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = ["FLAT", "OMIT_NONE", "DecodeError", "NotRun", "from_data", "to_data"]
+
+
+def _numpy() -> Any:
+    """numpy if a module has loaded it, else ``None``: a value can only be a numpy object
+    once numpy is loaded, so the codec never imports it (the Snakemake process, which
+    encodes the config's slices, then loads no numpy)."""
+    return sys.modules.get("numpy")
+
 
 T = TypeVar("T")
 FLAT: Mapping[str, bool] = types.MappingProxyType({"flat": True})
@@ -79,7 +89,8 @@ def to_data(value: object, tp: object = None) -> Any:
         return _object_data(value)
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, np.ndarray):
+    np_ = _numpy()
+    if np_ is not None and isinstance(value, np_.ndarray):
         return [to_data(v) for v in value.tolist()]
     args = typing.get_args(tp) if tp is not None else ()
     if isinstance(value, (list, tuple)):
@@ -88,11 +99,11 @@ def to_data(value: object, tp: object = None) -> Any:
     if isinstance(value, Mapping):
         item = args[1] if len(args) == 2 else None
         return {str(k): to_data(v, item) for k, v in value.items()}
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool) or (np_ is not None and isinstance(value, np_.bool_)):
         return bool(value)
-    if isinstance(value, np.integer):
+    if np_ is not None and isinstance(value, np_.integer):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float) or (np_ is not None and isinstance(value, np_.floating)):
         f = float(value)
         return f if math.isfinite(f) else None
     return value
@@ -181,7 +192,8 @@ class _Reader:
                 + (" (a whole one)" if tp is int else ""),
             )
             return data
-        if tp is np.ndarray:
+        np_ = _numpy()
+        if np_ is not None and tp is np_.ndarray:
             self.need(isinstance(data, list), where, data, "a list")
             return _array(data)
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -282,6 +294,8 @@ class _Reader:
 
 def _array(data: Any) -> np.ndarray:
     """A list (or nested lists) as an array; any ``null`` makes it float with NaN there."""
+    import numpy as np  # loaded already: an ndarray field's type was resolved
+
     if _has_none(data):
         return np.array(_none_to_nan(data), dtype=float)
     return np.asarray(data)

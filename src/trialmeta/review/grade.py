@@ -32,6 +32,7 @@ from trialmeta.review import certainty as cr
 from trialmeta.review.certainty.imprecision import zone
 from trialmeta.review.certainty.rating import LEVEL_WORDS as RATING_WORDS
 from trialmeta.review.config import CertaintyThresholds, GradeOverride, GradeRules
+from trialmeta.review.settings import DEFAULT_THRESHOLDS
 
 __all__ = [
     "DOMAINS",
@@ -51,13 +52,6 @@ LEVEL_WORDS = RATING_WORDS
 certainty_symbols = cr.certainty_symbols
 optimal_information_size = cr.optimal_information_size
 
-DEFAULT_THRESHOLDS = CertaintyThresholds(
-    very_wide_mcid=2.0,
-    far_below_ois=0.5,
-    concerns_serious_percent=50.0,
-    timepoint_serious_percent=50.0,
-    secondary_serious_percent=50.0,
-)
 """The ``certainty:`` defaults of the schema, for callers without a config section."""
 
 

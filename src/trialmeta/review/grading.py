@@ -41,17 +41,13 @@ from trialmeta.review.config import (
 )
 from trialmeta.review.grade import GradeInput, GradeResult, TrialEvidence, grade, not_rated
 from trialmeta.review.results import AnalysisFits, EffectRow, SmallStudy
+from trialmeta.review.settings import NO_SEARCH
 from trialmeta.review.subgroups import level_of, smallest_subgroup_p
 from trialmeta.review.units import TrialUnits, trial_units
 from trialmeta.stats.results import EggerResult
 from trialmeta.stats.tsa import CONVENTIONAL_ONLY, NOT_CROSSED, TsaResult, trial_sequential_analysis
 
 __all__ = ["NO_SEARCH", "Rated", "agree_with_primary", "ois_sd", "rate", "tsa_check"]
-
-NO_SEARCH = SearchConfig(
-    systematic=False, statement="the config does not say how the trials were found"
-)
-"""A config without ``search:``: not a systematic search (GRADE guidelines 5)."""
 
 
 class _Settings(Protocol):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from trialmeta import _dist
@@ -37,18 +37,10 @@ from trialmeta.review.cell import (
 )
 from trialmeta.review.codec import NotRun
 from trialmeta.review.config import (
-    CertaintyThresholds,
-    GradeRules,
-    MetaRegressionConfig,
     ModelConfig,
-    OutcomeConfig,
     ReviewConfig,
-    SearchConfig,
-    SensitivityConfig,
-    TimepointWindow,
 )
-from trialmeta.review.grade import DEFAULT_THRESHOLDS
-from trialmeta.review.grading import NO_SEARCH, rate
+from trialmeta.review.grading import rate
 from trialmeta.review.metareg import meta_regressions
 from trialmeta.review.results import (
     AnalysisFits,
@@ -70,6 +62,12 @@ from trialmeta.review.sensitivity import (
     leave_one_out_fits,
     sensitivity_fits,
 )
+from trialmeta.review.settings import (
+    CertaintySettings,
+    ComparisonSelection,
+    FitSettings,
+    OutcomeWindow,
+)
 from trialmeta.review.small_study import small_study_tests
 from trialmeta.review.subgroups import member_subgroups, subgroup_results
 
@@ -88,76 +86,6 @@ __all__ = [
     "rob_lookup",
     "run_outcome",
 ]
-
-
-@dataclass(frozen=True)
-class OutcomeWindow:
-    """The part of an outcome's config the fits read (not its label, MCID or SD)."""
-
-    id: str
-    outcome: str
-    timepoint_weeks: TimepointWindow
-
-
-@dataclass(frozen=True)
-class ComparisonSelection:
-    """The part of a comparison's config the fits read (not its label)."""
-
-    id: str
-    control_types: tuple[str, ...]
-    subgroups: bool
-    members: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class FitSettings:
-    """The config slice of stage 1 (:func:`fit_outcome`) for one outcome."""
-
-    outcome: OutcomeWindow
-    comparisons: tuple[ComparisonSelection, ...]
-    measure: str
-    model: ModelConfig
-    subgroups: tuple[str, ...]
-    sensitivity: SensitivityConfig
-    meta_regression: MetaRegressionConfig
-    pubbias_min_k: int
-
-    @classmethod
-    def of(cls, cfg: ReviewConfig, outcome_id: str) -> FitSettings:
-        o = cfg.outcome(outcome_id)
-        return cls(OutcomeWindow(o.id, o.outcome if isinstance(o.outcome, str) else
-                                 str(list(o.outcome)), o.timepoint_weeks),
-                   tuple(ComparisonSelection(c.id, c.control_types, c.subgroups,
-                                             c.members or ()) for c in cfg.comparisons),
-                   cfg.outcome_measure(outcome_id), cfg.model, cfg.subgroups, cfg.sensitivity,
-                   cfg.meta_regression, cfg.grade.pubbias_min_k)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CertaintySettings:
-    """The config slice of stage 3 (:func:`complete_outcome`) for one outcome."""
-
-    outcome: OutcomeConfig
-    model: ModelConfig
-    comparison_labels: tuple[str, ...]
-    grade: GradeRules
-    target_population: str
-    certainty: CertaintyThresholds
-    search: SearchConfig
-    multi_arm: str
-
-    @classmethod
-    def of(cls, cfg: ReviewConfig, outcome_id: str) -> CertaintySettings:
-        return cls(
-            cfg.outcome(outcome_id),
-            cfg.model,
-            tuple(c.label for c in cfg.comparisons),
-            cfg.grade,
-            cfg.target_population,
-            cfg.certainty or DEFAULT_THRESHOLDS,
-            cfg.search or NO_SEARCH,
-            cfg.multi_arm.method if cfg.multi_arm else "combine",
-        )
 
 
 def _fallback(effects: tuple[EffectRow, ...]) -> tuple[str, ...]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -46,6 +45,7 @@ from trialmeta.review.results import (
     PermutationCheck,
     Permutations,
 )
+from trialmeta.review.settings import CoverageSettings, GoshSettings, PermutationSettings
 from trialmeta.review.units import trial_units
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
@@ -208,34 +208,6 @@ def metareg_permutation(
 ) -> PermutationCheck | NotRun:
     """Permutation p of a one-moderator meta-regression (metafor ``permutest``)."""
     return _permutation(yi, vi, np.asarray(x, float), [name], method, test, n_permutations, seed)
-
-
-@dataclass(frozen=True)
-class CoverageSettings:
-    """What the coverage rule needs: the model's test and ``simulation.coverage_n_sim``/``seed``."""
-
-    test: str
-    n_sim: int
-    seed: int
-
-
-@dataclass(frozen=True)
-class GoshSettings:
-    """What the GOSH rule needs: ``simulation.gosh_method``/``gosh_max_subsets``/``seed``."""
-
-    method: str
-    max_subsets: int
-    seed: int
-
-
-@dataclass(frozen=True)
-class PermutationSettings:
-    """What the permutation rule needs: the model, ``simulation.permutations``/``seed``."""
-
-    method: str
-    test: str
-    n_permutations: int
-    seed: int
 
 
 def _yv(effects: tuple[EffectRow, ...]) -> tuple[np.ndarray, np.ndarray]:
