@@ -7,7 +7,13 @@ import pytest
 from _synthetic_review import MODEL, synthetic_rows
 
 from trialmeta import pool
-from trialmeta.review.cell import AnalysisSpec, run_analysis, select_effects, status_text
+from trialmeta.review.cell import (
+    AnalysisSpec,
+    run_analysis,
+    select_effects,
+    selected_rows,
+    status_text,
+)
 
 
 def spec(**kw):
@@ -77,3 +83,33 @@ def test_nonfinite_rows_are_dropped():
     rows.loc[rows["study_id"] == "Synthetic01", "vi"] = math.nan
     res = run_analysis(rows, spec(), MODEL)
     assert res.k == 4 and "Synthetic01" not in res.study_ids
+
+
+def test_a_selection_is_computed_once_per_frame_and_returned_as_a_copy():
+    # the fits of one outcome select the same rows for every refit: kept per frame
+    rows = synthetic_rows()
+    first = select_effects(rows, spec())
+    first.loc[:, "yi"] = 99.0  # a caller's change stays in its own copy
+    again = select_effects(rows, spec())
+    pd.testing.assert_frame_equal(again, selected_rows(rows, spec()))
+    assert (again["yi"] != 99.0).all()
+    # another analysis of the same selection (another id) reuses it; another window does not
+    other = spec(analysis_id="another")
+    pd.testing.assert_frame_equal(select_effects(rows, other), again)
+    assert set(select_effects(rows, spec(tp_target=0))["timepoint_weeks"]) == {4}
+
+
+def test_a_new_frame_is_selected_anew_even_at_a_recycled_address():
+    rows = synthetic_rows()
+    before = select_effects(rows, spec())
+    changed = rows.copy()
+    changed["yi"] = changed["yi"] + 1.0
+    pd.testing.assert_series_equal(
+        select_effects(changed, spec())["yi"], before["yi"] + 1.0, check_names=False
+    )
+    del rows, changed  # a new frame may get a freed id: the weak reference tells them apart
+    fresh = synthetic_rows()
+    fresh["yi"] = fresh["yi"] * 2.0
+    pd.testing.assert_series_equal(
+        select_effects(fresh, spec())["yi"], before["yi"] * 2.0, check_names=False
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -88,7 +89,30 @@ def _unit_columns(rows: pd.DataFrame) -> list[str]:
     return ["study_id", "comparison", *[c for c in ARM_KEY_COLUMNS if c in rows.columns]]
 
 
+_Selection = tuple[str, str, str, tuple[str, ...], float, float, float]
+_SELECTED: dict[tuple[int, _Selection], tuple[weakref.ref[pd.DataFrame], pd.DataFrame]] = {}
+
+
 def select_effects(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
+    """:func:`selected_rows`, computed once per frame and selection.
+
+    An outcome's fits select the same rows many times (every sensitivity refit, subgroup
+    and leave-one-out fit of an analysis), so the selection is kept for as long as the
+    frame ``rows`` lives (it is read, never changed, by the review) and keyed by the
+    fields it depends on; each call returns its own copy.
+    """
+    key = (id(rows), (spec.outcome_id, spec.outcome, spec.comparison, spec.control_types,
+                      spec.tp_min, spec.tp_max, spec.tp_target))  # fmt: skip
+    hit = _SELECTED.get(key)
+    if hit is None or hit[0]() is not rows:
+        if len(_SELECTED) >= 512:
+            _SELECTED.clear()
+        hit = (weakref.ref(rows), selected_rows(rows, spec))
+        _SELECTED[key] = hit
+    return hit[1].copy()
+
+
+def selected_rows(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
     """Rows of ``spec``: one per study comparison, finite ``yi``/``vi > 0``, sorted.
 
     Rows from :func:`trialmeta.comparisons.build_comparisons` carry ``outcome_id``
