@@ -124,7 +124,7 @@ def main() -> None:
                 shutil.rmtree(work, ignore_errors=True)
                 shutil.copytree(done, work, symlinks=True)
                 edit(work)
-                plans[name] = planned_jobs(work)
+                plans[name] = planned_jobs(work, src)
                 since = time.time() - 1  # file times have 1 s resolution on some systems
                 runs[name].append(snakemake(work, src=src))
                 ran[name] = jobs_run(work, since)

@@ -75,14 +75,20 @@ def copy_review(dest: Path, root: Path = ROOT) -> Path:
     return dest
 
 
+def _env(src: Path | None) -> dict[str, str]:
+    """This environment, with ``src`` first on PYTHONPATH when given."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 def snakemake(workdir: Path, *args: str, src: Path | None = None) -> Run:
     """Run snakemake in ``workdir`` (with ``src`` first on PYTHONPATH when given); CPU and
     memory of the whole process tree (wait4)."""
     exe = shutil.which("snakemake")
     cmd = [exe] if exe else [sys.executable, "-m", "snakemake"]
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
+    env = _env(src)
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -100,11 +106,17 @@ def snakemake(workdir: Path, *args: str, src: Path | None = None) -> Run:
     return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, load)
 
 
-def planned_jobs(workdir: Path) -> dict[str, int]:
-    """rule -> jobs a dry run would run (Snakemake's "Job stats" table)."""
+def planned_jobs(workdir: Path, src: Path | None = None) -> dict[str, int]:
+    """rule -> jobs a dry run would run (Snakemake's "Job stats" table), with the same
+    ``src`` first on PYTHONPATH as the run it plans."""
     exe = shutil.which("snakemake") or "snakemake"
     run = subprocess.run(
-        [exe, "-n", "--cores", "2"], cwd=workdir, capture_output=True, text=True, check=True
+        [exe, "-n", "--cores", "2"],
+        cwd=workdir,
+        env=_env(src),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     text = run.stdout + run.stderr
     if "Job stats:" not in text:
