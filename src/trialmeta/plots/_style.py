@@ -84,6 +84,11 @@ _RC: dict[str, Any] = {
     "axes.unicode_minus": True,
     "text.parse_math": False,  # labels are plain text: a "$" prints as itself
     "text.usetex": False,
+    # PNG glyphs unhinted, as the layout measures them (TextToPath outlines, unhinted): with
+    # matplotlib's default autohinting, raster text came out wider than measured and
+    # a footnote letter overlapped the ")" before it; unhinted it sits where the SVG puts
+    # it, and the PNG costs 15% less CPU. SVG and PDF text is unaffected (vector).
+    "text.hinting": "no_hinting",
 }
 
 _METADATA = {
