@@ -229,7 +229,9 @@ def _from_rob2(sid: str, grp: _Group) -> StudyDomains:
     return StudyDomains(sid, "RoB2", doms, {d: f"RoB 2 {d}={j}" for d, j in doms.items()})
 
 
-def _cleaned_rows(rob: pd.DataFrame | Iterable[Mapping[str, object]]) -> list[tuple[str, ...]]:
+def _cleaned_rows(
+    rob: pd.DataFrame | Iterable[Mapping[str, object]],
+) -> list[tuple[str, str, str, str]]:
     """``(study_id, tool, domain, judgement)`` per row, cleaned as :func:`_clean` does
     (text as ``str()`` gives it, ``tool`` RoB2 when no row has one); rows without a study id
     are left out, as ``groupby`` leaves them out."""
