@@ -9,17 +9,20 @@ distribution's support at ``q = 0, 1`` and for ``x < 0``). Importing
 ``scipy.stats`` costs about 0.3 s of CPU per process more than
 ``scipy.special`` (``python -X importtime``); ``tests/unit/test_dist.py``
 checks every function equals ``scipy.stats`` bit for bit on a grid.
+
+``scipy.special`` itself (0.14-0.25 s per process) is imported on the first call
+(:func:`_special`), so a job that only reads results (figures, report) never loads it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
 __all__ = [
     "chi2_cdf", "chi2_isf", "chi2_ppf", "chi2_sf", "f_sf", "norm_cdf", "norm_isf", "norm_pdf",
@@ -27,6 +30,13 @@ __all__ = [
 ]  # fmt: skip
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+def _special() -> ModuleType:
+    """``scipy.special``, imported on first use (then a lookup in ``sys.modules``)."""
+    from scipy import special
+
+    return special
 
 
 def _f(x: ArrayLike) -> np.ndarray:
@@ -48,22 +58,22 @@ def _quantile(q: ArrayLike, df: ArrayLike, value: ArrayLike, lower: float, upper
 
 def norm_cdf(x: ArrayLike) -> Any:
     """Standard normal CDF ``Φ(x) = ndtr(x)``."""
-    return _out(np.asarray(special.ndtr(_f(x))))
+    return _out(np.asarray(_special().ndtr(_f(x))))
 
 
 def norm_sf(x: ArrayLike) -> Any:
     """Standard normal upper tail ``1 - Φ(x) = ndtr(-x)``."""
-    return _out(np.asarray(special.ndtr(-_f(x))))
+    return _out(np.asarray(_special().ndtr(-_f(x))))
 
 
 def norm_ppf(q: ArrayLike) -> Any:
     """Standard normal quantile ``Φ⁻¹(q) = ndtri(q)``."""
-    return _out(np.asarray(special.ndtri(_f(q))))
+    return _out(np.asarray(_special().ndtri(_f(q))))
 
 
 def norm_isf(q: ArrayLike) -> Any:
     """Upper-tail standard normal quantile ``Φ⁻¹(1 - q) = -ndtri(q)``."""
-    return _out(-np.asarray(special.ndtri(_f(q))))
+    return _out(-np.asarray(_special().ndtri(_f(q))))
 
 
 def norm_pdf(x: ArrayLike) -> Any:
@@ -76,21 +86,21 @@ def t_sf(x: ArrayLike, df: ArrayLike) -> Any:
     """Student t upper tail ``stdtr(df, -x)``; NaN for ``df ≤ 0``."""
     da = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore"):
-        val = special.stdtr(da, -_f(x))
+        val = _special().stdtr(da, -_f(x))
     return _out(np.where(da > 0, val, np.nan))
 
 
 def t_ppf(q: ArrayLike, df: ArrayLike) -> Any:
     """Student t quantile ``stdtrit(df, q)``."""
     with np.errstate(invalid="ignore"):
-        val = special.stdtrit(_f(df), _f(q))
+        val = _special().stdtrit(_f(df), _f(q))
     return _quantile(q, df, val, -np.inf, np.inf)
 
 
 def t_isf(q: ArrayLike, df: ArrayLike) -> Any:
     """Upper-tail Student t quantile ``-stdtrit(df, q)``."""
     with np.errstate(invalid="ignore"):
-        val = -np.asarray(special.stdtrit(_f(df), _f(q)))
+        val = -np.asarray(_special().stdtrit(_f(df), _f(q)))
     return _quantile(q, df, val, np.inf, -np.inf)
 
 
@@ -106,25 +116,25 @@ def _chi2_tail(
 
 def chi2_sf(x: ArrayLike, df: ArrayLike) -> Any:
     """Chi-square upper tail ``chdtrc(df, x)`` (1 for ``x < 0``)."""
-    return _chi2_tail(x, df, special.chdtrc, 1.0)
+    return _chi2_tail(x, df, _special().chdtrc, 1.0)
 
 
 def chi2_cdf(x: ArrayLike, df: ArrayLike) -> Any:
     """Chi-square CDF ``chdtr(df, x)`` (0 for ``x < 0``)."""
-    return _chi2_tail(x, df, special.chdtr, 0.0)
+    return _chi2_tail(x, df, _special().chdtr, 0.0)
 
 
 def chi2_ppf(q: ArrayLike, df: ArrayLike) -> Any:
     """Chi-square quantile ``2·gammaincinv(df/2, q)``."""
     with np.errstate(invalid="ignore"):
-        val = 2.0 * np.asarray(special.gammaincinv(_f(df) / 2.0, _f(q)))
+        val = 2.0 * np.asarray(_special().gammaincinv(_f(df) / 2.0, _f(q)))
     return _quantile(q, df, val, 0.0, np.inf)
 
 
 def chi2_isf(q: ArrayLike, df: ArrayLike) -> Any:
     """Upper-tail chi-square quantile ``chdtri(df, q)``."""
     with np.errstate(invalid="ignore"):
-        val = special.chdtri(_f(df), _f(q))
+        val = _special().chdtri(_f(df), _f(q))
     return _quantile(q, df, val, np.inf, 0.0)
 
 
@@ -133,6 +143,6 @@ def f_sf(x: ArrayLike, dfn: ArrayLike, dfd: ArrayLike) -> Any:
     xa = np.asarray(x, dtype=float)
     n, d = np.asarray(dfn, dtype=float), np.asarray(dfd, dtype=float)
     with np.errstate(invalid="ignore"):
-        val = special.fdtrc(n, d, np.maximum(xa, 0.0))
+        val = _special().fdtrc(n, d, np.maximum(xa, 0.0))
     val = np.where(xa < 0, 1.0, val)
     return _out(np.where((n > 0) & (d > 0) & ~np.isnan(xa), val, np.nan))

@@ -10,13 +10,13 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
 from trialmeta.effects.comparisons import build_comparisons
 from trialmeta.effects.conversions import combine_groups
-from trialmeta.effects.data_quality import QualityRules, information_sd
+from trialmeta.effects.data_quality import QualityRules
+from trialmeta.effects.information import information_sd
 from trialmeta.stats.pooling import pool
 
 ROOT = Path(__file__).parents[2]
@@ -125,13 +125,13 @@ def test_rules_are_configurable(cfg):
 
 def test_information_sd_never_uses_a_flagged_sd(shipped):
     e = _rows(shipped, comparison="usual_care", outcome_id="pain_eot")
-    sd, why = information_sd(e, None)
+    sd, why = information_sd(e.to_dict("records"), None)
     ok = e[~e.flagged]
     expected = np.median(np.sqrt((ok.sd1**2 + ok.sd2**2) / 2))
     assert sd == pytest.approx(expected) and "unflagged" in why
     assert sd > 10  # Sokunbi's 0.6-0.8 would have given an OIS of a few participants
-    assert information_sd(e, 23.0) == (23.0, "external SD from the config")
-    assert math.isnan(information_sd(pd.DataFrame(), None)[0])
+    assert information_sd(e.to_dict("records"), 23.0) == (23.0, "external SD from the config")
+    assert math.isnan(information_sd([], None)[0])
 
 
 def test_k_counts_trials_and_m_comparisons():

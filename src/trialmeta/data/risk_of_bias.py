@@ -27,10 +27,13 @@ Epidemiol 2011;64:407-415, 'Study limitations').
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads where a frame is read (rob_lookup), not for row dicts
+    import pandas as pd
 
 __all__ = [
     "DOMAIN_LABELS",
@@ -105,6 +108,8 @@ def worst(judgements: Iterable[str]) -> str:
 
 
 def _clean(rob: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     return rob.assign(
         tool=rob.get("tool", pd.Series("RoB2", index=rob.index)).astype(str),
         domain=rob["domain"].astype(str).str.strip(),
@@ -169,7 +174,11 @@ def _pedro_domain(items: Mapping[str, str], names: list[str]) -> str:
     return "some_concerns"
 
 
-def _from_pedro(sid: str, grp: pd.DataFrame) -> StudyDomains:
+#: One trial's rows of one tool: its ``domain`` and ``judgement`` columns, in sheet order.
+_Group = Mapping[str, Sequence[str]]
+
+
+def _from_pedro(sid: str, grp: _Group) -> StudyDomains:
     items = dict(zip(grp["domain"], grp["judgement"], strict=True))
     by_dom: dict[str, list[str]] = {}
     for item, dom in _PEDRO_TO_ROB2.items():
@@ -187,7 +196,7 @@ def _from_pedro(sid: str, grp: pd.DataFrame) -> StudyDomains:
     return StudyDomains(sid, "PEDro", doms, basis, blinded)
 
 
-def _from_rob1(sid: str, grp: pd.DataFrame) -> StudyDomains:
+def _from_rob1(sid: str, grp: _Group) -> StudyDomains:
     by_dom: dict[str, list[tuple[str, str]]] = {}
     for dom, j in zip(grp["domain"], grp["judgement"], strict=True):
         if dom in _ROB1_TO_ROB2:
@@ -211,7 +220,7 @@ def _from_rob1(sid: str, grp: pd.DataFrame) -> StudyDomains:
     return StudyDomains(sid, "RoB1", doms, basis, blinded)
 
 
-def _from_rob2(sid: str, grp: pd.DataFrame) -> StudyDomains:
+def _from_rob2(sid: str, grp: _Group) -> StudyDomains:
     doms = {
         d: ("some_concerns" if j == "unclear" else j)
         for d, j in zip(grp["domain"], grp["judgement"], strict=True)
@@ -220,17 +229,43 @@ def _from_rob2(sid: str, grp: pd.DataFrame) -> StudyDomains:
     return StudyDomains(sid, "RoB2", doms, {d: f"RoB 2 {d}={j}" for d, j in doms.items()})
 
 
-def domain_judgements(rob: pd.DataFrame | None) -> dict[str, StudyDomains]:
-    """Study id → its RoB 2 domain judgements, from the long sheet (one tool per study:
-    RoB 2 first, then RoB 1, then PEDro)."""
-    if rob is None or rob.empty:
-        return {}
-    df = _clean(rob)
+def _cleaned_rows(
+    rob: pd.DataFrame | Iterable[Mapping[str, object]],
+) -> list[tuple[str, str, str, str]]:
+    """``(study_id, tool, domain, judgement)`` per row, cleaned as :func:`_clean` does
+    (text as ``str()`` gives it, ``tool`` RoB2 when no row has one); rows without a study id
+    are left out, as ``groupby`` leaves them out."""
+    records = rob.to_dict("records") if hasattr(rob, "to_dict") else [dict(r) for r in rob]
+    has_tool = any("tool" in r for r in records)
+    out = []
+    for r in records:
+        sid = r.get("study_id")
+        if sid is None or (isinstance(sid, float) and math.isnan(sid)):
+            continue
+        tool = str(r.get("tool", math.nan)) if has_tool else "RoB2"
+        judgement = str(r.get("judgement", math.nan)).strip().lower().replace(" ", "_")
+        out.append((str(sid), tool, str(r.get("domain", math.nan)).strip(), judgement))
+    return out
+
+
+def domain_judgements(
+    rob: pd.DataFrame | Iterable[Mapping[str, object]] | None,
+) -> dict[str, StudyDomains]:
+    """Study id → its RoB 2 domain judgements, from the long sheet (a frame, or its rows as
+    dicts; one tool per study: RoB 2 first, then RoB 1, then PEDro). Plain Python, so a job
+    that reads the rows from JSON (the figures) never loads pandas."""
+    rows = [] if rob is None else _cleaned_rows(rob)
     out: dict[str, StudyDomains] = {}
     makers = (("RoB2", _from_rob2), ("RoB1", _from_rob1), ("PEDro", _from_pedro))
     for tool, make in makers:
-        for sid, grp in df[df["tool"] == tool].groupby("study_id", sort=True):
-            out.setdefault(str(sid), make(str(sid), grp))
+        groups: dict[str, dict[str, list[str]]] = {}
+        for sid, row_tool, domain, judgement in rows:
+            if row_tool == tool:
+                grp = groups.setdefault(sid, {"domain": [], "judgement": []})
+                grp["domain"].append(domain)
+                grp["judgement"].append(judgement)
+        for sid in sorted(groups):
+            out.setdefault(sid, make(sid, groups[sid]))
     return out
 
 

@@ -19,7 +19,6 @@ Cochrane Handbook for Systematic Reviews of Interventions v6.5, sections 6.5.1.1
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
 
 from trialmeta.errors import InputError
 
@@ -65,6 +64,8 @@ def hedges_correction(df: object, correct: str = "exact") -> np.ndarray:
         return np.ones_like(m)
     if correct != "exact":
         raise InputError("correct", correct, "one of " + ", ".join(CORRECTIONS))
+    from scipy.special import gammaln  # on first use: only an SMD needs it
+
     return np.asarray(np.exp(gammaln(m / 2.0) - 0.5 * np.log(m / 2.0) - gammaln((m - 1.0) / 2.0)))
 
 

@@ -18,7 +18,7 @@ behind it breaks it:
 
 A flagged row stays in the primary analysis. It gets an "excluding flagged data" sensitivity
 analysis, and the SD behind the optimal information size and the TSA's required information
-size never comes from it (:func:`information_sd`).
+size never comes from it (:func:`trialmeta.effects.information.information_sd`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLAG_COLUMNS", "QualityRules", "flag_effects", "information_sd", "rules_from_config"]
+__all__ = ["FLAG_COLUMNS", "QualityRules", "flag_effects", "rules_from_config"]
 
 FLAG_COLUMNS = (
     "flag_sd_floor",
@@ -153,26 +153,3 @@ def flag_effects(
 
 def _finite(x: object) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(float(x))
-
-
-def information_sd(effects: pd.DataFrame, external: object) -> tuple[float, str]:
-    """SD for the optimal / required information size, and where it comes from.
-
-    The external SD from the config when given (> 0); else the median over unflagged rows
-    of the pooled arm SD ``sqrt((sd1² + sd2²)/2)``; NaN when no row qualifies. A flagged
-    row never contributes, so an implausible SD cannot shrink the OIS.
-
-    >>> information_sd(pd.DataFrame({"sd1": [20.0], "sd2": [20.0], "flagged": [False]}), None)
-    (20.0, 'median SD of 1 unflagged trial(s)')
-    """
-    if isinstance(external, (int, float)) and not isinstance(external, bool) and external > 0:
-        return float(external), "external SD from the config"
-    if effects.empty:
-        return math.nan, "no trials"
-    ok = ~effects.get("flagged", pd.Series(False, index=effects.index)).astype(bool)
-    s1 = pd.to_numeric(effects["sd1"], errors="coerce")
-    s2 = pd.to_numeric(effects["sd2"], errors="coerce")
-    pooled = np.sqrt((s1**2 + s2**2) / 2)[ok & np.isfinite(s1) & np.isfinite(s2)]
-    if pooled.empty:
-        return math.nan, "no unflagged trial reports SDs"
-    return float(np.median(pooled)), f"median SD of {len(pooled)} unflagged trial(s)"

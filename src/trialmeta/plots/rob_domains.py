@@ -20,8 +20,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-import pandas as pd
-
 from trialmeta.data import risk_of_bias as vocab
 
 __all__ = [
@@ -130,8 +128,7 @@ def result_cells(study: vocab.StudyDomains | None, *, self_reported: bool,
 
 def study_domains(rows: Iterable[Mapping[str, str]]) -> dict[str, vocab.StudyDomains]:
     """Study id -> its RoB 2 domains, from long sheet rows (the data layer's mapping)."""
-    rows = list(rows)
-    return vocab.domain_judgements(pd.DataFrame(rows) if rows else None)
+    return vocab.domain_judgements(rows)
 
 
 def domain_judgements(rows: Iterable[Mapping[str, str]], scheme: Scheme, *,

@@ -27,7 +27,6 @@ import numpy as np
 from trialmeta._checks import METHODS, TESTS, as_vector, check_choice, check_level, check_positive
 from trialmeta.errors import InputError
 from trialmeta.io.progress import Progress
-from trialmeta.resampling.batch.engine import pool_batch_tests
 from trialmeta.stats.results import to_jsonable
 
 __all__ = ["CoverageResult", "simulate_coverage"]
@@ -120,6 +119,9 @@ def simulate_coverage(
     if int(n_sim) < 1:
         raise InputError("n_sim", n_sim, "a positive integer")
     n_sim, k = int(n_sim), v.size
+    # the engine (and scipy.special) load here: a job that only reads CoverageResult never does
+    from trialmeta.resampling.batch.engine import pool_batch_tests
+
     shape = (t2.size, len(tests))
     ci_cov, pi_cov, width = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     zero_share = np.full(t2.size, np.nan)

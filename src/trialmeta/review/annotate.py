@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from trialmeta.data.risk_of_bias import domain_judgements, result_risk_of_bias
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.review.results import EffectRow
+
+if TYPE_CHECKING:  # pandas loads where a frame is built, not on import
+    import pandas as pd
 
 __all__ = ["RobLookup", "annotate", "control_lookup", "is_secondary", "result_rob_lookup"]
 

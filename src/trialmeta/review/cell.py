@@ -13,10 +13,9 @@ import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
 from trialmeta.errors import NotComputableError, TrialmetaError
@@ -26,6 +25,9 @@ from trialmeta.review.config import ModelConfig, TimepointWindow
 from trialmeta.review.results import CellResult, EffectRow
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
+
+if TYPE_CHECKING:  # pandas loads where a frame is built, not on import
+    import pandas as pd
 
 __all__ = [
     "AnalysisSpec",
@@ -124,6 +126,8 @@ def selected_rows(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
     ``tp_target`` is kept. ``row_id`` labels a unit: the study id, with the arms
     (or comparison) appended when a study has several units.
     """
+    import pandas as pd
+
     if rows.empty:
         return rows.assign(row_id=pd.Series(dtype=str))
     tp = pd.to_numeric(rows["timepoint_weeks"], errors="coerce")
@@ -168,6 +172,8 @@ def selected_rows(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
 
 def n_participants(rows: pd.DataFrame) -> int:
     """Participants of the selected rows: the sum of ``n1`` and ``n2`` (blank counts 0)."""
+    import pandas as pd
+
     total = 0
     for col in ("n1", "n2"):
         if col in rows.columns:

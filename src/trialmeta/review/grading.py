@@ -4,7 +4,7 @@ the trial sequential analysis that says how far the evidence is from the informa
 conclusion needs (Wetterslev et al. 2017, BMC Med Res Methodol 17:39).
 
 * The OIS and the TSA's required information size use
-  :func:`trialmeta.effects.data_quality.information_sd`: the config's external SD (with
+  :func:`trialmeta.effects.information.information_sd`: the config's external SD (with
   its citation), else the median SD of the unflagged trials, never a flagged SD.
 * The TSA uses the primary model (``model.method`` and ``model.test``), its D²-adjusted
   RIS, the trials as units (:mod:`trialmeta.review.units`), and orders a trial without a
@@ -21,11 +21,10 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 
 from trialmeta import _dist
 from trialmeta.data.risk_of_bias import worst
-from trialmeta.effects.data_quality import information_sd
+from trialmeta.effects.information import information_sd
 from trialmeta.errors import TrialmetaError
 from trialmeta.flags import Flag
 from trialmeta.review.annotate import is_secondary
@@ -78,11 +77,11 @@ class Rated:
 def ois_sd(effects: Sequence[EffectRow], outcome: OutcomeConfig) -> tuple[float, str]:
     """SD of the OIS and the RIS, and its source: the configured external SD (its
     citation), else the median SD of the unflagged trials (never a flagged SD)."""
-    frame = pd.DataFrame([r.record() for r in effects])
-    if not frame.empty and "flagged" in frame:
-        frame["flagged"] = frame["flagged"].astype(str).str.lower().isin(("true", "1"))
+    rows = [r.record() for r in effects]
+    if any("flagged" in r for r in rows):  # the CSV's text "True"/"1" (a missing one: not)
+        rows = [{**r, "flagged": str(r.get("flagged", "")).lower() in ("true", "1")} for r in rows]
     given = outcome.ois_sd.value if outcome.ois_sd is not None else None
-    sd, source = information_sd(frame, given)
+    sd, source = information_sd(rows, given)
     if outcome.ois_sd is not None and given is not None and outcome.ois_sd.citation:
         source = f"{source}: {outcome.ois_sd.citation}"
     return sd, source

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Protocol
-
-import pandas as pd
+from typing import TYPE_CHECKING, Protocol
 
 from trialmeta.flags import Flag
 from trialmeta.review.annotate import is_secondary
@@ -32,6 +30,9 @@ from trialmeta.stats.mantel_haenszel import MantelHaenszelResult
 from trialmeta.stats.peto import PetoResult
 from trialmeta.stats.pooling import pool
 from trialmeta.stats.results import PooledResult
+
+if TYPE_CHECKING:  # pandas loads where a frame is built, not on import
+    import pandas as pd
 
 __all__ = [
     "binary_fits",

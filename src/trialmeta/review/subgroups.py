@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 
 from trialmeta.errors import TrialmetaError
 from trialmeta.flags import Flag
@@ -42,6 +41,8 @@ def _level_fit(
     fit: PooledResult | None,
     error: str,
 ) -> SubgroupFit:
+    import pandas as pd
+
     aid = f"{spec.analysis_id}__{slug(variable)}-{slug(level)}"
     weights = tuple(float(w) for w in fit.weights_percent) if fit else ()
     cell = CellResult(
