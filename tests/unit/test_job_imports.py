@@ -11,6 +11,7 @@ imported where it is used, so it is absent here even for jobs that load it when 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,19 @@ def test_domain_judgements_from_rows_match_the_frame() -> None:
     assert domain_judgements(no_tool.to_dict("records")) == domain_judgements(no_tool)
     blank_id = [{"study_id": None, "tool": "RoB2", "domain": "D1", "judgement": "low"}]
     assert domain_judgements(blank_id) == {} == domain_judgements(pd.DataFrame(blank_id))
+
+
+def test_the_snakemake_process_loads_no_numpy_scipy_or_pandas() -> None:
+    """The rules files' trialmeta imports (config, settings, digests, locks): every
+    Snakemake call pays for them, a no-op rerun and a dry run included."""
+    statement = re.compile(
+        r"^(?:from trialmeta[\w.]* import (?:\([^)]*\)|[^\n]*)|import trialmeta[^\n]*)", re.M
+    )
+    lines = [
+        " ".join(m.group(0).split())
+        for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")) + [ROOT / "Snakefile"]
+        for m in statement.finditer(smk.read_text(encoding="utf-8"))
+    ]
+    assert any("review.settings" in line for line in lines)  # the rules' slices
+    code = "; ".join(lines)
+    assert _loaded(code, ("numpy", *SCIPY, *SHEETS, *PLOTTING, *DOCUMENTS)) == []
