@@ -409,8 +409,9 @@ def read_schema(path: str | Path) -> dict[str, Any]:
     """The config schema (YAML)."""
     import yaml  # only where a config is read: the typed classes are imported everywhere
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
     with open(path, encoding="utf-8") as fh:
-        return dict(yaml.safe_load(fh))
+        return dict(yaml.load(fh, Loader=loader))  # noqa: S506 - a safe loader
 
 
 def load_config(paths: Sequence[str | Path], schema_path: str | Path) -> ReviewConfig:

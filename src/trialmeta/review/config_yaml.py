@@ -41,8 +41,8 @@ class _Problem(yaml.YAMLError):
         self.text = text
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and YAML 1.1's non-decimal numbers."""
+class _Strict(yaml.constructor.SafeConstructor):
+    """SafeConstructor that refuses duplicate keys (the numbers: :func:`_plain_number`)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[object, int] = {}
@@ -59,7 +59,20 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _plain_number(loader: _StrictLoader, node: yaml.ScalarNode) -> object:
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and YAML 1.1's non-decimal numbers."""
+
+
+_C_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
+class _FastStrictLoader(_Strict, _C_LOADER or yaml.SafeLoader):  # type: ignore[misc]
+    """The same with libyaml's parser (PyYAML's C binding), ten times faster; every
+    config is read at each Snakemake call. Anything it raises is read again by
+    :class:`_StrictLoader`, so every problem is worded (and located) as before."""
+
+
+def _plain_number(loader: Any, node: yaml.ScalarNode) -> object:
     text = str(node.value)
     if node.tag.endswith(":int") and _INT.match(text):
         return int(text)
@@ -80,17 +93,39 @@ def _plain_number(loader: _StrictLoader, node: yaml.ScalarNode) -> object:
     )
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _plain_number)
-_StrictLoader.add_constructor("tag:yaml.org,2002:float", _plain_number)
+for _loader in (_StrictLoader, _FastStrictLoader):
+    _loader.add_constructor("tag:yaml.org,2002:int", _plain_number)
+    _loader.add_constructor("tag:yaml.org,2002:float", _plain_number)
 
 
 def _alias_lines(text: str) -> list[int]:
-    """Lines of every alias, found from the event stream (nothing is expanded)."""
+    """Lines of every alias, found from the event stream (nothing is expanded): with
+    libyaml's parser when PyYAML has it; PyYAML's own words any problem."""
+    if _C_LOADER is not None:
+        try:
+            return _aliases(text, _C_LOADER)
+        except yaml.YAMLError:
+            pass
+    return _aliases(text, yaml.SafeLoader)
+
+
+def _aliases(text: str, loader: Any) -> list[int]:
     return [
         getattr(ev.start_mark, "line", 0) + 1
-        for ev in yaml.parse(text, Loader=yaml.SafeLoader)
+        for ev in yaml.parse(text, Loader=loader)
         if isinstance(ev, yaml.AliasEvent)
     ]
+
+
+def _strict_load(text: str) -> Any:
+    """The document, with :class:`_FastStrictLoader` when libyaml is there; on any problem
+    :class:`_StrictLoader` reads it again and raises as it always did."""
+    if _C_LOADER is not None:
+        try:
+            return yaml.load(text, Loader=_FastStrictLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError:
+            pass
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
@@ -118,7 +153,7 @@ def read_config_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
                 "aliases can expand a small file to gigabytes)"
                 for line in aliases
             ]
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = _strict_load(text)
     except _Problem as exc:
         return {}, [f"{label}:{exc.line}: {exc.text}"]
     except yaml.YAMLError as exc:
