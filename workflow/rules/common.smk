@@ -62,9 +62,14 @@ WORKBOOK = DATA_DIR.suffix.lower() in (".xlsx", ".xlsm")
 VOCABULARY = (DATA_DIR.parent if WORKBOOK else DATA_DIR) / "vocabulary.yaml"
 
 
+# The digests' parsed imports are kept by file content beside Snakemake's own metadata, so
+# a rerun does not parse the package again (trialmeta.io.code_digest; same digests).
+CODE_IMPORTS = Path(".snakemake") / "trialmeta" / "code_imports.json"
+
+
 def code(script):
     """Digest of the trialmeta code `script` runs (a params value: edits rerun the rule)."""
-    return script_digest(SCRIPTS / script)
+    return script_digest(SCRIPTS / script, CODE_IMPORTS)
 
 
 def data_files():

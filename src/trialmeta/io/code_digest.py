@@ -13,7 +13,10 @@ A rule whose digest is unchanged is not rerun for edits elsewhere in the package
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
+import json
+import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -51,11 +54,11 @@ def _import_statements(body: list[ast.stmt]) -> Iterator[ast.Import | ast.Import
                 yield from _import_statements(block)
 
 
-def _imports(path: Path, name: str) -> set[str]:
-    """trialmeta modules imported by the file (``from trialmeta.x import y`` counts both
-    ``trialmeta.x`` and ``trialmeta.x.y`` when the latter is a module)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+def _named(source: bytes, package: str) -> list[str]:
+    """The trialmeta names the source's imports name, resolved from ``package`` (for
+    ``from trialmeta.x import y`` both ``trialmeta.x`` and ``trialmeta.x.y``): a function
+    of the bytes and the package alone, so it can be kept by content (:class:`_Store`)."""
+    tree = ast.parse(source.decode("utf-8"))
     found: set[str] = set()
     for node in _import_statements(tree.body):
         if isinstance(node, ast.Import):
@@ -68,11 +71,69 @@ def _imports(path: Path, name: str) -> set[str]:
             if base.split(".")[0] != PACKAGE:
                 continue
             found.add(base)
-            found |= {
-                f"{base}.{a.name}"
-                for a in node.names
-                if _module_file(f"{base}.{a.name}") is not None
-            }
+            found |= {f"{base}.{a.name}" for a in node.names}
+    return sorted(found)
+
+
+class _Store:
+    """:func:`_named` of each file, kept in a JSON file between Snakemake calls.
+
+    Parsing the package's ~180 modules took 0.3-0.5 s of every Snakemake call (a no-op
+    rerun included). Entries are keyed by the SHA-256 of the file's bytes and its package,
+    so an entry can never be stale: an edited file has another key. A missing, unreadable
+    or malformed store is ignored (everything is parsed), and a store that cannot be
+    written is not kept; the digests are the same either way.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, list[str]] = {}
+        self.dirty = False
+        if path is not None:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError):
+                return
+            if isinstance(data, dict) and data.get("version") == _STORE_VERSION:
+                entries = data.get("entries")
+                if isinstance(entries, dict):
+                    self.entries = {
+                        k: v
+                        for k, v in entries.items()
+                        if isinstance(v, list) and all(isinstance(m, str) for m in v)
+                    }
+
+    def named(self, source: bytes, package: str) -> list[str]:
+        key = hashlib.sha256(source).hexdigest() + ":" + package
+        if key not in self.entries:
+            self.entries[key] = _named(source, package)
+            self.dirty = True
+        return self.entries[key]
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        data = {"version": _STORE_VERSION, "entries": dict(sorted(self.entries.items()))}
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(data, indent=0), encoding="utf-8")
+            os.replace(tmp, self.path)  # atomic: a concurrent reader sees old or new
+            self.dirty = False
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+
+
+_STORE_VERSION = 1
+_store = _Store(None)
+
+
+def _imports(path: Path, name: str) -> set[str]:
+    """trialmeta modules imported by the file (``from trialmeta.x import y`` counts both
+    ``trialmeta.x`` and ``trialmeta.x.y`` when the latter is a module)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set(_store.named(path.read_bytes(), package))
     parents = {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 1)}
     return {m for m in found | parents if _module_file(m) is not None}
 
@@ -106,8 +167,15 @@ def _entry(f: Path) -> bytes:
     return f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0"
 
 
-def script_digest(script: str | Path) -> str:
-    """SHA-256 (hex) of the source of :func:`module_closure` and its schema files."""
+def script_digest(script: str | Path, store: str | Path | None = None) -> str:
+    """SHA-256 (hex) of the source of :func:`module_closure` and its schema files.
+
+    ``store``: a JSON file that keeps each file's parsed imports between calls (by the
+    file's content; :class:`_Store`), e.g. under the workflow's ``.snakemake/``.
+    """
+    global _store
+    if store is not None and _store.path != Path(store):
+        _store = _Store(Path(store))
     h = hashlib.sha256()
     files: set[Path] = set()
     for name in module_closure(script):
@@ -117,4 +185,5 @@ def script_digest(script: str | Path) -> str:
             files |= set((path.parent / "schemas").glob("*.yaml"))
     for f in sorted(files):
         h.update(_entry(f))
+    _store.save()
     return h.hexdigest()
