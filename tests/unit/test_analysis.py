@@ -1,5 +1,6 @@
 """Tests of analysis selection and not-estimable cells (synthetic data)."""
 
+import gc
 import math
 
 import pandas as pd
@@ -113,3 +114,16 @@ def test_a_new_frame_is_selected_anew_even_at_a_recycled_address():
     pd.testing.assert_series_equal(
         select_effects(fresh, spec())["yi"], before["yi"] * 2.0, check_names=False
     )
+
+
+def test_the_selections_of_a_freed_frame_are_dropped():
+    from trialmeta.review import cell
+
+    rows = synthetic_rows()
+    select_effects(rows, spec())
+    select_effects(rows, spec(tp_target=0))
+    frame_id = id(rows)
+    assert sum(k[0] == frame_id for k in cell._SELECTED) == 2
+    del rows
+    gc.collect()
+    assert not any(k[0] == frame_id for k in cell._SELECTED)

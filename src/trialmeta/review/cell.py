@@ -8,6 +8,7 @@ of failing. Nothing here reads or writes files.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import weakref
@@ -95,13 +96,20 @@ _Selection = tuple[str, str, str, tuple[str, ...], float, float, float]
 _SELECTED: dict[tuple[int, _Selection], tuple[weakref.ref[pd.DataFrame], pd.DataFrame]] = {}
 
 
+def _forget(frame_id: int, _ref: object) -> None:
+    """Drop the selections of a frame that is being freed (before its id can be reused)."""
+    for key in [k for k in _SELECTED if k[0] == frame_id]:
+        del _SELECTED[key]
+
+
 def select_effects(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
     """:func:`selected_rows`, computed once per frame and selection.
 
     An outcome's fits select the same rows many times (every sensitivity refit, subgroup
     and leave-one-out fit of an analysis), so the selection is kept for as long as the
-    frame ``rows`` lives (it is read, never changed, by the review) and keyed by the
-    fields it depends on; each call returns its own copy.
+    frame ``rows`` lives (it is read, never changed, by the review; its selections are
+    dropped when it is freed) and keyed by the fields it depends on; each call returns
+    its own copy.
     """
     key = (id(rows), (spec.outcome_id, spec.outcome, spec.comparison, spec.control_types,
                       spec.tp_min, spec.tp_max, spec.tp_target))  # fmt: skip
@@ -109,7 +117,7 @@ def select_effects(rows: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
     if hit is None or hit[0]() is not rows:
         if len(_SELECTED) >= 512:
             _SELECTED.clear()
-        hit = (weakref.ref(rows), selected_rows(rows, spec))
+        hit = (weakref.ref(rows, functools.partial(_forget, id(rows))), selected_rows(rows, spec))
         _SELECTED[key] = hit
     return hit[1].copy()
 
