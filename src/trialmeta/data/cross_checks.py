@@ -15,22 +15,13 @@ from typing import Any
 import pandas as pd
 
 from trialmeta.data.binary_checks import check_outcome_kinds
+from trialmeta.data.keys import ARM_KEY
 from trialmeta.data.risk_of_bias import TOOL_DOMAINS, TOOL_JUDGEMENTS
 
 __all__ = ["ARM_KEY", "cross_checks", "show"]
 
 _ROB_JUDGEMENTS = TOOL_JUDGEMENTS
 _ROB_DOMAINS = TOOL_DOMAINS
-ARM_KEY = (
-    "study_id",
-    "arm_id",
-    "outcome",
-    "instrument",
-    "instrument_detail",
-    "timepoint_weeks",
-    "timepoint_label",
-    "measure",
-)
 
 
 def show(text: object) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from trialmeta.data.keys import MEASUREMENT_KEY
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
 from trialmeta.effects.data_quality import FLAG_COLUMNS, flag_effects, rules_from_config
@@ -542,17 +543,7 @@ def _assemble(rows: list[Row], arms: pd.DataFrame, measure: str, multiarm: str) 
     eff = pd.DataFrame(effects, columns=[c for c in EFFECT_COLUMNS if c not in FLAG_COLUMNS])
     acc = pd.DataFrame(account, columns=ACCOUNT_COLUMNS)
     warn = plausibility_warnings(arms)
-    cand_key = [
-        "study_id",
-        "outcome",
-        "instrument",
-        "instrument_detail",
-        "timepoint_weeks",
-        "timepoint_label",
-        "measure",
-        "arm_id_1",
-        "arm_id_2",
-    ]
+    cand_key = [*MEASUREMENT_KEY, "arm_id_1", "arm_id_2"]
     uniq = acc.assign(**{k: acc[k].astype(object).where(acc[k].notna(), "") for k in cand_key})
     status = uniq.groupby(cand_key, sort=False)["status"].agg(
         lambda s: "poolable" if (s == "poolable").any() else "excluded"

@@ -31,6 +31,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from trialmeta.data.keys import MEASUREMENT_KEY
+
 __all__ = ["FLAG_COLUMNS", "QualityRules", "flag_effects", "rules_from_config"]
 
 FLAG_COLUMNS = (
@@ -40,15 +42,6 @@ FLAG_COLUMNS = (
     "flag_secondary_extraction",
     "flagged",
     "flags",
-)
-_ARM_KEY = (
-    "study_id",
-    "outcome",
-    "instrument",
-    "instrument_detail",
-    "timepoint_weeks",
-    "timepoint_label",
-    "measure",
 )
 
 
@@ -88,7 +81,7 @@ def _section(cfg: Mapping[str, object], key: str) -> Mapping[str, object]:
 
 
 def _key(row: Mapping[Any, object], arm: str) -> tuple[object, ...]:
-    vals = [row.get(c) for c in _ARM_KEY]
+    vals = [row.get(c) for c in MEASUREMENT_KEY]
     return (
         arm,
         *("" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in vals),

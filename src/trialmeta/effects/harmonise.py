@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from trialmeta.data.keys import MEASUREMENT_KEY
 from trialmeta.effects.conversions import (
     mean_sd_from_quantiles,
     sd_from_ci,
@@ -249,15 +250,7 @@ def plausibility_warnings(  # noqa: C901 - until split (issue 10)
                     "mean_outside_scale",
                     f"change {mean:g} is larger than the {lo:g}-{hi:g} scale allows",
                 )
-    keys = [
-        "study_id",
-        "outcome",
-        "instrument",
-        "instrument_detail",
-        "timepoint_weeks",
-        "timepoint_label",
-        "measure",
-    ]
+    keys = list(MEASUREMENT_KEY)
     filled = arms.assign(**{k: arms[k].astype(object).where(arms[k].notna(), "") for k in keys})
     for _, grp in filled.groupby(keys, sort=False):
         recs = grp.to_dict("records")

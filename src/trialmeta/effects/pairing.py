@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trialmeta.data.keys import MEASUREMENT_KEY
 from trialmeta.data.vocabulary import Vocabulary
 from trialmeta.effects.binary import REVIEW_BINARY_MEASURES
 from trialmeta.effects.binary_rows import binary_arm_effect, recompute_binary
@@ -31,15 +32,7 @@ from trialmeta.effects.harmonise import (
 )
 from trialmeta.errors import InputError
 
-KEY = (
-    "study_id",
-    "outcome",
-    "instrument",
-    "instrument_detail",
-    "timepoint_weeks",
-    "timepoint_label",
-    "measure",
-)
+KEY = MEASUREMENT_KEY
 Why = tuple[str, ExclusionReason | None]
 """An exclusion in words and its category (``("", None)``: not excluded)."""
 
