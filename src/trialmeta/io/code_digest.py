@@ -133,7 +133,7 @@ def _imports(path: Path, name: str) -> set[str]:
     """trialmeta modules imported by the file (``from trialmeta.x import y`` counts both
     ``trialmeta.x`` and ``trialmeta.x.y`` when the latter is a module)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set(_store.named(path.read_bytes(), package))
+    found = set(_store.named(_source(path), package))
     parents = {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 1)}
     return {m for m in found | parents if _module_file(m) is not None}
 
@@ -161,10 +161,15 @@ def module_closure(script: str | Path) -> list[str]:
 
 
 @cache
+def _source(f: Path) -> bytes:
+    """A file's bytes, read once per process: the workflow digests 15 scripts that share
+    most of their modules, and each module is both parsed and hashed."""
+    return f.read_bytes()
+
+
 def _entry(f: Path) -> bytes:
-    """What the digest takes of one file: its package path and its bytes (read once per
-    process: the workflow digests 15 scripts that share most of their modules)."""
-    return f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0"
+    """What the digest takes of one file: its package path and its bytes."""
+    return f.relative_to(_ROOT).as_posix().encode() + b"\0" + _source(f) + b"\0"
 
 
 def script_digest(script: str | Path, store: str | Path | None = None) -> str:

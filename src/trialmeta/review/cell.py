@@ -214,33 +214,15 @@ def run_analysis(
     m = int(len(sel))  # comparisons (rows); k counts trials, the unit of analysis
     k = int(sel["study_id"].nunique()) if m else 0
     ids = tuple(str(s) for s in sel["row_id"]) if m else ()
-    n = n_participants(sel) if m else 0
-
-    def cell(
-        status: str,
-        weights: tuple[float, ...],
-        pooled: PooledResult | None,
-        flags: tuple[Flag, ...],
-    ) -> CellResult:
-        return CellResult(
-            spec.analysis_id,
-            spec.outcome_id,
-            spec.outcome,
-            spec.comparison,
-            spec.subgroup,
-            k,
-            n,
-            status,
-            ids,
-            weights,
-            pooled,
-            flags,
-            m,
-        )
 
     if k < model.min_k:
-        few = cell(
-            status_text(k, model.min_k), (100.0,) if m == 1 else (), None, (Flag.K_BELOW_MIN_K,)
+        few = _cell(
+            spec,
+            sel,
+            status_text(k, model.min_k),
+            (100.0,) if m == 1 else (),
+            None,
+            (Flag.K_BELOW_MIN_K,),
         )
         if m == 1 and spec.measure in REVIEW_BINARY_MEASURES:  # a single trial's counts
             return replace(few, binary=binary_cell(sel, spec.measure, model.level))
@@ -255,7 +237,9 @@ def run_analysis(
         )
     except NotComputableError as err:  # valid data beyond what can be computed
         who = f"; study {ids[err.row]}" if err.row is not None and err.row < m else ""
-        return cell(
+        return _cell(
+            spec,
+            sel,
             status_text(k, model.min_k, f"not computable: {err.reason}{who}"),
             (),
             None,
@@ -263,8 +247,10 @@ def run_analysis(
         )
     except TrialmetaError as err:  # reported, never a crash
         msg = str(err).splitlines()[0]
-        return cell(status_text(k, model.min_k, msg), (), None, (Flag.POOLING_FAILED,))
-    out = cell(
+        return _cell(spec, sel, status_text(k, model.min_k, msg), (), None, (Flag.POOLING_FAILED,))
+    out = _cell(
+        spec,
+        sel,
         "pooled",
         tuple(float(w) for w in fit.weights_percent),
         fit,
@@ -287,7 +273,19 @@ SUBTOTALS_ONLY = (
 def subtotals_cell(rows: pd.DataFrame, spec: AnalysisSpec) -> CellResult:
     """The cell of a comparison across comparator types: its rows, trials and participants,
     and no pooled total (``pooled`` None, status :data:`SUBTOTALS_ONLY`)."""
-    sel = select_effects(rows, spec)
+    return _cell(spec, select_effects(rows, spec), SUBTOTALS_ONLY, (), None, ())
+
+
+def _cell(
+    spec: AnalysisSpec,
+    sel: pd.DataFrame,
+    status: str,
+    weights: tuple[float, ...],
+    pooled: PooledResult | None,
+    flags: tuple[Flag, ...],
+) -> CellResult:
+    """The cell of ``spec`` over its selected rows ``sel``: ``k`` counts trials (the unit
+    of analysis), ``k_comparisons`` rows, ``n`` the participants of those rows."""
     m = int(len(sel))
     return CellResult(
         spec.analysis_id,
@@ -297,11 +295,11 @@ def subtotals_cell(rows: pd.DataFrame, spec: AnalysisSpec) -> CellResult:
         spec.subgroup,
         int(sel["study_id"].nunique()) if m else 0,
         n_participants(sel) if m else 0,
-        SUBTOTALS_ONLY,
+        status,
         tuple(str(s) for s in sel["row_id"]) if m else (),
-        (),
-        None,
-        (),
+        weights,
+        pooled,
+        flags,
         m,
     )
 
