@@ -124,6 +124,9 @@ def test_rules_are_configurable(cfg):
 
 
 def test_information_sd_never_uses_a_flagged_sd(shipped):
+    # GRADE guidelines 6 (Guyatt et al., J Clin Epidemiol 2011;64:1283-1293), "Optimal
+    # information size": the OIS needs a plausible SD, so an implausible (flagged) SD must
+    # not shrink it; the config's external SD comes first when given
     e = _rows(shipped, comparison="usual_care", outcome_id="pain_eot")
     sd, why = information_sd(e.to_dict("records"), None)
     ok = e[~e.flagged]
