@@ -42,17 +42,21 @@ include: "workflow/rules/simulation.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/run_guard.smk"
+include: "workflow/rules/worker.smk"
 
 
 onstart:
     start_run()
+    start_worker()
 
 
 onsuccess:
+    stop_worker()
     end_run()
 
 
 onerror:
+    stop_worker()  # first: no job script is left running
     # On a cluster: which resource to raise for each job SLURM killed (memory, time).
     report_failed_cluster_jobs(log)
     # Then every result goes (logs and benchmarks stay): none of an earlier run is left.

@@ -4,6 +4,7 @@ with each other and dry-run for what edits rerun), and one clean run of a reposi
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,10 +15,14 @@ from _snakemake import TIMEOUT, prepare, snakemake_command
 
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory) -> tuple[Path, Path]:
-    """Two cold runs of the synthetic review, started together (2 cores each)."""
+    """Two cold runs of the synthetic review, started together (2 cores each): the first
+    with the warm worker (the default), the second with every job in its own process
+    (TRIALMETA_WORKER=off), so comparing them also compares the two ways of running."""
     dirs = [prepare(tmp_path_factory.mktemp(f"run{i}")) for i in (1, 2)]
+    envs = [dict(os.environ), {**os.environ, "TRIALMETA_WORKER": "off"}]
     procs = [subprocess.Popen(snakemake_command("--cores", "2"), cwd=d, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True) for d in dirs]  # fmt: skip
+                              stderr=subprocess.STDOUT, text=True, env=env)
+             for d, env in zip(dirs, envs, strict=True)]  # fmt: skip
     for d, p in zip(dirs, procs, strict=True):
         out, _ = p.communicate(timeout=TIMEOUT)
         if p.returncode != 0:

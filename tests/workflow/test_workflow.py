@@ -142,6 +142,16 @@ def test_outputs_are_byte_identical_across_runs(runs):
     } == set(files)
 
 
+def test_the_first_run_ran_every_script_job_in_the_warm_worker(runs):
+    """trialmeta.io.worker: one log line per job it ran; the second run (off) has none."""
+    with_worker, without = runs
+    lines = (with_worker / ".snakemake" / "trialmeta" / "worker.log").read_text().splitlines()
+    jobs = [p for p in (with_worker / "results" / "benchmarks").rglob("*.tsv")]
+    assert len(lines) == len(jobs) > 20
+    assert all(line.endswith(".py: exit status 0") for line in lines)
+    assert not (without / ".snakemake" / "trialmeta" / "worker.log").exists()
+
+
 def test_report_escapes_data_and_is_self_contained(runs):
     html = (runs[0] / "results" / "report.html").read_text(encoding="utf-8")
     assert "Synthetic &lt;script&gt;alert(1)&lt;/script&gt; Author" in html

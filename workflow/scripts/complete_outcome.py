@@ -1,7 +1,10 @@
 """Snakemake adapter: fits + simulation checks → certainty (GRADE) and trial sequential
 analysis → results/analyses/{outcome}.json."""
 
-from trialmeta.io.rule_log import log_errors
+from trialmeta.io.worker import hand_to_worker
+
+hand_to_worker()  # runs this script in the run's warm worker, if it has one
+from trialmeta.io.rule_log import log_errors  # noqa: E402
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 log_errors(smk)

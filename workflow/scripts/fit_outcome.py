@@ -4,7 +4,10 @@ It reads only results/outcome_data/{outcome}.json (trialmeta.review.outcome_inpu
 edit of a trial that does not enter this outcome leaves its input, and this job, unchanged.
 """
 
-from trialmeta.io.rule_log import log_errors
+from trialmeta.io.worker import hand_to_worker
+
+hand_to_worker()  # runs this script in the run's warm worker, if it has one
+from trialmeta.io.rule_log import log_errors  # noqa: E402
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 log_errors(smk)

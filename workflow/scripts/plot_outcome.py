@@ -5,7 +5,10 @@ the risk-of-bias rows, trialmeta.report.outcome_labels), so an edit of a trial t
 not enter this outcome does not redraw its figures.
 """
 
-from trialmeta.io.rule_log import log_errors
+from trialmeta.io.worker import hand_to_worker
+
+hand_to_worker()  # runs this script in the run's warm worker, if it has one
+from trialmeta.io.rule_log import log_errors  # noqa: E402
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 log_errors(smk)

@@ -11,7 +11,10 @@ trialmeta.review.outcome_inputs) and what its figures read (outcome_labels/<id>.
 trialmeta.report.outcome_labels).
 """
 
-from trialmeta.io.rule_log import fail, log_errors
+from trialmeta.io.worker import hand_to_worker
+
+hand_to_worker()  # runs this script in the run's warm worker, if it has one
+from trialmeta.io.rule_log import fail, log_errors  # noqa: E402
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 log_errors(smk)

@@ -4,7 +4,10 @@ meta-regression, coverage and GOSH.
 The effect tables get their rows' notes from comparisons.csv: the analyses do not carry
 them (trialmeta.review.outcome_inputs), so a notes edit reruns no analysis."""
 
-from trialmeta.io.rule_log import log_errors
+from trialmeta.io.worker import hand_to_worker
+
+hand_to_worker()  # runs this script in the run's warm worker, if it has one
+from trialmeta.io.rule_log import log_errors  # noqa: E402
 
 smk = snakemake  # noqa: F821  (injected by Snakemake)
 log_errors(smk)
