@@ -84,6 +84,12 @@ def test_a_script_runs_in_a_fork_with_the_jobs_streams_cwd_and_environment(runni
         ("import sys\nsys.exit(7)\n", 7, ""),
         ("import sys\nsys.exit('stopped here')\n", 1, "stopped here"),
         ("raise ValueError('bad value')\n", 1, "ValueError: bad value"),
+        (  # an exit handler sees the script's __main__, as after python FILE
+            "import atexit, sys\nMARK = 'main kept'\natexit.register(lambda: print("
+            "sys.modules['__main__'].MARK, file=sys.stderr))\n",
+            0,
+            "main kept",
+        ),
         (
             "import sys\nsys.excepthook = lambda k, e, t: print('hooked', k.__name__, "
             "file=sys.stderr)\nraise KeyError(1)\n",

@@ -40,13 +40,13 @@ ends (as ``bench/pipeline.py`` measures).
 from __future__ import annotations
 
 import atexit
+import builtins
 import contextlib
 import gc
 import hmac
 import importlib
 import json
 import os
-import runpy
 import select
 import signal
 import socket
@@ -54,6 +54,7 @@ import struct
 import sys
 import threading
 import time
+import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,7 +189,7 @@ def _exit_status(code: object) -> int:
 
 
 def _from_script(tb: TracebackType | None, script: str) -> TracebackType | None:
-    """The traceback from the script's own frame on (without runpy's and this module's)."""
+    """The traceback from the script's own frame on (without this module's)."""
     frame = tb
     while frame is not None and frame.tb_frame.f_code.co_filename != script:
         frame = frame.tb_next
@@ -196,10 +197,19 @@ def _from_script(tb: TracebackType | None, script: str) -> TracebackType | None:
 
 
 def _run_script(script: str) -> int:
-    """Run ``script`` as ``__main__`` as the interpreter would; its exit status."""
+    """Run ``script`` as ``__main__`` as ``python FILE`` would; its exit status.
+
+    As in the interpreter, the script's ``__main__`` module stays in place while the exit
+    handlers (``atexit``) run.
+    """
+    main_module = types.ModuleType("__main__")
+    main_module.__dict__.update(__file__=script, __builtins__=builtins, __cached__=None)
+    sys.modules["__main__"] = main_module
     sys.argv = [script]
     try:
-        runpy.run_path(script, run_name="__main__")
+        with open(script, "rb") as fh:
+            code = compile(fh.read(), script, "exec")
+        exec(code, main_module.__dict__)  # noqa: S102  (Snakemake's script file for this job)
         status = 0
     except SystemExit as exc:
         status = _exit_status(exc.code)
