@@ -253,3 +253,13 @@ def test_preload_entries_are_the_scripts_top_level_imports_in_order(tmp_path):
     assert worker.preload_modules([a, b]) == [
         "json", "trialmeta.io:digests,rule_log", "os.path", "csv"
     ]  # fmt: skip
+
+
+def test_a_forks_collections_skip_what_the_worker_imported(running, tmp_path):
+    """gc.freeze() before each fork: the preloaded objects sit in the permanent generation,
+    so a collection in the fork neither visits them nor writes to their shared pages."""
+    _, env = running
+    script = _script(tmp_path, "import gc\nprint(gc.get_freeze_count())\n")
+    in_worker = _run(script, env, tmp_path)
+    alone = _run(script, {**env, worker.ENV_SOCKET: ""}, tmp_path)
+    assert int(alone.stdout) == 0 < int(in_worker.stdout)
