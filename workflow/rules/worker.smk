@@ -1,8 +1,9 @@
 # The warm worker of a local run (trialmeta.io.worker): one process imports what the scripts
 # of the jobs about to run import, and forks a copy of itself for each job, which then skips
 # its 0.3-0.8 s of imports. Started after start_run (onstart), stopped before anything else
-# in onsuccess and onerror. Not used on a cluster, in dry runs and --touch, or with
-# TRIALMETA_WORKER=off. Named functions only, no rules.
+# in onsuccess and onerror. Not used on a cluster, with --use-conda or a container (the jobs
+# run other interpreters), in dry runs and --touch, or with TRIALMETA_WORKER=off. Named
+# functions only, no rules.
 import sys
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def _job_scripts(jobs):
 def start_worker():
     """onstart: start the run's worker for the scripts of the jobs that will run."""
     if not _is_main_snakemake() or workflow.touch or not workflow.local_exec:
+        return
+    if workflow.deployment_settings.deployment_method:  # conda or a container: other Pythons
         return
     scripts = _job_scripts(list(workflow.dag.needrun_jobs()))
     if scripts:
