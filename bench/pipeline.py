@@ -191,6 +191,11 @@ def _print(name: str, acc: dict[str, object]) -> None:
             f"| {comp} | {vals[0][2]} | {_mm([v[0] for v in vals])} | "
             f"{max(v[1] for v in vals):.0f} |"
         )
+    print(
+        "\nJob RSS is that of the job's own process: in a tree with the warm worker "
+        "(trialmeta.io.worker) the work runs in a fork of the worker, whose memory is in "
+        "the peak RSS of the run above."
+    )
 
 
 def main() -> None:
