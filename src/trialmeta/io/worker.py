@@ -157,7 +157,8 @@ def hand_to_worker() -> None:
         sys.stderr.flush()
         message = token.encode() + _HEADER.pack(len(request)) + request
         try:
-            socket.send_fds(conn, [message], [0, 1, 2])
+            sent = socket.send_fds(conn, [message], [0, 1, 2])
+            conn.sendall(message[sent:])  # the rest, if the first call sent only a part
             kind = _receive_exactly(conn, 1)
             status = _receive_exactly(conn, _STATUS.size) if kind == _EXITED else b""
         except OSError:
