@@ -123,22 +123,25 @@ def test_without_a_worker_or_with_more_threads_the_script_runs_in_its_own_proces
         assert proc.returncode == 0 and int(out) == proc.pid, case
 
 
+def _slow_script(tmp_path: Path) -> Path:
+    """A job that writes ``started``, sleeps 3 s, then writes ``late``."""
+    started, late = str(tmp_path / "started"), str(tmp_path / "late")
+    body = f"import pathlib, time\npathlib.Path({started!r}).write_text('')\ntime.sleep(3)\n"
+    return _script(tmp_path, body + f"pathlib.Path({late!r}).write_text('')\n")
+
+
+def _wait_for(path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} was never written"
+        time.sleep(0.05)
+
+
 def test_a_cancelled_job_stops_its_fork(running, tmp_path):
     _, env = running
-    script = _script(
-        tmp_path,
-        f"""
-        import pathlib, time
-        pathlib.Path({str(tmp_path / "started")!r}).write_text("")
-        time.sleep(3)
-        pathlib.Path({str(tmp_path / "late")!r}).write_text("")
-    """,
-    )
+    script = _slow_script(tmp_path)
     proc = subprocess.Popen([sys.executable, str(script)], env=env)
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "started").exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _wait_for(tmp_path / "started")
     proc.kill()
     proc.wait()
     time.sleep(4)
@@ -149,21 +152,10 @@ def test_stop_ends_a_running_fork_and_the_environment_forgets_the_worker(tmp_pat
     started = worker.start(["json"], tmp_path / "w.log")
     assert started is not None and os.environ[worker.ENV_SOCKET]
     env = {**os.environ, "PYTHONPATH": SRC, **dict.fromkeys(worker.THREAD_VARS, "1")}
-    script = _script(
-        tmp_path,
-        f"""
-        import pathlib, time
-        pathlib.Path({str(tmp_path / "started")!r}).write_text("")
-        time.sleep(3)
-        pathlib.Path({str(tmp_path / "late")!r}).write_text("")
-    """,
-    )
+    script = _slow_script(tmp_path)
     proc = subprocess.Popen([sys.executable, str(script)], env=env, stderr=subprocess.PIPE,
                             text=True)  # fmt: skip
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "started").exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _wait_for(tmp_path / "started")
     worker.stop(started)
     _, err = proc.communicate(timeout=30)
     time.sleep(3.5)
