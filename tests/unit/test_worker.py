@@ -235,6 +235,12 @@ def test_off_in_the_environment_starts_no_worker(tmp_path, monkeypatch):
     assert worker.ENV_SOCKET not in os.environ
 
 
+def test_no_worker_outside_linux(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert worker.start(["json"], tmp_path / "w.log") is None
+    assert worker.ENV_SOCKET not in os.environ
+
+
 def test_preload_entries_are_the_scripts_top_level_imports_in_order(tmp_path):
     a = tmp_path / "a.py"
     a.write_text("import json\nfrom trialmeta.io import digests, rule_log\n"

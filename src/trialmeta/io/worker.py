@@ -22,8 +22,9 @@ What stays the same:
 - stopping: when the job process ends before its fork (Snakemake cancels it), the fork
   ends at once and writes nothing more; when Snakemake ends, the worker kills its forks.
 
-Where it is not used: cluster runs (jobs run on other machines), dry runs, ``--touch``,
-``TRIALMETA_WORKER=off`` in the environment, and scripts run without the workflow.
+Where it is not used: systems other than Linux, cluster runs (jobs run on other
+machines), ``--use-conda`` and containers, dry runs, ``--touch``, ``TRIALMETA_WORKER=off``
+in the environment, and scripts run without the workflow.
 ``sys.path`` and the environment are the job's, but modules the worker imported before
 the job started are not imported again.
 
@@ -425,13 +426,15 @@ def start(modules: Sequence[str], log_path: str | Path) -> Worker | None:
 
     Sets ``TRIALMETA_WORKER_SOCKET`` and ``TRIALMETA_WORKER_TOKEN`` in ``os.environ``, so
     jobs started from now on use it. Returns None (and starts nothing) when the
-    environment says ``TRIALMETA_WORKER=off`` or there is nothing to import.
+    environment says ``TRIALMETA_WORKER=off``, there is nothing to import, or the system
+    is not Linux: the peer check needs ``SO_PEERCRED``, and on macOS forking a process
+    that has loaded system frameworks (Accelerate, CoreText) is not safe.
     """
     import secrets
     import subprocess
     import tempfile
 
-    if os.environ.get(ENV_SWITCH, "on").lower() == "off":
+    if os.environ.get(ENV_SWITCH, "on").lower() == "off" or sys.platform != "linux":
         return None
     if not modules:
         return None
