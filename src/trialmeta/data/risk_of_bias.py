@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pandas loads where a frame is read (rob_lookup), not for row dicts
+if TYPE_CHECKING:  # a frame or its rows as dicts: this module never loads pandas itself
     import pandas as pd
 
 __all__ = [
@@ -107,16 +107,6 @@ def worst(judgements: Iterable[str]) -> str:
     return _LEVELS[level]
 
 
-def _clean(rob: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
-
-    return rob.assign(
-        tool=rob.get("tool", pd.Series("RoB2", index=rob.index)).astype(str),
-        domain=rob["domain"].astype(str).str.strip(),
-        judgement=rob["judgement"].astype(str).str.strip().str.lower().str.replace(" ", "_"),
-    )
-
-
 def rob_lookup(rob: pd.DataFrame | None, pedro_low_below: float) -> dict[str, str]:
     """Study id → ``low | some_concerns | high`` from the long risk-of-bias sheet.
 
@@ -127,23 +117,20 @@ def rob_lookup(rob: pd.DataFrame | None, pedro_low_below: float) -> dict[str, st
     a total below ``pedro_low_below`` is high risk, otherwise low. Studies without rows are
     absent (callers treat them as not assessed).
     """
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for sid, tool, domain, judgement in [] if rob is None else _cleaned_rows(rob):
+        groups.setdefault((sid, tool.lower()), []).append((domain.lower(), judgement))
     out: dict[str, str] = {}
-    if rob is None or rob.empty:
-        return out
-    df = _clean(rob)
-    df["tool"] = df["tool"].str.lower()
-    df["domain"] = df["domain"].str.lower()
-    for (sid, tool), grp in sorted(df.groupby(["study_id", "tool"], sort=True)):
+    for (sid, tool), grp in sorted(groups.items()):
         if tool == "pedro":
-            items = grp.loc[~grp["domain"].isin(PEDRO_NOT_SCORED)]
-            total = int((items["judgement"] == "yes").sum())
-            out.setdefault(str(sid), "high" if total < pedro_low_below else "low")
+            total = sum(j == "yes" for d, j in grp if d not in PEDRO_NOT_SCORED)
+            out.setdefault(sid, "high" if total < pedro_low_below else "low")
             continue
-        overall = grp.loc[grp["domain"] == "overall", "judgement"]
-        if len(overall):
-            out[str(sid)] = "some_concerns" if overall.iloc[0] == "unclear" else overall.iloc[0]
+        overall = [j for d, j in grp if d == "overall"]
+        if overall:
+            out[sid] = "some_concerns" if overall[0] == "unclear" else overall[0]
         else:
-            out[str(sid)] = worst(grp["judgement"])
+            out[sid] = worst(j for _, j in grp)
     return out
 
 
@@ -232,9 +219,9 @@ def _from_rob2(sid: str, grp: _Group) -> StudyDomains:
 def _cleaned_rows(
     rob: pd.DataFrame | Iterable[Mapping[str, object]],
 ) -> list[tuple[str, str, str, str]]:
-    """``(study_id, tool, domain, judgement)`` per row, cleaned as :func:`_clean` does
-    (text as ``str()`` gives it, ``tool`` RoB2 when no row has one); rows without a study id
-    are left out, as ``groupby`` leaves them out."""
+    """``(study_id, tool, domain, judgement)`` per row of the long sheet, cleaned: text as
+    ``str()`` gives it, domain stripped, judgement stripped, lower case, ``_`` for spaces;
+    ``tool`` RoB2 when no row has one. Rows without a study id are left out."""
     records = rob.to_dict("records") if hasattr(rob, "to_dict") else [dict(r) for r in rob]
     has_tool = any("tool" in r for r in records)
     out = []
