@@ -261,3 +261,16 @@ def test_a_forks_collections_skip_what_the_worker_imported(running, tmp_path):
     in_worker = _run(script, env, tmp_path)
     alone = _run(script, {**env, worker.ENV_SOCKET: ""}, tmp_path)
     assert int(alone.stdout) == 0 < int(in_worker.stdout)
+
+
+def test_connections_that_close_at_once_leave_the_worker_serving(running, tmp_path):
+    """A job cancelled between connecting and being forked off costs the worker nothing."""
+    _, env = running
+    for _ in range(5):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(os.environ[worker.ENV_SOCKET])
+    script = _script(tmp_path, "import os\nprint(os.getpid())\n")
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and int(out) != proc.pid

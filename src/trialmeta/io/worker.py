@@ -284,36 +284,55 @@ def _raise_stop(signum: int, frame: object) -> None:
 
 
 def _peer_uid(conn: socket.socket) -> int:
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    """The user id of the process at the other end (-1 when it cannot be read)."""
+    try:
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    except OSError:
+        return -1
     return int(struct.unpack("3i", creds)[1])
 
 
 def _accept(listener: socket.socket, token: str, forks: set[int], timeout: float) -> None:
-    """Fork once for each waiting connection (within ``timeout`` s); reap ended forks."""
+    """Fork once for each waiting connection (within ``timeout`` s); reap ended forks.
+
+    A connection that fails before it is forked off (the job was cancelled meanwhile, or
+    no process could be forked) is closed: that job gets no exit status and fails with a
+    message, and the worker serves the next one.
+    """
     ready, _, _ = select.select([listener], [], [], timeout)
     while ready:
-        conn, _ = listener.accept()
-        if _peer_uid(conn) != os.getuid():
-            conn.close()
-        else:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            # What the worker holds is never collected in a fork: a fork's collections
-            # then visit only its job's objects, and leave the shared pages unwritten.
-            gc.freeze()
-            pid = os.fork()
-            if pid == 0:
-                listener.close()
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                _serve_job(conn, token)
-            conn.close()
-            forks.add(pid)
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            conn = None
+        if conn is not None:
+            with conn:
+                if _peer_uid(conn) == os.getuid():
+                    _fork_job(conn, listener, token, forks)
         ready, _, _ = select.select([listener], [], [], 0)
     for pid in list(forks):
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done:
             forks.discard(pid)
+
+
+def _fork_job(conn: socket.socket, listener: socket.socket, token: str, forks: set[int]) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # What the worker holds is never collected in a fork: a fork's collections then
+    # visit only its job's objects, and leave the shared pages unwritten.
+    gc.freeze()
+    try:
+        pid = os.fork()
+    except OSError as err:
+        print(f"worker: cannot fork for a job: {err}", file=sys.stderr)
+        return
+    if pid == 0:
+        listener.close()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _serve_job(conn, token)
+    forks.add(pid)
 
 
 def _import(spec: str) -> None:
