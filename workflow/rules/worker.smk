@@ -28,7 +28,7 @@ def _job_scripts(jobs):
         for job in sorted(level, key=lambda j: j.rule.name):
             if job.rule.script:
                 name = Path(job.rule.script).name
-                scripts.setdefault(name, Path(workflow.basedir, "workflow", "scripts", name))
+                scripts.setdefault(name, SCRIPTS / name)
     return list(scripts.values())
 
 
